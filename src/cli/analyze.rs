@@ -1,0 +1,10 @@
+//! `seqwrap analyze` (placeholder until its issue lands).
+
+/// Arguments of `seqwrap analyze`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args) -> anyhow::Result<()> {
+    Err(seqwrap::Error::Run("seqwrap analyze is not built yet".into()).into())
+}

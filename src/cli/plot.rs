@@ -1,0 +1,10 @@
+//! `seqwrap plot` (placeholder until its issue lands).
+
+/// Arguments of `seqwrap plot`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args) -> anyhow::Result<()> {
+    Err(seqwrap::Error::Run("seqwrap plot is not built yet".into()).into())
+}

@@ -1,0 +1,10 @@
+//! `seqwrap sample` (placeholder until its issue lands).
+
+/// Arguments of `seqwrap sample`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args) -> anyhow::Result<()> {
+    Err(seqwrap::Error::Run("seqwrap sample is not built yet".into()).into())
+}

@@ -1,0 +1,10 @@
+//! `seqwrap stress` (placeholder until its issue lands).
+
+/// Arguments of `seqwrap stress`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args) -> anyhow::Result<()> {
+    Err(seqwrap::Error::Run("seqwrap stress is not built yet".into()).into())
+}

@@ -1,0 +1,10 @@
+//! `seqwrap sweep` (placeholder until its issue lands).
+
+/// Arguments of `seqwrap sweep`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args) -> anyhow::Result<()> {
+    Err(seqwrap::Error::Run("seqwrap sweep is not built yet".into()).into())
+}

@@ -1,0 +1,42 @@
+//! # seqwrap
+//!
+//! How wide must a sequence counter be before a lockless reader can trust
+//! "the counter did not change"?
+//!
+//! A Linux mm patch added `mm_lock_seq`, bumped on every mmap_lock
+//! write-lock and write-unlock; a speculating reader records it at the start
+//! and checks it at the end. A W-bit counter comes back to the recorded value
+//! after 2^(W-1) write-lock cycles and the reader then accepts data changed
+//! under it: a *false positive*. seqwrap answers the question four ways that
+//! check one another:
+//!
+//! - [`explore`]: every interleaving of readers and writers over a
+//!   [`model::Protocol`], brute force or with writer runs jumped exactly;
+//! - `analyze`: closed forms, exact (num-bigint, log-space);
+//! - `sample`: Monte Carlo over timed schedules, seeded;
+//! - `stress`: real threads, real atomics, and the kernel's own lock rate.
+//!
+//! The protocol semantics every engine shares are in DESIGN.md and in
+//! [`model`].
+#![deny(missing_docs, rust_2018_idioms)]
+#![deny(unsafe_code)]
+
+pub mod error;
+pub mod explore;
+pub mod model;
+pub mod scheme;
+pub mod width;
+
+pub mod analyze;
+pub mod sample;
+pub mod timing;
+
+pub mod stress;
+
+pub mod pick;
+pub mod plot;
+pub mod question;
+pub mod report;
+pub mod sweep;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! The protocol model (being written).
