@@ -47,18 +47,34 @@ pub(crate) struct Plan {
 impl Plan {
     /// Writer cycles the plan runs in all.
     pub(crate) fn total(&self) -> u64 {
-        self.pre_cycles + self.gap_cycles + self.data_cycles
+        self.pre_cycles
+            .saturating_add(self.gap_cycles)
+            .saturating_add(self.data_cycles)
     }
 }
 
+/// Why a plan is refused: one line with the count, the limit and what to
+/// use instead. A ~10 ns cycle is this machine's order of magnitude.
+fn too_many(spec: &SchemeSpec, n: &BigUint, max_cycles: u64) -> Error {
+    let log2 = n.to_f64().map_or(f64::INFINITY, f64::log2);
+    let secs = n.to_f64().unwrap_or(f64::INFINITY) * 10e-9;
+    let time = if secs < 3.0 * 86400.0 {
+        format!("~{secs:.0} s")
+    } else {
+        format!("~{:.1e} years", secs / (365.25 * 86400.0))
+    };
+    let max_bits = 64 - max_cycles.leading_zeros();
+    Error::usage(format!(
+        "stress: {spec} needs {n} writer cycles (2^{log2:.1}, {time} at 10 ns); \
+         allowed: at most --max-cycles {max_cycles} (a counter of up to ~{max_bits} bits); \
+         use explore or analyze for wider counters"
+    ))
+}
+
 fn fit(spec: &SchemeSpec, n: &BigUint, max_cycles: u64) -> Result<u64> {
-    n.to_u64().filter(|&v| v <= max_cycles).ok_or_else(|| {
-        let bits = n.bits().saturating_sub(1);
-        Error::usage(format!(
-            "stress: {spec} needs {n} writer cycles (about 2^{bits}) in one reader window; \
-             allowed: at most --max-cycles {max_cycles}; use explore or analyze for this width"
-        ))
-    })
+    n.to_u64()
+        .filter(|&v| v <= max_cycles)
+        .ok_or_else(|| too_many(spec, n, max_cycles))
 }
 
 /// The windows to run for `spec`, each within `max_cycles` writer cycles.
@@ -137,7 +153,7 @@ pub(crate) fn plans(spec: &SchemeSpec, max_cycles: u64) -> Result<Vec<Plan>> {
             let mut v = vec![torn(n_naive)];
             if read == SplitRead::HiLoHi {
                 let full = closed(spec).expect("split always has one") - 1u8;
-                let longest = fit(spec, &full, max_cycles.saturating_sub(n_naive + pre))?;
+                let longest = fit(spec, &full, max_cycles)?;
                 if longest > n_naive {
                     v.push(torn(longest));
                 }
@@ -170,12 +186,9 @@ pub(crate) fn plans(spec: &SchemeSpec, max_cycles: u64) -> Result<Vec<Plan>> {
             ));
         }
     };
-    let total: u64 = plans.iter().map(Plan::total).sum();
-    if total > max_cycles {
-        return Err(Error::usage(format!(
-            "stress: {spec} needs {total} writer cycles in all; allowed: at most \
-             --max-cycles {max_cycles}"
-        )));
+    let total: u128 = plans.iter().map(|p| u128::from(p.total())).sum();
+    if total > u128::from(max_cycles) {
+        return Err(too_many(spec, &BigUint::from(total), max_cycles));
     }
     Ok(plans)
 }
