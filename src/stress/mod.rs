@@ -186,7 +186,7 @@ pub fn planned_cycles(spec: &SchemeSpec, cfg: &StressConfig) -> Result<u64> {
         .iter()
         .map(plan::Plan::total)
         .sum();
-    Ok(windows + cfg.timing_runs as u64 * cfg.timing_cycles)
+    Ok(windows.saturating_add((cfg.timing_runs as u64).saturating_mul(cfg.timing_cycles)))
 }
 
 fn check(cfg: &StressConfig) -> Result<()> {
