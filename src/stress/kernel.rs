@@ -331,6 +331,42 @@ mod tests {
         assert_eq!(probe_iterations(KernelOp::MunmapNull, 100).unwrap(), 100);
     }
 
+    /// Does `munmap(1, 0)` really take the mmap lock on this kernel? A
+    /// holder thread keeps the lock busy (MAP_POPULATE faults 64 MB under
+    /// the mmap lock; dropping the mapping zaps it under the write lock). A
+    /// call that takes the lock waits for the holder; `getpid` never does.
+    /// Timing-sensitive on a loaded machine, so run on demand:
+    /// `cargo test --release --lib munmap_null_waits -- --ignored`.
+    #[test]
+    #[ignore]
+    fn munmap_null_waits_for_a_held_mmap_lock() {
+        use std::time::Instant;
+        // Alternate the two calls so both see the same preemptions; sum the
+        // time spent inside each.
+        let stop = AtomicBool::new(false);
+        let (m, g) = thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    drop(sys::Page::map_len(64 << 20, true).unwrap());
+                }
+            });
+            thread::sleep(Duration::from_millis(20));
+            let (mut m, mut g, t0) = (Duration::ZERO, Duration::ZERO, Instant::now());
+            while t0.elapsed() < Duration::from_millis(400) {
+                let t = Instant::now();
+                let _ = std::hint::black_box(sys::munmap_null());
+                let u = Instant::now();
+                std::hint::black_box(std::process::id());
+                m += u - t;
+                g += u.elapsed();
+            }
+            stop.store(true, Ordering::Relaxed);
+            (m, g)
+        });
+        eprintln!("time inside calls while the mmap lock is busy: munmap(1,0) {m:?}, getpid {g:?}");
+        assert!(m > 2 * g, "munmap {m:?} getpid {g:?}");
+    }
+
     #[test]
     fn bad_ops_are_usage_errors() {
         assert!(matches!("munmap".parse::<KernelOp>(), Err(Error::Usage(_))));

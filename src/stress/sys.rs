@@ -72,8 +72,8 @@ pub fn page_size() -> usize {
     }
 }
 
-/// One private anonymous read-write page, unmapped on drop. The probe never
-/// reads or writes through it: only its protection changes.
+/// A private anonymous read-write mapping, unmapped on drop. The probe
+/// never reads or writes through it: only its protection changes.
 #[derive(Debug)]
 pub struct Page {
     addr: usize,
@@ -83,9 +83,18 @@ pub struct Page {
 impl Page {
     /// Map one page (one mmap write-lock cycle).
     pub fn map() -> io::Result<Page> {
+        Page::map_len(page_size(), false)
+    }
+
+    /// Map `len` bytes; with `populate` the kernel faults every page in
+    /// (`MAP_POPULATE`, under the mmap lock), and dropping it zaps them all
+    /// under the write lock: a long lock hold, for the lock check.
+    pub fn map_len(len: usize, populate: bool) -> io::Result<Page> {
         #[cfg(target_os = "linux")]
         {
-            let len = page_size();
+            let flags = libc::MAP_PRIVATE
+                | libc::MAP_ANONYMOUS
+                | if populate { libc::MAP_POPULATE } else { 0 };
             // SAFETY: a fresh anonymous private mapping at an address the
             // kernel chooses (NULL hint, no MAP_FIXED), so no existing
             // mapping is replaced; the result is checked for MAP_FAILED.
@@ -94,7 +103,7 @@ impl Page {
                     std::ptr::null_mut(),
                     len,
                     libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    flags,
                     -1,
                     0,
                 )
@@ -109,6 +118,7 @@ impl Page {
         }
         #[cfg(not(target_os = "linux"))]
         {
+            let _ = (len, populate);
             Err(unsupported())
         }
     }
