@@ -118,7 +118,15 @@ fn split_hi_lo_hi_observes_none_under_the_torn_read_schedule() {
         ws[1]["window_cycles"].as_u64(),
         Some(closed(&split(4, 4, SplitRead::HiLoHi)) - 1)
     );
-    assert!(ws.iter().all(|w| w["outcome"] == "retry"));
+    for w in ws {
+        assert_eq!(w["outcome"], "retry");
+        // Each window starts from a fresh counter: the reader's first data
+        // read sees exactly the pre-run and the carry cycle.
+        let before = w["pre_cycles"].as_u64().unwrap() + w["gap_cycles"].as_u64().unwrap();
+        assert_eq!(w["data_a"].as_u64(), Some(before), "{w}");
+        // The carry moved hi between the reader's two hi loads: it re-read.
+        assert_eq!(w["begin_passes"], 2, "{w}");
+    }
 }
 
 #[test]

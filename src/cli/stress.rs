@@ -164,6 +164,12 @@ fn print_stress(r: &StressReport) {
     );
     for (i, w) in r.windows.iter().enumerate() {
         println!("window {}: {}", i + 1, w.plan);
+        if w.begin_passes > 1 {
+            println!(
+                "  begin loads ran {} times (hi moved: re-read)",
+                w.begin_passes
+            );
+        }
         if let Some(early) = w.end_check_one_cycle_earlier {
             println!("  end check one cycle earlier: {}", early.label());
         }

@@ -297,8 +297,10 @@ pub(crate) fn window<C: Counter>(
     sh.reader.fetch_add(1, SeqCst);
     fence(SeqCst);
     let mut first = true;
+    let mut gap_calls = 0u32;
     let mut gap_result = Ok(());
     let s: Snap = sh.counter.begin(&mut || {
+        gap_calls += 1;
         if !std::mem::take(&mut first) {
             return;
         }
@@ -318,6 +320,7 @@ pub(crate) fn window<C: Counter>(
         gap_cycles: plan.gap_cycles,
         data_cycles: plan.data_cycles,
         window_cycles: plan.gap_cycles,
+        begin_passes: gap_calls.max(1),
         outcome: Outcome::Abort,
         end_check_one_cycle_earlier: None,
         guard_waited: false,

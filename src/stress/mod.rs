@@ -117,6 +117,9 @@ pub struct WindowReport {
     /// Writer modifications inside the window, measured from the published
     /// data (`gap_cycles + b - a`).
     pub window_cycles: u64,
+    /// Times the reader ran its begin loads (hi-lo-hi runs them again
+    /// while the two high-word loads differ; 1 otherwise).
+    pub begin_passes: u32,
     /// How the speculation ended.
     pub outcome: Outcome,
     /// A read-only end check one cycle before the last: `retry` shows that
@@ -220,17 +223,21 @@ pub fn stress(
     let total = planned_cycles(spec, cfg)?;
     let done = AtomicU64::new(0);
     let tick = |k: u64| progress(done.fetch_add(k, Ordering::Relaxed) + k, total);
-    let (windows, runs) = dispatch(spec, cfg.writers, &tick, |sh, crew| {
-        let mut windows = Vec::new();
-        for p in &plans {
-            windows.push(sh.window(crew, p)?);
-        }
-        let mut runs = Vec::new();
+    // Each window gets a fresh harness (counter 0, version 0): a plan's
+    // pre-run counts from zero.
+    let mut windows = Vec::with_capacity(plans.len());
+    for p in &plans {
+        windows.push(dispatch(spec, cfg.writers, &tick, |sh, crew| {
+            sh.window(crew, p)
+        })?);
+    }
+    let runs = dispatch(spec, cfg.writers, &tick, |_, crew| {
+        let mut runs = Vec::with_capacity(cfg.timing_runs);
         for _ in 0..cfg.timing_runs {
             let t = crew.timed(cfg.timing_cycles)?;
             runs.push(t.as_secs_f64() * 1e9 / cfg.timing_cycles as f64);
         }
-        Ok((windows, runs))
+        Ok(runs)
     })?;
     let fp = windows.iter().find(|w| w.outcome == Outcome::FalsePositive);
     let mut report = StressReport {
