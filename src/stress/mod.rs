@@ -25,10 +25,30 @@
 //! `kernel.rs` (the probe), `sys.rs` (the only unsafe code in the crate:
 //! the syscalls), `rate.rs` (measured rates and their cache).
 //!
-//! Limits: a window needing more than `max_cycles` writer cycles (2^63 for a
-//! 64-bit counter) is refused as bad input (exit 2) naming the limit; the
-//! model engines answer those widths. `bounded` is not run here: its reader
-//! needs a clock or a cycle oracle, which explore and sample model.
+//! # Decisions
+//!
+//! - **Infeasible widths are refused, not scaled down.** A window needing
+//!   more than `max_cycles` writer cycles (default 2^33, ~2 min here) is bad
+//!   input: exit 2, one line with the count, the limit and "use explore or
+//!   analyze". So plain u64, split 32+32 and epoch 32+32 (2^63 cycles,
+//!   ~3000 years at 10 ns) say so instead of running a different question;
+//!   run a smaller width (`--bits 16`, `--hi 4 --lo 4`) to see the same
+//!   mechanism, at the count the closed form gives for that width.
+//! - **Safe schemes run their unsafe sibling's attack, at its count and
+//!   more.** guard runs plain's schedule for 2 * 2^(W-1) cycles: the writer
+//!   blocks at the wrap until the parked reader's speculation ends, the
+//!   harness lets the reader finish then (it sees seq odd: RETRY) and the
+//!   writers complete all cycles; that is the guard working. split hi-lo-hi
+//!   runs naive's torn-read schedule at naive's count 2^(L-1) and at
+//!   2^(H+L-1) - 1, the longest window below its own full-width bound (at
+//!   2^(H+L-1) a plain H+L-bit wrap remains, as for any counter).
+//! - **Every window starts from a fresh harness** (counter and data at 0),
+//!   so the plan's pre-run lands where it must.
+//! - **Counts are measured, not copied.** `window_cycles` comes from the
+//!   published data version (`b - a`), and a read-only end check one cycle
+//!   before the last shows RETRY: the count is exact, not merely enough.
+//! - `bounded` is not run here: its reader needs a clock or a cycle oracle,
+//!   which explore and sample model. Exit 2.
 
 mod atomic;
 mod harness;
