@@ -7,9 +7,9 @@
 //!   publish the version (two stores), `fetch_add` on seq, unlock.
 //! - `minimal_lock_two_stores`: the same with the harness's (and the
 //!   kernel's `smp_store_release(&seq, seq + 1)`) load-then-store increments.
-//! - `harness_plain_i32` / `harness_plain_i8`: `seqwrap::stress::time_cycles`,
-//!   the harness's writer thread running the same cycles (i8 wraps every
-//!   128 cycles and takes the wrap path).
+//! - `harness_plain_i32` / `harness_plain_i8`: the harness's writer thread
+//!   (`seqwrap::stress::with_timed_harness`, started once) running the same
+//!   cycles on command (i8 wraps every 128 cycles and takes the wrap path).
 //! - `bare_munmap_null` vs `probe_munmap_null`: the syscall in a plain loop
 //!   vs the probe's own loop (stop flag, counting, result check).
 //!
@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, fence};
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use seqwrap::scheme::SchemeSpec;
-use seqwrap::stress::{KernelOp, probe_iterations, sys, time_cycles};
+use seqwrap::stress::{KernelOp, probe_iterations, sys, with_timed_harness};
 
 /// Writer cycles an iteration.
 const N: u64 = 1 << 20;
@@ -84,20 +84,23 @@ fn minimal_lock_two_stores(bench: Bencher) {
     });
 }
 
+fn harness(bench: Bencher, bits: u32) {
+    with_timed_harness(&SchemeSpec::plain(bits), 1, |run| {
+        bench
+            .counter(ItemsCount::new(N))
+            .bench_local(|| run(N).unwrap());
+    })
+    .unwrap();
+}
+
 #[divan::bench(sample_count = 30)]
 fn harness_plain_i32(bench: Bencher) {
-    let spec = SchemeSpec::plain(32);
-    bench
-        .counter(ItemsCount::new(N))
-        .bench_local(|| time_cycles(&spec, 1, N).unwrap());
+    harness(bench, 32);
 }
 
 #[divan::bench(sample_count = 30)]
 fn harness_plain_i8(bench: Bencher) {
-    let spec = SchemeSpec::plain(8);
-    bench
-        .counter(ItemsCount::new(N))
-        .bench_local(|| time_cycles(&spec, 1, N).unwrap());
+    harness(bench, 8);
 }
 
 #[divan::bench(sample_count = 30)]

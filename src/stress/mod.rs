@@ -283,8 +283,20 @@ pub fn stress(
 }
 
 /// Time `cycles` writer cycles of `spec` through the harness (no reader in
-/// flight). Benches and `measured_rate` use it.
+/// flight). `measured_rate` uses it.
 pub fn time_cycles(spec: &SchemeSpec, writers: usize, cycles: u64) -> Result<Duration> {
+    with_timed_harness(spec, writers, |run| run(cycles))?
+}
+
+/// Start the harness for `spec` once (writer threads, lock, counter) and
+/// hand `f` a timer: `run(n)` has the writers run `n` cycles and returns
+/// the wall time from command to the last writer's `Done`. Benches use it
+/// so that thread start-up is not timed.
+pub fn with_timed_harness<R>(
+    spec: &SchemeSpec,
+    writers: usize,
+    f: impl FnOnce(&mut dyn FnMut(u64) -> Result<Duration>) -> R,
+) -> Result<R> {
     check(&StressConfig {
         writers,
         ..StressConfig::default()
@@ -294,7 +306,9 @@ pub fn time_cycles(spec: &SchemeSpec, writers: usize, cycles: u64) -> Result<Dur
             "stress: scheme bounded is not run on hardware",
         ));
     }
-    dispatch(spec, writers, &|_| {}, |_, crew| crew.timed(cycles))
+    dispatch(spec, writers, &|_| {}, |_, crew| {
+        Ok(f(&mut |n| crew.timed(n)))
+    })
 }
 
 /// Monomorphise the harness for the scheme's counter on the right atomic.
