@@ -390,9 +390,22 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
                 " (DISAGREES)"
             }
         ),
-        (_, None) => format!(
-            "no false positive in {} window(s); closed-form minimum {predicted}",
-            r.windows.len()
-        ),
+        (_, None) => {
+            let reached = spec.min_cycles_closed_form().is_some_and(|n| {
+                r.windows
+                    .iter()
+                    .any(|w| num_bigint::BigUint::from(w.window_cycles) >= n)
+            });
+            format!(
+                "no false positive in {} window(s); closed-form minimum {predicted}{}",
+                r.windows.len(),
+                if reached {
+                    " (a window reached it without one: this schedule is not the \
+                     counterexample; see explore's trace)"
+                } else {
+                    " (every window is shorter)"
+                }
+            )
+        }
     }
 }

@@ -18,6 +18,13 @@
 //!   (the writer must wait at the wrap); split hi-lo-hi runs naive's
 //!   torn-read schedule at naive's count and at 2^(H+L-1) - 1 cycles, the
 //!   longest window below its own full-width bound.
+//!
+//! Known gap: split with L = 1. The torn-read schedule then has no cycle
+//! left for the data-read phase (2^(L-1) - 1 = 0), so it ends in a true
+//! ACCEPT; the closed form's one-cycle counterexample needs the writer
+//! stopped between its two carry stores while the reader's end loads run,
+//! which these plans do not schedule. The report says the window reached
+//! the predicted count without a false positive instead of hiding it.
 
 use num_bigint::BigUint;
 use num_traits::ToPrimitive;
