@@ -251,6 +251,35 @@ pub(crate) fn with_crew<C: Counter, R>(
     })
 }
 
+/// The reader's announcement that a speculation is in flight (the slot is
+/// odd). Ends exactly once: explicitly, or on drop when an error cuts the
+/// window short, so a guard writer waiting for the grace period is never
+/// left waiting for a reader that is gone.
+struct InFlight<'a> {
+    slot: &'a AtomicU64,
+    live: bool,
+}
+
+impl<'a> InFlight<'a> {
+    fn start(slot: &'a AtomicU64) -> Self {
+        slot.fetch_add(1, SeqCst);
+        fence(SeqCst);
+        InFlight { slot, live: true }
+    }
+
+    fn end(&mut self) {
+        if std::mem::take(&mut self.live) {
+            self.slot.fetch_add(1, SeqCst);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
 /// The reader's begin gap: let a paused writer finish its unlock stores,
 /// then run the gap's cycles.
 fn begin_gap(crew: &mut Crew<'_>, paused: bool, cycles: u64) -> Result<()> {
@@ -294,8 +323,7 @@ pub(crate) fn window<C: Counter>(
         }
     }
     // The speculation starts (guard's grace period now waits for it).
-    sh.reader.fetch_add(1, SeqCst);
-    fence(SeqCst);
+    let mut spec = InFlight::start(&sh.reader);
     let mut first = true;
     let mut gap_calls = 0u32;
     let mut gap_result = Ok(());
@@ -329,7 +357,7 @@ pub(crate) fn window<C: Counter>(
         data_phase_s: 0.0,
     };
     if is_odd(s) {
-        sh.reader.fetch_add(1, SeqCst);
+        spec.end();
         return Ok(report);
     }
     let a = sh.a.load(Relaxed);
@@ -364,7 +392,7 @@ pub(crate) fn window<C: Counter>(
     fence(Acquire);
     let e = sh.counter.end();
     report.data_phase_s = t.elapsed().as_secs_f64();
-    sh.reader.fetch_add(1, SeqCst);
+    spec.end();
     if blocked {
         // The grace period is over: the writers finish the cycles asked for
         // (the last one too, if they blocked before it was started).
