@@ -200,7 +200,7 @@ fn measure(kind: RateKind) -> Result<(f64, String)> {
         }
         RateKind::Stress => {
             let spec = SchemeSpec::plain(32);
-            let n = 1u64 << 22;
+            let n = 1u64 << 20;
             let ns = with_timed_harness(&spec, 1, |run| {
                 (0..5)
                     .map(|_| run(n).map(|t| t.as_secs_f64() * 1e9 / n as f64))
@@ -208,7 +208,7 @@ fn measure(kind: RateKind) -> Result<(f64, String)> {
             })??;
             Ok((
                 1e9 / median(&ns),
-                "plain i32 writers=1 runs=5x2^22 cycles median".into(),
+                "plain i32 writers=1 runs=5x2^20 cycles median".into(),
             ))
         }
     }
