@@ -18,16 +18,17 @@ pub struct Args {
     /// The scheme (not with --kernel).
     #[command(flatten)]
     pub scheme: SchemeArgs,
-    /// Writer threads; they serialise on the lock.
+    /// Writer threads; they serialise on the lock (default 1).
     #[arg(long, value_name = "N")]
     pub writers: Option<usize>,
-    /// Timed runs for ns per cycle (median).
+    /// Timed runs for ns per cycle, reported as their median (default 5).
     #[arg(long, value_name = "R")]
     pub timing_runs: Option<usize>,
-    /// Writer cycles in each timed run.
+    /// Writer cycles in each timed run (default 4194304 = 2^22).
     #[arg(long, value_name = "C")]
     pub timing_cycles: Option<u64>,
-    /// Refuse windows needing more writer cycles than this in all.
+    /// Refuse schemes whose windows need more writer cycles than this in all
+    /// (default 8589934592 = 2^33; a 64-bit counter needs 2^63).
     #[arg(long, value_name = "C")]
     pub max_cycles: Option<u64>,
     /// Measure the kernel's mmap write-lock rate instead of a scheme (Linux).
@@ -36,7 +37,7 @@ pub struct Args {
     /// --kernel: munmap-null, mprotect or mmap-munmap.
     #[arg(long, value_name = "OP")]
     pub op: Option<String>,
-    /// --kernel: threads calling the operation.
+    /// --kernel: threads calling the operation (default 1).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// --kernel: total measuring time, e.g. 2s, 500ms (default 1s).
