@@ -134,8 +134,11 @@ pub struct WindowReport {
     pub gap_cycles: u64,
     /// Cycles asked for in the data-read phase.
     pub data_cycles: u64,
-    /// Writer modifications inside the window, measured from the published
-    /// data (`gap_cycles + b - a`).
+    /// Cycles run between the reader's end loads (schedules that tear the
+    /// end check).
+    pub end_gap_cycles: Vec<u64>,
+    /// Writer modifications inside the window (first begin load to last end
+    /// load), measured from the published data's version.
     pub window_cycles: u64,
     /// Times the reader ran its begin loads (hi-lo-hi runs them again
     /// while the two high-word loads differ; 1 otherwise).
@@ -173,7 +176,7 @@ pub struct StressReport {
     pub predicted_min_cycles: Option<String>,
     /// Whether any window ended in a false positive.
     pub false_positive_observed: bool,
-    /// Writer cycles in the first window that ended in a false positive.
+    /// Writer cycles in the shortest window that ended in a false positive.
     pub observed_at_cycles: Option<u64>,
     /// Median ns per writer cycle over the timed runs.
     pub ns_per_cycle: f64,
@@ -181,8 +184,10 @@ pub struct StressReport {
     pub ns_per_cycle_runs: Vec<f64>,
     /// Cycles per timed run.
     pub timing_cycles: u64,
-    /// The windows, in order.
+    /// The windows, shortest first.
     pub windows: Vec<WindowReport>,
+    /// Windows not run because they need more than `max_cycles`, and why.
+    pub skipped: Vec<String>,
     /// What the run shows, in words.
     pub note: String,
 }
@@ -206,6 +211,7 @@ pub(crate) fn median(xs: &[f64]) -> f64 {
 /// timed runs), or the usage error it would fail with. For progress bars.
 pub fn planned_cycles(spec: &SchemeSpec, cfg: &StressConfig) -> Result<u64> {
     let windows: u64 = plan::plans(spec, cfg.max_cycles)?
+        .run
         .iter()
         .map(plan::Plan::total)
         .sum();
@@ -245,8 +251,8 @@ pub fn stress(
     let tick = |k: u64| progress(done.fetch_add(k, Ordering::Relaxed) + k, total);
     // Each window gets a fresh harness (counter 0, version 0): a plan's
     // pre-run counts from zero.
-    let mut windows = Vec::with_capacity(plans.len());
-    for p in &plans {
+    let mut windows = Vec::with_capacity(plans.run.len());
+    for p in &plans.run {
         windows.push(dispatch(spec, cfg.writers, &tick, |sh, crew| {
             sh.window(crew, p)
         })?);
@@ -259,7 +265,10 @@ pub fn stress(
         }
         Ok(runs)
     })?;
-    let fp = windows.iter().find(|w| w.outcome == Outcome::FalsePositive);
+    let fp = windows
+        .iter()
+        .filter(|w| w.outcome == Outcome::FalsePositive)
+        .min_by_key(|w| w.window_cycles);
     let mut report = StressReport {
         scheme: spec.name().into(),
         params: spec
@@ -276,6 +285,7 @@ pub fn stress(
         ns_per_cycle_runs: runs,
         timing_cycles: cfg.timing_cycles,
         windows,
+        skipped: plans.skipped,
         note: String::new(),
     };
     report.note = note(spec, &report);
@@ -384,10 +394,14 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
         ),
         (_, Some(n)) => format!(
             "false positive observed at {n} writer cycles; closed form predicts {predicted}{}",
-            if predicted == n.to_string() {
-                " (agrees)"
-            } else {
-                " (DISAGREES)"
+            match spec.min_cycles_closed_form() {
+                Some(c) if c == num_bigint::BigUint::from(n) => " (agrees)",
+                Some(c) if c > num_bigint::BigUint::from(n) => {
+                    " (DISAGREES: fewer; this window tears a two-word check that the \
+                     closed form treats as one load; `seqwrap explore` with the same flags \
+                     prints the trace)"
+                }
+                _ => " (DISAGREES: the closed form's schedule is not among these windows)",
             }
         ),
         (_, None) => {
