@@ -188,7 +188,7 @@ fn drafts(spec: &SchemeSpec) -> Result<Vec<Draft>> {
                     data_pause: Pause::None,
                     end_gaps: Vec::new(),
                     what: format!(
-                        "torn begin: lo at 2^L-2; reader loads {}, 1 carry cycle, reader \
+                        "{what}: lo at 2^L-2; reader loads {}, 1 carry cycle, reader \
                          loads hi{}; parks for {} cycles (window {t})",
                         if naive { "lo" } else { "hi, lo" },
                         if naive {
