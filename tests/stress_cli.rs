@@ -51,7 +51,11 @@ fn assert_fp_count(v: &Value, want: u64) {
     let w = first_fp(v);
     assert_eq!(w["window_cycles"].as_u64(), Some(want));
     if w["end_gap_cycles"].as_array().unwrap().is_empty() {
-        assert_eq!(w["end_check_one_cycle_earlier"], "retry", "{v}");
+        let early = &w["end_check_one_cycle_earlier"];
+        assert!(early == "retry" || early == "accept", "{v}");
+        if want > 1 {
+            assert_eq!(early, "retry", "{v}");
+        }
     }
     assert_ne!(w["data_a"], w["data_b"]);
     assert!(v["ns_per_cycle"].as_f64().unwrap() > 0.0);
@@ -211,6 +215,133 @@ fn epoch_breaks_at_the_closed_form_or_at_plain_by_store_order() {
     assert_eq!(v["predicted_min_cycles"].as_str(), Some(predicted.as_str()));
 }
 
+/// Stress against the explorer: `seqwrap explore ... --json` `min_cycles`
+/// for each scheme below, as printed by the explorer on main at 8a13493
+/// (accelerated mode; brute agrees there). The hardware observes its first
+/// false positive at exactly the explorer's count, including where the
+/// closed form says otherwise (torn end checks). TODO for the merge: call
+/// the explorer's library here instead of these literals.
+#[test]
+fn stress_observes_the_explorers_minimal_count() {
+    let cases: &[(&[&str], u64)] = &[
+        (&["--scheme", "plain", "--bits", "12"], 2048),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "5", "--read", "naive",
+            ],
+            16,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "4",
+                "--lo",
+                "4",
+                "--read",
+                "naive",
+                "--write-order",
+                "hi-first",
+            ],
+            8,
+        ),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "1", "--read", "naive",
+            ],
+            1,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "3",
+                "--lo",
+                "1",
+                "--read",
+                "naive",
+                "--write-order",
+                "hi-first",
+            ],
+            8,
+        ),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "1", "--read", "hi-lo-hi",
+            ],
+            1,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "3",
+                "--lo",
+                "3",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            29,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "2",
+                "--lo",
+                "4",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            25,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "1",
+                "--lo",
+                "3",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            5,
+        ),
+        (
+            &["--scheme", "epoch", "--bits", "6", "--epoch-bits", "3"],
+            32,
+        ),
+        (
+            &[
+                "--scheme",
+                "epoch",
+                "--bits",
+                "6",
+                "--epoch-bits",
+                "3",
+                "--write-order",
+                "epoch-first",
+            ],
+            224,
+        ),
+    ];
+    for (args, explore) in cases {
+        let v = stress(args);
+        assert_fp_count(&v, *explore);
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn kernel_probe_reports_a_rate_and_the_errno() {
@@ -287,19 +418,6 @@ fn bad_input_is_one_line_and_exit_2() {
             "32",
             "--write-order",
             "epoch-first",
-        ],
-        // No replayable schedule.
-        &[
-            "--scheme",
-            "split",
-            "--hi",
-            "3",
-            "--lo",
-            "1",
-            "--read",
-            "naive",
-            "--write-order",
-            "hi-first",
         ],
         &["--scheme", "nope", "--bits", "8"],
         &["--scheme", "plain"],

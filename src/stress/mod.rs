@@ -60,8 +60,7 @@
 //!   cycle before the last shows RETRY: the count is exact, not merely
 //!   enough.
 //! - `bounded` is not run here: its reader needs a clock or a cycle oracle,
-//!   which explore and sample model. Exit 2. So is split with L = 1 and
-//!   hi-first carries, for which no schedule here applies (explore has it).
+//!   which explore and sample model. Exit 2.
 
 mod atomic;
 mod harness;
@@ -158,8 +157,10 @@ pub struct WindowReport {
     pub begin_passes: u32,
     /// How the speculation ended.
     pub outcome: Outcome,
-    /// A read-only end check one cycle before the last: `retry` shows that
-    /// one cycle fewer is not enough. `None` when not taken (guard blocked).
+    /// A read-only end check one cycle before the last: anything but
+    /// `false-positive` (`retry`, or `accept` when nothing changed yet)
+    /// shows that one cycle fewer is not enough. `None` when not taken
+    /// (guard blocked, or cycles run between the end loads).
     pub end_check_one_cycle_earlier: Option<Outcome>,
     /// Guard: a writer reached the wrap during the window and waited for the
     /// reader's grace period; the reader then finished its speculation.
@@ -414,7 +415,10 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
                      closed form treats as one load; `seqwrap explore` with the same flags \
                      prints the trace)"
                 }
-                _ => " (DISAGREES: the closed form's schedule is not among these windows)",
+                _ => {
+                    " (DISAGREES: more; no window here reaches the closed form's count; \
+                     `seqwrap explore` with the same flags is the judge)"
+                }
             }
         ),
         (_, None) => {
