@@ -34,9 +34,9 @@
 //!   carry while the reader's end loads run). The shortest window that ends
 //!   in a false positive is `observed_at_cycles`; it is compared with
 //!   [`SchemeSpec::min_cycles_closed_form`] and the report says whether they
-//!   agree. For split hi-lo-hi and epoch seq-first they do not: the torn end
-//!   breaks them at 2^(L-1) and 2^(W-1) (hi-first hi-lo-hi at
-//!   (2^H - 1) * 2^(L-1) + 1), the counts `seqwrap explore` finds.
+//!   agree. The torn end is what breaks split hi-lo-hi (lo-first) at
+//!   2^(L-1), hi-first at (2^H - 1) * 2^(L-1) + 1, and epoch seq-first at
+//!   2^(W-1): the explorer's findings, which the closed forms now carry.
 //! - **Infeasible windows are skipped, and all-infeasible is refused.** A
 //!   window that would push the run past `max_cycles` writer cycles
 //!   (default 2^33, ~2 min here) is listed in `skipped` with its count; if
