@@ -440,3 +440,93 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use num_bigint::BigUint;
+
+    use super::*;
+    use crate::scheme::{EpochWriteOrder, SplitRead, SplitWriteOrder};
+    use crate::width::Width;
+
+    fn quick() -> StressConfig {
+        StressConfig {
+            timing_runs: 1,
+            timing_cycles: 64,
+            ..StressConfig::default()
+        }
+    }
+
+    fn observed(spec: &SchemeSpec) -> Option<u64> {
+        stress(spec, &quick(), &|_, _| {})
+            .unwrap()
+            .observed_at_cycles
+    }
+
+    /// DESIGN.md's cross-check, on hardware: for every scheme of total
+    /// width up to 8 bits and every store and read order, the first false
+    /// positive observed on real threads and atomics is at exactly the
+    /// closed-form count (which the explorer's tests pin down), and guard
+    /// observes none.
+    #[test]
+    fn every_small_scheme_breaks_at_its_closed_form() {
+        let mut specs = Vec::new();
+        for w in 2..=8 {
+            specs.push(SchemeSpec::plain(w));
+        }
+        for hi in 1..=4 {
+            for lo in 1..=4 {
+                for read in [SplitRead::Naive, SplitRead::HiLoHi] {
+                    for write_order in [SplitWriteOrder::LoFirst, SplitWriteOrder::HiFirst] {
+                        specs.push(SchemeSpec::Split {
+                            hi,
+                            lo,
+                            read,
+                            write_order,
+                        });
+                    }
+                }
+            }
+        }
+        for w in 2..=5 {
+            for epoch_bits in 1..=3 {
+                for write_order in [EpochWriteOrder::SeqFirst, EpochWriteOrder::EpochFirst] {
+                    let width = Width::new(w).unwrap();
+                    specs.push(SchemeSpec::Epoch {
+                        width,
+                        epoch_bits,
+                        write_order,
+                    });
+                }
+            }
+        }
+        for spec in &specs {
+            let want = spec.min_cycles_closed_form();
+            assert_eq!(observed(spec).map(BigUint::from), want, "{spec}");
+        }
+        for w in 2..=8 {
+            let guard = SchemeSpec::Guard {
+                width: Width::new(w).unwrap(),
+            };
+            assert_eq!(observed(&guard), None, "{guard}");
+        }
+    }
+
+    #[test]
+    fn bounded_and_zero_writers_are_usage_errors() {
+        let b = SchemeSpec::Bounded {
+            width: Width::new(8).unwrap(),
+            max_window_cycles: 9,
+        };
+        assert!(matches!(
+            stress(&b, &quick(), &|_, _| {}),
+            Err(Error::Usage(_))
+        ));
+        let cfg = StressConfig {
+            writers: 0,
+            ..quick()
+        };
+        let e = stress(&SchemeSpec::plain(8), &cfg, &|_, _| {});
+        assert!(matches!(e, Err(Error::Usage(_))));
+    }
+}
