@@ -141,6 +141,9 @@ pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> P
         };
         wraps::ln_sum_wraps(&counts, pf, k0, k_max)
     };
+    let reason = reason.or((fp == f64::NEG_INFINITY).then_some(
+        "fixed writer: no window length of the distribution can hold a whole number of wraps",
+    ));
     Probabilities {
         false_positive: LogProb::from_ln(fp),
         false_positive_zero_reason: reason,

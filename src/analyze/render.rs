@@ -75,7 +75,7 @@ pub fn to_text(r: &AnalyzeReport) -> String {
         None => line("min_cycles", "none: no false positive is possible".into()),
     }
     if let Some(t) = r.time_to_fp_s {
-        line("time_to_fp", format!("{t:e} s ({})", human_duration(t)));
+        line("time_to_fp", format!("{t:.4e} s ({})", human_duration(t)));
     }
     if let (Some(w), Some(p)) = (&c.window, &r.probabilities) {
         line("window", w.to_string());

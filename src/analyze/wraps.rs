@@ -113,8 +113,11 @@ pub(crate) fn ln_sum_atom(counts: &Counts<'_>, period: u64, k_max: u64, d: f64) 
             (m - spread, (m + spread).min(cap))
         }
     };
-    let k_lo = (n_lo / pf).ceil().max(1.0);
-    let k_hi = (n_hi / pf).floor().min(k_max as f64);
+    // The multiples of the period just outside the range are kept too:
+    // for a window far shorter than a wrap they are the (tiny, not zero)
+    // answer. The tent of a fixed writer is exactly 0 there.
+    let k_lo = (n_lo / pf).floor().max(1.0);
+    let k_hi = (n_hi / pf).ceil().max(k_lo).min(k_max as f64);
     if k_hi < k_lo {
         return f64::NEG_INFINITY;
     }
