@@ -3,10 +3,11 @@
 //! Every integral of the analysis (a window density times a count kernel)
 //! is log-concave, or nearly so, in a log coordinate `t`: the Poisson
 //! kernel, the lognormal, exponential and Pareto densities all are. So the
-//! integrand has one peak. We find it by bisection on `L'`, take its width
+//! integrand has one peak. We find it by Newton steps on `L'` (guarded by
+//! bisection), take its width
 //! `w = 1/sqrt(-L'')` (Laplace's scale; near a boundary `1/|L'|`), walk out
 //! until `L` has fallen by 46 (a factor 1e-20), and integrate that range
-//! with 8-point Gauss-Legendre panels about `w` wide. The sum is kept
+//! with 8-point Gauss-Legendre panels about `2w` wide. The sum is kept
 //! relative to the running maximum, so values like e^-10^20 are fine.
 //!
 //! Accuracy: relative ~1e-9 on smooth peaks (checked in tests against
@@ -50,24 +51,49 @@ impl<F: Fn(f64, bool) -> (f64, f64, f64)> LogIntegrand for F {
 /// The interval is open: `L` is never evaluated at `lo` or `hi`.
 /// Returns `-inf` for an empty interval or an integrand that is zero.
 pub fn ln_integrate(lo: f64, hi: f64, f: &impl LogIntegrand) -> f64 {
+    ln_integrate_from(lo, hi, 0.0, f)
+}
+
+/// [`ln_integrate`] with a first guess `guess` of the peak (clamped into
+/// the interval): Newton steps on `L'` from there, safeguarded by
+/// bisection on the sign of `L'`, so a good guess costs a few evaluations
+/// and a bad one at most ~60.
+pub fn ln_integrate_from(lo: f64, hi: f64, guess: f64, f: &impl LogIntegrand) -> f64 {
     let lo = lo.max(T_MIN);
     let hi = hi.min(T_MAX);
     if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return f64::NEG_INFINITY;
     }
-    // 1. The peak: bisection on the sign of L' (decreasing when concave).
+    // 1. The peak: the root of L' (decreasing when L is concave).
     let (mut a, mut b) = (lo, hi);
-    for _ in 0..300 {
-        let m = 0.5 * (a + b);
-        if m <= a || m >= b {
+    let mut t = if guess > lo && guess < hi {
+        guess
+    } else {
+        0.5 * (lo + hi)
+    };
+    for _ in 0..200 {
+        let (_, d1, d2) = f.eval(t, true);
+        if d1 > 0.0 {
+            a = t;
+        } else {
+            b = t;
+        }
+        // Converged when the peak is located to 1e-6 of its width.
+        if d2 < 0.0 && d1.abs() < 1e-6 * (-d2).sqrt() {
+            a = t;
+            b = t;
             break;
         }
-        let (_, d1, _) = f.eval(m, true);
-        if d1 > 0.0 {
-            a = m;
-        } else {
-            b = m;
+        let mid = 0.5 * (a + b);
+        if mid <= a || mid >= b {
+            break;
         }
+        let newton = if d2 < 0.0 { t - d1 / d2 } else { f64::NAN };
+        t = if newton > a && newton < b {
+            newton
+        } else {
+            mid
+        };
     }
     let t0 = 0.5 * (a + b);
     let (l0, d1, d2) = f.eval(t0, true);
@@ -112,8 +138,22 @@ pub fn ln_integrate(lo: f64, hi: f64, f: &impl LogIntegrand) -> f64 {
     };
     let tl = walk(-1.0);
     let tr = walk(1.0);
-    // 4. Gauss-Legendre panels about w wide.
-    let panels = ((tr - tl) / w).ceil().clamp(16.0, 512.0) as usize;
+    // 4. Gauss-Legendre panels about 2w wide (8 points resolve a Gaussian
+    //    over two standard deviations to ~1e-10).
+    let panels = ((tr - tl) / (2.0 * w)).ceil().clamp(8.0, 512.0) as usize;
+    ln_gauss_legendre_ref(tl, tr, panels, lmax, f)
+}
+
+/// `ln ∫_lo^hi exp(L)` by 8-point Gauss-Legendre on `panels` equal panels,
+/// no peak search: for integrands known to be smooth on the interval.
+pub fn ln_gauss_legendre(lo: f64, hi: f64, panels: usize, f: &impl LogIntegrand) -> f64 {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return f64::NEG_INFINITY;
+    }
+    ln_gauss_legendre_ref(lo, hi, panels, f64::NEG_INFINITY, f)
+}
+
+fn ln_gauss_legendre_ref(tl: f64, tr: f64, panels: usize, lmax: f64, f: &impl LogIntegrand) -> f64 {
     let width = (tr - tl) / panels as f64;
     let half = 0.5 * width;
     let mut reference = if lmax.is_finite() {

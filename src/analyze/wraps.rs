@@ -14,7 +14,7 @@
 
 use super::count::Counts;
 use super::logprob::ln_add;
-use super::quad::{T_MAX, ln_integrate};
+use super::quad::{T_MAX, ln_integrate_from};
 use crate::timing::Process;
 
 /// Terms summed one by one before the tail, at most.
@@ -72,7 +72,7 @@ fn ln_tail(g: &impl Fn(f64) -> f64, a: u64, b: u64, slope0: f64) -> f64 {
         let lm = g((u - h).exp()) + u - h;
         (l0, (lp - lm) / (2.0 * h), (lp - 2.0 * l0 + lm) / (h * h))
     };
-    let integral = ln_integrate(af.ln(), hi, &f);
+    let integral = ln_integrate_from(af.ln(), hi, af.ln() + 0.5, &f);
     let ga = g(af);
     let slope_a = if slope0.is_finite() {
         g(af) - g(af - 1.0)
