@@ -213,9 +213,15 @@ impl<'a> Counts<'a> {
                     if !derivs {
                         return (k + lb, 0.0, 0.0);
                     }
-                    let q = 1.0 / z.exp_m1();
-                    let k1 = q * z;
-                    let k2 = q * z - q * (1.0 + q) * z * z;
+                    // qz = z / (e^z - 1), finite for every z (-> 1 as z -> 0);
+                    // d²/dt² = qz (1 - z - qz), never inf - inf.
+                    let qz = if z < 1e-12 {
+                        1.0 - 0.5 * z
+                    } else {
+                        z / z.exp_m1()
+                    };
+                    let k1 = qz;
+                    let k2 = qz * (1.0 - z - qz);
                     (k + lb, k1 + b1, k2 + b2)
                 };
                 self.free.ln() + ln_integrate(t_lo, T_MAX, &f)

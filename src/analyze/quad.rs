@@ -71,7 +71,11 @@ pub fn ln_integrate_from(lo: f64, hi: f64, guess: f64, f: &impl LogIntegrand) ->
     } else {
         0.5 * (lo + hi)
     };
-    for _ in 0..200 {
+    // rtsafe (Numerical Recipes 9.4): Newton while it at least halves the
+    // step, bisection otherwise, so far-off starts converge like bisection.
+    let mut step_old = hi - lo;
+    let mut step = step_old;
+    for _ in 0..300 {
         let (_, d1, d2) = f.eval(t, true);
         if d1 > 0.0 {
             a = t;
@@ -79,7 +83,7 @@ pub fn ln_integrate_from(lo: f64, hi: f64, guess: f64, f: &impl LogIntegrand) ->
             b = t;
         }
         // Converged when the peak is located to 1e-6 of its width.
-        if d2 < 0.0 && d1.abs() < 1e-6 * (-d2).sqrt() {
+        if d2 < 0.0 && d2.is_finite() && d1.abs() < 1e-6 * (-d2).sqrt() {
             a = t;
             b = t;
             break;
@@ -89,14 +93,34 @@ pub fn ln_integrate_from(lo: f64, hi: f64, guess: f64, f: &impl LogIntegrand) ->
             break;
         }
         let newton = if d2 < 0.0 { t - d1 / d2 } else { f64::NAN };
-        t = if newton > a && newton < b {
-            newton
+        let newton_ok = newton > a && newton < b && (2.0 * (newton - t)).abs() <= step_old.abs();
+        step_old = step;
+        if newton_ok {
+            step = newton - t;
+            t = newton;
         } else {
-            mid
-        };
+            step = mid - t;
+            t = mid;
+        }
     }
-    let t0 = 0.5 * (a + b);
-    let (l0, d1, d2) = f.eval(t0, true);
+    // A peak on the boundary converges onto `lo` or `hi` itself, where the
+    // integrand may round to zero (a support edge): step inside until it
+    // is positive, so that the width below is the integrand's own.
+    let mut t0 = 0.5 * (a + b);
+    let mut inset = 1e-12 * lo.abs().max(hi.abs()).max(1.0);
+    let (mut l0, mut d1, mut d2) = f.eval(t0, true);
+    for _ in 0..60 {
+        if l0 > f64::NEG_INFINITY || inset > 0.5 * (hi - lo) {
+            break;
+        }
+        t0 = if t0 - lo < hi - t0 {
+            lo + inset
+        } else {
+            hi - inset
+        };
+        (l0, d1, d2) = f.eval(t0, true);
+        inset *= 4.0;
+    }
     // 2. The width of the peak.
     let w_curv = if d2 < 0.0 {
         1.0 / (-d2).sqrt()
@@ -138,6 +162,7 @@ pub fn ln_integrate_from(lo: f64, hi: f64, guess: f64, f: &impl LogIntegrand) ->
     };
     let tl = walk(-1.0);
     let tr = walk(1.0);
+
     // 4. Gauss-Legendre panels about 2w wide (8 points resolve a Gaussian
     //    over two standard deviations to ~1e-10).
     let panels = ((tr - tl) / (2.0 * w)).ceil().clamp(8.0, 512.0) as usize;
@@ -169,7 +194,9 @@ fn ln_gauss_legendre_ref(tl: f64, tr: f64, panels: usize, lmax: f64, f: &impl Lo
             if l.is_nan() || l == f64::NEG_INFINITY {
                 continue;
             }
-            if reference == f64::NEG_INFINITY || l > reference + 600.0 {
+            // Compare the difference: at |L| ~ 1e18 an f64's spacing is
+            // 1024, so `reference + 600.0` would round to `reference + 1024`.
+            if reference == f64::NEG_INFINITY || l - reference > 600.0 {
                 sum *= (reference - l).exp();
                 reference = l;
             }

@@ -1,6 +1,6 @@
 //! `sample`: Monte Carlo over timed schedules, the check on `analyze`.
 //!
-//! Each window costs O(1) ([`draw`]): draw its length, the writer activity
+//! Each window costs O(1) (module `draw`): draw its length, the writer activity
 //! it sees (a Poisson count, or a phase), and classify it with the same
 //! rule `analyze` uses ([`crate::timing::TimedScheme::classify`]).
 //!
