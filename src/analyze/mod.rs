@@ -187,12 +187,13 @@ mod tests {
         #[test]
         fn outcomes_partition_one(
             bits in 2u32..=64,
-            log_rate in 3.0f64..9.0,
+            log_rate in 0.0f64..10.0,
             h in prop_oneof![Just(0.0), 0.0f64..0.9],
             fixed in any::<bool>(),
             kind in 0u8..4,
-            log_a in -9.0f64..0.0,
+            log_a in -12.0f64..6.0,
             b in 0.01f64..50.0,
+            t in 0u64..5000,
         ) {
             let rate = 10f64.powf(log_rate);
             let process = if fixed { Process::Fixed } else { Process::Poisson };
@@ -203,6 +204,15 @@ mod tests {
             prop_assert!(all.iter().all(|x| !x.ln().is_nan()), "{:?}", p);
             let sum: f64 = all.iter().map(|x| x.to_f64()).sum();
             prop_assert!((sum - 1.0).abs() < 1e-6, "sum {} for {} {} {:?}", sum, writer, w, p);
+            // bounded retries what plain accepts beyond T; guard never errs
+            let width = crate::width::Width::new(bits).unwrap();
+            let bd = probabilities(&SchemeSpec::Bounded { width, max_window_cycles: t }, &writer, &w);
+            prop_assert!(bd.false_positive.ln() <= p.false_positive.ln() + 1e-6);
+            let bsum: f64 = [bd.false_positive, bd.retry, bd.abort, bd.accept].iter().map(|x| x.to_f64()).sum();
+            prop_assert!((bsum - 1.0).abs() < 1e-6, "bounded sum {}", bsum);
+            let g = probabilities(&SchemeSpec::Guard { width }, &writer, &w);
+            prop_assert!(g.false_positive.is_zero() && g.false_positive_zero_reason.is_some());
+            prop_assert!((g.retry.to_f64() - (p.retry.to_f64() + p.false_positive.to_f64())).abs() < 1e-9);
             // Multiples of 2^W cycles are multiples of 2^(W-1): one more bit
             // can only remove false positives.
             if bits < 64 {
