@@ -144,10 +144,16 @@ pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> P
         } else {
             k0 as u64
         };
+        // A bounded T below that: sum the 64 largest allowed multiples.
+        let k0 = if k0 > k_max {
+            k_max.saturating_sub(63).max(1)
+        } else {
+            k0
+        };
         wraps::ln_sum_wraps(&counts, pf, k0, k_max)
     };
     let reason = reason.or((fp == f64::NEG_INFINITY).then_some(
-        "fixed writer: no window length of the distribution can hold a whole number of wraps",
+        "no window length of the distribution lets the writer start a whole number of wraps",
     ));
     Probabilities {
         false_positive: LogProb::from_ln(fp),
