@@ -179,8 +179,8 @@ impl<'a> Counts<'a> {
         }
         let left_lo = if n > c { (-c / n).ln_1p() } else { T_MIN };
         let right_hi = (c / n).ln_1p();
-        if n >= 64.0 && left_lo > T_MIN {
-            // The tent spans at most 2 cycles around n >= 64: the density is
+        if n >= 16.0 && left_lo > T_MIN {
+            // The tent spans at most 2 cycles around n >= 16: the density is
             // smooth across it, and Gauss-Legendre on each half (4 panels)
             // is exact for the linear tent times a polynomial density.
             return ln_add(
