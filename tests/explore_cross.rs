@@ -223,8 +223,13 @@ fn analyze_min_cycles_equal_explore_at_every_width() {
     for t in 2..=64 {
         for s in families(t) {
             let e = run(&s, ExploreMode::Auto, 1, 1);
-            let a = analyze(&AnalyzeConfig { scheme: s.clone(), writer: writer.clone(), window: None, fleet: None })
-                .unwrap();
+            let a = analyze(&AnalyzeConfig {
+                scheme: s.clone(),
+                writer: writer.clone(),
+                window: None,
+                fleet: None,
+            })
+            .unwrap();
             assert_eq!(a.min_cycles, e.min_cycles, "{s}");
         }
     }
