@@ -235,7 +235,7 @@ fn analyze_min_cycles_equal_explore_at_every_width() {
             let e = run(&s, ExploreMode::Auto, 1, 1);
             let a = analyze(&AnalyzeConfig {
                 scheme: s.clone(),
-                writer: writer.clone(),
+                writer,
                 window: None,
                 fleet: None,
             })
