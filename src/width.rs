@@ -51,7 +51,11 @@ impl Width {
 
 /// `2^bits - 1` for `bits` in `0..=64`.
 pub fn mask(bits: u32) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
 }
 
 impl fmt::Display for Width {

@@ -4,10 +4,10 @@
 //! the per-scheme files implement [`crate::model::Protocol`]: the exact
 //! stores and loads each scheme performs, one named step at a time.
 
-mod spec;
 pub mod epoch;
 pub mod guard;
 pub mod plain;
+mod spec;
 pub mod split;
 
 pub use spec::{

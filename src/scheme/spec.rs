@@ -111,7 +111,11 @@ pub struct SchemeFlags {
 
 /// One line per scheme: name, parameters, what it models.
 pub const CATALOG: &[(&str, &str, &str)] = &[
-    ("plain", "--bits W", "the RFC: one W-bit counter, +1 at lock, +1 at unlock"),
+    (
+        "plain",
+        "--bits W",
+        "the RFC: one W-bit counter, +1 at lock, +1 at unlock",
+    ),
     (
         "split",
         "--hi H --lo L --read naive|hi-lo-hi [--write-order lo-first|hi-first]",
@@ -190,9 +194,8 @@ impl SchemeSpec {
             }
         }
         let need = |flag: &str, v: &Option<String>| -> Result<String> {
-            v.clone().ok_or_else(|| {
-                Error::usage(format!("scheme {name} needs --{flag}"))
-            })
+            v.clone()
+                .ok_or_else(|| Error::usage(format!("scheme {name} needs --{flag}")))
         };
         let width = |v: &Option<String>| -> Result<Width> {
             need("bits", v)?
@@ -200,8 +203,12 @@ impl SchemeSpec {
                 .map_err(|e| Error::usage(format!("--bits: {e}")))
         };
         let spec = match name {
-            "plain" => SchemeSpec::Plain { width: width(&f.bits)? },
-            "guard" => SchemeSpec::Guard { width: width(&f.bits)? },
+            "plain" => SchemeSpec::Plain {
+                width: width(&f.bits)?,
+            },
+            "guard" => SchemeSpec::Guard {
+                width: width(&f.bits)?,
+            },
             "bounded" => {
                 let t = need("max-window-cycles", &f.max_window_cycles)?;
                 let max_window_cycles = t.trim().parse::<u64>().map_err(|_| {
@@ -211,7 +218,10 @@ impl SchemeSpec {
                         u64::MAX
                     ))
                 })?;
-                SchemeSpec::Bounded { width: width(&f.bits)?, max_window_cycles }
+                SchemeSpec::Bounded {
+                    width: width(&f.bits)?,
+                    max_window_cycles,
+                }
             }
             "split" => {
                 let hi = parse_word_bits("--hi", &need("hi", &f.hi)?)?;
@@ -241,7 +251,12 @@ impl SchemeSpec {
                         )));
                     }
                 };
-                SchemeSpec::Split { hi, lo, read, write_order }
+                SchemeSpec::Split {
+                    hi,
+                    lo,
+                    read,
+                    write_order,
+                }
             }
             "epoch" => {
                 let w = width(&f.bits)?;
@@ -262,7 +277,11 @@ impl SchemeSpec {
                         )));
                     }
                 };
-                SchemeSpec::Epoch { width: w, epoch_bits: e, write_order }
+                SchemeSpec::Epoch {
+                    width: w,
+                    epoch_bits: e,
+                    write_order,
+                }
             }
             _ => unreachable!("names were matched above"),
         };
@@ -271,7 +290,9 @@ impl SchemeSpec {
 
     /// Shorthand for `plain --bits W`.
     pub fn plain(bits: u32) -> SchemeSpec {
-        SchemeSpec::Plain { width: Width::new(bits).expect("plain: 2..=64 bits") }
+        SchemeSpec::Plain {
+            width: Width::new(bits).expect("plain: 2..=64 bits"),
+        }
     }
 
     /// The scheme's name as `--scheme` spells it.
@@ -292,7 +313,9 @@ impl SchemeSpec {
             | SchemeSpec::Guard { width }
             | SchemeSpec::Bounded { width, .. } => width.bits(),
             SchemeSpec::Split { hi, lo, .. } => hi + lo,
-            SchemeSpec::Epoch { width, epoch_bits, .. } => width.bits() + epoch_bits,
+            SchemeSpec::Epoch {
+                width, epoch_bits, ..
+            } => width.bits() + epoch_bits,
         }
     }
 
@@ -303,11 +326,19 @@ impl SchemeSpec {
             SchemeSpec::Plain { width } | SchemeSpec::Guard { width } => {
                 m.insert("bits", width.bits().to_string());
             }
-            SchemeSpec::Bounded { width, max_window_cycles } => {
+            SchemeSpec::Bounded {
+                width,
+                max_window_cycles,
+            } => {
                 m.insert("bits", width.bits().to_string());
                 m.insert("max-window-cycles", max_window_cycles.to_string());
             }
-            SchemeSpec::Split { hi, lo, read, write_order } => {
+            SchemeSpec::Split {
+                hi,
+                lo,
+                read,
+                write_order,
+            } => {
                 m.insert("hi", hi.to_string());
                 m.insert("lo", lo.to_string());
                 m.insert(
@@ -327,7 +358,11 @@ impl SchemeSpec {
                     .into(),
                 );
             }
-            SchemeSpec::Epoch { width, epoch_bits, write_order } => {
+            SchemeSpec::Epoch {
+                width,
+                epoch_bits,
+                write_order,
+            } => {
                 m.insert("bits", width.bits().to_string());
                 m.insert("epoch-bits", epoch_bits.to_string());
                 m.insert(
@@ -371,7 +406,10 @@ impl SchemeSpec {
         match *self {
             SchemeSpec::Plain { width } => Some(pow2(width.bits() - 1)),
             SchemeSpec::Guard { .. } => None,
-            SchemeSpec::Bounded { width, max_window_cycles } => {
+            SchemeSpec::Bounded {
+                width,
+                max_window_cycles,
+            } => {
                 let need = pow2(width.bits() - 1);
                 (BigUint::from(max_window_cycles) >= need).then_some(need)
             }
@@ -379,9 +417,9 @@ impl SchemeSpec {
                 SplitRead::Naive => pow2(lo - 1),
                 SplitRead::HiLoHi => pow2(hi + lo - 1),
             }),
-            SchemeSpec::Epoch { width, epoch_bits, .. } => {
-                Some((pow2(epoch_bits) - 1u8) * pow2(width.bits() - 1))
-            }
+            SchemeSpec::Epoch {
+                width, epoch_bits, ..
+            } => Some((pow2(epoch_bits) - 1u8) * pow2(width.bits() - 1)),
         }
     }
 }
@@ -438,9 +476,20 @@ mod tests {
             (&[("scheme", "plain"), ("bits", "65")], "--bits"),
             (&[("scheme", "plain"), ("bits", "1")], "--bits"),
             (&[("scheme", "plain"), ("bits", "8"), ("hi", "3")], "--hi"),
-            (&[("scheme", "split"), ("hi", "40"), ("lo", "40"), ("read", "naive")], "H+L"),
+            (
+                &[
+                    ("scheme", "split"),
+                    ("hi", "40"),
+                    ("lo", "40"),
+                    ("read", "naive"),
+                ],
+                "H+L",
+            ),
             (&[("scheme", "split"), ("hi", "4"), ("lo", "4")], "--read"),
-            (&[("scheme", "epoch"), ("bits", "40"), ("epoch-bits", "30")], "W+E"),
+            (
+                &[("scheme", "epoch"), ("bits", "40"), ("epoch-bits", "30")],
+                "W+E",
+            ),
         ];
         for (f, want) in cases {
             let e = SchemeSpec::from_flags(&flags(f)).unwrap_err().to_string();
