@@ -66,7 +66,9 @@ impl Figure for PWindow {
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
             for p in pts {
                 if p.1 >= FLOOR {
-                    runs.last_mut().map(|r| r.push(*p));
+                    if let Some(r) = runs.last_mut() {
+                        r.push(*p);
+                    }
                 } else if !runs.last().is_some_and(Vec::is_empty) {
                     runs.push(Vec::new());
                 }
