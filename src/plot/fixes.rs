@@ -26,7 +26,7 @@ impl Fixes {
         }
         let cost = |label: &str| -> String {
             rows.iter()
-                .filter(|r| r.engine == "explore" && r.metric == "cost")
+                .filter(|r| r.engine == "explore" && r.metric == "scheme_cost")
                 .find(|r| data::scheme_label(&r.scheme, &r.params) == label)
                 .map(|r| r.value.clone())
                 .unwrap_or_default()

@@ -141,6 +141,7 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
         Metric::exact("mode", mode),
         Metric::exact("states", r.states),
         Metric::exact("trace", r.trace.join("\n")),
+        Metric::exact("scheme_cost", crate::sweep::cost::summary(&p.scheme)),
     ])
 }
 
