@@ -1,6 +1,7 @@
-//! `seqwrap explore` (being written).
+//! `seqwrap explore`: every interleaving, the shortest false positive.
 
 use super::scheme_args::SchemeArgs;
+use seqwrap::explore::{ExploreConfig, ExploreMode, ExploreReport, count_text, explore};
 
 /// Arguments of `seqwrap explore`.
 #[derive(Debug, clap::Args)]
@@ -8,10 +9,111 @@ pub struct Args {
     /// The scheme.
     #[command(flatten)]
     pub scheme: SchemeArgs,
+    /// Readers, one speculation each (1..=4).
+    #[arg(long, default_value = "1")]
+    pub readers: String,
+    /// Writers, serialized by the lock (1..=4).
+    #[arg(long, default_value = "1")]
+    pub writers: String,
+    /// brute (cycle by cycle), accelerated (jump writer runs) or auto.
+    #[arg(long, default_value = "auto")]
+    pub mode: String,
+    /// Only consider windows of at most this many writer cycles.
+    #[arg(long)]
+    pub max_cycles: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Explore.
+fn count_flag(flag: &str, v: &str, max: u8) -> seqwrap::Result<u8> {
+    v.trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            seqwrap::Error::usage(format!("{flag}: '{v}' is out of range; allowed: 1..={max}"))
+        })
+}
+
+/// Parse, explore, print.
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let _ = args.scheme.spec()?;
+    let scheme = args.scheme.spec()?;
+    let readers = count_flag("--readers", &args.readers, seqwrap::explore::MAX_READERS)?;
+    let writers = count_flag("--writers", &args.writers, seqwrap::explore::MAX_WRITERS)?;
+    let mode: ExploreMode = args.mode.parse()?;
+    let max_cycles = match &args.max_cycles {
+        None => None,
+        Some(v) => Some(v.trim().parse::<u128>().map_err(|_| {
+            seqwrap::Error::usage(format!(
+                "--max-cycles: '{v}' is not a cycle count; allowed: an integer >= 0"
+            ))
+        })?),
+    };
+    let cfg = ExploreConfig {
+        scheme,
+        readers,
+        writers,
+        mode,
+        max_cycles,
+        progress: !args.json || true,
+    };
+    let report = explore(&cfg)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&json(&report))?);
+    } else {
+        print!("{}", text(&report));
+    }
     Ok(())
+}
+
+fn pow2(report: &ExploreReport) -> Option<u64> {
+    let m = report.min_cycles.as_ref()?;
+    (m.count_ones() == 1).then(|| m.bits() - 1)
+}
+
+fn json(r: &ExploreReport) -> serde_json::Value {
+    serde_json::json!({
+        "scheme": r.scheme.name(),
+        "params": r.scheme.params(),
+        "bits": r.scheme.total_bits(),
+        "mode": r.mode,
+        "readers": r.readers,
+        "writers": r.writers,
+        "false_positive": r.false_positive(),
+        "verdict": r.verdict.to_string(),
+        "min_cycles": r.min_cycles.as_ref().map(|m| m.to_string()),
+        "min_cycles_log2": pow2(r),
+        "trace": r.trace,
+        "states": r.states,
+        "elapsed_s": r.elapsed_s,
+    })
+}
+
+fn text(r: &ExploreReport) -> String {
+    let mut s = String::new();
+    s += &format!("scheme:     {}\n", r.scheme);
+    s += &format!(
+        "explored:   {} reader(s), {} writer(s), {} mode\n",
+        r.readers, r.writers, r.mode
+    );
+    s += &format!("verdict:    {}\n", r.verdict);
+    if let Some(m) = &r.min_cycles {
+        let exact = u128::try_from(m)
+            .map(count_text)
+            .unwrap_or_else(|_| m.to_string());
+        s += &format!("min_cycles: {exact}\n");
+    }
+    s += &format!(
+        "states:     {}\nelapsed:    {:.3} s\n",
+        r.states, r.elapsed_s
+    );
+    if !r.trace.is_empty() {
+        s += "\nshortest counterexample:\n";
+        for line in &r.trace {
+            s += line;
+            s.push('\n');
+        }
+    }
+    s
 }

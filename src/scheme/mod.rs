@@ -4,6 +4,7 @@
 //! the per-scheme files implement [`crate::model::Protocol`]: the exact
 //! stores and loads each scheme performs, one named step at a time.
 
+pub mod bounded;
 pub mod epoch;
 pub mod guard;
 pub mod plain;
