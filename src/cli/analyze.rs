@@ -1,10 +1,80 @@
-//! `seqwrap analyze` (placeholder until its issue lands).
+//! `seqwrap analyze`: exact closed forms for one point.
+
+use std::io::Write;
+
+use seqwrap::analyze::{AnalyzeConfig, Fleet, analyze, to_json, to_text};
+use seqwrap::timing::{TimingFlags, Window};
+
+use super::scheme_args::SchemeArgs;
+
+/// The timed-model flags shared by `analyze` and `sample`. Values are
+/// taken as text and validated by the library, so each error is one line
+/// naming its flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimingArgs {
+    /// Writer cycles per second (5.35e6, 5350000) or one cycle's time (187ns).
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// Writer process: fixed (uniform phase) or poisson (default).
+    #[arg(long)]
+    pub process: Option<String>,
+    /// Lock hold time per cycle (default 0), e.g. 50ns; rate x hold < 1.
+    #[arg(long)]
+    pub hold: Option<String>,
+    /// Window length distribution: fixed:T, exp:MEAN, lognormal:MEDIAN,P99,
+    /// pareto:XMIN,ALPHA, hist:FILE.csv (units ns us ms s min h d y).
+    #[arg(long)]
+    pub window: Option<String>,
+}
+
+impl TimingArgs {
+    /// The writer, validated.
+    pub fn writer(&self) -> seqwrap::Result<seqwrap::timing::Writer> {
+        TimingFlags {
+            rate: self.rate.clone(),
+            process: self.process.clone(),
+            hold: self.hold.clone(),
+        }
+        .writer()
+    }
+
+    /// The window, validated (`None` when absent).
+    pub fn window(&self) -> seqwrap::Result<Option<Window>> {
+        self.window.as_deref().map(Window::parse).transpose()
+    }
+}
 
 /// Arguments of `seqwrap analyze`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The scheme.
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// The writer and window.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+    /// Fleet risk: MACHINES,SPECULATIONS_PER_S,YEARS (needs --window).
+    #[arg(long)]
+    pub fleet: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
 
-/// Not built yet.
-pub fn run(_args: &Args) -> anyhow::Result<()> {
-    Err(seqwrap::Error::Run("seqwrap analyze is not built yet".into()).into())
+/// Parse, analyze, print.
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let cfg = AnalyzeConfig {
+        scheme: args.scheme.spec()?,
+        writer: args.timing.writer()?,
+        window: args.timing.window()?,
+        fleet: args.fleet.as_deref().map(Fleet::parse).transpose()?,
+    };
+    let report = analyze(&cfg)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&to_json(&report))?)?;
+    } else {
+        write!(out, "{}", to_text(&report))?;
+    }
+    Ok(())
 }

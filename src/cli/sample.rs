@@ -1,10 +1,78 @@
-//! `seqwrap sample` (placeholder until its issue lands).
+//! `seqwrap sample`: Monte Carlo estimate of the outcome rates.
+
+use std::io::Write;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use seqwrap::Error;
+use seqwrap::sample::{SampleConfig, sample, to_json, to_text};
+
+use super::analyze::TimingArgs;
+use super::scheme_args::SchemeArgs;
 
 /// Arguments of `seqwrap sample`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The scheme.
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// The writer and window (--window is required here).
+    #[command(flatten)]
+    pub timing: TimingArgs,
+    /// Number of windows to simulate (>= 1).
+    #[arg(long, default_value = "1000000")]
+    pub samples: String,
+    /// Seed; the same seed gives the same output for any thread count.
+    #[arg(long, default_value = "1")]
+    pub seed: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
 
-/// Not built yet.
-pub fn run(_args: &Args) -> anyhow::Result<()> {
-    Err(seqwrap::Error::Run("seqwrap sample is not built yet".into()).into())
+/// Parse, sample, print. Progress goes to stderr (only on a terminal).
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let samples: u64 = args
+        .samples
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "--samples: '{}' is not allowed; allowed: an integer >= 1",
+                args.samples
+            ))
+        })?;
+    let seed: u64 = args.seed.trim().parse().map_err(|_| {
+        Error::usage(format!(
+            "--seed: '{}' is not a seed; allowed: an integer 0..=2^64-1",
+            args.seed
+        ))
+    })?;
+    let window = args.timing.window()?.ok_or_else(|| {
+        Error::usage(format!(
+            "--window is required; allowed: {}",
+            seqwrap::timing::WINDOW_ALLOWED
+        ))
+    })?;
+    let cfg = SampleConfig {
+        scheme: args.scheme.spec()?,
+        writer: args.timing.writer()?,
+        window,
+        samples,
+        seed,
+    };
+    let bar = ProgressBar::with_draw_target(Some(samples), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} windows {eta}").expect("template"),
+    );
+    let report = sample(&cfg, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&to_json(&report))?)?;
+    } else {
+        write!(out, "{}", to_text(&report))?;
+    }
+    Ok(())
 }

@@ -1,0 +1,71 @@
+//! The timed world shared by `analyze` and `sample`: a writer process, a
+//! reader window, and how a window ends.
+//!
+//! # The model
+//!
+//! - **Writer** ([`Writer`]): cycles at `--rate R` per second
+//!   ([`parse_rate`]), spaced `--process fixed` (every 1/R, uniform phase)
+//!   or `poisson` (default). Each cycle holds the lock `--hold H` seconds
+//!   (default 0); writers serialise, so `R * H < 1`. With H > 0 the poisson
+//!   writer alternates exponential free periods (mean `(1 - R H)/R`) with
+//!   holds of exactly H: cycle rate R, lock held a fraction `h = R H` of
+//!   the time.
+//! - **Window** ([`Window`]): a speculation's length D is drawn from
+//!   `--window` and starts at a stationary random time.
+//! - **Outcome** ([`TimedScheme::classify`]): a window that starts inside a
+//!   hold ABORTs, one that ends inside a hold RETRYs; otherwise with N
+//!   cycles started in the window it ACCEPTs when N = 0 and is a FALSE
+//!   POSITIVE when N is a positive multiple of the counter's period
+//!   2^(bits-1) (guard: never; bounded: only if N <= T), else RETRYs.
+//!   A reader's loads of one phase happen at one instant, so split and
+//!   epoch counters wrap as one counter of their total width; torn reads
+//!   are the explorer's adversarial case (see [`outcome`]).
+
+pub mod outcome;
+pub mod process;
+pub mod rate;
+pub mod units;
+pub mod window;
+
+pub use outcome::{Outcome, TimedScheme};
+pub use process::{PROCESS_ALLOWED, Process, Writer};
+pub use rate::{RATE_ALLOWED, parse_rate};
+pub use units::{AGE_OF_UNIVERSE_S, YEAR_S, human_duration, parse_duration};
+pub use window::{WINDOW_ALLOWED, Window, WindowSampler};
+
+use crate::error::Result;
+
+/// The model flags as typed, before validation (shared by the CLI of
+/// `analyze` and `sample` and by spec files).
+#[derive(Clone, Debug, Default)]
+pub struct TimingFlags {
+    /// `--rate` (required).
+    pub rate: Option<String>,
+    /// `--process` (default poisson).
+    pub process: Option<String>,
+    /// `--hold` (default 0).
+    pub hold: Option<String>,
+}
+
+impl TimingFlags {
+    /// Validate into a [`Writer`]; every error names its flag.
+    pub fn writer(&self) -> Result<Writer> {
+        let rate = match &self.rate {
+            Some(r) => parse_rate(r)?,
+            None => {
+                return Err(crate::Error::usage(format!(
+                    "--rate is required; allowed: {RATE_ALLOWED}"
+                )));
+            }
+        };
+        let process = match &self.process {
+            Some(p) => Process::parse(p)?,
+            None => Process::Poisson,
+        };
+        let hold = match &self.hold {
+            Some(h) => parse_duration("--hold", h)?,
+            None => 0.0,
+        };
+        Writer::new(rate, process, hold)
+    }
+}

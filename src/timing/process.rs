@@ -1,0 +1,171 @@
+//! The writer: how often it runs a lock/modify/unlock cycle and how long
+//! it holds the lock.
+//!
+//! # The model
+//!
+//! A writer cycle is DESIGN.md's `lock (seq+=1); modify (ver+=1); unlock
+//! (seq+=1)`. The lock is taken at the cycle's start time and released `H`
+//! seconds later (`--hold H`, default 0: lock and unlock at one instant, so
+//! a reader never sees an odd seq). Writers serialise on the lock, so holds
+//! never overlap; `rate * H < 1` is required, and `h = rate * H` is the
+//! fraction of time the lock is held.
+//!
+//! - `fixed`: cycles start every `1/rate` seconds; the window's start has a
+//!   uniform phase in that period.
+//! - `poisson`: the lock alternates between free periods, exponential with
+//!   mean `1/mu` where `mu = rate / (1 - h)`, and held periods of exactly
+//!   `H`. (Equivalently: lock attempts form a Poisson process of rate `mu`
+//!   and an attempt that finds the lock held is dropped — a non-paralysable
+//!   dead time, Feller's type I counter.) The cycle rate is
+//!   `1/(H + 1/mu) = rate` and the lock is held a fraction `h` of the time.
+//!   With `H = 0` this is the Poisson process of rate `rate`.
+//!
+//! The reader's window starts at a stationary random time.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// How writer cycles are spaced in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Process {
+    /// One cycle every `1/rate` seconds, uniform phase.
+    Fixed,
+    /// Exponential free periods (a Poisson process when the hold is 0).
+    Poisson,
+}
+
+/// What `--process` accepts.
+pub const PROCESS_ALLOWED: &str = "fixed, poisson";
+
+impl Process {
+    /// Parse `--process`.
+    pub fn parse(text: &str) -> Result<Process> {
+        match text.trim() {
+            "fixed" => Ok(Process::Fixed),
+            "poisson" => Ok(Process::Poisson),
+            other => Err(Error::usage(format!(
+                "--process: '{other}' is not a writer process; allowed: {PROCESS_ALLOWED}"
+            ))),
+        }
+    }
+
+    /// The name as `--process` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Process::Fixed => "fixed",
+            Process::Poisson => "poisson",
+        }
+    }
+}
+
+impl fmt::Display for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A validated writer: rate > 0 finite, hold >= 0 finite, `rate * hold < 1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Writer {
+    rate: f64,
+    process: Process,
+    hold: f64,
+}
+
+impl Writer {
+    /// Check the invariants; each error names its flag.
+    pub fn new(rate: f64, process: Process, hold: f64) -> Result<Writer> {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Error::usage(format!(
+                "--rate: {rate} is not a rate; allowed: a finite number of cycles per second > 0"
+            )));
+        }
+        if !(hold.is_finite() && hold >= 0.0) {
+            return Err(Error::usage(format!(
+                "--hold: {hold} is not a hold time; allowed: a duration >= 0"
+            )));
+        }
+        if rate * hold >= 1.0 {
+            return Err(Error::usage(format!(
+                "--hold: rate x hold = {} >= 1, the lock would never be free; \
+                 allowed: a hold shorter than one cycle (1/rate = {:e} s)",
+                rate * hold,
+                1.0 / rate
+            )));
+        }
+        Ok(Writer {
+            rate,
+            process,
+            hold,
+        })
+    }
+
+    /// Writer cycles per second.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// The spacing of cycles in time.
+    pub fn process(&self) -> Process {
+        self.process
+    }
+
+    /// Seconds the lock is held per cycle.
+    pub fn hold(&self) -> f64 {
+        self.hold
+    }
+
+    /// `h = rate * hold`, the fraction of time the lock is held, in [0, 1).
+    /// It is also P(ABORT): a stationary window start lands in a hold.
+    pub fn held_fraction(&self) -> f64 {
+        self.rate * self.hold
+    }
+
+    /// `mu = rate / (1 - h)`: the rate of lock attempts while the lock is
+    /// free (poisson process); equals `rate` when the hold is 0.
+    pub fn free_rate(&self) -> f64 {
+        self.rate / (1.0 - self.held_fraction())
+    }
+}
+
+impl fmt::Display for Writer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} writer at {:e} cycles/s", self.process, self.rate)?;
+        if self.hold > 0.0 {
+            write!(f, ", lock held {:e} s a cycle", self.hold)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hold_must_leave_the_lock_free_sometimes() {
+        assert!(Writer::new(1e6, Process::Fixed, 0.5e-6).is_ok());
+        let e = Writer::new(1e6, Process::Poisson, 1e-6)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--hold"), "{e}");
+        let w = Writer::new(1e6, Process::Poisson, 0.25e-6).unwrap();
+        assert!((w.free_rate() - 1e6 / 0.75).abs() < 1e-6);
+        // cycle rate of the alternating process = 1/(H + 1/mu) = rate
+        assert!((1.0 / (w.hold() + 1.0 / w.free_rate()) - 1e6).abs() < 1e-3);
+    }
+
+    #[test]
+    fn process_names_round_trip() {
+        for p in [Process::Fixed, Process::Poisson] {
+            assert_eq!(Process::parse(p.name()).unwrap(), p);
+        }
+        assert!(
+            Process::parse("bursty")
+                .unwrap_err()
+                .to_string()
+                .starts_with("--process")
+        );
+    }
+}

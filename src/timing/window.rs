@@ -1,0 +1,430 @@
+//! `--window`: the distribution of a reader speculation's length.
+//!
+//! `fixed:T`, `exp:MEAN`, `lognormal:MEDIAN,P99`, `pareto:XMIN,ALPHA`,
+//! `hist:FILE.csv`. Durations take the units of [`super::units`].
+//! The lognormal is pinned by its median and 99th percentile:
+//! `mu = ln MEDIAN`, `sigma = ln(P99 / MEDIAN) / z_0.99` with
+//! `z_0.99 = 2.3263478740408408` (the standard normal 0.99 quantile).
+//! A histogram is a discrete distribution: the window is exactly one of the
+//! listed lengths, with probability proportional to its weight.
+
+use std::fmt;
+use std::path::Path;
+
+use rand::Rng;
+use rand_distr::weighted::WeightedAliasIndex;
+use rand_distr::{Distribution, Exp, LogNormal, Pareto};
+
+use super::units::{DURATION_ALLOWED, parse_positive_duration};
+use crate::error::{Error, Result};
+
+/// The standard normal quantile at 0.99.
+pub const Z99: f64 = 2.326_347_874_040_840_8;
+
+/// What `--window` accepts, for error messages.
+pub const WINDOW_ALLOWED: &str = "fixed:T, exp:MEAN, lognormal:MEDIAN,P99, pareto:XMIN,ALPHA, hist:FILE.csv (e.g. lognormal:2us,1ms)";
+
+/// A validated window-length distribution (seconds). Invariants: every
+/// length is finite and > 0; `p99 > median`; `alpha > 0`; histogram
+/// probabilities are > 0 and sum to 1.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Window {
+    /// Always `len` seconds.
+    Fixed {
+        /// The window length.
+        len: f64,
+    },
+    /// Exponential with this mean.
+    Exp {
+        /// Mean length.
+        mean: f64,
+    },
+    /// Lognormal given by median and 99th percentile.
+    LogNormal {
+        /// Median length.
+        median: f64,
+        /// 99th percentile.
+        p99: f64,
+    },
+    /// Pareto (type I): `P(D > x) = (xmin / x)^alpha` for `x >= xmin`.
+    Pareto {
+        /// Scale: the shortest window.
+        xmin: f64,
+        /// Shape (tail index).
+        alpha: f64,
+    },
+    /// An empirical histogram: `(length, probability)` rows.
+    Hist {
+        /// The file it came from (for display).
+        path: String,
+        /// Lengths with their probabilities.
+        rows: Vec<(f64, f64)>,
+    },
+}
+
+fn two(flag_kind: &str, text: &str, args: &str) -> Result<(String, String)> {
+    let mut it = args.splitn(2, ',');
+    match (it.next(), it.next()) {
+        (Some(a), Some(b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(Error::usage(format!(
+            "--window: '{text}' needs two values, {flag_kind}; allowed: {WINDOW_ALLOWED}"
+        ))),
+    }
+}
+
+impl Window {
+    /// Parse `--window`. Every error is one line naming `--window`.
+    pub fn parse(text: &str) -> Result<Window> {
+        let t = text.trim();
+        let (kind, args) = t.split_once(':').ok_or_else(|| {
+            Error::usage(format!(
+                "--window: '{text}' has no distribution; allowed: {WINDOW_ALLOWED}"
+            ))
+        })?;
+        let dur =
+            |what: &str, v: &str| parse_positive_duration(&format!("--window {kind} {what}"), v);
+        match kind {
+            "fixed" => Ok(Window::Fixed {
+                len: dur("T", args)?,
+            }),
+            "exp" => Ok(Window::Exp {
+                mean: dur("MEAN", args)?,
+            }),
+            "lognormal" => {
+                let (m, p) = two("MEDIAN,P99", text, args)?;
+                let median = dur("MEDIAN", &m)?;
+                let p99 = dur("P99", &p)?;
+                if p99 <= median {
+                    return Err(Error::usage(format!(
+                        "--window lognormal: P99 ({p}) must be above MEDIAN ({m}); \
+                         allowed: MEDIAN < P99 (for a constant length use fixed:T)"
+                    )));
+                }
+                Ok(Window::LogNormal { median, p99 })
+            }
+            "pareto" => {
+                let (x, a) = two("XMIN,ALPHA", text, args)?;
+                let xmin = dur("XMIN", &x)?;
+                let alpha: f64 = a.parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0).ok_or_else(|| {
+                    Error::usage(format!(
+                        "--window pareto ALPHA: '{a}' is not a tail index; allowed: a number > 0"
+                    ))
+                })?;
+                Ok(Window::Pareto { xmin, alpha })
+            }
+            "hist" => Window::from_hist_file(Path::new(args.trim())),
+            other => Err(Error::usage(format!(
+                "--window: unknown distribution '{other}'; allowed: {WINDOW_ALLOWED}"
+            ))),
+        }
+    }
+
+    /// Read a histogram: one `length,weight` row a line (length a duration,
+    /// weight a number >= 0), an optional header line, `#` comments and
+    /// blank lines ignored; at least one weight > 0.
+    pub fn from_hist_file(path: &Path) -> Result<Window> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::usage(format!("--window hist: cannot read '{name}': {e}")))?;
+        let mut rows = Vec::new();
+        let mut first = true;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |why: &str| {
+                Error::usage(format!(
+                    "--window hist: {name} line {}: {why}; allowed: rows 'length,weight' \
+                     (length {DURATION_ALLOWED}; weight >= 0)",
+                    i + 1
+                ))
+            };
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let is_header = first
+                && fields.len() == 2
+                && fields
+                    .iter()
+                    .all(|f| f.chars().all(|c| c.is_alphabetic() || c == '_'));
+            first = false;
+            if is_header {
+                continue;
+            }
+            if fields.len() != 2 {
+                return Err(bad(&format!("'{line}' has {} fields, not 2", fields.len())));
+            }
+            let len = parse_positive_duration("length", fields[0])
+                .map_err(|_| bad(&format!("'{}' is not a length > 0", fields[0])))?;
+            let w: f64 = fields[1]
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite() && *w >= 0.0)
+                .ok_or_else(|| bad(&format!("'{}' is not a weight", fields[1])))?;
+            if w > 0.0 {
+                rows.push((len, w));
+            }
+        }
+        let total: f64 = rows.iter().map(|r| r.1).sum();
+        if rows.is_empty() || !(total.is_finite() && total > 0.0) {
+            return Err(Error::usage(format!(
+                "--window hist: {name} has no row with weight > 0; allowed: rows 'length,weight'"
+            )));
+        }
+        for r in &mut rows {
+            r.1 /= total;
+        }
+        Ok(Window::Hist { path: name, rows })
+    }
+
+    /// For discrete distributions (fixed, hist) the `(length, probability)`
+    /// atoms; `None` for the continuous ones.
+    pub fn atoms(&self) -> Option<Vec<(f64, f64)>> {
+        match self {
+            Window::Fixed { len } => Some(vec![(*len, 1.0)]),
+            Window::Hist { rows, .. } => Some(rows.clone()),
+            _ => None,
+        }
+    }
+
+    /// The shortest possible window (0 when unbounded below).
+    pub fn lower_bound(&self) -> f64 {
+        match self {
+            Window::Pareto { xmin, .. } => *xmin,
+            Window::Fixed { len } => *len,
+            Window::Hist { rows, .. } => rows.iter().map(|r| r.0).fold(f64::INFINITY, f64::min),
+            _ => 0.0,
+        }
+    }
+
+    /// `(mu, sigma)` of the lognormal's underlying normal.
+    fn lognormal_params(median: f64, p99: f64) -> (f64, f64) {
+        (median.ln(), (p99 / median).ln() / Z99)
+    }
+
+    /// For a continuous distribution at length `d` inside its support:
+    /// `(ln f(d), d/dd ln f(d), d²/dd² ln f(d))`. Outside the support the
+    /// log-density is `-inf`. `None` for discrete distributions.
+    pub fn ln_pdf_derivs(&self, d: f64) -> Option<(f64, f64, f64)> {
+        Some(match *self {
+            Window::Exp { mean } => {
+                if d < 0.0 {
+                    (f64::NEG_INFINITY, 0.0, 0.0)
+                } else {
+                    (-d / mean - mean.ln(), -1.0 / mean, 0.0)
+                }
+            }
+            Window::LogNormal { median, p99 } => {
+                let (mu, s) = Self::lognormal_params(median, p99);
+                if d <= 0.0 {
+                    return Some((f64::NEG_INFINITY, 0.0, 0.0));
+                }
+                let l = d.ln();
+                let s2 = s * s;
+                let lnf = -(l - mu).powi(2) / (2.0 * s2)
+                    - l
+                    - (s * (2.0 * std::f64::consts::PI).sqrt()).ln();
+                let g1 = -(l - mu) / (s2 * d) - 1.0 / d;
+                let g2 = (l - mu - 1.0) / (s2 * d * d) + 1.0 / (d * d);
+                (lnf, g1, g2)
+            }
+            Window::Pareto { xmin, alpha } => {
+                if d < xmin {
+                    (f64::NEG_INFINITY, 0.0, 0.0)
+                } else {
+                    let a1 = alpha + 1.0;
+                    (
+                        alpha.ln() + alpha * xmin.ln() - a1 * d.ln(),
+                        -a1 / d,
+                        a1 / (d * d),
+                    )
+                }
+            }
+            Window::Fixed { .. } | Window::Hist { .. } => return None,
+        })
+    }
+
+    /// A sampler for this distribution (built once, drawn per window).
+    pub fn sampler(&self) -> Result<WindowSampler> {
+        let bad = |e: &dyn fmt::Display| Error::Run(format!("window sampler: {e}"));
+        Ok(match self {
+            Window::Fixed { len } => WindowSampler::Fixed(*len),
+            Window::Exp { mean } => WindowSampler::Exp(Exp::new(1.0 / mean).map_err(|e| bad(&e))?),
+            Window::LogNormal { median, p99 } => {
+                let (mu, s) = Self::lognormal_params(*median, *p99);
+                WindowSampler::LogNormal(LogNormal::new(mu, s).map_err(|e| bad(&e))?)
+            }
+            Window::Pareto { xmin, alpha } => {
+                WindowSampler::Pareto(Pareto::new(*xmin, *alpha).map_err(|e| bad(&e))?)
+            }
+            Window::Hist { rows, .. } => WindowSampler::Hist(
+                WeightedAliasIndex::new(rows.iter().map(|r| r.1).collect()).map_err(|e| bad(&e))?,
+                rows.iter().map(|r| r.0).collect(),
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Window {
+    /// The `--window` spelling, lengths in seconds.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Window::Fixed { len } => write!(f, "fixed:{len:e}s"),
+            Window::Exp { mean } => write!(f, "exp:{mean:e}s"),
+            Window::LogNormal { median, p99 } => write!(f, "lognormal:{median:e}s,{p99:e}s"),
+            Window::Pareto { xmin, alpha } => write!(f, "pareto:{xmin:e}s,{alpha}"),
+            Window::Hist { path, .. } => write!(f, "hist:{path}"),
+        }
+    }
+}
+
+/// Draws window lengths in seconds. Cheap to draw from; build once per chunk.
+#[derive(Clone, Debug)]
+pub enum WindowSampler {
+    /// Constant.
+    Fixed(f64),
+    /// Exponential.
+    Exp(Exp<f64>),
+    /// Lognormal.
+    LogNormal(LogNormal<f64>),
+    /// Pareto.
+    Pareto(Pareto<f64>),
+    /// Alias table over the histogram rows, and their lengths.
+    Hist(WeightedAliasIndex<f64>, Vec<f64>),
+}
+
+impl WindowSampler {
+    /// One window length in seconds.
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            WindowSampler::Fixed(l) => *l,
+            WindowSampler::Exp(d) => d.sample(rng),
+            WindowSampler::LogNormal(d) => d.sample(rng),
+            WindowSampler::Pareto(d) => d.sample(rng),
+            WindowSampler::Hist(idx, lens) => lens[idx.sample(rng)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn parses_every_distribution() {
+        assert_eq!(
+            Window::parse("fixed:2us").unwrap(),
+            Window::Fixed { len: 2e-6 }
+        );
+        assert_eq!(
+            Window::parse("exp:1ms").unwrap(),
+            Window::Exp { mean: 1e-3 }
+        );
+        assert_eq!(
+            Window::parse("lognormal:2us,1ms").unwrap(),
+            Window::LogNormal {
+                median: 2e-6,
+                p99: 1e-3
+            }
+        );
+        assert_eq!(
+            Window::parse("pareto:1us,1.5").unwrap(),
+            Window::Pareto {
+                xmin: 1e-6,
+                alpha: 1.5
+            }
+        );
+    }
+
+    #[test]
+    fn bad_windows_are_one_line_usage_errors_naming_the_flag() {
+        for bad in [
+            "gamma:1s",
+            "fixed",
+            "fixed:0s",
+            "exp:-1us",
+            "lognormal:1ms,2us",
+            "lognormal:1ms,1ms",
+            "lognormal:1ms",
+            "pareto:1us,0",
+            "pareto:1us,-2",
+            "pareto:1us,nan",
+            "hist:/nonexistent/file.csv",
+        ] {
+            let e = Window::parse(bad).unwrap_err();
+            assert!(matches!(e, Error::Usage(_)), "{bad}");
+            let s = e.to_string();
+            assert!(s.starts_with("--window"), "{s}");
+            assert!(!s.contains('\n'), "{s}");
+        }
+    }
+
+    #[test]
+    fn lognormal_quantiles_match_the_flags() {
+        // P(D <= p99) must be 0.99: check by the normal CDF of the log.
+        let w = Window::LogNormal {
+            median: 2e-6,
+            p99: 1e-3,
+        };
+        let Window::LogNormal { median, p99 } = w else {
+            unreachable!()
+        };
+        let (mu, s) = Window::lognormal_params(median, p99);
+        let z = (p99.ln() - mu) / s;
+        let cdf = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+        assert!((cdf - 0.99).abs() < 1e-12, "{cdf}");
+    }
+
+    #[test]
+    fn hist_files_read_and_reject() {
+        let mut good = tempfile::NamedTempFile::new().unwrap();
+        writeln!(good, "length,weight\n# comment\n1us,3\n4us,1\n").unwrap();
+        let w = Window::parse(&format!("hist:{}", good.path().display())).unwrap();
+        let atoms = w.atoms().unwrap();
+        assert_eq!(atoms, vec![(1e-6, 0.75), (4e-6, 0.25)]);
+        for body in [
+            "1us,x\n",
+            "1us\n",
+            "1us,1,2\n",
+            "0us,1\n",
+            "1us,0\n",
+            "",
+            "1us,-1\n",
+        ] {
+            let mut f = tempfile::NamedTempFile::new().unwrap();
+            write!(f, "{body}").unwrap();
+            let e = Window::parse(&format!("hist:{}", f.path().display()))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("--window hist"), "{body:?}: {e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn log_density_derivatives_match_finite_differences() {
+        for w in [
+            Window::Exp { mean: 3.0 },
+            Window::LogNormal {
+                median: 2.0,
+                p99: 50.0,
+            },
+            Window::Pareto {
+                xmin: 1.0,
+                alpha: 1.7,
+            },
+        ] {
+            for d in [1.5, 4.0, 11.0] {
+                let (l, g1, g2) = w.ln_pdf_derivs(d).unwrap();
+                let h = 1e-4;
+                let (lp, g1p, _) = w.ln_pdf_derivs(d + h).unwrap();
+                let (lm, g1m, _) = w.ln_pdf_derivs(d - h).unwrap();
+                assert!(((lp - lm) / (2.0 * h) - g1).abs() < 1e-6, "{w} {d} {l}");
+                assert!(((g1p - g1m) / (2.0 * h) - g2).abs() < 1e-6, "{w} {d}");
+            }
+        }
+    }
+}
