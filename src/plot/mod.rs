@@ -96,7 +96,11 @@ pub(crate) fn pe<E: std::fmt::Display>(e: E) -> String {
 /// Render `fig` as `DIR/STEM_NAME.png` and `.svg`, each written atomically.
 fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     register_fonts();
-    let base = format!("{stem}_{}", fig.name());
+    let base = if stem.is_empty() {
+        fig.name().to_string()
+    } else {
+        format!("{stem}_{}", fig.name())
+    };
     let fail = |e: String| Error::Run(format!("plot {base}: {e}"));
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
@@ -144,13 +148,27 @@ pub struct PlotOutcome {
     pub skipped: Vec<String>,
 }
 
-/// Draw every figure the rows have data for into `dir`, named after
-/// `stem` (the CSV's stem). Figures: time to first false positive vs width
-/// (`_time_to_fp`), P(false positive) vs window (`_p_window`), fixes
-/// compared (`_fixes`), engines agreeing (`_engines`).
-pub fn plot_rows(rows: &[Row], dir: &Path, stem: &str) -> Result<PlotOutcome> {
+/// The figures, by name: time to first false positive vs width
+/// (`time_to_fp`), P(false positive) vs window (`p_window`), fixes
+/// compared (`fixes`), engines agreeing (`engines`).
+pub const FIGURES: [&str; 4] = ["time_to_fp", "p_window", "fixes", "engines"];
+
+/// Draw the figures the rows have data for into `dir` as
+/// `STEM_FIGURE.png` and `.svg` (`FIGURE.png` when `stem` is empty).
+/// `only` restricts the figures drawn (by name, see [`FIGURES`]).
+pub fn plot_rows(
+    rows: &[Row],
+    dir: &Path,
+    stem: &str,
+    only: Option<&[&str]>,
+) -> Result<PlotOutcome> {
     let mut out = PlotOutcome::default();
+    let wanted = |name: &str| only.is_none_or(|o| o.contains(&name));
     let mut add = |r: Option<Result<Vec<PathBuf>>>, what: &str| -> Result<()> {
+        let name = what.split(':').next().unwrap_or("");
+        if !wanted(name) {
+            return Ok(());
+        }
         match r {
             Some(files) => out.files.extend(files?),
             None => out.skipped.push(what.to_string()),
@@ -158,19 +176,27 @@ pub fn plot_rows(rows: &[Row], dir: &Path, stem: &str) -> Result<PlotOutcome> {
         Ok(())
     };
     add(
-        time_to_fp::TimeToFp::from_rows(rows).map(|f| render(&f, dir, stem)),
+        time_to_fp::TimeToFp::from_rows(rows)
+            .filter(|_| wanted("time_to_fp"))
+            .map(|f| render(&f, dir, stem)),
         "time_to_fp: needs analyze time_to_fp_s rows of scheme plain",
     )?;
     add(
-        p_window::PWindow::from_rows(rows).map(|f| render(&f, dir, stem)),
+        p_window::PWindow::from_rows(rows)
+            .filter(|_| wanted("p_window"))
+            .map(|f| render(&f, dir, stem)),
         "p_window: needs analyze log10_p_false_positive rows with fixed windows",
     )?;
     add(
-        fixes::Fixes::from_rows(rows).map(|f| render(&f, dir, stem)),
+        fixes::Fixes::from_rows(rows)
+            .filter(|_| wanted("fixes"))
+            .map(|f| render(&f, dir, stem)),
         "fixes: needs explore rows of at least two schemes",
     )?;
     add(
-        engines::EnginesAgree::from_rows(rows).map(|f| render(&f, dir, stem)),
+        engines::EnginesAgree::from_rows(rows)
+            .filter(|_| wanted("engines"))
+            .map(|f| render(&f, dir, stem)),
         "engines: needs the same quantity from two engines",
     )?;
     Ok(out)
@@ -184,7 +210,7 @@ pub fn plot_csv(csv: &Path, dir: &Path) -> Result<PlotOutcome> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plot".into());
-    plot_rows(&rows, dir, &stem)
+    plot_rows(&rows, dir, &stem, None)
 }
 
 /// A tick label for a time in seconds on a log axis: `1 us`, `1 s`,

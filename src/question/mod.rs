@@ -240,11 +240,14 @@ impl Question {
         let mut rates = Vec::new();
         for (t, f) in strings("rates", &[])? {
             let spec = units::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            if !matches!(spec, RateSpec::Measured(_)) {
+                crate::timing::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            }
             rates.push(Rate { text: t, spec });
         }
         let mut processes = Vec::new();
         for (t, f) in strings("processes", &["poisson"])? {
-            units::check_process(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            crate::timing::Process::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
             processes.push(t);
         }
         if processes.is_empty() {
@@ -252,7 +255,8 @@ impl Question {
         }
         let mut holds = Vec::new();
         for (t, f) in strings("holds", &["0"])? {
-            units::parse_time_s(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            crate::timing::parse_duration("hold", &t)
+                .map_err(|e| src.err(f.value.span(), &f.key, e))?;
             holds.push(t);
         }
         if holds.is_empty() {
@@ -261,12 +265,13 @@ impl Question {
         let mut windows = Vec::new();
         for (t, f) in strings("windows", &[])? {
             units::check_window(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            crate::timing::Window::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
             windows.push(t);
         }
         let fleet = match top.get("fleet") {
             Some(f) => {
                 let t = f.str(&src)?;
-                units::parse_fleet(t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+                crate::analyze::Fleet::parse(t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
                 Some(t.to_string())
             }
             None => None,

@@ -78,6 +78,19 @@ impl Engines for Shared<'_> {
     }
 }
 
+/// Which figure each shipped spec feeds: the width sweep draws time to
+/// first false positive (57 widths make a smooth line), the seed's spec
+/// the window probabilities, fixes and engines their own.
+fn figures_of(spec: &str) -> &'static [&'static str] {
+    match spec {
+        "widths" => &["time_to_fp"],
+        "mm_lock_seq" => &["p_window"],
+        "fixes" => &["fixes"],
+        "engines" => &["engines"],
+        _ => &[],
+    }
+}
+
 /// Run the report.
 pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportOutcome> {
     let start = Instant::now();
@@ -132,7 +145,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     let mut tables = Vec::new();
     for (q, csv) in &csvs {
         let rows = crate::sweep::csv::read(csv)?;
-        let plotted = crate::plot::plot_rows(&rows, &opts.out, &q.name)?;
+        let plotted = crate::plot::plot_rows(&rows, &opts.out, "", Some(figures_of(&q.name)))?;
         files.extend(plotted.files.iter().cloned());
         tables.push(summary::SpecRows {
             question: q.clone(),

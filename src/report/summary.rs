@@ -12,6 +12,7 @@ use super::table::{MAX_COLS, Table, bullet, wrap};
 use crate::plot::data::{num, scheme_label};
 use crate::question::Question;
 use crate::question::units::{human_time, parse_fleet};
+use crate::sweep::cost::pow2_text;
 use crate::sweep::csv::Row;
 use crate::sweep::engines::MeasuredRate;
 
@@ -119,17 +120,6 @@ fn width_name(bits: u32) -> String {
     crate::width::Width::new(bits).map_or(bits.to_string(), |w| w.to_string())
 }
 
-fn pow2_text(dec: &str) -> String {
-    match dec.parse::<u128>() {
-        Ok(v) if v.is_power_of_two() => format!("2^{}", v.trailing_zeros()),
-        Ok(v) => {
-            let l = (v as f64).log2();
-            format!("~2^{l:.2}")
-        }
-        Err(_) => dec.to_string(),
-    }
-}
-
 /// The rate the summary reads its answers at: the measured kernel rate if
 /// there is one, else the highest fixed rate of the mm_lock_seq spec.
 fn headline_rate(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> Option<(f64, String)> {
@@ -217,7 +207,7 @@ pub fn render(inp: &Inputs<'_>) -> String {
 
     s.push_str(&adversary_section(&rows, inp.kernel));
     s.push_str(&accident_section(&rows, head.as_ref()));
-    s.push_str(&fixes_section(&rows, head.as_ref()));
+    s.push_str(&fixes_section(&rows));
     s.push_str(&engines_section(&rows));
 
     s.push_str("\n## Files\n\n");
@@ -230,7 +220,7 @@ pub fn render(inp: &Inputs<'_>) -> String {
             .collect();
         s.push_str(&bullet(&format!(
             "{} ({}): data/{}.csv, {} rows{}{}",
-            sp.question.file.replace(" (built in)", ""),
+            spec_path(&sp.question.file),
             sp.question.title,
             sp.question.name,
             sp.rows.len(),
@@ -325,40 +315,85 @@ fn answer(rows: &Rows<'_>, kernel: Option<&MeasuredRate>, head: Option<&(f64, St
         out.push('\n');
     }
 
-    // Recommendation from the fixes' verdicts.
-    let fix = |label: &str| fix_min(rows, label);
-    let mut r = String::from("Recommendation: make mm_lock_seq 64 bits.");
-    match fix("split hi-lo-hi 32+32") {
-        Some(Some(m)) => r.push_str(&format!(
-            " On 32-bit kernels keep it as two words read hi-lo-hi (the \
-             explorer finds no false positive before {m} cycles)"
-        )),
-        Some(None) => r.push_str(
-            " On 32-bit kernels keep it as two words read hi-lo-hi (the \
-             explorer finds no false positive at all)",
-        ),
-        None => {}
+    out.push_str(&wrap(&recommendation(rows)));
+    out
+}
+
+/// The recommendation, from the explorer's verdicts on the fixes at 64
+/// bits of state: a plain u64 where the machine has 64-bit atomics; on
+/// 32-bit kernels the two-word variants that keep (nearly) the full
+/// period, and a warning for those that do not.
+fn recommendation(rows: &Rows<'_>) -> String {
+    let fixes = rows.of("fixes");
+    // (label, log2 of min cycles or None for no false positive, text)
+    let mut at64: Vec<(String, Option<f64>, String)> = Vec::new();
+    for r in fixes
+        .iter()
+        .filter(|r| r.engine == "explore" && r.metric == "min_cycles" && r.bits == 64)
+    {
+        let label = scheme_label(&r.scheme, &r.params);
+        let l2 = crate::plot::data::log2_dec(&r.value);
+        at64.push((label, l2, pow2_text(&r.value)));
     }
-    if let Some(Some(m)) = fix("split naive 32+32") {
+    let plain = at64.iter().find(|f| f.0 == "plain 64");
+    let mut r = match plain {
+        Some((_, Some(_), m)) => format!(
+            "Recommendation: make mm_lock_seq 64 bits. As one atomic 64-bit \
+             word the explorer needs {m} writer cycles for a false positive."
+        ),
+        _ => "Recommendation: make mm_lock_seq 64 bits.".to_string(),
+    };
+    let two_word = |f: &&(String, Option<f64>, String)| {
+        f.0.starts_with("split hi-lo-hi") || f.0.starts_with("epoch")
+    };
+    let good: Vec<String> = at64
+        .iter()
+        .filter(two_word)
+        .filter(|f| f.1.is_none_or(|l| l >= 62.0))
+        .map(|f| {
+            format!(
+                "{} ({})",
+                f.0,
+                if f.1.is_some() { f.2.as_str() } else { "none" }
+            )
+        })
+        .collect();
+    let bad: Vec<String> = at64
+        .iter()
+        .filter(|f| two_word(f) || f.0.starts_with("split naive"))
+        .filter(|f| f.1.is_some_and(|l| l < 62.0))
+        .map(|f| format!("{} ({})", f.0, f.2))
+        .collect();
+    if !good.is_empty() {
         r.push_str(&format!(
-            "; never read the halves naively: the explorer tears that read \
-             after {m} cycles"
+            " Where it must be two 32-bit words (32-bit kernels), the store \
+             and load orders decide: {} keep the period.",
+            good.join(", ")
         ));
     }
-    r.push('.');
-    if let Some(g) = fix("guard 32") {
-        let what = match g {
-            None => "has no false positive at all".to_string(),
-            Some(m) => format!("fails after {m} cycles"),
+    if !bad.is_empty() {
+        r.push_str(&format!(
+            " The explorer breaks {} far sooner, no better than the int; \
+             see the traces below.",
+            bad.join(", ")
+        ));
+    }
+    let guard = fixes.iter().find(|r| {
+        r.engine == "explore" && r.metric == "verdict" && r.scheme == "guard" && r.bits == 32
+    });
+    if let Some(g) = guard {
+        let what = if g.value == "none-at-all" {
+            "the explorer finds no false positive at all".to_string()
+        } else {
+            format!("the explorer says {}", g.value)
         };
         r.push_str(&format!(
-            " Keeping the int is possible only with a guard (writer waits \
-             for a grace period before the counter wraps), which {what}, at \
+            " Keeping the int is possible only with a guard (the writer \
+             waits for a grace period before the counter wraps): {what}, at \
              the cost of one grace period per 2^31 write-lock cycles."
         ));
     }
-    out.push_str(&wrap(&r));
-    out
+    r
 }
 
 fn fleet_words(rows: &Rows<'_>) -> String {
@@ -375,17 +410,6 @@ fn fleet_words(rows: &Rows<'_>) -> String {
         })
 }
 
-/// The explorer's minimal cycles for a fixes label: `Some(Some("2^63"))`,
-/// `Some(None)` for no false positive, `None` when not in the CSV.
-fn fix_min(rows: &Rows<'_>, label: &str) -> Option<Option<String>> {
-    let r = rows.of("fixes").iter().find(|r| {
-        r.engine == "explore"
-            && r.metric == "min_cycles"
-            && scheme_label(&r.scheme, &r.params) == label
-    })?;
-    Some((!r.value.is_empty()).then(|| pow2_text(&r.value)))
-}
-
 fn adversary_section(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> String {
     let mut s = String::from("\n## Adversary: time to the first false positive\n\n");
     s.push_str(&wrap(
@@ -393,7 +417,6 @@ fn adversary_section(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> String {
          at the given rate: the time until the counter has come back \
          (2^(W-1) cycles, from analyze; the explorer finds the same count).",
     ));
-    s.push('\n');
     let data = rows.of("mm_lock_seq");
     let mut by_rate: BTreeMap<u64, (f64, BTreeMap<u32, f64>)> = BTreeMap::new();
     for r in data
@@ -466,9 +489,9 @@ fn accident_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
     let hold = sel[0].hold.clone();
     s.push_str(&wrap(&format!(
         "Assumed: a {process} writer at {words}, lock hold {hold}, and the \
-         window distribution in the first column (fixed lengths, a \
-         lognormal with median 2 us and p99 1 ms, a Pareto tail from 1 us \
-         with alpha 1.5). Exact values from analyze, exponents kept."
+         window distribution in the first column (fixed:T a constant \
+         length; lognormal:MEDIAN,P99). Exact values from analyze, \
+         exponents kept: a probability is never rounded to 0."
     )));
     let mut windows: Vec<String> = Vec::new();
     for r in &sel {
@@ -537,7 +560,7 @@ fn accident_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
     s
 }
 
-fn fixes_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
+fn fixes_section(rows: &Rows<'_>) -> String {
     let mut s = String::from("\n## The fixes, checked by the explorer\n\n");
     let data = rows.of("fixes");
     if data.is_empty() {
@@ -553,7 +576,7 @@ fn fixes_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
          grace period) per that many cycles.",
     ));
     let mut order: Vec<(String, String, u32)> = Vec::new();
-    let mut t = Table::new(&["scheme", "bits", "min cycles", "time", "cost"]);
+    let mut t = Table::new(&["scheme", "bits", "min cycles", "cost"]);
     for r in data.iter().filter(|r| r.engine == "explore") {
         let key = (r.scheme.clone(), r.params.clone(), r.bits);
         if !order.contains(&key) {
@@ -582,28 +605,6 @@ fn fixes_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
         } else {
             verdict.clone()
         };
-        let time = head
-            .and_then(|(rate, _)| {
-                data.iter().find(|r| {
-                    r.engine == "analyze"
-                        && &r.scheme == scheme
-                        && &r.params == params
-                        && r.metric == "time_to_fp_s"
-                        && num(&r.rate) == Some(*rate)
-                })
-            })
-            .map(|r| match num(&r.value) {
-                Some(t) => human_time(t),
-                None if r.value.is_empty() => "never".into(),
-                None => r.value.clone(),
-            })
-            .unwrap_or_else(|| {
-                if min.is_empty() {
-                    "never".into()
-                } else {
-                    "-".into()
-                }
-            });
         let label = scheme_label(scheme, params);
         let (name, rest) = label.split_once(' ').unwrap_or((&label, ""));
         // Drop the width part of the label: it is the bits column.
@@ -622,10 +623,7 @@ fn fixes_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
         let cost = get("scheme_cost")
             .map(|r| short_cost(&r.value))
             .unwrap_or_default();
-        t.row(vec![name, bits_text, min_text, time, cost]);
-    }
-    if let Some((_, words)) = head {
-        s.push_str(&wrap(&format!("\"time\" is at {words}.")));
+        t.row(vec![name, bits_text, min_text, cost]);
     }
     s.push('\n');
     s.push_str(&t.render());
@@ -635,7 +633,19 @@ fn fixes_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
             continue;
         }
         let label = scheme_label(scheme, params);
-        if !(label.starts_with("split naive") || label.starts_with("plain")) {
+        let min = data
+            .iter()
+            .find(|r| {
+                r.engine == "explore"
+                    && &r.scheme == scheme
+                    && &r.params == params
+                    && r.metric == "min_cycles"
+            })
+            .and_then(|r| r.value.parse::<u128>().ok());
+        let full = 1u128 << (bits - 1);
+        // The plain reference, and every scheme that fails before its
+        // width's full period: those are the findings worth a trace.
+        if !(scheme == "plain" || min.is_some_and(|m| m < full)) {
             continue;
         }
         let trace = data.iter().find(|r| {
@@ -764,6 +774,17 @@ fn engines_section(rows: &Rows<'_>) -> String {
         s.push_str(&bullet(&l));
     }
     s
+}
+
+/// `analysis/NAME.toml` for a spec however it was named on the command line.
+fn spec_path(file: &str) -> String {
+    let name = file
+        .replace(" (built in)", "")
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .to_string();
+    format!("analysis/{name}")
 }
 
 #[cfg(test)]

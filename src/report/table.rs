@@ -29,7 +29,7 @@ impl Table {
     }
 
     /// Render; every line is `| a | b |` padded to the column widths.
-    /// Columns whose cells all start with a digit, `<` or `~` align right.
+    /// Columns whose cells are all plain numbers align right.
     pub fn render(&self) -> String {
         let n = self.header.len();
         let width = |i: usize| {
@@ -44,9 +44,10 @@ impl Table {
         let right: Vec<bool> = (0..n)
             .map(|i| {
                 !self.rows.is_empty()
-                    && self.rows.iter().all(|r| {
-                        r[i].starts_with(|c: char| c.is_ascii_digit() || c == '<' || c == '~')
-                    })
+                    && self
+                        .rows
+                        .iter()
+                        .all(|r| r[i].parse::<f64>().is_ok() || r[i] == "-")
             })
             .collect();
         let line = |cells: &[String]| {
@@ -143,8 +144,8 @@ mod tests {
     #[test]
     fn tables_align_and_wrap_keeps_72() {
         let mut t = Table::new(&["rate", "i32"]);
-        t.row(vec!["1e5".into(), "5.97 h".into()]);
-        t.row(vec!["measured 5.35e6".into(), "6.69 min".into()]);
+        t.row(vec!["1e5".into(), "5.97".into()]);
+        t.row(vec!["measured 5.35e6".into(), "401".into()]);
         let s = t.render();
         let lines: Vec<&str> = s.lines().collect();
         assert!(
@@ -152,7 +153,7 @@ mod tests {
                 .iter()
                 .all(|l| l.chars().count() == lines[0].chars().count())
         );
-        assert_eq!(lines[1], "|-----------------|---------:|");
+        assert_eq!(lines[1], "|-----------------|-----:|");
         let long = "word ".repeat(60);
         assert!(wrap(&long).lines().all(|l| l.chars().count() <= MAX_COLS));
         assert!(bullet(&long).lines().all(|l| l.chars().count() <= MAX_COLS));

@@ -7,10 +7,13 @@
 
 use std::time::Duration;
 
+use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict};
 use crate::question::{EngineKind, Question};
+use crate::sample::{Estimate, SampleConfig, sample};
 use crate::sweep::grid::Point;
+use crate::timing::{Process, Window, Writer, parse_duration};
 
 /// One measured or computed quantity of a point.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,20 +80,10 @@ pub struct RealEngines;
 
 /// Engines not yet built into this version, with the reason printed in
 /// sweeps and the report. Empty once every engine has landed.
-const MISSING: &[(EngineKind, &str)] = &[
-    (
-        EngineKind::Analyze,
-        "the analyze engine is not in this build yet",
-    ),
-    (
-        EngineKind::Sample,
-        "the sample engine is not in this build yet",
-    ),
-    (
-        EngineKind::Stress,
-        "the stress engine is not in this build yet",
-    ),
-];
+const MISSING: &[(EngineKind, &str)] = &[(
+    EngineKind::Stress,
+    "the stress engine is not in this build yet",
+)];
 
 impl Engines for RealEngines {
     fn available(&self, kind: EngineKind) -> std::result::Result<(), String> {
@@ -106,9 +99,11 @@ impl Engines for RealEngines {
         )))
     }
 
-    fn run(&self, q: &Question, p: &Point, _rate: Option<f64>) -> Result<Vec<Metric>> {
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
         match p.engine {
             EngineKind::Explore => explore_metrics(q, p),
+            EngineKind::Analyze => analyze_metrics(q, p, rate),
+            EngineKind::Sample => sample_metrics(q, p, rate),
             other => Err(Error::Run(self.available(other).err().unwrap_or_default())),
         }
     }
@@ -142,6 +137,93 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
         Metric::exact("states", r.states),
         Metric::exact("trace", r.trace.join("\n")),
         Metric::exact("scheme_cost", crate::sweep::cost::summary(&p.scheme)),
+    ])
+}
+
+/// The writer and window of a timed point, parsed by the engines' own
+/// parsers (the spec loader checked them with the same ones).
+fn timed(p: &Point, rate: Option<f64>) -> Result<(Writer, Window)> {
+    let missing = || {
+        Error::Run(format!(
+            "point {}: a timed engine without its axes",
+            p.index
+        ))
+    };
+    let rate = rate.ok_or_else(missing)?;
+    let process = Process::parse(p.process.as_deref().ok_or_else(missing)?)?;
+    let hold = parse_duration("hold", p.hold.as_deref().ok_or_else(missing)?)?;
+    let window = Window::parse(p.window.as_deref().ok_or_else(missing)?)?;
+    Ok((Writer::new(rate, process, hold)?, window))
+}
+
+fn log10_text(p: LogProb) -> String {
+    if p.is_zero() {
+        String::new()
+    } else {
+        fmt_f64(p.log10())
+    }
+}
+
+fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    let (writer, window) = timed(p, rate)?;
+    let fleet = q.fleet.as_deref().map(Fleet::parse).transpose()?;
+    let r = analyze(&AnalyzeConfig {
+        scheme: p.scheme.clone(),
+        writer,
+        window: Some(window),
+        fleet,
+    })?;
+    let mut m = vec![
+        Metric::exact(
+            "min_cycles",
+            r.min_cycles.map(|c| c.to_string()).unwrap_or_default(),
+        ),
+        Metric::exact(
+            "time_to_fp_s",
+            r.time_to_fp_s.map(fmt_f64).unwrap_or_default(),
+        ),
+    ];
+    if let Some(pr) = &r.probabilities {
+        m.push(Metric::exact("p_false_positive", pr.false_positive.sci()));
+        m.push(Metric::exact(
+            "log10_p_false_positive",
+            log10_text(pr.false_positive),
+        ));
+        m.push(Metric::exact("p_retry", pr.retry.sci()));
+        m.push(Metric::exact("p_abort", pr.abort.sci()));
+        m.push(Metric::exact("p_accept", pr.accept.sci()));
+    }
+    if let Some(f) = &r.fleet {
+        m.push(Metric::exact("fleet_expected", f.expected.sci()));
+        m.push(Metric::exact("fleet_p_any", f.p_any.sci()));
+    }
+    Ok(m)
+}
+
+fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    let (writer, window) = timed(p, rate)?;
+    let r = sample(
+        &SampleConfig {
+            scheme: p.scheme.clone(),
+            writer,
+            window,
+            samples: q.samples,
+            seed: p.seed,
+        },
+        &|_| {},
+    )?;
+    let est = |name: &'static str, e: &Estimate| Metric {
+        name,
+        value: fmt_f64(e.rate),
+        ci: Some((fmt_f64(e.ci_low), fmt_f64(e.ci_high))),
+    };
+    Ok(vec![
+        est("p_false_positive", &r.false_positive),
+        est("p_retry", &r.retry),
+        est("p_abort", &r.abort),
+        est("p_accept", &r.accept),
+        Metric::exact("samples", r.tally.total()),
+        Metric::exact("fp_events", r.false_positive.events),
     ])
 }
 
