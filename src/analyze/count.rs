@@ -105,20 +105,24 @@ impl<'a> Counts<'a> {
         (lf + e.ln(), g1 * e + 1.0, g2 * e * e + g1 * e)
     }
 
-    /// Poisson kernel: `t = ln y`, `y = mu (D - nH)`.
+    /// Poisson kernel in `tau`, `y = mu (D - nH) = yc e^tau` with `yc =
+    /// max(n, 1)`: the coordinate is centred on the kernel's peak so that
+    /// its width `1/sqrt(n)` stays resolved even for n = 2^63 and beyond
+    /// (a plain `ln y` of ~44 has a resolution of 7e-15).
     fn ln_count_poisson(&self, n: f64) -> f64 {
         let a = n * self.hold;
-        let b = 1.0 / self.mu;
+        let yc = n.max(1.0);
+        let b = yc / self.mu;
         let d_lo = self.window.lower_bound();
         let lo = if d_lo > a {
-            (self.mu * (d_lo - a)).ln()
+            (self.mu * (d_lo - a) / yc).ln()
         } else {
             T_MIN
         };
-        let f = |t: f64, derivs: bool| {
-            let y = t.exp();
+        let f = |tau: f64, derivs: bool| {
+            let y = yc * tau.exp();
             let lp = ln_pois(n, y);
-            let (lb, b1, b2) = self.density_in_t(a, b, t);
+            let (lb, b1, b2) = self.density_in_t(a, b, tau);
             if derivs {
                 (lp + lb, n - y + b1, -y + b2)
             } else {
@@ -128,59 +132,50 @@ impl<'a> Counts<'a> {
         self.free.ln() + ln_integrate(lo, T_MAX, &f)
     }
 
-    /// Fixed-rate tent kernel: `t = ln x`, `x = rate D`.
+    /// Fixed-rate tent kernel in `tau`, `x = rate D = xc e^tau`, centred on
+    /// the tent's peak `xc = n` (or `c` for n = 0) for the same reason.
     fn ln_count_fixed(&self, n: f64) -> f64 {
         let c = self.free;
-        let b = 1.0 / self.rate;
+        let xc = if n == 0.0 { c } else { n };
+        let b = xc / self.rate;
         let x_lo = self.rate * self.window.lower_bound();
-        if n > 1e8 {
-            // The tent (width 2c <= 2 cycles) is 1e-8 of n wide: its
-            // integral is c^2 f_X(n) to relative O(1e-16).
-            let d = n / self.rate;
-            let (lf, _, _) = self.window.ln_pdf_derivs(d).expect("continuous window");
-            return 2.0 * c.ln() + lf - self.rate.ln();
-        }
-        // left half: ln(x - (n - c)); right half: ln(n + c - x)
-        let left_a = n - c;
-        let left = |t: f64, derivs: bool| {
-            let x = t.exp();
-            let (lb, b1, b2) = self.density_in_t(0.0, b, t);
-            let k = (x - left_a).ln();
+        let tau_lo = if x_lo > 0.0 { (x_lo / xc).ln() } else { T_MIN };
+        // left half, x in (n - c, n): x - (n - c) = n expm1(tau) + c
+        let left = |tau: f64, derivs: bool| {
+            let (lb, b1, b2) = self.density_in_t(0.0, b, tau);
+            let x = xc * tau.exp();
+            let gap = xc * tau.exp_m1() + c;
             if !derivs {
-                return (k + lb, 0.0, 0.0);
+                return (gap.ln() + lb, 0.0, 0.0);
             }
-            let k1 = x / (x - left_a);
-            let k2 = -left_a * x / ((x - left_a) * (x - left_a));
-            (k + lb, k1 + b1, k2 + b2)
+            let a = n - c;
+            (gap.ln() + lb, x / gap + b1, -a * x / (gap * gap) + b2)
         };
-        let right_b = n + c;
-        let right = |t: f64, derivs: bool| {
-            let x = t.exp();
-            let (lb, b1, b2) = self.density_in_t(0.0, b, t);
-            let k = (right_b - x).ln();
+        // right half, x in (n, n + c) (n = 0: (0, c)): n + c - x = c - xc expm1(tau)
+        let right = |tau: f64, derivs: bool| {
+            let (lb, b1, b2) = self.density_in_t(0.0, b, tau);
+            let x = xc * tau.exp();
+            let gap = if n == 0.0 {
+                c * -tau.exp_m1()
+            } else {
+                c - xc * tau.exp_m1()
+            };
             if !derivs {
-                return (k + lb, 0.0, 0.0);
+                return (gap.ln() + lb, 0.0, 0.0);
             }
-            let k1 = -x / (right_b - x);
-            let k2 = -right_b * x / ((right_b - x) * (right_b - x));
-            (k + lb, k1 + b1, k2 + b2)
-        };
-        let clip = |lo: f64, hi: f64| -> (f64, f64) {
-            let lo_x = lo.max(x_lo);
             (
-                if lo_x > 0.0 { lo_x.ln() } else { T_MIN },
-                if hi > 0.0 { hi.ln() } else { T_MIN },
+                gap.ln() + lb,
+                -x / gap + b1,
+                -(n + c) * x / (gap * gap) + b2,
             )
         };
         if n == 0.0 {
-            let (lo, hi) = clip(0.0, c);
-            return ln_integrate(lo, hi, &right);
+            return ln_integrate(tau_lo, 0.0, &right);
         }
-        let (l_lo, l_hi) = clip(left_a, n);
-        let (r_lo, r_hi) = clip(n, right_b);
+        let left_lo = if n > c { (-c / n).ln_1p() } else { T_MIN };
         ln_add(
-            ln_integrate(l_lo, l_hi, &left),
-            ln_integrate(r_lo, r_hi, &right),
+            ln_integrate(left_lo.max(tau_lo), 0.0, &left),
+            ln_integrate(tau_lo.max(0.0), (c / n).ln_1p(), &right),
         )
     }
 

@@ -82,7 +82,10 @@ pub fn ln_integrate(lo: f64, hi: f64, f: &impl LogIntegrand) -> f64 {
     } else {
         f64::INFINITY
     };
-    let mut w = w_curv.min(w_slope).min(hi - lo);
+    // Capped at 1 (a factor e in the log coordinate) so that a flat or
+    // noisy curvature estimate can never make the walk and the panels
+    // step over the peak.
+    let mut w = w_curv.min(w_slope).min(1.0).min((hi - lo) / 16.0);
     if !(w.is_finite() && w > 0.0) {
         w = (hi - lo) / 64.0;
     }

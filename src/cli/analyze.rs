@@ -13,17 +13,17 @@ use super::scheme_args::SchemeArgs;
 #[derive(Debug, Clone, clap::Args)]
 pub struct TimingArgs {
     /// Writer cycles per second (5.35e6, 5350000) or one cycle's time (187ns).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub rate: Option<String>,
     /// Writer process: fixed (uniform phase) or poisson (default).
     #[arg(long)]
     pub process: Option<String>,
     /// Lock hold time per cycle (default 0), e.g. 50ns; rate x hold < 1.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub hold: Option<String>,
     /// Window length distribution: fixed:T, exp:MEAN, lognormal:MEDIAN,P99,
     /// pareto:XMIN,ALPHA, hist:FILE.csv (units ns us ms s min h d y).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub window: Option<String>,
 }
 
@@ -54,7 +54,7 @@ pub struct Args {
     #[command(flatten)]
     pub timing: TimingArgs,
     /// Fleet risk: MACHINES,SPECULATIONS_PER_S,YEARS (needs --window).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub fleet: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]

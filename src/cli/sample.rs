@@ -19,10 +19,10 @@ pub struct Args {
     #[command(flatten)]
     pub timing: TimingArgs,
     /// Number of windows to simulate (>= 1).
-    #[arg(long, default_value = "1000000")]
+    #[arg(long, default_value = "1000000", allow_hyphen_values = true)]
     pub samples: String,
     /// Seed; the same seed gives the same output for any thread count.
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value = "1", allow_hyphen_values = true)]
     pub seed: String,
     /// Print JSON instead of text.
     #[arg(long)]

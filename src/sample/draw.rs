@@ -16,16 +16,15 @@
 //!   bridge (binomial thinning between the two known neighbours):
 //!   O(log N) binomial draws, never one per cycle.
 //!
-//! Windows of more than 1e18 expected cycles (astronomically long) use
+//! Windows of more than 2^52 expected cycles (27 years at 5.35e6/s) use
 //! the normal approximation of the Poisson count, saturated at 2^64 - 1.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution, Normal, Poisson};
+use rand_distr::{Binomial, Distribution};
+
+use super::poisson::poisson;
 
 use crate::timing::{Outcome, Process, TimedScheme, WindowSampler, Writer};
-
-/// Above this mean the Poisson count is drawn from its normal limit.
-const HUGE_MEAN: f64 = 1e18;
 
 /// Everything one window draw needs, built once per run.
 #[derive(Clone, Debug)]
@@ -37,23 +36,6 @@ pub(crate) struct Drawer {
     held: f64,
     mu: f64,
     hold: f64,
-}
-
-/// `N ~ Poisson(mean)` as a u64.
-#[inline]
-fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    if mean < HUGE_MEAN {
-        let d = Poisson::new(mean).expect("0 < mean < MAX_LAMBDA");
-        return d.sample(rng) as u64;
-    }
-    if !mean.is_finite() {
-        return u64::MAX;
-    }
-    let n = Normal::new(mean, mean.sqrt()).expect("finite").sample(rng);
-    n.max(0.0) as u64 // saturating cast
 }
 
 #[inline]

@@ -13,6 +13,7 @@
 
 mod ci;
 mod draw;
+mod poisson;
 mod render;
 
 pub use ci::{Z95, Z99, wilson};

@@ -1,0 +1,164 @@
+//! `seqwrap analyze` from the outside: bad input, JSON fields, tiny numbers.
+
+use assert_cmd::Command;
+
+fn seqwrap() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_seqwrap"))
+}
+
+/// Bad input: exit 2, nothing on stdout, one stderr line that names `flag`.
+fn rejects(args: &[&str], flag: &str) {
+    let out = seqwrap().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?}: stdout {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(flag), "{args:?}: {err} should name {flag}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+const PLAIN: [&str; 5] = ["analyze", "--scheme", "plain", "--bits", "i32"];
+
+fn with(extra: &[&'static str]) -> Vec<&'static str> {
+    PLAIN.iter().copied().chain(extra.iter().copied()).collect()
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    for rate in [
+        "0",
+        "-5",
+        "NaN",
+        "inf",
+        "-inf",
+        "abc",
+        "0ns",
+        "measured:kernel",
+    ] {
+        rejects(&with(&["--rate", rate]), "--rate");
+    }
+    rejects(&with(&[]), "--rate");
+    rejects(
+        &with(&["--rate", "1e6", "--window", "weibull:1us,2"]),
+        "--window",
+    );
+    rejects(
+        &with(&["--rate", "1e6", "--window", "pareto:1us,0"]),
+        "ALPHA",
+    );
+    rejects(
+        &with(&["--rate", "1e6", "--window", "pareto:1us,-1"]),
+        "ALPHA",
+    );
+    rejects(
+        &with(&["--rate", "1e6", "--window", "lognormal:1ms,2us"]),
+        "P99",
+    );
+    rejects(
+        &with(&["--rate", "1e6", "--window", "hist:/nonexistent/w.csv"]),
+        "--window hist",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "1us,3\n2us,lots\n").unwrap();
+    let arg = format!("hist:{}", bad.display());
+    let arg: &'static str = Box::leak(arg.into_boxed_str());
+    rejects(&with(&["--rate", "1e6", "--window", arg]), "line 2");
+    rejects(
+        &with(&["--rate", "1e6", "--process", "bursty"]),
+        "--process",
+    );
+    rejects(&with(&["--rate", "1e6", "--hold", "2us"]), "--hold");
+    rejects(&with(&["--rate", "1e6", "--fleet", "1,2,3"]), "--fleet");
+    rejects(
+        &with(&["--rate", "1e6", "--window", "exp:1us", "--fleet", "1,2"]),
+        "--fleet",
+    );
+    rejects(
+        &["analyze", "--scheme", "nope", "--rate", "1e6"],
+        "--scheme",
+    );
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = seqwrap().args(args).arg("--json").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let v = json(&with(&[
+        "--rate",
+        "5.35e6",
+        "--window",
+        "lognormal:2us,1ms",
+        "--fleet",
+        "1e6,1000,5",
+    ]));
+    assert_eq!(v["min_cycles"], "2147483648");
+    let t = v["time_to_fp_s"].as_f64().unwrap();
+    assert!((t - 2147483648.0 / 5.35e6).abs() < 1e-9 * t);
+    let p = v["p_false_positive"].as_str().unwrap();
+    let l10 = v["log10_p_false_positive"].as_f64().unwrap();
+    let parsed: f64 = p.parse().unwrap();
+    assert!((parsed.log10() - l10).abs() < 1e-5, "{p} vs {l10}");
+    for k in [
+        "p_retry",
+        "p_abort",
+        "p_accept",
+        "fleet_expected",
+        "fleet_p_any",
+    ] {
+        assert!(v[k].is_string(), "{k}: {v}");
+    }
+    // expected = speculations x p
+    let e: f64 = v["fleet_expected"].as_str().unwrap().parse().unwrap();
+    let s = 1e6 * 1000.0 * 5.0 * 365.25 * 86400.0;
+    assert!((e - s * parsed).abs() < 1e-4 * e, "{e} vs {}", s * parsed);
+}
+
+#[test]
+fn probabilities_far_below_f64_keep_their_exponent() {
+    // u64 counter, 1 us windows at 5.35e6/s: P(N = 2^63) for a Poisson
+    // count of mean 5.35, about 10^-(1.6e20): printed, never 0.
+    let v = json(&[
+        "analyze",
+        "--scheme",
+        "plain",
+        "--bits",
+        "u64",
+        "--rate",
+        "5.35e6",
+        "--window",
+        "fixed:1us",
+    ]);
+    let l10 = v["log10_p_false_positive"].as_f64().unwrap();
+    // ln P = 2^63 ln 5.35 - 5.35 - ln Γ(2^63 + 1) ≈ -2^63 (ln 2^63 - 1 - ln 5.35)
+    let n = 2f64.powi(63);
+    let want = -n * (n.ln() - 1.0 - 5.35f64.ln()) / std::f64::consts::LN_10;
+    assert!((l10 - want).abs() < 1e-12 * want.abs(), "{l10} vs {want}");
+    let s = v["p_false_positive"].as_str().unwrap();
+    assert!(s.starts_with("1e-1") && s.len() > 20, "{s}");
+    // guard: an exact, explained 0
+    let g = json(&[
+        "analyze", "--scheme", "guard", "--bits", "8", "--rate", "1e6", "--window", "exp:1ms",
+    ]);
+    assert_eq!(g["p_false_positive"], "0");
+    assert!(g["log10_p_false_positive"].is_null());
+    assert!(
+        g["p_false_positive_zero_reason"]
+            .as_str()
+            .unwrap()
+            .contains("guard")
+    );
+    assert!(g["min_cycles"].is_null() && g["time_to_fp_s"].is_null());
+}
