@@ -1,1 +1,120 @@
-fn main() {}
+//! Stress-engine overhead: each measured path next to a minimal loop doing
+//! the same work without it, so the harness's and the probe's cost is
+//! visible (issue 4: harness within 1.25x of its minimal loop, kernel probe
+//! within 1.1x of a bare syscall loop).
+//!
+//! - `minimal_lock_two_fetch_adds`: std Mutex lock, `fetch_add` on seq,
+//!   publish the version (two stores), `fetch_add` on seq, unlock.
+//! - `minimal_lock_two_stores`: the same with the harness's (and the
+//!   kernel's `smp_store_release(&seq, seq + 1)`) load-then-store increments.
+//! - `harness_plain_i32` / `harness_plain_i8`: the harness's writer thread
+//!   (`seqwrap::stress::with_timed_harness`, started once) running the same
+//!   cycles on command (i8 wraps every 128 cycles and takes the wrap path).
+//! - `bare_munmap_null` vs `probe_munmap_null`: the syscall in a plain loop
+//!   vs the probe's own loop (stop flag, counting, result check).
+//!
+//! Each iteration is `N` (or `M`) cycles; divan prints time per iteration
+//! and cycles per second.
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering::{Relaxed, Release};
+use std::sync::atomic::{AtomicU32, AtomicU64, fence};
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use seqwrap::scheme::SchemeSpec;
+use seqwrap::stress::{KernelOp, probe_iterations, sys, with_timed_harness};
+
+/// Writer cycles an iteration.
+const N: u64 = 1 << 20;
+/// Syscalls an iteration.
+const M: u64 = 1 << 14;
+
+fn main() {
+    divan::main();
+}
+
+struct Minimal {
+    lock: Mutex<u64>,
+    seq: AtomicU32,
+    a: AtomicU64,
+    b: AtomicU64,
+}
+
+fn minimal() -> Minimal {
+    Minimal {
+        lock: Mutex::new(0),
+        seq: AtomicU32::new(0),
+        a: AtomicU64::new(0),
+        b: AtomicU64::new(0),
+    }
+}
+
+#[divan::bench(sample_count = 30)]
+fn minimal_lock_two_fetch_adds(bench: Bencher) {
+    let m = minimal();
+    bench.counter(ItemsCount::new(N)).bench_local(|| {
+        for _ in 0..N {
+            let mut g = m.lock.lock().unwrap();
+            m.seq.fetch_add(1, Relaxed);
+            fence(Release);
+            *g += 1;
+            m.a.store(*g, Relaxed);
+            m.b.store(*g, Relaxed);
+            m.seq.fetch_add(1, Release);
+        }
+        black_box(&m);
+    });
+}
+
+#[divan::bench(sample_count = 30)]
+fn minimal_lock_two_stores(bench: Bencher) {
+    let m = minimal();
+    bench.counter(ItemsCount::new(N)).bench_local(|| {
+        for _ in 0..N {
+            let mut g = m.lock.lock().unwrap();
+            m.seq.store(m.seq.load(Relaxed).wrapping_add(1), Relaxed);
+            fence(Release);
+            *g += 1;
+            m.a.store(*g, Relaxed);
+            m.b.store(*g, Relaxed);
+            m.seq.store(m.seq.load(Relaxed).wrapping_add(1), Release);
+        }
+        black_box(&m);
+    });
+}
+
+fn harness(bench: Bencher, bits: u32) {
+    with_timed_harness(&SchemeSpec::plain(bits), 1, |run| {
+        bench
+            .counter(ItemsCount::new(N))
+            .bench_local(|| run(N).unwrap());
+    })
+    .unwrap();
+}
+
+#[divan::bench(sample_count = 30)]
+fn harness_plain_i32(bench: Bencher) {
+    harness(bench, 32);
+}
+
+#[divan::bench(sample_count = 30)]
+fn harness_plain_i8(bench: Bencher) {
+    harness(bench, 8);
+}
+
+#[divan::bench(sample_count = 30)]
+fn bare_munmap_null(bench: Bencher) {
+    bench.counter(ItemsCount::new(M)).bench_local(|| {
+        for _ in 0..M {
+            let _ = black_box(sys::munmap_null());
+        }
+    });
+}
+
+#[divan::bench(sample_count = 30)]
+fn probe_munmap_null(bench: Bencher) {
+    bench
+        .counter(ItemsCount::new(M))
+        .bench_local(|| probe_iterations(KernelOp::MunmapNull, M).unwrap());
+}
