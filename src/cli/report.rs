@@ -31,7 +31,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         analysis: args.analysis.clone(),
         progress: !args.json,
     };
-    let outcome = run_report(&opts, &RealEngines)?;
+    let engines = RealEngines {
+        rate_cache: Some(args.data.join("measured_rates.csv")),
+        ..RealEngines::default()
+    };
+    let outcome = run_report(&opts, &engines)?;
     if args.json {
         println!("{}", serde_json::to_string(&outcome)?);
     } else {

@@ -55,7 +55,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 delay: Duration::from_millis(ms),
             },
         )?,
-        None => run_sweep(&q, &opts, &RealEngines)?,
+        None => run_sweep(&q, &opts, &RealEngines::default())?,
     };
     if args.json {
         println!("{}", serde_json::to_string(&outcome)?);

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict};
 use crate::question::{EngineKind, Question};
 use crate::sample::{Estimate, SampleConfig, sample};
+use crate::stress::StressConfig;
 use crate::sweep::grid::Point;
 use crate::timing::{Process, Window, Writer, parse_duration};
 
@@ -75,15 +76,32 @@ pub trait Engines: Sync {
 }
 
 /// The library's engines.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RealEngines;
+#[derive(Clone, Debug)]
+pub struct RealEngines {
+    /// Where `measured:*` rates are cached per machine and kernel (see
+    /// `stress::measured_rate`); `None` measures every time.
+    pub rate_cache: Option<std::path::PathBuf>,
+    /// Bounds of stress runs: short timing runs keep a sweep quick; the
+    /// windows themselves always run at their full cycle counts.
+    pub stress: StressConfig,
+}
+
+impl Default for RealEngines {
+    fn default() -> Self {
+        RealEngines {
+            rate_cache: Some(crate::stress::DEFAULT_CACHE.into()),
+            stress: StressConfig {
+                timing_runs: 3,
+                timing_cycles: 1 << 20,
+                ..StressConfig::default()
+            },
+        }
+    }
+}
 
 /// Engines not yet built into this version, with the reason printed in
 /// sweeps and the report. Empty once every engine has landed.
-const MISSING: &[(EngineKind, &str)] = &[(
-    EngineKind::Stress,
-    "the stress engine is not in this build yet",
-)];
+const MISSING: &[(EngineKind, &str)] = &[];
 
 impl Engines for RealEngines {
     fn available(&self, kind: EngineKind) -> std::result::Result<(), String> {
@@ -94,9 +112,17 @@ impl Engines for RealEngines {
     }
 
     fn measure(&self, kind: &str) -> Result<MeasuredRate> {
-        Err(Error::Run(format!(
-            "{kind}: the stress engine (kernel measurement) is not in this build yet"
-        )))
+        let name = kind.strip_prefix("measured:").unwrap_or(kind);
+        let m = crate::stress::measured_rate(name, self.rate_cache.as_deref())?;
+        let when = if m.cached {
+            "cached for this machine and kernel"
+        } else {
+            "measured now"
+        };
+        Ok(MeasuredRate {
+            cycles_per_s: m.rate_per_s,
+            what: format!("{}, Linux {}, {when}", m.method, m.machine.kernel),
+        })
     }
 
     fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
@@ -104,7 +130,7 @@ impl Engines for RealEngines {
             EngineKind::Explore => explore_metrics(q, p),
             EngineKind::Analyze => analyze_metrics(q, p, rate),
             EngineKind::Sample => sample_metrics(q, p, rate),
-            other => Err(Error::Run(self.available(other).err().unwrap_or_default())),
+            EngineKind::Stress => stress_metrics(&self.stress, p),
         }
     }
 }
@@ -224,6 +250,31 @@ fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metr
         est("p_accept", &r.accept),
         Metric::exact("samples", r.tally.total()),
         Metric::exact("fp_events", r.false_positive.events),
+    ])
+}
+
+/// Real threads on the point's scheme. A scheme or width the hardware run
+/// refuses (bounded; more cycles than the config allows) is recorded as a
+/// `not_run` row with the reason, not as a failed sweep.
+fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<Metric>> {
+    let r = match crate::stress::stress(&p.scheme, cfg, &|_, _| {}) {
+        Ok(r) => r,
+        Err(Error::Usage(why)) => return Ok(vec![Metric::exact("not_run", why)]),
+        Err(e) => return Err(e),
+    };
+    Ok(vec![
+        Metric::exact("false_positive_observed", r.false_positive_observed),
+        Metric::exact(
+            "observed_at_cycles",
+            r.observed_at_cycles
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        ),
+        Metric::exact(
+            "predicted_min_cycles",
+            r.predicted_min_cycles.unwrap_or_default(),
+        ),
+        Metric::float("ns_per_cycle", r.ns_per_cycle),
     ])
 }
 
