@@ -109,7 +109,8 @@ pub fn short_p(s: &str) -> String {
     }
 }
 
-fn rate_text(r: f64) -> String {
+/// A rate in three significant digits: `8.61e6`, `1e9`.
+pub fn rate_text(r: f64) -> String {
     let s = format!("{r:.2e}");
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
     let m = m.trim_end_matches('0').trim_end_matches('.');
