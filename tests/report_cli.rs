@@ -263,7 +263,9 @@ fn report_runs_the_shipped_specs_and_fits_72_columns() {
     }
     for fig in ["time_to_fp", "p_window", "fixes", "engines"] {
         let (w, h, px) = decode_png(&out.join(format!("{fig}.png")));
-        assert_eq!((w, h), (1024, 640));
+        // fixes grows with its rows; the others are 1024 x 640.
+        assert_eq!(w, 1024);
+        assert!(h == 640 || (fig == "fixes" && h > 640), "{fig}: {w}x{h}");
         assert!(ink(&px, [0, 0, 0]).0 > 1024 * 640 / 100, "{fig} is blank");
         assert!(out.join(format!("{fig}.svg")).exists());
     }

@@ -89,6 +89,8 @@ pub struct FixBar {
     pub log2_min: Option<f64>,
     /// The explorer's verdict text.
     pub verdict: String,
+    /// The minimal cycles in exact short form (`2^63-2^31+1`), or empty.
+    pub min_text: String,
 }
 
 /// A short label for a scheme instance: `plain 32`, `split naive 16+16`,
@@ -143,11 +145,15 @@ pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
                 bits: r.bits,
                 log2_min: None,
                 verdict: String::new(),
+                min_text: String::new(),
             });
             out.len() - 1
         });
         match r.metric.as_str() {
-            "min_cycles" => out[i].log2_min = log2_dec(&r.value),
+            "min_cycles" => {
+                out[i].log2_min = log2_dec(&r.value);
+                out[i].min_text = crate::sweep::cost::pow2_text(&r.value);
+            }
             "verdict" => out[i].verdict = r.value.clone(),
             _ => {}
         }
@@ -192,8 +198,12 @@ pub fn agree_cycles(rows: &[Row]) -> Vec<Agreement> {
     out
 }
 
+/// Below this exact probability a sample of a few 10^4 windows sees no
+/// event and its estimate (0) has no place on a log axis: not drawn.
+pub const MIN_P_DRAWN: f64 = 1e-4;
+
 /// P(false positive) per point: sample (with its 95% interval) vs analyze,
-/// where both are above 1e-12 (rarer events have no sample estimate).
+/// where analyze's value is above [`MIN_P_DRAWN`].
 pub fn agree_probability(rows: &[Row]) -> Vec<Agreement> {
     let key = |r: &Row| {
         (
@@ -213,7 +223,7 @@ pub fn agree_probability(rows: &[Row]) -> Vec<Agreement> {
             let a = *reference.get(&key(r))?;
             let o = num(&r.value)?;
             let ci = num(&r.ci_low).zip(num(&r.ci_high));
-            (a > 1e-12).then(|| Agreement {
+            (a > MIN_P_DRAWN).then(|| Agreement {
                 what: "sample".into(),
                 reference: a,
                 other: o,

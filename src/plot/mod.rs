@@ -81,6 +81,10 @@ pub fn register_fonts() {
 pub(crate) trait Figure {
     /// File stem suffix (`time_to_fp`).
     fn name(&self) -> &'static str;
+    /// Pixel size; [`SIZE`] unless the figure needs more rows.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
     /// Draw on `root` (already filled white). Errors carry plotters' message.
     fn draw<DB: DrawingBackend>(
         &self,
@@ -110,7 +114,7 @@ fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     let png = dir.join(format!("{base}.png"));
     let tmp = dir.join(format!(".{base}.tmp.{}.png", std::process::id()));
     let drawn = (|| {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&tmp, fig.size()).into_drawing_area();
         root.fill(&WHITE).map_err(pe)?;
         fig.draw(&root)?;
         root.present().map_err(pe)
@@ -127,7 +131,7 @@ fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     let svg = dir.join(format!("{base}.svg"));
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut text, fig.size()).into_drawing_area();
         (|| {
             root.fill(&WHITE).map_err(pe)?;
             fig.draw(&root)?;
@@ -223,9 +227,17 @@ pub fn time_tick(s: f64) -> String {
 
 /// A tick label for a power of ten: `1e-12`, `0.01`, `1`.
 pub fn pow10_tick(v: f64) -> String {
-    if v == 0.0 || (1e-3..=1e3).contains(&v.abs()) {
-        format!("{v}")
+    if v <= 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let l = v.log10();
+    let k = l.round();
+    if (l - k).abs() > 1e-6 {
+        return format!("{v:.1e}");
+    }
+    if (-3.0..=3.0).contains(&k) {
+        format!("{}", 10f64.powi(k as i32))
     } else {
-        format!("{v:e}")
+        format!("1e{k:.0}")
     }
 }

@@ -39,15 +39,22 @@ impl Figure for PWindow {
         let ws = self.by_bits.values().flatten().map(|p| p.0);
         let (w0, w1) = ws.fold((f64::MAX, f64::MIN), |(a, b), w| (a.min(w), b.max(w)));
         let title = format!(
-            "Accident: P(false positive) per speculation vs window ({} writer, {:.3e}/s)",
-            self.process, self.rate
+            "Accident: P(false positive) per speculation vs window ({} writer, {}/s)",
+            self.process,
+            crate::report::summary::rate_text(self.rate)
         );
+        let mut keys: Vec<f64> = self.by_bits.values().flatten().map(|p| p.0).collect();
+        keys.sort_by(f64::total_cmp);
+        keys.dedup();
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, TITLE_PX - 4))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .build_cartesian_2d((w0 / 2.0..w1 * 2.0).log_scale(), FLOOR..1.0)
+            .build_cartesian_2d(
+                (w0 / 2.0..w1 * 2.0).log_scale().with_key_points(keys),
+                FLOOR..1.0,
+            )
             .map_err(pe)?;
         chart
             .configure_mesh()
