@@ -45,10 +45,7 @@ fn key_points(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn rate_label(r: f64) -> String {
-    format!("{r:.3e} writer cycles/s")
-        .replace(".000e", "e")
-        .replace("00e", "e")
-        .replace("0e", "e")
+    format!("{} writer cycles/s", crate::report::summary::rate_text(r))
 }
 
 impl Figure for TimeToFp {
