@@ -56,7 +56,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         writers,
         mode,
         max_cycles,
-        progress: !args.json || true,
+        progress: true,
     };
     let report = explore(&cfg)?;
     if args.json {

@@ -22,7 +22,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&v)?);
     } else {
         for (name, params, what) in CATALOG {
-            println!("{name:<8} {params}\n         {what}");
+            println!("{name:<8} {params}  -- {what}");
         }
     }
     Ok(())

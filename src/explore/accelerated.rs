@@ -11,7 +11,8 @@
 //!   progress);
 //! - the next cycle whose unlock wraps the low word (carry, epoch bump,
 //!   guard wait) comes up next.
-//! It lands up to two cycles early and then steps single cycles (a small
+//!
+//! It lands up to one cycle early and then steps single cycles (a small
 //! budget per jump, renewed by every reader move), so every interleaving
 //! around the landing point is still explored step by step. Why this is
 //! enough: in a shortest false positive each load can be moved later (a
@@ -35,7 +36,7 @@ use crate::model::step::{self, Actor};
 use crate::model::{CounterView, Outcome, Protocol, State, flags, mask128, var};
 
 /// Single cycles the writer may step after a jump or a reader move.
-const BUDGET: u8 = 3;
+const BUDGET: u8 = 1;
 
 /// Explore with jumps.
 pub(crate) fn run<P: Protocol, const R: usize>(
@@ -43,9 +44,8 @@ pub(crate) fn run<P: Protocol, const R: usize>(
     writers: u8,
     max_cycles: Option<u128>,
 ) -> Search<R> {
-    let mut init = State::<R>::initial();
+    let mut init = step::initial::<P, R>(p);
     init.budget = BUDGET;
-    p.canonicalize(&mut init);
     let mut search = Search::new(init, max_cycles);
     while let Some(id) = search.pop() {
         search.states += 1;
@@ -72,7 +72,7 @@ pub(crate) fn run<P: Protocol, const R: usize>(
             if matches!(a, Actor::Reader(_)) {
                 s2.after_jump = false;
             }
-            settle(&mut search, id, Move::Step(a), st, s2, cost + dc);
+            settle(&mut search, id, Move::Step(a), s2, cost + dc);
         }
         if st.writer.pc == 0 && !st.after_jump {
             for k in jump_lengths(p, &st) {
@@ -80,7 +80,7 @@ pub(crate) fn run<P: Protocol, const R: usize>(
                 let dc = step::jump(p, &mut s2, k);
                 s2.budget = BUDGET;
                 s2.after_jump = true;
-                settle(&mut search, id, Move::Jump { cycles: k }, st, s2, cost + dc);
+                settle(&mut search, id, Move::Jump { cycles: k }, s2, cost + dc);
             }
         }
     }
@@ -91,20 +91,14 @@ fn settle<const R: usize>(
     search: &mut Search<R>,
     id: usize,
     mv: Move,
-    before: State<R>,
     after: State<R>,
     cost: u128,
 ) {
-    let item = PathItem {
-        mv,
-        before,
-        after,
-        cost_after: cost,
-    };
+    let item = PathItem::new(mv, cost);
     match after.readers[0].outcome {
-        Some(Outcome::FalsePositive) => search.found(id, &[item], cost),
+        Some(Outcome::FalsePositive) => search.found(id, &[], item, cost),
         Some(_) => {}
-        None => search.offer(id, vec![item], after, cost),
+        None => search.offer(id, &[], item, after, cost),
     }
 }
 
@@ -120,7 +114,7 @@ fn jump_lengths<P: Protocol, const R: usize>(p: &P, st: &State<R>) -> Vec<u128> 
     let mut ks: Vec<u128> = Vec::new();
     let mut land = |k: u128| {
         let k = if k == 0 { period } else { k };
-        for back in 0..=2u128 {
+        for back in 0..=1u128 {
             if let Some(x) = k.checked_sub(back) {
                 ks.push(x);
             }
@@ -152,7 +146,7 @@ fn jump_lengths<P: Protocol, const R: usize>(p: &P, st: &State<R>) -> Vec<u128> 
             for &off in offs {
                 for eps in 0..3u128 {
                     let d = x.wrapping_add(off).wrapping_sub(eps).wrapping_sub(now) & m;
-                    if d % 2 == 0 {
+                    if d.is_multiple_of(2) {
                         land(d / 2);
                     }
                 }
@@ -164,7 +158,7 @@ fn jump_lengths<P: Protocol, const R: usize>(p: &P, st: &State<R>) -> Vec<u128> 
                 // The low word back at a loaded value.
                 for eps in 0..3u128 {
                     let d = v.wrapping_sub(eps).wrapping_sub(low) & lm;
-                    if d % 2 == 0 {
+                    if d.is_multiple_of(2) {
                         land(d / 2);
                     }
                 }

@@ -28,8 +28,7 @@ pub(crate) fn run<P: Protocol, const R: usize>(
     max_cycles: Option<u128>,
     progress: bool,
 ) -> Search<R> {
-    let mut init = State::<R>::initial();
-    p.canonicalize(&mut init);
+    let init = step::initial::<P, R>(p);
     let mut search = Search::new(init, max_cycles);
     let mut meter = Meter::new(progress, p.counter().total_bits(), max_cycles);
     while let Some(id) = search.pop() {
@@ -50,75 +49,182 @@ fn walk<P: Protocol, const R: usize>(
 ) {
     let mut st = search.nodes[id].state;
     let mut cost = search.nodes[id].cost;
-    let mut segment: Vec<PathItem<R>> = Vec::new();
+    let mut chain: Vec<PathItem<R>> = Vec::new();
     let mut run = Run::<R>::default();
     let mut anchor = st;
+    let mut next_blocks_at = PARALLEL_AFTER_STEPS;
     loop {
         search.states += 1;
-        let mut live: [(Actor, State<R>, u128); 8] = [(Actor::Reader(0), st, 0); 8];
-        let mut n = 0;
-        for a in step::moves(p, &st, writers).iter() {
-            let mut s2 = st;
-            let (_, dc) = step::apply(p, &mut s2, a);
-            let c2 = cost + dc;
-            match s2.readers[0].outcome {
-                Some(Outcome::FalsePositive) => {
-                    let mut seg = segment.clone();
+        // Which moves lead to a live state? A reader move that ends reader
+        // 0's speculation is evaluated here and goes no further.
+        let moves = step::moves(p, &st, writers);
+        let mut live = 0;
+        let mut only = None;
+        for a in moves.iter() {
+            if let Actor::Reader(i) = a
+                && let Some(o) = p.peek(&st, i as usize)
+            {
+                if o == Outcome::FalsePositive && search.worth(cost) && !search.over_bound(cost) {
+                    let mut seg = chain.clone();
                     run.clone().flush(&mut seg, &st, cost);
-                    seg.push(PathItem {
-                        mv: Move::Step(a),
-                        before: st,
-                        after: s2,
-                        cost_after: c2,
-                    });
-                    search.found(id, &seg, c2);
+                    search.found(id, &seg, PathItem::new(Move::Step(a), cost), cost);
                 }
-                Some(_) => {}
-                None => {
-                    if !search.over_bound(c2) && search.worth(c2) {
-                        live[n] = (a, s2, c2);
-                        n += 1;
+                continue;
+            }
+            live += 1;
+            only = Some(a);
+        }
+        match (live, only) {
+            (1, Some(a)) => {
+                let before = st;
+                let (_, dc) = step::apply(p, &mut st, a);
+                cost += dc;
+                if search.over_bound(cost) || !search.worth(cost) {
+                    return;
+                }
+                if matches!(a, Actor::Writer(_)) {
+                    run.extend(&before, dc);
+                } else {
+                    run.flush(&mut chain, &before, cost);
+                    chain.push(PathItem::new(Move::Step(a), cost));
+                }
+                if (search.states & 0xF_FFFF) == 0 {
+                    meter.tick(cost);
+                }
+                if st.readers != anchor.readers || st.writer.wait_mask != anchor.writer.wait_mask {
+                    anchor = st;
+                } else if st == anchor {
+                    return; // the forced run came back: nothing new beyond
+                }
+                if st.writer.pc == 0 && run.steps >= next_blocks_at {
+                    let (steps, dc) = blocks(p, search, &mut st, &mut cost, &anchor, meter);
+                    run.steps += steps;
+                    run.cycles += dc;
+                    // Whatever stopped the blocks is within the next block:
+                    // walk that stretch here before trying blocks again.
+                    next_blocks_at = run.steps + 4 * BLOCK_CYCLES as u64;
+                }
+            }
+            (0, _) => return,
+            _ => {
+                run.flush(&mut chain, &st, cost);
+                for a in moves.iter() {
+                    let mut s2 = st;
+                    let (_, dc) = step::apply(p, &mut s2, a);
+                    if s2.readers[0].outcome.is_none() {
+                        search.offer(
+                            id,
+                            &chain,
+                            PathItem::new(Move::Step(a), cost + dc),
+                            s2,
+                            cost + dc,
+                        );
                     }
                 }
+                return;
             }
         }
-        if n == 1 {
-            let (a, s2, c2) = live[0];
-            if matches!(a, Actor::Writer(_)) {
-                run.extend(&st, c2 - cost);
-            } else {
-                run.flush(&mut segment, &st, cost);
-                segment.push(PathItem {
-                    mv: Move::Step(a),
-                    before: st,
-                    after: s2,
-                    cost_after: c2,
-                });
-            }
-            st = s2;
-            cost = c2;
-            if (search.states & 0xF_FFFF) == 0 {
-                meter.tick(cost);
-            }
-            if st.readers != anchor.readers || st.writer.wait_mask != anchor.writer.wait_mask {
-                anchor = st;
-            } else if st == anchor {
-                return; // the forced run came back: nothing new beyond
-            }
-            continue;
+    }
+}
+
+/// A forced writer run longer than this many steps is walked in blocks on
+/// two threads.
+const PARALLEL_AFTER_STEPS: u64 = 1 << 22;
+/// Cycles per block.
+const BLOCK_CYCLES: u128 = 1 << 22;
+
+/// Walk a long forced writer run two blocks at a time, one per core. The
+/// second block starts from the first block's start jumped by
+/// `BLOCK_CYCLES` in O(1); when the first block ends, its state must equal
+/// that jumped state — stepping and jumping are checked against each other
+/// on every block. A block stops at anything that is not a plain forced
+/// writer step (a reader move becoming possible, a false positive, a
+/// cycle, the bound); the sequential walker takes over from there, so the
+/// blocks only speed up stretches it would walk the same way.
+///
+/// Returns the steps and window cycles walked, with `st`/`cost` advanced.
+fn blocks<P: Protocol, const R: usize>(
+    p: &P,
+    search: &mut Search<R>,
+    st: &mut State<R>,
+    cost: &mut u128,
+    anchor: &State<R>,
+    meter: &mut Meter,
+) -> (u64, u128) {
+    let (mut steps, mut cycles) = (0u64, 0u128);
+    loop {
+        let max = search.max_cycles;
+        let best = search.best.as_ref().map(|(b, _)| *b);
+        let limit = move |c: u128| max.is_none_or(|m| c <= m) && best.is_none_or(|b| c < b);
+        let a_start = *st;
+        let mut b_start = a_start;
+        let jumped = step::jump(p, &mut b_start, BLOCK_CYCLES);
+        let (ra, rb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| block(p, a_start, *cost, anchor, &limit));
+            let hb = s.spawn(|| block(p, b_start, *cost + jumped, anchor, &limit));
+            (ha.join().expect("block a"), hb.join().expect("block b"))
+        });
+        let Some((a_end, a_cost, a_steps)) = ra else {
+            return (steps, cycles);
+        };
+        if a_end != b_start || a_cost != *cost + jumped {
+            search.jump_mismatch = true;
+            return (steps, cycles);
         }
-        run.flush(&mut segment, &st, cost);
-        for &(a, s2, c2) in &live[..n] {
-            let mut seg = segment.clone();
-            seg.push(PathItem {
-                mv: Move::Step(a),
-                before: st,
-                after: s2,
-                cost_after: c2,
-            });
-            search.offer(id, seg, s2, c2);
+        steps += a_steps;
+        cycles += a_cost - *cost;
+        *st = a_end;
+        *cost = a_cost;
+        search.states += a_steps;
+        let Some((b_end, b_cost, b_steps)) = rb else {
+            meter.tick(*cost);
+            return (steps, cycles);
+        };
+        steps += b_steps;
+        cycles += b_cost - *cost;
+        *st = b_end;
+        *cost = b_cost;
+        search.states += b_steps;
+        meter.tick(*cost);
+    }
+}
+
+/// Walk `BLOCK_CYCLES` forced writer cycles from `st`; `None` as soon as
+/// anything but a forced writer step with only dead-end reader moves shows
+/// up.
+fn block<P: Protocol, const R: usize>(
+    p: &P,
+    mut st: State<R>,
+    mut cost: u128,
+    anchor: &State<R>,
+    limit: &(impl Fn(u128) -> bool + Sync),
+) -> Option<(State<R>, u128, u64)> {
+    let mut done = 0u128;
+    let mut steps = 0u64;
+    loop {
+        for i in 0..R {
+            if !st.readers[i].has(crate::model::flags::DONE) {
+                match p.peek(&st, i) {
+                    Some(Outcome::FalsePositive) | None => return None,
+                    Some(_) => {}
+                }
+            }
         }
-        return;
+        if st.writer.pc != 0 && !p.writer_ready(&st) {
+            return None;
+        }
+        let (_, dc) = step::writer(p, &mut st, 0);
+        cost += dc;
+        steps += 1;
+        if !limit(cost) || st.readers != anchor.readers || st == *anchor {
+            return None;
+        }
+        if st.writer.pc == 0 {
+            done += 1;
+            if done == BLOCK_CYCLES {
+                return Some((st, cost, steps));
+            }
+        }
     }
 }
 
@@ -149,17 +255,16 @@ impl<const R: usize> Run<R> {
         self.cycles += dc;
     }
 
-    /// Close the run at `st` (the state after its last step) into `segment`.
-    fn flush(&mut self, segment: &mut Vec<PathItem<R>>, st: &State<R>, cost: u128) {
+    /// Close the run at `st` (the state after its last step) into `chain`.
+    fn flush(&mut self, chain: &mut Vec<PathItem<R>>, st: &State<R>, cost: u128) {
         if let Some(before) = self.before.take() {
-            segment.push(PathItem {
+            chain.push(PathItem {
                 mv: Move::WriterRun {
                     steps: self.steps,
                     cycles: self.cycles,
                 },
-                before,
-                after: *st,
                 cost_after: cost,
+                run_states: Some(Box::new((before, *st))),
             });
             self.steps = 0;
             self.cycles = 0;

@@ -16,7 +16,16 @@
 //! - readers are symmetric and only load, so reader 0 is the designated
 //!   one; the others keep what their own control flow needs (and the
 //!   guard's grace period sees them in flight) but drop their snapshots,
-//!   which no other thread reads.
+//!   which no other thread reads;
+//! - cone of influence: when no writer step depends on readers (every
+//!   scheme but `guard`), nothing reads another reader's state at all, so
+//!   the other readers start finished and R > 1 explores what R = 1 does;
+//! - writer symmetry: writers serialize on the lock and run one program;
+//!   the holder's identity is invisible to every load and is not kept, so
+//!   N > 1 explores what N = 1 does.
+//!
+//! The last two say something about the protocol, not just the search:
+//! extra readers or writers cannot make a false positive shorter.
 //!
 //! A verdict always carries its scope: a false positive, none at all (the
 //! reduced state space was exhausted), or none within `--max-cycles`.
@@ -190,7 +199,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
         ExploreMode::Auto => ExploreMode::Accelerated,
         m => m,
     };
-    let (verdict, min, trace, states) = match &cfg.scheme {
+    let (verdict, min, trace, states) = (match &cfg.scheme {
         SchemeSpec::Plain { width } => {
             by_readers(&Plain::new(cfg.scheme.clone(), width.bits()), cfg, mode)
         }
@@ -224,7 +233,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
             cfg,
             mode,
         ),
-    };
+    })?;
     Ok(ExploreReport {
         scheme: cfg.scheme.clone(),
         mode,
@@ -238,7 +247,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
     })
 }
 
-type Found = (Verdict, Option<u128>, Vec<String>, u64);
+type Found = Result<(Verdict, Option<u128>, Vec<String>, u64)>;
 
 fn by_readers<P: Protocol>(p: &P, cfg: &ExploreConfig, mode: ExploreMode) -> Found {
     match cfg.readers {
@@ -255,7 +264,13 @@ fn run<P: Protocol, const R: usize>(p: &P, cfg: &ExploreConfig, mode: ExploreMod
         _ => accelerated::run(p, cfg.writers, cfg.max_cycles),
     };
     let states = search.states;
-    match search.best {
+    if search.jump_mismatch {
+        return Err(Error::Run(format!(
+            "internal: brute stepping and the O(1) jump disagree for {}; please report",
+            p.spec()
+        )));
+    }
+    Ok(match search.best {
         Some((cost, path)) => (
             Verdict::FalsePositive,
             Some(cost),
@@ -269,5 +284,5 @@ fn run<P: Protocol, const R: usize>(p: &P, cfg: &ExploreConfig, mode: ExploreMod
             };
             (v, None, Vec::new(), states)
         }
-    }
+    })
 }

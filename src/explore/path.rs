@@ -23,34 +23,50 @@ pub(crate) enum Move {
     },
 }
 
-/// A move with the canonical states around it and the window cost after it.
-#[derive(Clone, Copy, Debug)]
+/// A move and the window cost after it. Writer runs also keep the
+/// canonical states around them, which a trace needs to print a run it
+/// does not replay step by step.
+#[derive(Clone, Debug)]
 pub(crate) struct PathItem<const R: usize> {
     pub mv: Move,
-    pub before: State<R>,
-    pub after: State<R>,
     pub cost_after: u128,
+    pub run_states: Option<Box<(State<R>, State<R>)>>,
 }
 
-/// A search node's origin: which node it came from and the moves between.
+impl<const R: usize> PathItem<R> {
+    /// A single move or a jump.
+    pub fn new(mv: Move, cost_after: u128) -> PathItem<R> {
+        PathItem {
+            mv,
+            cost_after,
+            run_states: None,
+        }
+    }
+}
+
+/// A search node and its origin: the node it came from, the forced moves
+/// walked from there (usually none), and the move that led here.
 #[derive(Clone, Debug)]
 pub(crate) struct Node<const R: usize> {
     pub state: State<R>,
     pub cost: u128,
-    pub parent: Option<usize>,
-    pub segment: Vec<PathItem<R>>,
+    pub parent: Option<u32>,
+    pub chain: Vec<PathItem<R>>,
+    pub last: Option<PathItem<R>>,
 }
 
 /// The moves from the initial state to node `id`, oldest first.
 pub(crate) fn path_to<const R: usize>(nodes: &[Node<R>], mut id: usize) -> Vec<PathItem<R>> {
-    let mut segments = Vec::new();
+    let mut rev: Vec<PathItem<R>> = Vec::new();
     loop {
         let n = &nodes[id];
-        segments.push(n.segment.clone());
+        rev.extend(n.last.iter().cloned());
+        rev.extend(n.chain.iter().rev().cloned());
         match n.parent {
-            Some(p) => id = p,
+            Some(p) => id = p as usize,
             None => break,
         }
     }
-    segments.into_iter().rev().flatten().collect()
+    rev.reverse();
+    rev
 }

@@ -24,6 +24,9 @@ pub(crate) struct Search<const R: usize> {
     pub pruned: bool,
     /// The bound on reader 0's window, in cycles.
     pub max_cycles: Option<u128>,
+    /// Brute mode: a block walked step by step did not end where the O(1)
+    /// jump said it would. Never expected; reported as an internal error.
+    pub jump_mismatch: bool,
 }
 
 impl<const R: usize> Search<R> {
@@ -37,13 +40,15 @@ impl<const R: usize> Search<R> {
             states: 0,
             pruned: false,
             max_cycles,
+            jump_mismatch: false,
         };
         s.dist.insert(init, 0);
         s.nodes.push(Node {
             state: init,
             cost: 0,
             parent: None,
-            segment: Vec::new(),
+            chain: Vec::new(),
+            last: None,
         });
         s.heap.push(Reverse((0, 0)));
         s
@@ -79,8 +84,16 @@ impl<const R: usize> Search<R> {
         self.best.as_ref().is_none_or(|(b, _)| c < *b)
     }
 
-    /// Offer a successor reached from node `parent` by `segment`.
-    pub fn offer(&mut self, parent: usize, segment: Vec<PathItem<R>>, state: State<R>, cost: u128) {
+    /// Offer a successor reached from node `parent` by the forced moves
+    /// `chain` and then `last`.
+    pub fn offer(
+        &mut self,
+        parent: usize,
+        chain: &[PathItem<R>],
+        last: PathItem<R>,
+        state: State<R>,
+        cost: u128,
+    ) {
         if self.over_bound(cost) || !self.worth(cost) {
             return;
         }
@@ -92,17 +105,20 @@ impl<const R: usize> Search<R> {
         self.nodes.push(Node {
             state,
             cost,
-            parent: Some(parent),
-            segment,
+            parent: Some(parent as u32),
+            chain: chain.to_vec(),
+            last: Some(last),
         });
         self.heap.push(Reverse((cost, id)));
     }
 
-    /// Record a false positive reached from node `parent` by `segment`.
-    pub fn found(&mut self, parent: usize, segment: &[PathItem<R>], cost: u128) {
+    /// Record a false positive reached from node `parent` by the forced
+    /// moves `chain` and then `last`.
+    pub fn found(&mut self, parent: usize, chain: &[PathItem<R>], last: PathItem<R>, cost: u128) {
         if self.worth(cost) && !self.over_bound(cost) {
             let mut path = path_to(&self.nodes, parent);
-            path.extend_from_slice(segment);
+            path.extend_from_slice(chain);
+            path.push(last);
             self.best = Some((cost, path));
         }
     }

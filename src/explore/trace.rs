@@ -36,6 +36,9 @@ impl<P: Protocol> Protocol for Absolute<'_, P> {
     fn symmetry(&self) -> Option<(usize, u64)> {
         None
     }
+    fn writer_waits_for_readers(&self) -> bool {
+        self.0.writer_waits_for_readers()
+    }
     fn started_cap(&self) -> Option<u64> {
         self.0.started_cap()
     }
@@ -107,25 +110,27 @@ pub fn count_text(n: u128) -> String {
     }
 }
 
-/// Render the run `path` (canonical states) as trace lines.
+/// Render the run `path` (canonical states) as trace lines: a header, one
+/// line per step, three lines per writer stretch (count, words before,
+/// words after), and a last line with reader 0's verdict. The first column
+/// is the number of modifications inside R0's window so far.
 pub(crate) fn render<P: Protocol, const R: usize>(p: &P, path: &[PathItem<R>]) -> Vec<String> {
     let abs = Absolute(p);
     let max_cost = path.last().map_or(0, |i| i.cost_after);
     let cw = max_cost.to_string().len().max(3);
-    let mut lines = vec![format!(
-        "{:>cw$} {:<3} step (cycles = modifications in R0's window)",
-        "cyc", "who"
-    )];
-    let mut st = State::<R>::initial();
-    let mut cost: u128 = 0;
+    let mut lines = vec![format!("{:>cw$} {:<3} step", "cyc", "who")];
     let push = |cost: u128, who: &str, text: String, lines: &mut Vec<String>| {
         let mut line = format!("{cost:>cw$} {who:<3} {text}");
-        if line.len() > TRACE_COLUMNS {
-            // Keep the column contract even for pathological names.
-            line.truncate(TRACE_COLUMNS);
-        }
-        lines.push(line);
+        line.truncate(TRACE_COLUMNS);
+        lines.push(line.trim_end().to_string());
     };
+    let stretch = |cost: u128, what: String, from: String, to: String, lines: &mut Vec<String>| {
+        push(cost, "W", what, lines);
+        push(cost, "", format!("  from {from}"), lines);
+        push(cost, "", format!("  to   {to}"), lines);
+    };
+    let mut st = step::initial::<Absolute<'_, P>, R>(&abs);
+    let mut cost: u128 = 0;
     for item in path {
         match item.mv {
             Move::Step(a) => {
@@ -138,23 +143,12 @@ pub(crate) fn render<P: Protocol, const R: usize>(p: &P, path: &[PathItem<R>]) -
                 push(cost, &who, describe(p, ev), &mut lines);
             }
             Move::Jump { cycles } => {
-                let before = words(p, &st);
+                let from = words(p, &st);
                 cost += step::jump(&abs, &mut st, cycles);
-                push(
-                    cost,
-                    "W",
-                    format!("{} cycles, no reader moves:", count_text(cycles)),
-                    &mut lines,
-                );
-                push(
-                    cost,
-                    "",
-                    format!("  {before} -> {}", words(p, &st)),
-                    &mut lines,
-                );
+                let what = format!("{} cycles, no reader moves", count_text(cycles));
+                stretch(cost, what, from, words(p, &st), &mut lines);
             }
             Move::WriterRun { steps, cycles } => {
-                let before = words(p, &st);
                 if steps <= 64 {
                     for _ in 0..steps {
                         let holder = st.writer.holder;
@@ -167,35 +161,28 @@ pub(crate) fn render<P: Protocol, const R: usize>(p: &P, path: &[PathItem<R>]) -
                     // symmetry shift is constant inside them (reader 0 holds
                     // its snapshot), so the absolute state is the canonical
                     // one moved by the same shift as before the run.
-                    let shift = shift_of(p, &item.before, &st);
-                    st = item.after;
+                    let from = words(p, &st);
+                    let (before_c, after_c) = *item
+                        .run_states
+                        .clone()
+                        .expect("writer runs keep their states");
+                    let shift = shift_of(p, &before_c, &st);
+                    st = after_c;
                     unshift(p, &mut st, shift);
                     cost += cycles;
-                    push(
-                        cost,
-                        "W",
-                        format!("{} steps, {} cycles:", steps, count_text(cycles)),
-                        &mut lines,
-                    );
-                    push(
-                        cost,
-                        "",
-                        format!("  {before} -> {}", words(p, &st)),
-                        &mut lines,
-                    );
+                    let what = format!("{} cycles, step by step", count_text(cycles));
+                    stretch(cost, what, from, words(p, &st), &mut lines);
                 }
             }
         }
     }
-    if let Some(last) = path.last() {
-        let o = last.after.readers[0].outcome;
-        let end = match o {
-            Some(Outcome::FalsePositive) => format!(
-                "FALSE POSITIVE: R0 accepted after {} cycles changed the data",
-                count_text(cost)
-            ),
-            Some(o) => format!("R0 ends with {o}"),
-            None => "R0 still in flight".into(),
+    if !path.is_empty() {
+        let end = match st.readers[0].outcome {
+            Some(Outcome::FalsePositive) => {
+                "=> FALSE POSITIVE: R0 accepts changed data".to_string()
+            }
+            Some(o) => format!("=> R0 ends with {o}"),
+            None => "=> R0 still in flight".into(),
         };
         push(cost, "", end, &mut lines);
     }

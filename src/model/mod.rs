@@ -96,6 +96,26 @@ pub trait Protocol: Sync {
     /// into it). Only called while the reader is not done.
     fn reader_step<const R: usize>(&self, st: &mut State<R>, i: usize) -> Event;
 
+    /// How reader `i`'s next move would end reader 0's speculation, if it
+    /// would: `Some(outcome)` when the move finishes reader 0, `None` when
+    /// the run goes on. Must equal stepping a copy (the default does
+    /// exactly that); schemes may answer faster without the copy, and a
+    /// unit test holds every override to the default.
+    #[inline]
+    fn peek<const R: usize>(&self, st: &State<R>, i: usize) -> Option<Outcome> {
+        let mut s2 = *st;
+        self.reader_step(&mut s2, i);
+        s2.readers[0].outcome
+    }
+
+    /// Does any writer step depend on the readers? Only the guard's grace
+    /// period does. When none does, no thread ever reads another reader's
+    /// state, so reader 0's outcome cannot depend on the other readers
+    /// (cone of influence): the explorers then start them finished.
+    fn writer_waits_for_readers(&self) -> bool {
+        false
+    }
+
     /// Translation symmetry: adding a multiple of `step` to word `var` (and
     /// to every register holding that word) maps runs to runs with the same
     /// outcomes. `None` when positions are absolute (the guard's wrap).

@@ -19,16 +19,14 @@ pub enum Actor {
     Reader(u8),
 }
 
-/// The moves enabled in `st` with `writers` writers. When the lock is free
-/// every writer may take it; otherwise only the holder moves, and only if
-/// [`Protocol::writer_ready`].
-pub fn moves<P: Protocol, const R: usize>(p: &P, st: &State<R>, writers: u8) -> Moves {
+/// The moves enabled in `st`. Writers serialize on the lock and run the same
+/// program, and which one holds the lock is invisible to every load: so the
+/// state does not record the holder (writer symmetry), and "some writer
+/// takes the lock" is one move, `Writer(0)`, whatever the number of
+/// writers. The holder moves only if [`Protocol::writer_ready`].
+pub fn moves<P: Protocol, const R: usize>(p: &P, st: &State<R>, _writers: u8) -> Moves {
     let mut m = Moves::default();
-    if st.writer.pc == 0 {
-        for w in 0..writers {
-            m.push(Actor::Writer(w));
-        }
-    } else if p.writer_ready(st) {
+    if st.writer.pc == 0 || p.writer_ready(st) {
         m.push(Actor::Writer(st.writer.holder));
     }
     for (i, r) in st.readers.iter().enumerate() {
@@ -134,7 +132,17 @@ pub fn jump<P: Protocol, const R: usize>(p: &P, st: &mut State<R>, k: u128) -> u
     cost
 }
 
-/// Is the run over (reader 0 done), and was it a false positive?
-pub fn finished<const R: usize>(st: &State<R>) -> Option<Outcome> {
-    st.readers[0].outcome
+/// The state a search starts from: all words 0, lock free, no reader
+/// started — except that readers other than reader 0 start finished when
+/// no writer step depends on readers (see
+/// [`Protocol::writer_waits_for_readers`]).
+pub fn initial<P: Protocol, const R: usize>(p: &P) -> State<R> {
+    let mut st = State::<R>::initial();
+    if !p.writer_waits_for_readers() {
+        for r in st.readers.iter_mut().skip(1) {
+            r.finish(Outcome::Observer);
+        }
+    }
+    p.canonicalize(&mut st);
+    st
 }

@@ -6,9 +6,10 @@
 //! first begin load, the sampler in time. It is safe iff
 //! T < 2^(W-1): the counter cannot come back within T cycles.
 
+use crate::model::Outcome;
 use crate::model::{CounterView, Event, Protocol, State, var};
 use crate::scheme::SchemeSpec;
-use crate::scheme::plain::{single_word_reader, single_word_writer};
+use crate::scheme::plain::{single_word_peek, single_word_reader, single_word_writer};
 
 /// The bounded-window scheme.
 #[derive(Clone, Debug)]
@@ -44,6 +45,10 @@ impl Protocol for Bounded {
     }
     fn writer_step<const R: usize>(&self, st: &mut State<R>) -> Event {
         single_word_writer(st, self.bits)
+    }
+    #[inline]
+    fn peek<const R: usize>(&self, st: &State<R>, i: usize) -> Option<Outcome> {
+        single_word_peek(st, i, |started| started > self.max_window_cycles)
     }
     fn reader_step<const R: usize>(&self, st: &mut State<R>, i: usize) -> Event {
         let t = self.max_window_cycles;

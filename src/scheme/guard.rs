@@ -9,9 +9,10 @@
 //! (enabled once all of them are done), then unlock (`seq += 1`).
 //! Readers starting during the wait see an odd seq and ABORT.
 
+use crate::model::Outcome;
 use crate::model::{CounterView, Event, Protocol, State, var};
 use crate::scheme::SchemeSpec;
-use crate::scheme::plain::{single_word_reader, single_word_writer};
+use crate::scheme::plain::{single_word_peek, single_word_reader, single_word_writer};
 use crate::width::mask;
 
 /// The grace-period wrap guard.
@@ -45,6 +46,9 @@ impl Protocol for Guard {
             low_bits: self.bits,
             high_bits: 0,
         }
+    }
+    fn writer_waits_for_readers(&self) -> bool {
+        true
     }
     /// The grace period ends only when every reader it waits for is done.
     fn writer_ready<const R: usize>(&self, st: &State<R>) -> bool {
@@ -80,6 +84,10 @@ impl Protocol for Guard {
             }
             _ => single_word_writer(st, self.bits),
         }
+    }
+    #[inline]
+    fn peek<const R: usize>(&self, st: &State<R>, i: usize) -> Option<Outcome> {
+        single_word_peek(st, i, |_| false)
     }
     fn reader_step<const R: usize>(&self, st: &mut State<R>, i: usize) -> Event {
         single_word_reader(st, i, |_| false)

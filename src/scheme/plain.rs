@@ -106,9 +106,7 @@ pub(crate) fn single_word_reader<const R: usize>(
             r.flags &= !flags::DATA;
             let outcome = if i != 0 {
                 Outcome::Observer
-            } else if v != r.regs[0] {
-                Outcome::Retry
-            } else if too_long(r.started_cycles) {
+            } else if v != r.regs[0] || too_long(r.started_cycles) {
                 Outcome::Retry
             } else if r.has(flags::DIRTY) {
                 Outcome::FalsePositive
@@ -123,6 +121,30 @@ pub(crate) fn single_word_reader<const R: usize>(
                 outcome: Some(outcome),
             }
         }
+    }
+}
+
+/// [`single_word_reader`]'s verdict on reader 0 without stepping.
+#[inline]
+pub(crate) fn single_word_peek<const R: usize>(
+    st: &State<R>,
+    i: usize,
+    too_long: impl Fn(u64) -> bool,
+) -> Option<Outcome> {
+    if i != 0 {
+        return None; // another reader's move never ends reader 0
+    }
+    let v = st.vars[var::LOW];
+    let r = &st.readers[0];
+    match r.pc {
+        0 => (v & 1 == 1).then_some(Outcome::Abort),
+        _ => Some(if v != r.regs[0] || too_long(r.started_cycles) {
+            Outcome::Retry
+        } else if r.has(flags::DIRTY) {
+            Outcome::FalsePositive
+        } else {
+            Outcome::Accept
+        }),
     }
 }
 
@@ -144,6 +166,10 @@ impl Protocol for Plain {
     }
     fn reader_step<const R: usize>(&self, st: &mut State<R>, i: usize) -> Event {
         single_word_reader(st, i, |_| false)
+    }
+    #[inline]
+    fn peek<const R: usize>(&self, st: &State<R>, i: usize) -> Option<Outcome> {
+        single_word_peek(st, i, |_| false)
     }
     /// Only `seq - s` matters, and parity: shift by even amounts.
     fn symmetry(&self) -> Option<(usize, u64)> {

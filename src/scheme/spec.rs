@@ -390,17 +390,29 @@ impl SchemeSpec {
     /// The closed-form minimal number of complete writer cycles inside one
     /// reader speculation that yields a FALSE POSITIVE, or `None` when no
     /// false positive is possible at all. The explorer is the judge: every
-    /// formula here is asserted equal to both explore modes in tests.
+    /// formula here is asserted equal to both explore modes in tests, and
+    /// the two-word ones were first found by the explorer, then explained.
     ///
     /// - plain, and bounded with T >= 2^(W-1): 2^(W-1) — seq must advance by
     ///   2^W, two increments per cycle.
     /// - guard, and bounded with T < 2^(W-1): none.
-    /// - split naive: 2^(L-1) — the low word alone must come back; the high
-    ///   word is loaded after the one carry in the window (torn read).
-    /// - split hi-lo-hi: 2^(H+L-1), the full width.
-    /// - epoch: (2^E - 1) * 2^(W-1) — the begin loads epoch before seq, so a
-    ///   snapshot taken across a wrap pairs the old epoch with the new seq and
-    ///   saves one full seq period.
+    /// - split naive: 2^(L-1) — only the low word must come back; the high
+    ///   word is loaded after the one carry in the window (a torn snapshot).
+    ///   With L = 1 and `hi-first` the carry store of hi precedes every
+    ///   unlock, so the snapshot cannot be torn that way: 2^H = 2^(H+L-1).
+    /// - split hi-lo-hi, `lo-first`: 2^(L-1) — at a carry the low word is
+    ///   already 0 while hi still holds the old value; the end phase reads
+    ///   hi, lo, hi inside that gap and sees the snapshot again (hi-lo-hi
+    ///   cannot catch a high word that has not been stored yet).
+    /// - split hi-lo-hi, `hi-first`: 2^(H+L-1) - 2^(L-1) + 1 — the end phase
+    ///   loads hi just before a carry, lo when it comes back, and hi again
+    ///   once the high word has wrapped all the way round.
+    /// - epoch, `seq-first`: 2^(W-1) — the end loads seq = 0 in the gap
+    ///   before the epoch bump is stored, then the old epoch: the epoch
+    ///   buys nothing.
+    /// - epoch, `epoch-first`: (2^E - 1) * 2^(W-1) — the begin loads the
+    ///   epoch just before a bump and seq just after the wrap, pairing the
+    ///   old epoch with the new seq: one seq period short of 2^(W+E-1).
     pub fn min_cycles_closed_form(&self) -> Option<BigUint> {
         let pow2 = |k: u32| BigUint::from(1u8) << k;
         match *self {
@@ -413,13 +425,27 @@ impl SchemeSpec {
                 let need = pow2(width.bits() - 1);
                 (BigUint::from(max_window_cycles) >= need).then_some(need)
             }
-            SchemeSpec::Split { hi, lo, read, .. } => Some(match read {
-                SplitRead::Naive => pow2(lo - 1),
-                SplitRead::HiLoHi => pow2(hi + lo - 1),
+            SchemeSpec::Split {
+                hi,
+                lo,
+                read,
+                write_order,
+            } => Some(match (read, write_order) {
+                (SplitRead::Naive, SplitWriteOrder::HiFirst) if lo == 1 => pow2(hi),
+                (SplitRead::Naive, _) => pow2(lo - 1),
+                (SplitRead::HiLoHi, SplitWriteOrder::LoFirst) => pow2(lo - 1),
+                (SplitRead::HiLoHi, SplitWriteOrder::HiFirst) => {
+                    pow2(hi + lo - 1) - pow2(lo - 1) + 1u8
+                }
             }),
             SchemeSpec::Epoch {
-                width, epoch_bits, ..
-            } => Some((pow2(epoch_bits) - 1u8) * pow2(width.bits() - 1)),
+                width,
+                epoch_bits,
+                write_order,
+            } => Some(match write_order {
+                EpochWriteOrder::SeqFirst => pow2(width.bits() - 1),
+                EpochWriteOrder::EpochFirst => (pow2(epoch_bits) - 1u8) * pow2(width.bits() - 1),
+            }),
         }
     }
 }
