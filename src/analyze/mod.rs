@@ -31,7 +31,7 @@ use num_traits::ToPrimitive;
 
 use crate::error::{Error, Result};
 use crate::scheme::SchemeSpec;
-use crate::timing::{TimedScheme, Window, Writer};
+use crate::timing::{Process, TimedScheme, Window, Writer};
 use count::Counts;
 
 /// One analysis point.
@@ -133,16 +133,27 @@ pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> P
         let pf = timed.period as f64;
         // Below the shortest window's mean count less 40 sd nothing counts.
         let m_lo = writer.rate() * window.lower_bound();
-        let k0 = ((m_lo - 40.0 * m_lo.sqrt() - 50.0) / pf).floor().max(1.0);
+        // (Poisson: 40 sd below; fixed writer: the tent reaches 1 cycle.)
+        let margin = match writer.process() {
+            Process::Poisson => 40.0 * m_lo.sqrt() + 50.0,
+            Process::Fixed => 1.0,
+        };
+        let k0 = ((m_lo - margin) / pf).floor().max(1.0);
         let k0 = if k0 >= u64::MAX as f64 {
             u64::MAX
         } else {
             k0 as u64
         };
+        // A bounded T below that: sum the 64 largest allowed multiples.
+        let k0 = if k0 > k_max {
+            k_max.saturating_sub(63).max(1)
+        } else {
+            k0
+        };
         wraps::ln_sum_wraps(&counts, pf, k0, k_max)
     };
     let reason = reason.or((fp == f64::NEG_INFINITY).then_some(
-        "fixed writer: no window length of the distribution can hold a whole number of wraps",
+        "no window length of the distribution lets the writer start a whole number of wraps",
     ));
     Probabilities {
         false_positive: LogProb::from_ln(fp),
@@ -151,5 +162,72 @@ pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> P
         abort,
         accept,
         period_cycles: timed.period,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn window(kind: u8, a: f64, b: f64) -> Window {
+        match kind {
+            0 => Window::Fixed { len: a },
+            1 => Window::Exp { mean: a },
+            2 => Window::LogNormal {
+                median: a,
+                p99: a * (1.0 + b),
+            },
+            _ => Window::Pareto {
+                xmin: a,
+                alpha: 0.2 + b,
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// Whatever the point, the four outcomes partition the probability
+        /// space (to the quadrature's 1e-6), nothing is NaN, and a false
+        /// positive is never more likely than the counter moving at all.
+        #[test]
+        fn outcomes_partition_one(
+            bits in 2u32..=64,
+            log_rate in 0.0f64..10.0,
+            h in prop_oneof![Just(0.0), 0.0f64..0.9],
+            fixed in any::<bool>(),
+            kind in 0u8..4,
+            log_a in -12.0f64..6.0,
+            b in 0.01f64..50.0,
+            t in 0u64..5000,
+        ) {
+            let rate = 10f64.powf(log_rate);
+            let process = if fixed { Process::Fixed } else { Process::Poisson };
+            let writer = Writer::new(rate, process, h / rate).unwrap();
+            let w = window(kind, 10f64.powf(log_a), b);
+            let p = probabilities(&SchemeSpec::plain(bits), &writer, &w);
+            let all = [p.false_positive, p.retry, p.abort, p.accept];
+            prop_assert!(all.iter().all(|x| !x.ln().is_nan()), "{:?}", p);
+            let sum: f64 = all.iter().map(|x| x.to_f64()).sum();
+            prop_assert!((sum - 1.0).abs() < 1e-6, "sum {} for {} {} {:?}", sum, writer, w, p);
+            // bounded retries what plain accepts beyond T; guard never errs
+            let width = crate::width::Width::new(bits).unwrap();
+            let bd = probabilities(&SchemeSpec::Bounded { width, max_window_cycles: t }, &writer, &w);
+            prop_assert!(bd.false_positive.ln() <= p.false_positive.ln() + 1e-6);
+            let bsum: f64 = [bd.false_positive, bd.retry, bd.abort, bd.accept].iter().map(|x| x.to_f64()).sum();
+            prop_assert!((bsum - 1.0).abs() < 1e-6, "bounded sum {}", bsum);
+            let g = probabilities(&SchemeSpec::Guard { width }, &writer, &w);
+            prop_assert!(g.false_positive.is_zero() && g.false_positive_zero_reason.is_some());
+            prop_assert!((g.retry.to_f64() - (p.retry.to_f64() + p.false_positive.to_f64())).abs() < 1e-9);
+            // Multiples of 2^W cycles are multiples of 2^(W-1): one more bit
+            // can only remove false positives.
+            if bits < 64 {
+                let q = probabilities(&SchemeSpec::plain(bits + 1), &writer, &w);
+                prop_assert!(
+                    q.false_positive.ln() <= p.false_positive.ln() + 1e-6,
+                    "W+1 {:?} > W {:?}", q.false_positive, p.false_positive
+                );
+            }
+        }
     }
 }

@@ -69,9 +69,61 @@ pub fn ln_pois(n: f64, y: f64) -> f64 {
     -stirlerr(n) - bd0(n, y) - 0.5 * (2.0 * std::f64::consts::PI * n).ln()
 }
 
+/// `e^tau - 1 - tau`, accurate for tiny `tau` (series below 0.1).
+fn expm1_minus(tau: f64) -> f64 {
+    if tau.abs() < 0.1 {
+        // tau^2/2! + tau^3/3! + ... ; 12 terms reach 1e-17 at |tau| = 0.1
+        let mut term = tau * tau / 2.0;
+        let mut sum = term;
+        for k in 3..16 {
+            term *= tau / k as f64;
+            sum += term;
+        }
+        sum
+    } else {
+        tau.exp_m1() - tau
+    }
+}
+
+/// `ln P(N = n)` for `N ~ Poisson(n e^tau)`: the pmf at a mean given
+/// relative to `n`. Near the peak (`tau` ~ `1/sqrt(n)`, which is 1e-15 for
+/// n = 1e30) `n e^tau` cannot be formed in f64 without losing the
+/// difference to n, so the deviance is taken directly:
+/// `bd0(n, n e^tau) = n (e^tau - 1 - tau)`. `n >= 1`.
+pub fn ln_pois_rel(n: f64, tau: f64) -> f64 {
+    if n <= 15.0 {
+        return ln_pois(n, n * tau.exp());
+    }
+    -stirlerr(n) - n * expm1_minus(tau) - 0.5 * (2.0 * std::f64::consts::PI * n).ln()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_form_agrees_and_resolves_huge_n() {
+        for &(n, tau) in &[
+            (3.0, 0.2),
+            (20.0, -0.1),
+            (1000.0, 0.01),
+            (1e6, -3e-4),
+            (50.0, 1.5),
+        ] {
+            let a = ln_pois(n, n * f64::exp(tau));
+            let b = ln_pois_rel(n, tau);
+            assert!(
+                (a - b).abs() < 1e-9 * a.abs().max(1.0),
+                "{n} {tau}: {a} {b}"
+            );
+        }
+        // n = 1e30, one standard deviation off the peak: the Gaussian limit
+        // gives -1/2 - ln sqrt(2 pi n).
+        let n = 1e30;
+        let got = ln_pois_rel(n, -1.0 / n.sqrt());
+        let want = -0.5 - 0.5 * (2.0 * std::f64::consts::PI * n).ln();
+        assert!((got - want).abs() < 1e-9, "{got} {want}");
+    }
 
     #[test]
     fn matches_the_direct_formula_where_that_is_accurate() {

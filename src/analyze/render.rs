@@ -63,38 +63,63 @@ pub fn to_json(r: &AnalyzeReport) -> Value {
     o
 }
 
-/// The plain-text report: one `name: value` line each, <= 72 columns.
+/// The plain-text report: one `name: value` line each, <= 72 columns
+/// (long explanations are wrapped), for pasting into mail.
 pub fn to_text(r: &AnalyzeReport) -> String {
     let c = &r.config;
-    let mut s = String::new();
-    let mut line = |k: &str, v: String| s.push_str(&format!("{k:<22} {v}\n"));
-    line("scheme", c.scheme.to_string());
-    line("writer", c.writer.to_string());
+    let mut out: Vec<String> = Vec::new();
+    let line = |out: &mut Vec<String>, k: &str, v: String| out.push(format!("{k:<20} {v}"));
+    line(&mut out, "scheme", c.scheme.to_string());
+    line(&mut out, "writer", c.writer.to_string());
     match &r.min_cycles {
-        Some(m) => line("min_cycles", m.to_string()),
-        None => line("min_cycles", "none: no false positive is possible".into()),
+        Some(m) => line(&mut out, "min_cycles", m.to_string()),
+        None => line(
+            &mut out,
+            "min_cycles",
+            "none: no false positive is possible".into(),
+        ),
     }
     if let Some(t) = r.time_to_fp_s {
-        line("time_to_fp", format!("{t:.4e} s ({})", human_duration(t)));
+        line(
+            &mut out,
+            "time_to_fp",
+            format!("{t:.4e} s ({})", human_duration(t)),
+        );
     }
     if let (Some(w), Some(p)) = (&c.window, &r.probabilities) {
-        line("window", w.to_string());
-        line("period (timed)", format!("{} cycles", p.period_cycles));
-        line("P(false positive)", p.false_positive.sci());
+        line(&mut out, "window", w.to_string());
+        line(
+            &mut out,
+            "period (timed)",
+            format!("{} cycles", p.period_cycles),
+        );
+        line(&mut out, "P(false positive)", p.false_positive.sci());
         if let Some(why) = p.false_positive_zero_reason {
-            line(
-                "  exactly 0 because",
-                why.split(": ").nth(1).unwrap_or(why).to_string(),
-            );
+            let mut cur = String::from("  exactly 0 --");
+            for word in why.split(' ') {
+                if cur.len() + 1 + word.len() > 72 {
+                    out.push(std::mem::take(&mut cur));
+                    cur = String::from("   ");
+                }
+                cur.push(' ');
+                cur.push_str(word);
+            }
+            out.push(cur);
         }
-        line("P(retry)", p.retry.sci());
-        line("P(abort)", p.abort.sci());
-        line("P(accept)", p.accept.sci());
+        line(&mut out, "P(retry)", p.retry.sci());
+        line(&mut out, "P(abort)", p.abort.sci());
+        line(&mut out, "P(accept)", p.accept.sci());
     }
     if let Some(f) = &r.fleet {
-        line("fleet speculations", format!("{:e}", f.speculations));
-        line("fleet expected FPs", f.expected.sci());
-        line("fleet P(>= 1 FP)", f.p_any.sci());
+        line(
+            &mut out,
+            "fleet speculations",
+            format!("{:e}", f.speculations),
+        );
+        line(&mut out, "fleet expected FPs", f.expected.sci());
+        line(&mut out, "fleet P(>= 1 FP)", f.p_any.sci());
     }
+    let mut s = out.join("\n");
+    s.push('\n');
     s
 }

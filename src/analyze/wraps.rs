@@ -14,7 +14,7 @@
 
 use super::count::Counts;
 use super::logprob::ln_add;
-use super::quad::{T_MAX, ln_integrate};
+use super::quad::{T_MAX, ln_integrate_from};
 use crate::timing::Process;
 
 /// Terms summed one by one before the tail, at most.
@@ -72,7 +72,7 @@ fn ln_tail(g: &impl Fn(f64) -> f64, a: u64, b: u64, slope0: f64) -> f64 {
         let lm = g((u - h).exp()) + u - h;
         (l0, (lp - lm) / (2.0 * h), (lp - 2.0 * l0 + lm) / (h * h))
     };
-    let integral = ln_integrate(af.ln(), hi, &f);
+    let integral = ln_integrate_from(af.ln(), hi, af.ln() + 0.5, &f);
     let ga = g(af);
     let slope_a = if slope0.is_finite() {
         g(af) - g(af - 1.0)
@@ -116,8 +116,14 @@ pub(crate) fn ln_sum_atom(counts: &Counts<'_>, period: u64, k_max: u64, d: f64) 
     // The multiples of the period just outside the range are kept too:
     // for a window far shorter than a wrap they are the (tiny, not zero)
     // answer. The tent of a fixed writer is exactly 0 there.
-    let k_lo = (n_lo / pf).floor().max(1.0);
+    let mut k_lo = (n_lo / pf).floor().max(1.0);
     let k_hi = (n_hi / pf).ceil().max(k_lo).min(k_max as f64);
+    if k_hi < k_lo {
+        // A bounded scheme's T lies below the significant range: the
+        // answer is the far tail just under T, dominated by the largest
+        // allowed counts; sum the top 1000 multiples.
+        k_lo = (k_hi - 999.0).max(1.0);
+    }
     if k_hi < k_lo {
         return f64::NEG_INFINITY;
     }
@@ -126,8 +132,18 @@ pub(crate) fn ln_sum_atom(counts: &Counts<'_>, period: u64, k_max: u64, d: f64) 
         // uniform to within exp(-2 pi^2 Var N / period^2) < 1e-300, so the
         // sum is P(start free, end free, N in range) / period. The end is
         // free with its stationary probability 1 - h this far out.
+        // A bounded scheme's T may cut the range: then only the part of
+        // the count distribution below T counts (normal limit of N, whose
+        // sd here exceeds 5000 periods).
         let free = counts.free;
-        return 2.0 * free.ln() - pf.ln();
+        let cut = if (k_max as f64) < (n_hi / pf).ceil() {
+            let sd = m.sqrt() * free; // dead time shrinks the spread by 1 - h
+            let z = ((k_max as f64 + 0.5) * pf - m) / sd;
+            0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+        } else {
+            1.0
+        };
+        return 2.0 * free.ln() - pf.ln() + cut.ln();
     }
     let mut acc = f64::NEG_INFINITY;
     let mut k = k_lo;

@@ -1,13 +1,13 @@
 //! `sample`: Monte Carlo over timed schedules, the check on `analyze`.
 //!
-//! Each window costs O(1) ([`draw`]): draw its length, the writer activity
+//! Each window costs O(1) (module `draw`): draw its length, the writer activity
 //! it sees (a Poisson count, or a phase), and classify it with the same
 //! rule `analyze` uses ([`crate::timing::TimedScheme::classify`]).
 //!
 //! Reproducibility: the samples are cut into chunks of [`CHUNK`] windows;
 //! chunk i draws from its own Xoshiro256++ seeded with
-//! `splitmix64(seed) ^ splitmix64(i)`-style mixing ([`chunk_seed`]), never a
-//! shared generator, and the chunk tallies are reduced in chunk order. So a
+//! `mix(seed ^ mix(i))`, `mix` the SplitMix64 finaliser ([`chunk_seed`]),
+//! never a shared generator, and the chunk tallies are reduced in chunk order. So a
 //! seed gives identical results for any number of threads
 //! (`RAYON_NUM_THREADS=1, 2, 8`). Runs in the current rayon pool.
 

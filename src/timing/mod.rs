@@ -30,7 +30,7 @@ pub mod window;
 pub use outcome::{Outcome, TimedScheme};
 pub use process::{PROCESS_ALLOWED, Process, Writer};
 pub use rate::{RATE_ALLOWED, parse_rate};
-pub use units::{AGE_OF_UNIVERSE_S, YEAR_S, human_duration, parse_duration};
+pub use units::{AGE_OF_UNIVERSE_S, YEAR_S, compact_duration, human_duration, parse_duration};
 pub use window::{WINDOW_ALLOWED, Window, WindowSampler};
 
 use crate::error::Result;

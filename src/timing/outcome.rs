@@ -32,7 +32,7 @@ pub enum Outcome {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimedScheme {
     /// Writer cycles after which the counter's state repeats:
-    /// 2^(total bits - 1) (two increments a cycle).
+    /// 2^(total bits - 1) (two increments a cycle). Always a power of two.
     pub period: u64,
     /// `bounded`: a window in which more than T cycles started is retried.
     pub max_cycles: Option<u64>,
@@ -86,7 +86,9 @@ impl TimedScheme {
             Outcome::Accept
         } else if self.guard || self.max_cycles.is_some_and(|t| n > t) {
             Outcome::Retry
-        } else if n.is_multiple_of(self.period) {
+        } else if n & (self.period - 1) == 0 {
+            // period is a power of two (invariant of from_spec): a mask, not
+            // a 64-bit division, in the sampler's inner loop.
             Outcome::FalsePositive
         } else {
             Outcome::Retry

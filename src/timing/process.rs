@@ -133,7 +133,11 @@ impl fmt::Display for Writer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} writer at {:e} cycles/s", self.process, self.rate)?;
         if self.hold > 0.0 {
-            write!(f, ", lock held {:e} s a cycle", self.hold)?;
+            write!(
+                f,
+                ", lock held {} a cycle",
+                super::units::compact_duration(self.hold)
+            )?;
         }
         Ok(())
     }

@@ -102,6 +102,40 @@ pub fn human_duration(secs: f64) -> String {
     format!("{} ns", sig3(secs / 1e-9))
 }
 
+/// A duration as `--window` would spell it: the largest unit that keeps
+/// the number >= 1, six significant digits, trailing zeros dropped
+/// (`100us`, `1.5h`, `2.5e-3ns`). Parses back to the same value to 6 digits.
+pub fn compact_duration(secs: f64) -> String {
+    let units: &[(&str, f64)] = &[
+        ("y", YEAR_S),
+        ("d", 86_400.0),
+        ("h", 3600.0),
+        ("min", 60.0),
+        ("s", 1.0),
+        ("ms", 1e-3),
+        ("us", 1e-6),
+        ("ns", 1e-9),
+    ];
+    let (u, scale) = units
+        .iter()
+        .copied()
+        .find(|&(_, s)| secs >= s)
+        .unwrap_or(("ns", 1e-9));
+    let v = secs / scale;
+    let digits = (5 - v.abs().log10().floor() as i32).max(0) as usize;
+    let text = if !(1e-3..1e6).contains(&v) {
+        format!("{v:.5e}")
+    } else {
+        format!("{v:.digits$}")
+    };
+    let text = if text.contains('.') && !text.contains('e') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{u}")
+}
+
 /// Three significant digits, plain below 1e6, scientific above
 /// (`54.6`, `1.23e+09`).
 pub(crate) fn sig3(v: f64) -> String {
@@ -145,6 +179,22 @@ mod tests {
             assert!(e.starts_with("--hold"), "{e}");
         }
         assert!(parse_positive_duration("--window", "0us").is_err());
+    }
+
+    #[test]
+    fn compact_durations_round_trip() {
+        assert_eq!(compact_duration(100e-6), "100us");
+        assert_eq!(compact_duration(2e-6), "2us");
+        assert_eq!(compact_duration(5400.0), "1.5h");
+        assert_eq!(compact_duration(1e-3), "1ms");
+        for secs in [3.7e-8, 1.25e-4, 42.0, 7.0 * YEAR_S, 1e-12] {
+            let back = parse_duration("--x", &compact_duration(secs)).unwrap();
+            assert!(
+                (back - secs).abs() <= 1e-5 * secs,
+                "{secs} -> {}",
+                compact_duration(secs)
+            );
+        }
     }
 
     #[test]

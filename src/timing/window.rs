@@ -267,13 +267,14 @@ impl Window {
 }
 
 impl fmt::Display for Window {
-    /// The `--window` spelling, lengths in seconds.
+    /// The `--window` spelling (`lognormal:2us,1ms`), 6 significant digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = super::units::compact_duration;
         match self {
-            Window::Fixed { len } => write!(f, "fixed:{len:e}s"),
-            Window::Exp { mean } => write!(f, "exp:{mean:e}s"),
-            Window::LogNormal { median, p99 } => write!(f, "lognormal:{median:e}s,{p99:e}s"),
-            Window::Pareto { xmin, alpha } => write!(f, "pareto:{xmin:e}s,{alpha}"),
+            Window::Fixed { len } => write!(f, "fixed:{}", c(*len)),
+            Window::Exp { mean } => write!(f, "exp:{}", c(*mean)),
+            Window::LogNormal { median, p99 } => write!(f, "lognormal:{},{}", c(*median), c(*p99)),
+            Window::Pareto { xmin, alpha } => write!(f, "pareto:{},{alpha}", c(*xmin)),
             Window::Hist { path, .. } => write!(f, "hist:{path}"),
         }
     }
