@@ -171,6 +171,9 @@ fn print_stress(r: &StressReport) {
                 w.begin_passes
             );
         }
+        if !w.end_gap_cycles.is_empty() {
+            println!("  cycles between the end loads: {:?}", w.end_gap_cycles);
+        }
         if let Some(early) = w.end_check_one_cycle_earlier {
             println!("  end check one cycle earlier: {}", early.label());
         }
@@ -185,6 +188,9 @@ fn print_stress(r: &StressReport) {
             w.data_b,
             w.data_phase_s
         );
+    }
+    for why in &r.skipped {
+        println!("skipped: {why}");
     }
     match r.observed_at_cycles {
         Some(n) => println!("FALSE POSITIVE observed at {n} cycles"),

@@ -6,12 +6,14 @@
 //! Threads and messages: each writer waits for a `Run` command, runs its
 //! share of cycles, and answers `Done`. At a wrap (the unlock increment that
 //! takes the low word back to 0) a writer may instead answer `Paused` (the
-//! plan asked it to stop mid-cycle, after its modification and before its
-//! unlock stores) or `Blocked` (guard: a speculation is in flight, the
-//! writer waits for its grace period holding the lock). The reader is the
+//! plan asked it to stop mid-cycle: after its modification and before its
+//! unlock stores, or between the two stores of a two-word wrap) or
+//! `Blocked` (guard: a speculation is in flight, the writer waits for its
+//! grace period holding the lock). The reader is the
 //! calling thread; while writers run it is blocked in `Crew::wait`, parked
 //! inside its window.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicU64, fence};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -19,7 +21,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::plan::Plan;
+use super::plan::{Pause, Plan};
 use super::seqlock::{Counter, Snap, is_odd};
 use super::{Outcome, WindowReport};
 use crate::error::{Error, Result};
@@ -49,7 +51,7 @@ pub(crate) struct Shared<C> {
 }
 
 enum Cmd {
-    Run { cycles: u64, pause_at_wrap: bool },
+    Run { cycles: u64, pause: Pause },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +85,7 @@ impl<C: Counter> Shared<C> {
     /// One writer cycle. Hot: a lock, two seq stores, two data stores, an
     /// unlock; the wrap path is out of line.
     #[inline(always)]
-    fn cycle(&self, at_wrap: impl FnOnce()) {
+    fn cycle(&self, at_wrap: impl FnOnce(), mid_wrap: impl FnOnce()) {
         let mut ver = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         self.counter.lock_inc();
         // write_seqcount_begin's smp_wmb(): seq odd before the data stores.
@@ -91,13 +93,14 @@ impl<C: Counter> Shared<C> {
         *ver += 1;
         self.a.store(*ver, Relaxed);
         self.b.store(*ver, Relaxed);
-        self.counter.unlock_inc(at_wrap);
+        self.counter.unlock_inc(at_wrap, mid_wrap);
     }
 
-    /// The wrap path (rare): guard's grace period, then an optional pause.
+    /// The wrap path (rare): guard's grace period, then an optional pause
+    /// before the unlock stores.
     #[cold]
     #[inline(never)]
-    fn at_wrap(&self, pause: &mut bool, msgs: &Sender<Event>, gate: &Gate) {
+    fn at_wrap(&self, pause: &Cell<Pause>, msgs: &Sender<Event>, gate: &Gate) {
         if self.guard {
             // Wait until no speculation that started before now is in flight.
             fence(SeqCst);
@@ -109,7 +112,20 @@ impl<C: Counter> Shared<C> {
                 }
             }
         }
-        if std::mem::take(pause) {
+        Self::pause_if(Pause::BeforeUnlock, pause, msgs, gate);
+    }
+
+    /// Between the two stores of a two-word wrap (rare).
+    #[cold]
+    #[inline(never)]
+    fn mid_wrap(pause: &Cell<Pause>, msgs: &Sender<Event>, gate: &Gate) {
+        Self::pause_if(Pause::MidWrap, pause, msgs, gate);
+    }
+
+    /// Stop here once if the run asked for a pause at this point.
+    fn pause_if(here: Pause, pause: &Cell<Pause>, msgs: &Sender<Event>, gate: &Gate) {
+        if pause.get() == here {
+            pause.set(Pause::None);
             let _ = msgs.send(Event::Paused);
             gate.pass();
         }
@@ -122,17 +138,16 @@ impl<C: Counter> Shared<C> {
         gate: &Gate,
         progress: &(dyn Fn(u64) + Sync),
     ) {
-        for Cmd::Run {
-            cycles,
-            pause_at_wrap,
-        } in cmds
-        {
-            let mut pause = pause_at_wrap;
+        for Cmd::Run { cycles, pause } in cmds {
+            let pause = Cell::new(pause);
             let mut left = cycles;
             while left > 0 {
                 let k = left.min(CHUNK);
                 for _ in 0..k {
-                    self.cycle(|| self.at_wrap(&mut pause, &msgs, gate));
+                    self.cycle(
+                        || self.at_wrap(&pause, &msgs, gate),
+                        || Self::mid_wrap(&pause, &msgs, gate),
+                    );
                 }
                 left -= k;
                 progress(k);
@@ -156,7 +171,7 @@ impl Crew<'_> {
     /// Start `cycles` writer cycles, split evenly over the writers (or all
     /// on writer 0 when `first_only`). The total is exact whatever the split:
     /// only the number of increments matters to the counter.
-    fn start(&mut self, cycles: u64, pause_at_wrap: bool, first_only: bool) {
+    fn start(&mut self, cycles: u64, pause: Pause, first_only: bool) {
         let n = if first_only {
             1
         } else {
@@ -168,7 +183,7 @@ impl Crew<'_> {
                 && tx
                     .send(Cmd::Run {
                         cycles: share,
-                        pause_at_wrap,
+                        pause,
                     })
                     .is_ok()
             {
@@ -192,7 +207,7 @@ impl Crew<'_> {
     /// Run `cycles` and time them from the command to the last `Done`.
     pub(crate) fn timed(&mut self, cycles: u64) -> Result<Duration> {
         let t = Instant::now();
-        self.start(cycles, false, false);
+        self.start(cycles, Pause::None, false);
         match self.wait()? {
             Event::Done => Ok(t.elapsed()),
             e => Err(Error::Run(format!(
@@ -280,15 +295,19 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The reader's begin gap: let a paused writer finish its unlock stores,
-/// then run the gap's cycles.
-fn begin_gap(crew: &mut Crew<'_>, paused: bool, cycles: u64) -> Result<()> {
-    if paused {
+/// Let a writer stopped at the gate finish its cycle.
+fn resume(crew: &mut Crew<'_>, paused: &mut bool) -> Result<()> {
+    if std::mem::take(paused) {
         crew.gate.open();
         expect_done(crew.wait()?)?;
     }
+    Ok(())
+}
+
+/// Run `cycles` plain writer cycles and wait for them.
+fn run(crew: &mut Crew<'_>, cycles: u64) -> Result<()> {
     if cycles > 0 {
-        crew.start(cycles, false, false);
+        crew.start(cycles, Pause::None, false);
         expect_done(crew.wait()?)?;
     }
     Ok(())
@@ -297,58 +316,60 @@ fn begin_gap(crew: &mut Crew<'_>, paused: bool, cycles: u64) -> Result<()> {
 fn expect_done(e: Event) -> Result<()> {
     match e {
         Event::Done => Ok(()),
-        e => Err(Error::Run(format!("stress: unexpected writer event {e:?}"))),
+        e => Err(unexpected(e)),
     }
+}
+
+fn unexpected(e: Event) -> Error {
+    Error::Run(format!("stress: unexpected writer event {e:?}"))
 }
 
 /// One reader speculation under `plan` (see [`Plan`] for the schedule).
 ///
 /// The counts reported are measured, not copied from the plan:
-/// `window_cycles` is the gap cycles plus `b - a`, the modifications the
-/// published structure itself recorded during the data-read phase.
+/// `window_cycles` is the number of modifications the published structure
+/// recorded between the reader's first begin load and its last end load.
 pub(crate) fn window<C: Counter>(
     sh: &Shared<C>,
     crew: &mut Crew<'_>,
     plan: &Plan,
 ) -> Result<WindowReport> {
-    let unexpected = |e: Event| Error::Run(format!("stress: unexpected writer event {e:?}"));
     // Outside the window: bring the counter to the plan's starting state.
     let mut paused = false;
     if plan.pre_cycles > 0 {
-        crew.start(plan.pre_cycles, plan.pause_at_wrap, true);
-        match crew.wait()? {
-            Event::Done if !plan.pause_at_wrap => {}
-            Event::Paused if plan.pause_at_wrap => paused = true,
-            e => return Err(unexpected(e)),
+        crew.start(plan.pre_cycles, plan.pre_pause, true);
+        match (crew.wait()?, plan.pre_pause) {
+            (Event::Done, Pause::None) => {}
+            (Event::Paused, Pause::BeforeUnlock | Pause::MidWrap) => paused = true,
+            (e, _) => return Err(unexpected(e)),
         }
     }
+    // Modifications so far (a paused cycle's modification included).
+    let v0 = sh.b.load(Relaxed);
     // The speculation starts (guard's grace period now waits for it).
     let mut spec = InFlight::start(&sh.reader);
-    let mut first = true;
-    let mut gap_calls = 0u32;
+    let mut passes = 0u32;
     let mut gap_result = Ok(());
     let s: Snap = sh.counter.begin(&mut || {
-        gap_calls += 1;
-        if !std::mem::take(&mut first) {
-            return;
+        passes += 1;
+        if passes == 1 {
+            gap_result = resume(crew, &mut paused).and_then(|()| run(crew, plan.gap_cycles));
         }
-        gap_result = begin_gap(crew, paused, plan.gap_cycles);
     });
-    if paused && first {
-        crew.gate.open();
-        crew.wait()?;
+    gap_result?;
+    if paused {
         return Err(Error::Run(
             "stress: plan paused a writer but the scheme has no begin gap".into(),
         ));
     }
-    gap_result?;
     let mut report = WindowReport {
         plan: plan.what.clone(),
         pre_cycles: plan.pre_cycles,
         gap_cycles: plan.gap_cycles,
         data_cycles: plan.data_cycles,
-        window_cycles: plan.gap_cycles,
-        begin_passes: gap_calls.max(1),
+        end_gap_cycles: plan.end_gaps.clone(),
+        window_cycles: 0,
+        begin_passes: passes.max(1),
         outcome: Outcome::Abort,
         end_check_one_cycle_earlier: None,
         guard_waited: false,
@@ -363,24 +384,31 @@ pub(crate) fn window<C: Counter>(
     let a = sh.a.load(Relaxed);
     let t = Instant::now();
     let mut blocked = false;
+    let mut started_last = false;
     if plan.data_cycles > 0 {
-        crew.start(plan.data_cycles - 1, false, false);
+        crew.start(plan.data_cycles - 1, Pause::None, false);
         match crew.wait()? {
             Event::Done => {
-                // A read-only end check one cycle early: shows the count is
-                // exact, and changes nothing the final check sees.
-                fence(Acquire);
-                let early = sh.counter.end() == s;
-                report.end_check_one_cycle_earlier = Some(if early {
-                    Outcome::Accept
-                } else {
-                    Outcome::Retry
-                });
-                crew.start(1, false, false);
-                match crew.wait()? {
-                    Event::Done => {}
-                    Event::Blocked => blocked = true,
-                    e => return Err(unexpected(e)),
+                // A read-only end check one cycle before the last: shows the
+                // count is exact, and changes nothing the final check sees.
+                // (Not for schedules that run cycles between the end loads:
+                // their end check is not one point in time.)
+                if plan.end_gaps.is_empty() {
+                    fence(Acquire);
+                    let early = sh.counter.end(&mut || {}) == s;
+                    report.end_check_one_cycle_earlier = Some(if early {
+                        Outcome::Accept
+                    } else {
+                        Outcome::Retry
+                    });
+                }
+                crew.start(1, plan.data_pause, false);
+                started_last = true;
+                match (crew.wait()?, plan.data_pause) {
+                    (Event::Done, Pause::None) => {}
+                    (Event::Paused, Pause::BeforeUnlock | Pause::MidWrap) => paused = true,
+                    (Event::Blocked, _) => blocked = true,
+                    (e, _) => return Err(unexpected(e)),
                 }
             }
             Event::Blocked => blocked = true,
@@ -390,22 +418,35 @@ pub(crate) fn window<C: Counter>(
     let b = sh.b.load(Relaxed);
     // read_seqcount_retry's smp_rmb(): the data reads before the end loads.
     fence(Acquire);
-    let e = sh.counter.end();
+    // End gaps: the first one lets a paused writer finish its cycle.
+    let mut gaps = plan.end_gaps.iter();
+    let mut gap_result = Ok(());
+    let e = sh.counter.end(&mut || {
+        if let Some(&k) = gaps.next() {
+            let r = resume(crew, &mut paused).and_then(|()| run(crew, k));
+            if gap_result.is_ok() {
+                gap_result = r;
+            }
+        }
+    });
+    gap_result?;
+    let v1 = sh.a.load(Relaxed);
     report.data_phase_s = t.elapsed().as_secs_f64();
     spec.end();
+    // A writer still stopped mid-wrap (a torn end check) finishes now.
+    resume(crew, &mut paused)?;
     if blocked {
         // The grace period is over: the writers finish the cycles asked for
         // (the last one too, if they blocked before it was started).
         report.guard_waited = true;
         expect_done(crew.wait()?)?;
-        if report.end_check_one_cycle_earlier.is_none() {
-            crew.start(1, false, false);
-            expect_done(crew.wait()?)?;
+        if !started_last {
+            run(crew, 1)?;
         }
     }
     report.data_a = a;
     report.data_b = b;
-    report.window_cycles = plan.gap_cycles + b.wrapping_sub(a);
+    report.window_cycles = v1.wrapping_sub(v0);
     report.outcome = match (e == s, a == b) {
         (true, false) => Outcome::FalsePositive,
         (true, true) => Outcome::Accept,

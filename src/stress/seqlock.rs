@@ -36,16 +36,19 @@ pub(crate) trait Counter: Send + Sync {
     fn lock_inc(&self);
     /// Writer, after modifying the data: seq becomes even. When the low word
     /// (seq, or split's low word) wraps, `at_wrap` runs first, before any
-    /// unlock store: where guard waits for a grace period and where the
-    /// harness can pause the writer mid-cycle.
-    fn unlock_inc(&self, at_wrap: impl FnOnce());
+    /// unlock store (where guard waits for a grace period and where the
+    /// harness can pause the writer), and `mid_wrap` runs between the two
+    /// stores of a two-word wrap (the carry's torn moment).
+    fn unlock_inc(&self, at_wrap: impl FnOnce(), mid_wrap: impl FnOnce());
     /// Reader begin loads. `gap` runs between the first load of the low-order
     /// word and the next load (split: between lo and the following hi;
     /// epoch: between epoch and seq); schemes with one begin load never call
     /// it. The harness makes `gap` do work only the first time.
     fn begin(&self, gap: &mut dyn FnMut()) -> Snap;
-    /// Reader end loads (the caller has issued `fence(Acquire)`).
-    fn end(&self) -> Snap;
+    /// Reader end loads (the caller has issued `fence(Acquire)`). `gap`
+    /// runs between consecutive end loads (the harness runs writer cycles
+    /// there for schedules that tear the end check).
+    fn end(&self, gap: &mut dyn FnMut()) -> Snap;
 }
 
 /// `plain` (and `guard`, whose wait lives in the harness's `at_wrap`): one
@@ -68,7 +71,7 @@ impl<A: Word> Counter for Plain<A> {
         self.seq.store(self.seq.next(), Relaxed);
     }
     #[inline(always)]
-    fn unlock_inc(&self, at_wrap: impl FnOnce()) {
+    fn unlock_inc(&self, at_wrap: impl FnOnce(), _mid_wrap: impl FnOnce()) {
         let n = self.seq.next();
         if n == 0 {
             at_wrap();
@@ -78,7 +81,7 @@ impl<A: Word> Counter for Plain<A> {
     fn begin(&self, _gap: &mut dyn FnMut()) -> Snap {
         (0, self.seq.load(Acquire))
     }
-    fn end(&self) -> Snap {
+    fn end(&self, _gap: &mut dyn FnMut()) -> Snap {
         (0, self.seq.load(Acquire))
     }
 }
@@ -104,17 +107,23 @@ impl<A: Word> Split<A> {
         }
     }
 
-    fn load(&self, gap: &mut dyn FnMut()) -> Snap {
+    /// The reader's loads. `gap1` runs between the first and second load,
+    /// `gap2` between the second and third (hi-lo-hi only). Begin passes
+    /// only `gap2` (between lo and the second hi, naive: between lo and hi);
+    /// end passes both.
+    fn load(&self, gap1: &mut dyn FnMut(), gap2: &mut dyn FnMut()) -> Snap {
         match self.read {
             SplitRead::Naive => {
                 let lo = self.lo.load(Acquire);
-                gap();
+                gap1();
+                gap2();
                 (self.hi.load(Acquire), lo)
             }
             SplitRead::HiLoHi => loop {
                 let h1 = self.hi.load(Acquire);
+                gap1();
                 let lo = self.lo.load(Acquire);
-                gap();
+                gap2();
                 let h2 = self.hi.load(Acquire);
                 if h1 == h2 {
                     return (h1, lo);
@@ -130,7 +139,7 @@ impl<A: Word> Counter for Split<A> {
         self.lo.store(self.lo.next(), Relaxed);
     }
     #[inline(always)]
-    fn unlock_inc(&self, at_wrap: impl FnOnce()) {
+    fn unlock_inc(&self, at_wrap: impl FnOnce(), mid_wrap: impl FnOnce()) {
         let n = self.lo.next();
         if n != 0 {
             self.lo.store(n, Release);
@@ -141,19 +150,28 @@ impl<A: Word> Counter for Split<A> {
         match self.order {
             SplitWriteOrder::LoFirst => {
                 self.lo.store(0, Release);
+                mid_wrap();
                 self.hi.store(h, Release);
             }
             SplitWriteOrder::HiFirst => {
                 self.hi.store(h, Release);
+                mid_wrap();
                 self.lo.store(0, Release);
             }
         }
     }
     fn begin(&self, gap: &mut dyn FnMut()) -> Snap {
-        self.load(gap)
+        self.load(&mut || {}, gap)
     }
-    fn end(&self) -> Snap {
-        self.load(&mut || {})
+    fn end(&self, gap: &mut dyn FnMut()) -> Snap {
+        match self.read {
+            SplitRead::Naive => self.load(gap, &mut || {}),
+            SplitRead::HiLoHi => {
+                // The same closure between each pair of loads.
+                let gap = std::cell::RefCell::new(gap);
+                self.load(&mut || (gap.borrow_mut())(), &mut || (gap.borrow_mut())())
+            }
+        }
     }
 }
 
@@ -182,7 +200,7 @@ impl<A: Word> Counter for Epoch<A> {
         self.seq.store(self.seq.next(), Relaxed);
     }
     #[inline(always)]
-    fn unlock_inc(&self, at_wrap: impl FnOnce()) {
+    fn unlock_inc(&self, at_wrap: impl FnOnce(), mid_wrap: impl FnOnce()) {
         let n = self.seq.next();
         if n != 0 {
             self.seq.store(n, Release);
@@ -193,10 +211,12 @@ impl<A: Word> Counter for Epoch<A> {
         match self.order {
             EpochWriteOrder::SeqFirst => {
                 self.seq.store(0, Release);
+                mid_wrap();
                 self.epoch.store(e, Release);
             }
             EpochWriteOrder::EpochFirst => {
                 self.epoch.store(e, Release);
+                mid_wrap();
                 self.seq.store(0, Release);
             }
         }
@@ -206,8 +226,9 @@ impl<A: Word> Counter for Epoch<A> {
         gap();
         (e, self.seq.load(Acquire))
     }
-    fn end(&self) -> Snap {
+    fn end(&self, gap: &mut dyn FnMut()) -> Snap {
         let s = self.seq.load(Acquire);
+        gap();
         (self.epoch.load(Acquire), s)
     }
 }
@@ -220,7 +241,7 @@ mod tests {
 
     fn cycle(c: &impl Counter, wraps: &mut u32) {
         c.lock_inc();
-        c.unlock_inc(|| *wraps += 1);
+        c.unlock_inc(|| *wraps += 1, || {});
     }
 
     #[test]
@@ -232,7 +253,7 @@ mod tests {
             assert_eq!(wraps, 0);
             cycle(&c, &mut wraps);
         }
-        assert_eq!((wraps, c.end()), (1, s));
+        assert_eq!((wraps, c.end(&mut || {})), (1, s));
     }
 
     #[test]
@@ -243,7 +264,7 @@ mod tests {
             for _ in 0..4 {
                 cycle(&c, &mut w);
             }
-            assert_eq!((w, c.end()), (1, (1, 0)));
+            assert_eq!((w, c.end(&mut || {})), (1, (1, 0)));
         }
         for order in [EpochWriteOrder::SeqFirst, EpochWriteOrder::EpochFirst] {
             let c = Epoch::<AtomicU8>::new(3, 2, order);
@@ -251,7 +272,11 @@ mod tests {
             for _ in 0..4 * 4 {
                 cycle(&c, &mut w);
             }
-            assert_eq!((w, c.end()), (4, (0, 0)), "full period W+E = 5 bits");
+            assert_eq!(
+                (w, c.end(&mut || {})),
+                (4, (0, 0)),
+                "full period W+E = 5 bits"
+            );
         }
     }
 
