@@ -96,22 +96,34 @@ fn kill_9_then_resume_gives_the_uninterrupted_file() {
 
     let out = d.path().join("killed.csv");
     let progress = d.path().join(".killed.csv.progress.json");
-    // 90 points x 25 ms on 2 threads: about 1.1 s; kill it at 0.75 s, after
-    // at least one progress save (every 0.5 s).
+    // 90 points x 40 ms on 2 threads: about 1.8 s. Kill it as soon as its
+    // progress file holds a finished point (saved every 0.5 s), so the
+    // kill lands mid-run however loaded the machine is.
     let mut child = seqwrap()
         .arg("sweep")
         .arg(&spec)
         .arg("--out")
         .arg(&out)
-        .args(["--debug-fake-engines", "25"])
+        .args(["--debug-fake-engines", "40"])
         .env("RAYON_NUM_THREADS", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_millis(750) {
-        std::thread::sleep(Duration::from_millis(10));
+    loop {
+        let saved = std::fs::read(&progress)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .is_some_and(|v| v["done"].as_object().is_some_and(|d| !d.is_empty()));
+        if saved {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no progress saved in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
     // SIGKILL: no destructor, no flush, no cleanup runs.
     let killed = Command::new("kill")
