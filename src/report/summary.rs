@@ -93,7 +93,15 @@ pub fn short_p(s: &str) -> String {
             format!("{m}e{e}")
         };
     }
-    // Beyond f64: shorten the mantissa, keep the exponent as written.
+    // Beyond f64: shorten the mantissa, keep the exponent as written;
+    // past 10^15 the exponent itself is an f64 (no digit below its third
+    // is meaningful) and the mantissa is unknown: `10^(-1.62e20)`.
+    if let Some((_, e)) = t.split_once(['e', 'E'])
+        && let Ok(x) = e.parse::<f64>()
+        && x.abs() >= 1e15
+    {
+        return format!("10^({x:.2e})");
+    }
     match t.split_once(['e', 'E']) {
         Some((m, e)) => {
             let m = match m.parse::<f64>() {
@@ -872,6 +880,7 @@ mod tests {
     fn probabilities_shorten_but_keep_exponents() {
         assert_eq!(short_p("1.23456e-19"), "1.23e-19");
         assert_eq!(short_p("1e-4300000000"), "1e-4300000000");
+        assert_eq!(short_p("1e-161637288913984978944"), "10^(-1.62e20)");
         assert_eq!(short_p("0.0078125"), "7.81e-3");
         assert_eq!(short_p("1.5"), "1.5");
         assert_eq!(pow2_text("2147483648"), "2^31");
