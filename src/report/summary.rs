@@ -389,7 +389,7 @@ fn recommendation(rows: &Rows<'_>) -> String {
     if !good.is_empty() {
         r.push_str(&format!(
             " Where it must be two 32-bit words (32-bit kernels), the store \
-             and load orders decide: {} keep the period.",
+             and load orders decide: {} keep nearly the full period.",
             good.join(", ")
         ));
     }
