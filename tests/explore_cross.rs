@@ -212,3 +212,20 @@ fn bounded_search_states_its_scope() {
     c.mode = ExploreMode::Brute;
     assert_eq!(explore(&c).unwrap().min_cycles, Some(pow2(15)));
 }
+
+/// DESIGN.md: brute explore == accelerated explore == analyze on minimal
+/// cycles. analyze's side, for every family at every width 2..=64.
+#[test]
+fn analyze_min_cycles_equal_explore_at_every_width() {
+    use seqwrap::analyze::{AnalyzeConfig, analyze};
+    use seqwrap::timing::{Process, Writer};
+    let writer = Writer::new(5.35e6, Process::Poisson, 0.0).unwrap();
+    for t in 2..=64 {
+        for s in families(t) {
+            let e = run(&s, ExploreMode::Auto, 1, 1);
+            let a = analyze(&AnalyzeConfig { scheme: s.clone(), writer: writer.clone(), window: None, fleet: None })
+                .unwrap();
+            assert_eq!(a.min_cycles, e.min_cycles, "{s}");
+        }
+    }
+}

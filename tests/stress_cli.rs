@@ -51,7 +51,11 @@ fn assert_fp_count(v: &Value, want: u64) {
     let w = first_fp(v);
     assert_eq!(w["window_cycles"].as_u64(), Some(want));
     if w["end_gap_cycles"].as_array().unwrap().is_empty() {
-        assert_eq!(w["end_check_one_cycle_earlier"], "retry", "{v}");
+        let early = &w["end_check_one_cycle_earlier"];
+        assert!(early == "retry" || early == "accept", "{v}");
+        if want > 1 {
+            assert_eq!(early, "retry", "{v}");
+        }
     }
     assert_ne!(w["data_a"], w["data_b"]);
     assert!(v["ns_per_cycle"].as_f64().unwrap() > 0.0);
@@ -126,9 +130,8 @@ fn split_naive_tears_at_the_closed_form() {
 /// with the default lo-first carry its *end* check tears as naive's does:
 /// the writer is between `lo = 0` and `hi + 1` while the reader loads hi,
 /// lo, hi, and both hi loads see the old hi. It breaks at naive's count,
-/// not at the full width 2^(H+L-1) of the closed form; `seqwrap explore
-/// --scheme split --hi 4 --lo 4 --read hi-lo-hi` finds the same 8 cycles
-/// (a finding for the core issue, here reproduced on hardware).
+/// 2^(L-1), not at the full width 2^(H+L-1): the explorer's finding, now
+/// the closed form, here observed on hardware.
 #[test]
 fn split_hi_lo_hi_survives_a_torn_begin_but_not_a_torn_end() {
     let v = stress(&[
@@ -150,17 +153,17 @@ fn split_hi_lo_hi_survives_a_torn_begin_but_not_a_torn_end() {
         assert_eq!(w["data_a"].as_u64(), Some(before), "{w}");
     }
     assert_eq!(begin[0]["window_cycles"].as_u64(), Some(naive));
-    let full = closed(&split(4, 4, SplitRead::HiLoHi));
+    // ... and up to one cycle short of a full 8-bit wrap.
+    let full = closed(&SchemeSpec::plain(8));
     assert_eq!(begin[1]["window_cycles"].as_u64(), Some(full - 1));
     assert_fp_count(&v, naive);
-    assert!(v["note"].as_str().unwrap().contains("DISAGREES"), "{v}");
+    assert_fp_at(&v, &split(4, 4, SplitRead::HiLoHi));
 }
 
 /// With hi-first carries the end tear needs hi to go all the way round:
-/// `seqwrap explore --scheme split --hi 4 --lo 4 --read hi-lo-hi
-/// --write-order hi-first` reports min_cycles 121, and so must the hardware.
+/// (2^H - 1) * 2^(L-1) + 1 cycles, 121 for H = L = 4.
 #[test]
-fn split_hi_lo_hi_hi_first_breaks_where_the_explorer_says() {
+fn split_hi_lo_hi_hi_first_breaks_after_a_hi_round_trip() {
     let v = stress(&[
         "--scheme",
         "split",
@@ -173,7 +176,17 @@ fn split_hi_lo_hi_hi_first_breaks_where_the_explorer_says() {
         "--write-order",
         "hi-first",
     ]);
-    assert_fp_count(&v, 121);
+    let spec = SchemeSpec::Split {
+        hi: 4,
+        lo: 4,
+        read: SplitRead::HiLoHi,
+        write_order: SplitWriteOrder::HiFirst,
+    };
+    assert_fp_at(&v, &spec);
+    assert_eq!(
+        v["observed_at_cycles"], 121,
+        "explore's count for this scheme"
+    );
 }
 
 /// epoch-first: the torn begin saves one seq period, (2^E - 1) * 2^(W-1),
@@ -206,9 +219,136 @@ fn epoch_breaks_at_the_closed_form_or_at_plain_by_store_order() {
     };
     assert_fp_at(&run("epoch-first"), &spec("epoch-first"));
     let v = run("seq-first");
-    assert_fp_count(&v, closed(&SchemeSpec::plain(4)));
-    let predicted = closed(&spec("seq-first")).to_string();
-    assert_eq!(v["predicted_min_cycles"].as_str(), Some(predicted.as_str()));
+    assert_fp_at(&v, &spec("seq-first"));
+    assert_eq!(closed(&spec("seq-first")), closed(&SchemeSpec::plain(4)));
+}
+
+/// Stress against the explorer: `seqwrap explore ... --json` `min_cycles`
+/// for each scheme below, as printed by the explorer on main at 8a13493
+/// (accelerated mode; brute agrees there). The hardware observes its first
+/// false positive at exactly the explorer's count, including where the
+/// closed form once said otherwise (torn end checks); the closed form now
+/// carries the explorer's findings, so the report must say "agrees".
+#[test]
+fn stress_observes_the_explorers_minimal_count() {
+    let cases: &[(&[&str], u64)] = &[
+        (&["--scheme", "plain", "--bits", "12"], 2048),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "5", "--read", "naive",
+            ],
+            16,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "4",
+                "--lo",
+                "4",
+                "--read",
+                "naive",
+                "--write-order",
+                "hi-first",
+            ],
+            8,
+        ),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "1", "--read", "naive",
+            ],
+            1,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "3",
+                "--lo",
+                "1",
+                "--read",
+                "naive",
+                "--write-order",
+                "hi-first",
+            ],
+            8,
+        ),
+        (
+            &[
+                "--scheme", "split", "--hi", "3", "--lo", "1", "--read", "hi-lo-hi",
+            ],
+            1,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "3",
+                "--lo",
+                "3",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            29,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "2",
+                "--lo",
+                "4",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            25,
+        ),
+        (
+            &[
+                "--scheme",
+                "split",
+                "--hi",
+                "1",
+                "--lo",
+                "3",
+                "--read",
+                "hi-lo-hi",
+                "--write-order",
+                "hi-first",
+            ],
+            5,
+        ),
+        (
+            &["--scheme", "epoch", "--bits", "6", "--epoch-bits", "3"],
+            32,
+        ),
+        (
+            &[
+                "--scheme",
+                "epoch",
+                "--bits",
+                "6",
+                "--epoch-bits",
+                "3",
+                "--write-order",
+                "epoch-first",
+            ],
+            224,
+        ),
+    ];
+    for (args, explore) in cases {
+        let v = stress(args);
+        assert_fp_count(&v, *explore);
+        assert!(v["note"].as_str().unwrap().contains("(agrees)"), "{v}");
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -287,19 +427,6 @@ fn bad_input_is_one_line_and_exit_2() {
             "32",
             "--write-order",
             "epoch-first",
-        ],
-        // No replayable schedule.
-        &[
-            "--scheme",
-            "split",
-            "--hi",
-            "3",
-            "--lo",
-            "1",
-            "--read",
-            "naive",
-            "--write-order",
-            "hi-first",
         ],
         &["--scheme", "nope", "--bits", "8"],
         &["--scheme", "plain"],

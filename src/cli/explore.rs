@@ -10,16 +10,16 @@ pub struct Args {
     #[command(flatten)]
     pub scheme: SchemeArgs,
     /// Readers, one speculation each (1..=4).
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value = "1", allow_hyphen_values = true)]
     pub readers: String,
     /// Writers, serialized by the lock (1..=4).
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value = "1", allow_hyphen_values = true)]
     pub writers: String,
     /// brute (cycle by cycle), accelerated (jump writer runs) or auto.
     #[arg(long, default_value = "auto")]
     pub mode: String,
     /// Only consider windows of at most this many writer cycles.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub max_cycles: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]

@@ -10,7 +10,7 @@ pub struct SchemeArgs {
     #[arg(long)]
     pub scheme: Option<String>,
     /// Counter width: i8, i16, i32, u64 or 2..=64 (plain, epoch, guard, bounded).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub bits: Option<String>,
     /// split: bits of the high word.
     #[arg(long)]
@@ -28,7 +28,7 @@ pub struct SchemeArgs {
     #[arg(long)]
     pub epoch_bits: Option<String>,
     /// bounded: T, the most writer cycles an accepted window may see.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub max_window_cycles: Option<String>,
 }
 

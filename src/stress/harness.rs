@@ -394,13 +394,10 @@ pub(crate) fn window<C: Counter>(
                 // (Not for schedules that run cycles between the end loads:
                 // their end check is not one point in time.)
                 if plan.end_gaps.is_empty() {
+                    let b_early = sh.b.load(Relaxed);
                     fence(Acquire);
-                    let early = sh.counter.end(&mut || {}) == s;
-                    report.end_check_one_cycle_earlier = Some(if early {
-                        Outcome::Accept
-                    } else {
-                        Outcome::Retry
-                    });
+                    let e_early = sh.counter.end(&mut || {});
+                    report.end_check_one_cycle_earlier = Some(classify(e_early == s, a == b_early));
                 }
                 crew.start(1, plan.data_pause, false);
                 started_last = true;
@@ -447,10 +444,17 @@ pub(crate) fn window<C: Counter>(
     report.data_a = a;
     report.data_b = b;
     report.window_cycles = v1.wrapping_sub(v0);
-    report.outcome = match (e == s, a == b) {
+    report.outcome = classify(e == s, a == b);
+    Ok(report)
+}
+
+/// DESIGN.md's outcomes: the counter matched (`same`) and the data did not
+/// change (`unchanged`): ACCEPT; matched but changed: FALSE POSITIVE; did
+/// not match: RETRY.
+fn classify(same: bool, unchanged: bool) -> Outcome {
+    match (same, unchanged) {
         (true, false) => Outcome::FalsePositive,
         (true, true) => Outcome::Accept,
         (false, _) => Outcome::Retry,
-    };
-    Ok(report)
+    }
 }

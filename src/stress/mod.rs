@@ -34,9 +34,9 @@
 //!   carry while the reader's end loads run). The shortest window that ends
 //!   in a false positive is `observed_at_cycles`; it is compared with
 //!   [`SchemeSpec::min_cycles_closed_form`] and the report says whether they
-//!   agree. For split hi-lo-hi and epoch seq-first they do not: the torn end
-//!   breaks them at 2^(L-1) and 2^(W-1) (hi-first hi-lo-hi at
-//!   (2^H - 1) * 2^(L-1) + 1), the counts `seqwrap explore` finds.
+//!   agree. The torn end is what breaks split hi-lo-hi (lo-first) at
+//!   2^(L-1), hi-first at (2^H - 1) * 2^(L-1) + 1, and epoch seq-first at
+//!   2^(W-1): the explorer's findings, which the closed forms now carry.
 //! - **Infeasible windows are skipped, and all-infeasible is refused.** A
 //!   window that would push the run past `max_cycles` writer cycles
 //!   (default 2^33, ~2 min here) is listed in `skipped` with its count; if
@@ -60,8 +60,7 @@
 //!   cycle before the last shows RETRY: the count is exact, not merely
 //!   enough.
 //! - `bounded` is not run here: its reader needs a clock or a cycle oracle,
-//!   which explore and sample model. Exit 2. So is split with L = 1 and
-//!   hi-first carries, for which no schedule here applies (explore has it).
+//!   which explore and sample model. Exit 2.
 
 mod atomic;
 mod harness;
@@ -158,8 +157,10 @@ pub struct WindowReport {
     pub begin_passes: u32,
     /// How the speculation ended.
     pub outcome: Outcome,
-    /// A read-only end check one cycle before the last: `retry` shows that
-    /// one cycle fewer is not enough. `None` when not taken (guard blocked).
+    /// A read-only end check one cycle before the last: anything but
+    /// `false-positive` (`retry`, or `accept` when nothing changed yet)
+    /// shows that one cycle fewer is not enough. `None` when not taken
+    /// (guard blocked, or cycles run between the end loads).
     pub end_check_one_cycle_earlier: Option<Outcome>,
     /// Guard: a writer reached the wrap during the window and waited for the
     /// reader's grace period; the reader then finished its speculation.
@@ -414,7 +415,10 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
                      closed form treats as one load; `seqwrap explore` with the same flags \
                      prints the trace)"
                 }
-                _ => " (DISAGREES: the closed form's schedule is not among these windows)",
+                _ => {
+                    " (DISAGREES: more; no window here reaches the closed form's count; \
+                     `seqwrap explore` with the same flags is the judge)"
+                }
             }
         ),
         (_, None) => {
@@ -434,5 +438,95 @@ fn note(spec: &SchemeSpec, r: &StressReport) -> String {
                 }
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use num_bigint::BigUint;
+
+    use super::*;
+    use crate::scheme::{EpochWriteOrder, SplitRead, SplitWriteOrder};
+    use crate::width::Width;
+
+    fn quick() -> StressConfig {
+        StressConfig {
+            timing_runs: 1,
+            timing_cycles: 64,
+            ..StressConfig::default()
+        }
+    }
+
+    fn observed(spec: &SchemeSpec) -> Option<u64> {
+        stress(spec, &quick(), &|_, _| {})
+            .unwrap()
+            .observed_at_cycles
+    }
+
+    /// DESIGN.md's cross-check, on hardware: for every scheme of total
+    /// width up to 8 bits and every store and read order, the first false
+    /// positive observed on real threads and atomics is at exactly the
+    /// closed-form count (which the explorer's tests pin down), and guard
+    /// observes none.
+    #[test]
+    fn every_small_scheme_breaks_at_its_closed_form() {
+        let mut specs = Vec::new();
+        for w in 2..=8 {
+            specs.push(SchemeSpec::plain(w));
+        }
+        for hi in 1..=4 {
+            for lo in 1..=4 {
+                for read in [SplitRead::Naive, SplitRead::HiLoHi] {
+                    for write_order in [SplitWriteOrder::LoFirst, SplitWriteOrder::HiFirst] {
+                        specs.push(SchemeSpec::Split {
+                            hi,
+                            lo,
+                            read,
+                            write_order,
+                        });
+                    }
+                }
+            }
+        }
+        for w in 2..=5 {
+            for epoch_bits in 1..=3 {
+                for write_order in [EpochWriteOrder::SeqFirst, EpochWriteOrder::EpochFirst] {
+                    let width = Width::new(w).unwrap();
+                    specs.push(SchemeSpec::Epoch {
+                        width,
+                        epoch_bits,
+                        write_order,
+                    });
+                }
+            }
+        }
+        for spec in &specs {
+            let want = spec.min_cycles_closed_form();
+            assert_eq!(observed(spec).map(BigUint::from), want, "{spec}");
+        }
+        for w in 2..=8 {
+            let guard = SchemeSpec::Guard {
+                width: Width::new(w).unwrap(),
+            };
+            assert_eq!(observed(&guard), None, "{guard}");
+        }
+    }
+
+    #[test]
+    fn bounded_and_zero_writers_are_usage_errors() {
+        let b = SchemeSpec::Bounded {
+            width: Width::new(8).unwrap(),
+            max_window_cycles: 9,
+        };
+        assert!(matches!(
+            stress(&b, &quick(), &|_, _| {}),
+            Err(Error::Usage(_))
+        ));
+        let cfg = StressConfig {
+            writers: 0,
+            ..quick()
+        };
+        let e = stress(&SchemeSpec::plain(8), &cfg, &|_, _| {});
+        assert!(matches!(e, Err(Error::Usage(_))));
     }
 }

@@ -26,6 +26,8 @@
 //!   reader loads lo; 1 + (2^H - 2) * 2^(L-1) cycles bring hi round to its
 //!   old value; the reader loads its second hi. Window
 //!   (2^H - 1) * 2^(L-1) + 1.
+//! - split naive hi-first with L = 1: one cycle, the reader loads its end
+//!   lo (0), 2^H - 1 cycles take hi round, the reader loads hi. Window 2^H.
 //! - epoch, torn begin: the writer is stopped in its seq-wrapping cycle
 //!   after its modification, before its unlock stores; the reader loads the
 //!   old epoch, the writer finishes (seq 0, epoch + 1), the reader loads
@@ -214,6 +216,26 @@ fn drafts(spec: &SchemeSpec) -> Result<Vec<Draft>> {
                     Ok(p)
                 }));
             }
+            if naive && lo == 1 && write_order == SplitWriteOrder::HiFirst {
+                // One cycle (lo back to 0, hi + 1); the reader loads lo; hi
+                // goes round (every cycle carries); the reader loads hi.
+                let round = pow2(hi) - 1u8;
+                let what = "end across a hi round trip";
+                v.push(
+                    u(&round).map_or(Err((round.clone() + 1u8, what.into())), |r| {
+                        let mut p = Plan::data(
+                            1,
+                            format!(
+                                "{what}: 1 cycle; reader loads end lo; {r} cycles; reader \
+                             loads hi (old again) (window {})",
+                                r + 1
+                            ),
+                        );
+                        p.end_gaps = vec![r];
+                        Ok(p)
+                    }),
+                );
+            }
             if !naive && write_order == SplitWriteOrder::HiFirst {
                 let round = (pow2(hi) - 2u8) * &h + 1u8;
                 let need = (pow2(hi) - 1u8) * &h + 1u8;
@@ -322,8 +344,7 @@ pub(crate) fn plans(spec: &SchemeSpec, max_cycles: u64) -> Result<Plans> {
         return Err(Error::usage(skipped.into_iter().next().unwrap_or_else(
             || {
                 format!(
-                    "stress: no replayable schedule for {spec}; allowed: split with --lo >= 2 \
-                 or --write-order lo-first; explore finds its counterexample"
+                    "stress: no replayable schedule for {spec}; explore finds its counterexample"
                 )
             },
         )));
