@@ -512,7 +512,7 @@ fn accident_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
     s.push_str(&wrap(&format!(
         "Assumed: a {process} writer at {words}, lock hold {hold}, and the \
          window distribution in the first column (fixed:T a constant \
-         length; lognormal:MEDIAN,P99). Exact values from analyze, \
+         length; lognormal:MEDIAN,P99; pareto:XMIN,ALPHA). Exact values from analyze, \
          exponents kept: a probability is never rounded to 0."
     )));
     let mut windows: Vec<String> = Vec::new();
