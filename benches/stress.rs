@@ -1,1 +1,139 @@
-fn main() {}
+//! Stress-engine overhead: each measured path next to a minimal loop doing
+//! the same work without it, so the harness's and the probe's cost is
+//! visible (issue 4: harness within 1.25x of its minimal loop, kernel probe
+//! within 1.1x of a bare syscall loop).
+//!
+//! - `minimal_lock_two_fetch_adds`: std Mutex lock, `fetch_add` on seq,
+//!   publish the version (two stores), `fetch_add` on seq, unlock.
+//! - `minimal_lock_two_stores`: the same with the harness's (and the
+//!   kernel's `smp_store_release(&seq, seq + 1)`) load-then-store increments.
+//! - `harness_plain_i32` / `harness_plain_i8`: the harness's writer thread
+//!   (`seqwrap::stress::with_timed_harness`, started once) running the same
+//!   cycles on command (i8 wraps every 128 cycles and takes the wrap path).
+//! - `bare_munmap_null` vs `probe_munmap_null`: the syscall in a plain loop
+//!   vs the probe's own loop (stop flag, counting, result check).
+//!
+//! Each iteration is `N` (or `M`) cycles; divan prints time per iteration
+//! and cycles per second.
+//!
+//! Figures (2026-11-25, 2-core Intel Xeon VM, Linux 6.18.44, three
+//! `cargo bench --bench stress` runs while three other builds shared the
+//! two cores; medians of the 30-sample medians, range of the run medians):
+//!
+//! | bench | per iteration | per cycle | vs its minimal loop |
+//! |---|---|---|---|
+//! | minimal_lock_two_fetch_adds | 32.2 ms (30.4..32.6) | 30.7 ns | - |
+//! | minimal_lock_two_stores | 16.9 ms (15.5..18.4) | 16.1 ns | - |
+//! | harness_plain_i32 | 18.7 ms (12.3..19.5) | 17.9 ns | 1.11x (0.73..1.21x) of two_stores, 0.58x of two_fetch_adds |
+//! | harness_plain_i8 | 18.6 ms (12.2..19.1) | 17.7 ns | 1.10x of two_stores |
+//! | bare_munmap_null | 1.517 ms (1.502..1.519) | 92.6 ns | - |
+//! | probe_munmap_null | 1.542 ms (1.525..1.552) | 94.1 ns | 1.02x (1.00..1.03x) |
+//!
+//! Targets (issue 4): harness within 1.25x of its minimal loop, probe
+//! within 1.1x of a bare loop: both met. The harness's hot loop compiles to
+//! the same instructions as `minimal_lock_two_stores` (lock cmpxchg, seq
+//! store, two data stores, seq store, xchg unlock); the spread between runs
+//! is which core the writer thread lands on next to the other builds.
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering::{Relaxed, Release};
+use std::sync::atomic::{AtomicU32, AtomicU64, fence};
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use seqwrap::scheme::SchemeSpec;
+use seqwrap::stress::{KernelOp, probe_iterations, sys, with_timed_harness};
+
+/// Writer cycles an iteration.
+const N: u64 = 1 << 20;
+/// Syscalls an iteration.
+const M: u64 = 1 << 14;
+
+fn main() {
+    divan::main();
+}
+
+struct Minimal {
+    lock: Mutex<u64>,
+    seq: AtomicU32,
+    a: AtomicU64,
+    b: AtomicU64,
+}
+
+fn minimal() -> Minimal {
+    Minimal {
+        lock: Mutex::new(0),
+        seq: AtomicU32::new(0),
+        a: AtomicU64::new(0),
+        b: AtomicU64::new(0),
+    }
+}
+
+#[divan::bench(sample_count = 30)]
+fn minimal_lock_two_fetch_adds(bench: Bencher) {
+    let m = minimal();
+    bench.counter(ItemsCount::new(N)).bench_local(|| {
+        for _ in 0..N {
+            let mut g = m.lock.lock().unwrap();
+            m.seq.fetch_add(1, Relaxed);
+            fence(Release);
+            *g += 1;
+            m.a.store(*g, Relaxed);
+            m.b.store(*g, Relaxed);
+            m.seq.fetch_add(1, Release);
+        }
+        black_box(&m);
+    });
+}
+
+#[divan::bench(sample_count = 30)]
+fn minimal_lock_two_stores(bench: Bencher) {
+    let m = minimal();
+    bench.counter(ItemsCount::new(N)).bench_local(|| {
+        for _ in 0..N {
+            let mut g = m.lock.lock().unwrap();
+            m.seq.store(m.seq.load(Relaxed).wrapping_add(1), Relaxed);
+            fence(Release);
+            *g += 1;
+            m.a.store(*g, Relaxed);
+            m.b.store(*g, Relaxed);
+            m.seq.store(m.seq.load(Relaxed).wrapping_add(1), Release);
+        }
+        black_box(&m);
+    });
+}
+
+fn harness(bench: Bencher, bits: u32) {
+    with_timed_harness(&SchemeSpec::plain(bits), 1, |run| {
+        bench
+            .counter(ItemsCount::new(N))
+            .bench_local(|| run(N).unwrap());
+    })
+    .unwrap();
+}
+
+#[divan::bench(sample_count = 30)]
+fn harness_plain_i32(bench: Bencher) {
+    harness(bench, 32);
+}
+
+#[divan::bench(sample_count = 30)]
+fn harness_plain_i8(bench: Bencher) {
+    harness(bench, 8);
+}
+
+#[divan::bench(sample_count = 30)]
+fn bare_munmap_null(bench: Bencher) {
+    bench.counter(ItemsCount::new(M)).bench_local(|| {
+        for _ in 0..M {
+            let _ = black_box(sys::munmap_null());
+        }
+    });
+}
+
+#[divan::bench(sample_count = 30)]
+fn probe_munmap_null(bench: Bencher) {
+    bench
+        .counter(ItemsCount::new(M))
+        .bench_local(|| probe_iterations(KernelOp::MunmapNull, M).unwrap());
+}
