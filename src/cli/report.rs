@@ -1,10 +1,51 @@
-//! `seqwrap report` (placeholder until its issue lands).
+//! `seqwrap report`: the main job (no arguments needed).
+
+use std::path::PathBuf;
+
+use seqwrap::report::{ReportOptions, run_report};
+use seqwrap::sweep::RealEngines;
 
 /// Arguments of `seqwrap report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Directory for the plots and summary.md.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Directory for the sweep CSVs.
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+    /// Directory of the question specs (built-in copies are used for any
+    /// spec missing there).
+    #[arg(long, default_value = "analysis")]
+    pub analysis: PathBuf,
+    /// Print a JSON object (files, notes, elapsed_s, summary) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
 
-/// Not built yet.
-pub fn run(_args: &Args) -> anyhow::Result<()> {
-    Err(seqwrap::Error::Run("seqwrap report is not built yet".into()).into())
+/// Run the report and print the summary.
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let opts = ReportOptions {
+        out: args.out.clone(),
+        data: args.data.clone(),
+        analysis: args.analysis.clone(),
+        progress: !args.json,
+    };
+    let engines = RealEngines {
+        rate_cache: Some(args.data.join("measured_rates.csv")),
+        ..RealEngines::default()
+    };
+    let outcome = run_report(&opts, &engines)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&outcome)?);
+    } else {
+        print!("{}", outcome.summary);
+        eprintln!(
+            "wrote {} files in {:.1} s (summary: {})",
+            outcome.files.len(),
+            outcome.elapsed_s,
+            args.out.join("summary.md").display()
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,137 @@
+//! Figure (a): time to the first false positive vs counter width, one line
+//! per writer rate, with marks at 1 s, 1 h, 1 day, 1 year, 1000 years.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{AXIS_PX, FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe, time_tick};
+use crate::question::units::YEAR_S;
+use crate::sweep::csv::Row;
+
+/// The marks a maintainer reads the plot against.
+pub const MARKS: [(f64, &str); 5] = [
+    (1.0, "1 s"),
+    (3600.0, "1 hour"),
+    (86_400.0, "1 day"),
+    (YEAR_S, "1 year"),
+    (1000.0 * YEAR_S, "1000 years"),
+];
+
+pub(crate) struct TimeToFp {
+    series: Vec<(f64, Vec<(u32, f64)>)>,
+}
+
+impl TimeToFp {
+    pub(crate) fn from_rows(rows: &[Row]) -> Option<TimeToFp> {
+        let series: Vec<_> = data::time_to_fp(rows).into_values().collect();
+        series
+            .iter()
+            .any(|s| !s.1.is_empty())
+            .then_some(TimeToFp { series })
+    }
+}
+
+/// Ticks a reader knows: 1 ns, 1 us, 1 ms, 1 s, 1 min, 1 h, 1 d, 1 y and
+/// every factor 1000 of years.
+fn key_points(lo: f64, hi: f64) -> Vec<f64> {
+    let mut k = vec![1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0, 86_400.0];
+    let mut y = YEAR_S;
+    while y < 1e30 {
+        k.push(y);
+        y *= 1000.0;
+    }
+    k.into_iter().filter(|v| *v >= lo && *v <= hi).collect()
+}
+
+fn rate_label(r: f64) -> String {
+    format!("{} writer cycles/s", crate::report::summary::rate_text(r))
+}
+
+impl Figure for TimeToFp {
+    fn name(&self) -> &'static str {
+        "time_to_fp"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let all = self.series.iter().flat_map(|s| s.1.iter());
+        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+        let (mut wlo, mut whi) = (u32::MAX, 0);
+        for (b, t) in all {
+            lo = lo.min(*t);
+            hi = hi.max(*t);
+            wlo = wlo.min(*b);
+            whi = whi.max(*b);
+        }
+        let y0 = (lo / 10.0).min(0.1);
+        let y1 = (hi * 10.0).max(10_000.0 * YEAR_S);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Adversary: time to the first false positive vs counter width",
+                (FONT, TITLE_PX),
+            )
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(
+                wlo.saturating_sub(2)..whi + 2,
+                (y0..y1).log_scale().with_key_points(key_points(y0, y1)),
+            )
+            .map_err(pe)?;
+        chart
+            .configure_mesh()
+            .x_desc("counter width W (bits); a false positive needs 2^(W-1) write-lock cycles")
+            .y_desc("time at the writer rate")
+            .y_label_formatter(&|v| time_tick(*v))
+            .label_style((FONT, LABEL_PX))
+            .axis_desc_style((FONT, AXIS_PX))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(pe)?;
+        let x_end = whi + 2;
+        for (t, label) in MARKS {
+            if t < y0 || t > y1 {
+                continue;
+            }
+            let grey = RGBColor(140, 140, 140);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(wlo.saturating_sub(2), t), (x_end, t)],
+                    6,
+                    4,
+                    grey.stroke_width(1),
+                ))
+                .map_err(pe)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.to_string(),
+                    (x_end, t),
+                    (FONT, LABEL_PX)
+                        .into_font()
+                        .color(&grey)
+                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                )))
+                .map_err(pe)?;
+        }
+        for (i, (rate, pts)) in self.series.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
+                .map_err(pe)?
+                .label(rate_label(*rate))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.filled())))
+                .map_err(pe)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, LABEL_PX))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(pe)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,550 @@
+//! Question specs: one TOML file a question (`analysis/*.toml`).
+//!
+//! A spec names a grid — schemes × widths × writer rates × processes ×
+//! hold times × window distributions × engines — plus a seed and a sample
+//! count. The format is documented in `analysis/README.md`. Loading checks
+//! everything before any point runs: unknown keys, wrong types, empty grids
+//! and grids over [`MAX_POINTS`] are one line naming file, line and key.
+
+pub mod units;
+mod walk;
+
+use std::fmt;
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use crate::error::{Error, Result};
+use crate::explore::ExploreMode;
+use crate::scheme::{SchemeFlags, SchemeSpec};
+use crate::width::Width;
+use units::RateSpec;
+use walk::{Field, Source, Table};
+
+/// The most points one spec may expand to. A grid this size already takes
+/// hours of sampling; beyond it a typo (an extra zero in a list) is likelier
+/// than intent, so it is refused before anything runs.
+pub const MAX_POINTS: usize = 100_000;
+/// The most Monte Carlo windows per sample point.
+pub const MAX_SAMPLES: u64 = 1_000_000_000;
+
+/// One of the four engines of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EngineKind {
+    /// Exhaustive interleavings: verdict and minimal cycles.
+    Explore,
+    /// Closed forms: time to a false positive, probabilities.
+    Analyze,
+    /// Monte Carlo with confidence intervals.
+    Sample,
+    /// Real threads and atomics.
+    Stress,
+}
+
+impl EngineKind {
+    /// All engines, in the order the CSV lists them within a scheme.
+    pub const ALL: [EngineKind; 4] = [
+        EngineKind::Explore,
+        EngineKind::Analyze,
+        EngineKind::Sample,
+        EngineKind::Stress,
+    ];
+
+    /// Name as specs and the CSV spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Explore => "explore",
+            EngineKind::Analyze => "analyze",
+            EngineKind::Sample => "sample",
+            EngineKind::Stress => "stress",
+        }
+    }
+
+    /// Parse a name.
+    pub fn from_name(s: &str) -> Option<EngineKind> {
+        EngineKind::ALL.into_iter().find(|e| e.name() == s)
+    }
+
+    /// Whether this engine's points range over rates, processes, holds and
+    /// windows (analyze, sample) or only over schemes (explore, stress).
+    pub fn is_timed(self) -> bool {
+        matches!(self, EngineKind::Analyze | EngineKind::Sample)
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A writer rate: the text as written and what it means.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rate {
+    /// As written in the spec.
+    pub text: String,
+    /// Parsed.
+    pub spec: RateSpec,
+}
+
+/// A validated question. Invariants: every list is non-empty where its
+/// engines need it; the grid expands to at most [`MAX_POINTS`] points.
+#[derive(Clone, Debug)]
+pub struct Question {
+    /// The file it came from, as given (for messages).
+    pub file: String,
+    /// Short name (`mm_lock_seq`), used for the CSV `spec` column and file names.
+    pub name: String,
+    /// A sentence for plot titles and the summary.
+    pub title: String,
+    /// Base seed; each point's seed is derived from it and the point index.
+    pub seed: u64,
+    /// Monte Carlo windows per sample point.
+    pub samples: u64,
+    /// Engines, in spec order.
+    pub engines: Vec<EngineKind>,
+    /// Scheme instances, in spec order (entries × widths).
+    pub schemes: Vec<SchemeSpec>,
+    /// Writer rates.
+    pub rates: Vec<Rate>,
+    /// Writer processes (`fixed`, `poisson`).
+    pub processes: Vec<String>,
+    /// Lock hold times per cycle.
+    pub holds: Vec<String>,
+    /// Window distributions.
+    pub windows: Vec<String>,
+    /// `MACHINES,SPECULATIONS_PER_S,YEARS` for fleet risk, if asked.
+    pub fleet: Option<String>,
+    /// Explorer mode.
+    pub explore_mode: ExploreMode,
+    /// Explorer readers.
+    pub readers: u8,
+    /// Explorer writers.
+    pub writers: u8,
+    /// Stress runs only schemes of at most this many bits (2^(W-1) real
+    /// lock cycles must fit in a sweep).
+    pub stress_max_bits: u32,
+    /// FNV-1a of the file's bytes: a resumed sweep must run the same spec.
+    pub fingerprint: u64,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "seed",
+    "samples",
+    "engines",
+    "widths",
+    "rates",
+    "processes",
+    "holds",
+    "windows",
+    "fleet",
+    "explore_mode",
+    "readers",
+    "writers",
+    "stress_max_bits",
+    "schemes",
+];
+
+const SCHEME_KEYS: &[&str] = &[
+    "scheme",
+    "widths",
+    "bits",
+    "hi",
+    "lo",
+    "read",
+    "write-order",
+    "epoch-bits",
+    "max-window-cycles",
+];
+
+impl Question {
+    /// Read and validate a spec file.
+    pub fn load(path: &Path) -> Result<Question> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Question::parse(&path.display().to_string(), &text)
+    }
+
+    /// Validate spec text; `file` names it in messages.
+    pub fn parse(file: &str, text: &str) -> Result<Question> {
+        let src = Source { file, text };
+        let doc = DeTable::parse(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| src.line(s.start));
+            let msg = e.message().lines().next().unwrap_or("bad TOML").to_string();
+            Error::usage(format!("{file}:{line}: key '-': not TOML: {msg}"))
+        })?;
+        let top = Table::new(&src, doc.get_ref(), "", TOP_KEYS)?;
+
+        let name = top.need(&src, "name")?;
+        let name_text = name.str(&src)?.to_string();
+        if name_text.is_empty()
+            || !name_text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(src.err(
+                name.value.span(),
+                "name",
+                "allowed: letters, digits, _ and -",
+            ));
+        }
+        let title = top.need(&src, "title")?.str(&src)?.to_string();
+        let seed = top.need(&src, "seed")?.uint(&src, 0, u64::MAX)?;
+        let samples = match top.get("samples") {
+            Some(f) => f.uint(&src, 1, MAX_SAMPLES)?,
+            None => 100_000,
+        };
+
+        let engines_f = top.need(&src, "engines")?;
+        let mut engines = Vec::new();
+        for f in engines_f.array(&src)? {
+            let s = f.str(&src)?;
+            let e = EngineKind::from_name(s).ok_or_else(|| {
+                src.err(
+                    f.value.span(),
+                    &f.key,
+                    format!("unknown engine '{s}'; allowed: explore, analyze, sample, stress"),
+                )
+            })?;
+            if engines.contains(&e) {
+                return Err(src.err(f.value.span(), &f.key, "engine listed twice"));
+            }
+            engines.push(e);
+        }
+        let timed = engines.iter().any(|e| e.is_timed());
+
+        let widths = match top.get("widths") {
+            Some(f) => Some(widths_of(&src, &f)?),
+            None => None,
+        };
+
+        let strings = |key: &str, default: &[&str]| -> Result<Vec<(String, Field<'_, '_>)>> {
+            match top.get(key) {
+                Some(f) => f
+                    .array(&src)?
+                    .into_iter()
+                    .map(|e| Ok((e.scalar_text(&src)?, e)))
+                    .collect(),
+                None if !default.is_empty() || !timed => Ok(Vec::new()),
+                None => Err(src.err(
+                    top.need(&src, "engines")?.value.span(),
+                    key,
+                    "missing; the analyze and sample engines need it",
+                )),
+            }
+        };
+        let mut rates = Vec::new();
+        for (t, f) in strings("rates", &[])? {
+            let spec = units::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            if !matches!(spec, RateSpec::Measured(_)) {
+                crate::timing::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            }
+            rates.push(Rate { text: t, spec });
+        }
+        let mut processes = Vec::new();
+        for (t, f) in strings("processes", &["poisson"])? {
+            crate::timing::Process::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            processes.push(t);
+        }
+        if processes.is_empty() {
+            processes.push("poisson".into());
+        }
+        let mut holds = Vec::new();
+        for (t, f) in strings("holds", &["0"])? {
+            crate::timing::parse_duration("hold", &t)
+                .map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            holds.push(t);
+        }
+        if holds.is_empty() {
+            holds.push("0".into());
+        }
+        let mut windows = Vec::new();
+        for (t, f) in strings("windows", &[])? {
+            units::check_window(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            crate::timing::Window::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+            windows.push(t);
+        }
+        let fleet = match top.get("fleet") {
+            Some(f) => {
+                let t = f.str(&src)?;
+                crate::analyze::Fleet::parse(t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
+                Some(t.to_string())
+            }
+            None => None,
+        };
+        let explore_mode = match top.get("explore_mode") {
+            None => ExploreMode::Auto,
+            Some(f) => match f.str(&src)? {
+                "auto" => ExploreMode::Auto,
+                "brute" => ExploreMode::Brute,
+                "accelerated" => ExploreMode::Accelerated,
+                other => {
+                    return Err(src.err(
+                        f.value.span(),
+                        &f.key,
+                        format!("'{other}' is not a mode; allowed: auto, brute, accelerated"),
+                    ));
+                }
+            },
+        };
+        let small = |key: &str, lo: u64, hi: u64, default: u64| -> Result<u64> {
+            top.get(key).map_or(Ok(default), |f| f.uint(&src, lo, hi))
+        };
+        let readers = small("readers", 1, 4, 1)? as u8;
+        let writers = small("writers", 1, 4, 1)? as u8;
+        let stress_max_bits = small("stress_max_bits", 2, 64, 16)? as u32;
+
+        let schemes_f = top.need(&src, "schemes")?;
+        let mut schemes = Vec::new();
+        for entry in schemes_f.array(&src)? {
+            let t = entry.table(&src, SCHEME_KEYS)?;
+            let ws = match t.get("widths") {
+                Some(f) => Some(widths_of(&src, &f)?),
+                None => widths.clone(),
+            };
+            for s in expand_scheme(&src, &t, ws.as_deref(), &entry)? {
+                if !schemes.contains(&s) {
+                    schemes.push(s);
+                }
+            }
+        }
+
+        let q = Question {
+            file: file.to_string(),
+            name: name_text,
+            title,
+            seed,
+            samples,
+            engines,
+            schemes,
+            rates,
+            processes,
+            holds,
+            windows,
+            fleet,
+            explore_mode,
+            readers,
+            writers,
+            stress_max_bits,
+            fingerprint: fnv1a(text.as_bytes()),
+        };
+        let n = q.point_count();
+        if n > MAX_POINTS {
+            return Err(src.err(
+                schemes_f.value.span(),
+                "schemes",
+                format!("grid of {n} points is over the limit of {MAX_POINTS}; split the spec"),
+            ));
+        }
+        if n == 0 {
+            return Err(src.err(
+                engines_f.value.span(),
+                "engines",
+                "empty grid: no engine has a point to run (stress_max_bits below every width?)",
+            ));
+        }
+        Ok(q)
+    }
+
+    /// Points per timed engine: rates × processes × holds × windows.
+    pub fn timed_axes(&self) -> usize {
+        self.rates.len() * self.processes.len() * self.holds.len() * self.windows.len()
+    }
+
+    /// Number of points the grid expands to (see `sweep::grid`).
+    pub fn point_count(&self) -> usize {
+        self.schemes
+            .iter()
+            .map(|s| {
+                self.engines
+                    .iter()
+                    .map(|e| match e {
+                        e if e.is_timed() => self.timed_axes(),
+                        EngineKind::Stress if s.total_bits() > self.stress_max_bits => 0,
+                        _ => 1,
+                    })
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+}
+
+fn widths_of(src: &Source<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
+    f.array(src)?
+        .into_iter()
+        .map(|e| {
+            let t = e.scalar_text(src)?;
+            t.parse::<Width>()
+                .map(|w| w.bits())
+                .map_err(|m| src.err(e.value.span(), &e.key, m))
+        })
+        .collect()
+}
+
+/// The scheme instances one `[[schemes]]` entry stands for. Parameters the
+/// entry gives are fixed; the widths fill in the rest (see analysis/README.md):
+/// plain, guard, bounded: bits = W; split: hi = lo = W/2; epoch: bits =
+/// epoch-bits = W/2. `max-window-cycles = "max-safe"` means 2^(bits-1) - 1.
+fn expand_scheme(
+    src: &Source<'_>,
+    t: &Table<'_, '_>,
+    widths: Option<&[u32]>,
+    entry: &Field<'_, '_>,
+) -> Result<Vec<SchemeSpec>> {
+    let name_f = t.need(src, "scheme")?;
+    let name = name_f.str(src)?.to_string();
+    let text =
+        |k: &str| -> Result<Option<String>> { t.get(k).map(|f| f.scalar_text(src)).transpose() };
+    let mut base = SchemeFlags {
+        scheme: Some(name.clone()),
+        bits: text("bits")?,
+        hi: text("hi")?,
+        lo: text("lo")?,
+        read: text("read")?,
+        write_order: text("write-order")?,
+        epoch_bits: text("epoch-bits")?,
+        max_window_cycles: text("max-window-cycles")?,
+    };
+    let max_safe = base.max_window_cycles.as_deref() == Some("max-safe");
+    let needs_width = match name.as_str() {
+        "split" => base.hi.is_none() || base.lo.is_none(),
+        "epoch" => base.bits.is_none() || base.epoch_bits.is_none(),
+        _ => base.bits.is_none(),
+    };
+    let mut flag_sets = Vec::new();
+    if needs_width {
+        let ws = widths.ok_or_else(|| {
+            src.err(
+                entry.value.span(),
+                &format!("{}.widths", entry.key),
+                "missing: give widths (top level or in the entry) or the width parameters",
+            )
+        })?;
+        for &w in ws {
+            let mut f = base.clone();
+            match name.as_str() {
+                "split" | "epoch" if w % 2 == 1 => {
+                    return Err(src.err(
+                        entry.value.span(),
+                        &format!("{}.widths", entry.key),
+                        format!("{name} splits a width in halves; {w} is odd"),
+                    ));
+                }
+                "split" => {
+                    f.hi.get_or_insert((w / 2).to_string());
+                    f.lo.get_or_insert((w / 2).to_string());
+                }
+                "epoch" => {
+                    f.bits.get_or_insert((w / 2).to_string());
+                    f.epoch_bits.get_or_insert((w / 2).to_string());
+                }
+                _ => {
+                    f.bits = Some(w.to_string());
+                }
+            }
+            flag_sets.push(f);
+        }
+    } else {
+        flag_sets.push(std::mem::take(&mut base));
+    }
+    let mut out = Vec::new();
+    for mut f in flag_sets {
+        if max_safe {
+            let bits = f.bits.as_deref().and_then(|b| b.parse::<Width>().ok());
+            if let Some(w) = bits {
+                f.max_window_cycles = Some(((1u128 << (w.bits() - 1)) - 1).to_string());
+            }
+        }
+        let s = SchemeSpec::from_flags(&f).map_err(|e| {
+            let msg = e.to_string();
+            src.err(entry.value.span(), &entry.key, msg.replace("--", ""))
+        })?;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint (std's hasher may change between
+/// releases, and a progress file must outlive a toolchain upgrade).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+title = "a test"
+seed = 7
+engines = ["explore", "analyze"]
+widths = ["i8", 16]
+rates = ["1e6", "measured:kernel"]
+windows = ["fixed:1us"]
+
+[[schemes]]
+scheme = "plain"
+
+[[schemes]]
+scheme = "split"
+read = "hi-lo-hi"
+
+[[schemes]]
+scheme = "bounded"
+max-window-cycles = "max-safe"
+"#;
+
+    #[test]
+    fn a_good_spec_expands() {
+        let q = Question::parse("t.toml", GOOD).unwrap();
+        assert_eq!(q.schemes.len(), 6);
+        assert_eq!(
+            q.schemes[2].params_string(),
+            "hi=4 lo=4 read=hi-lo-hi write-order=lo-first"
+        );
+        assert_eq!(
+            q.schemes[5].params_string(),
+            "bits=16 max-window-cycles=32767"
+        );
+        // explore: 6 points; analyze: 6 schemes x 2 rates x 1 x 1 x 1.
+        assert_eq!(q.point_count(), 6 + 12);
+    }
+
+    fn err(text: &str) -> String {
+        Question::parse("t.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_specs_name_file_line_and_key() {
+        let cases = [
+            (GOOD.replace("seed = 7", "seed = 7\ncolour = 1"), "t.toml:5: key 'colour'"),
+            (GOOD.replace("seed = 7", "seed = \"7\""), "t.toml:4: key 'seed'"),
+            (GOOD.replace("[\"i8\", 16]", "[]"), "t.toml:6: key 'widths': empty grid"),
+            (GOOD.replace("\"1e6\",", "\"0\","), "t.toml:7: key 'rates[0]'"),
+            (GOOD.replace("fixed:1us", "fixed:1parsec"), "t.toml:8: key 'windows[0]'"),
+            (GOOD.replace("read = ", "colour = "), "key 'schemes[1].colour'"),
+            (GOOD.replace("\"i8\", 16", "\"i8\", 65"), "key 'widths[1]'"),
+            (
+                GOOD.replace("windows = [\"fixed:1us\"]", "windows = [\"fixed:1us\"]\nholds = [\"0\", \"1us\", \"2us\", \"3us\", \"4us\", \"5us\", \"6us\", \"7us\"]\nprocesses = [\"fixed\", \"poisson\"]\n")
+                    .replace("rates = [", "rates = [\"1e1\",\"1e2\",\"1e3\",\"1e4\",\"1e5\",\"1e7\",\"1e8\",\"1e9\",")
+                    .replace("fixed:1us\"]", &format!("fixed:1us\"{}]", ",\"fixed:2us\"".repeat(200))),
+                "over the limit",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = err(&text);
+            assert!(e.contains(want), "{e:?} should contain {want:?}");
+            assert!(!e.contains('\n'), "{e:?}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Sweeps: a question's grid run in parallel into tidy CSV.
+//!
+//! - [`grid`]: the points, their order, seeds and shards;
+//! - [`engines`]: the engines behind one trait (real, and a fake for tests);
+//! - [`run`]: the parallel run with kept progress;
+//! - [`cost`]: what a scheme costs, from its step list;
+//! - [`csv`]: the CSV contract (header, read, write, atomic write);
+//! - [`resume`]: the progress file;
+//! - [`merge`]: joining shards.
+
+pub mod cost;
+pub mod csv;
+pub mod engines;
+pub mod grid;
+pub mod merge;
+pub mod resume;
+pub mod run;
+
+pub use engines::{Engines, FakeEngines, Metric, RealEngines};
+pub use grid::{Point, Shard};
+pub use merge::merge;
+pub use run::{SweepOptions, SweepOutcome, run_sweep};
