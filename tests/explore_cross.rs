@@ -8,7 +8,11 @@
 //! with a short low word (L <= 3, W <= 4), and split hi-lo-hi with hi-first
 //! stores — whose shortest false positive is close to the full width, so
 //! brute must visit about 2^(T+2L) states below it — stops at 10 bits
-//! (at 12 bits it needs over 5e7 states and several GiB). Every shape is
+//! (at 12 bits it needs over 5e7 states and several GiB). With two readers
+//! the guard keeps reader 1's progress in its state (the grace period waits
+//! for it) on top of the absolute counter and reader 0's snapshot, about
+//! 2^(2T) positions: brute stops at 10 bits there (12 bits: 6e7 states,
+//! 20 GiB). Every shape is
 //! covered at 2..=8 bits, and every shape family at every width 2..=64 is
 //! held to the closed form by the accelerated mode.
 
@@ -32,9 +36,10 @@ fn run(
     explore(&c).expect("explore")
 }
 
-fn brute_feasible(s: &SchemeSpec) -> bool {
+fn brute_feasible(s: &SchemeSpec, readers: u8) -> bool {
     use seqwrap::scheme::{SplitRead, SplitWriteOrder};
     match *s {
+        SchemeSpec::Guard { .. } if readers > 1 => s.total_bits() <= 10,
         SchemeSpec::Split {
             lo,
             read: SplitRead::HiLoHi,

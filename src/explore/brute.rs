@@ -96,6 +96,14 @@ fn walk<P: Protocol, const R: usize>(
                 } else if st == anchor {
                     return; // the forced run came back: nothing new beyond
                 }
+                // Forced runs from different nodes often merge; once per
+                // cycle, stop where a node at no greater cost covers the rest.
+                if st.writer.pc == 0 {
+                    if search.known(&st, cost) {
+                        return;
+                    }
+                    search.pass(&st, cost);
+                }
                 if st.writer.pc == 0 && run.steps >= next_blocks_at {
                     let (steps, dc) = blocks(p, search, &mut st, &mut cost, &anchor, meter);
                     run.steps += steps;

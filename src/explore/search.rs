@@ -79,6 +79,22 @@ impl<const R: usize> Search<R> {
         }
     }
 
+    /// Has `state` been reached at cost `cost` or less? (Walks use this to
+    /// stop where another walk's node already covers them.)
+    pub fn known(&self, state: &State<R>, cost: u128) -> bool {
+        self.dist.get(state).is_some_and(|&d| d <= cost)
+    }
+
+    /// Remember that a walk passed `state` at `cost` (no node: the walk
+    /// itself goes on from there). Only once the search is bushy — a long
+    /// forced run from a handful of nodes gains nothing from it and would
+    /// only fill memory.
+    pub fn pass(&mut self, state: &State<R>, cost: u128) {
+        if self.dist.len() >= 4096 {
+            self.dist.insert(*state, cost);
+        }
+    }
+
     /// Could a run at cost `c` still improve on the best false positive?
     pub fn worth(&self, c: u128) -> bool {
         self.best.as_ref().is_none_or(|(b, _)| c < *b)
