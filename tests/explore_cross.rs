@@ -57,7 +57,7 @@ fn agree(widths: std::ops::RangeInclusive<u32>, readers: u8, writers: u8) {
     for t in widths {
         for s in common::schemes_of_width(t)
             .into_iter()
-            .filter(brute_feasible)
+            .filter(|s| brute_feasible(s, readers))
         {
             let b = run(&s, ExploreMode::Brute, readers, writers);
             let a = run(&s, ExploreMode::Accelerated, readers, writers);
