@@ -13,7 +13,7 @@ plot CSV:
     cargo run --release -- plot {{CSV}} --out reports
 
 test:
-    cargo test
+    cargo test --release
 
 bench:
     cargo bench
@@ -22,4 +22,4 @@ bench:
 check:
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
-    cargo test
+    cargo test --release
