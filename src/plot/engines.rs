@@ -82,14 +82,7 @@ impl Figure for EnginesAgree {
                 .label(format!("{who} ({} points)", pts.len()))
                 .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, LABEL_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(pe)?;
+        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
 
         // Right: probabilities on log axes, sample with its 95% interval.
         let (a, b) = span(
@@ -141,14 +134,7 @@ impl Figure for EnginesAgree {
             .map_err(pe)?
             .label(format!("sample ({} points)", self.probs.len()))
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, LABEL_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(pe)?;
+        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     }
 }

@@ -97,6 +97,22 @@ pub(crate) fn pe<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
+/// Draw a chart's legend in the house style (label font, translucent
+/// white box, black border) at `position`.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, LABEL_PX))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(pe)
+}
+
 /// Render `fig` as `DIR/STEM_NAME.png` and `.svg`, each written atomically.
 fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     register_fonts();

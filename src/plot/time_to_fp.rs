@@ -124,14 +124,7 @@ impl Figure for TimeToFp {
                 .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.filled())))
                 .map_err(pe)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, LABEL_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(pe)?;
+        super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     }
 }
