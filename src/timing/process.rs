@@ -131,7 +131,11 @@ impl Writer {
 
 impl fmt::Display for Writer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} writer at {:e} cycles/s", self.process, self.rate)?;
+        // Six significant digits, trailing zeros dropped: 5.35e6, 9.70175e6.
+        let sci = format!("{:.5e}", self.rate);
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        write!(f, "{} writer at {mantissa}e{exp} cycles/s", self.process)?;
         if self.hold > 0.0 {
             write!(
                 f,
