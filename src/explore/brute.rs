@@ -31,7 +31,12 @@ pub(crate) fn run<P: Protocol, const R: usize>(
     let init = step::initial::<P, R>(p);
     let mut search = Search::new(init, max_cycles);
     let mut meter = Meter::new(progress, p.counter().total_bits(), max_cycles);
+    let mut popped = 0u64;
     while let Some(id) = search.pop() {
+        popped += 1;
+        if popped & 0xFFFF == 0 {
+            meter.tick(search.nodes[id].cost);
+        }
         walk(p, writers, &mut search, id, &mut meter);
     }
     meter.finish();
