@@ -22,17 +22,7 @@ use seqwrap::timing::{Process, Window, Writer};
 fn scheme(args: &[(&str, &str)]) -> SchemeSpec {
     let mut f = SchemeFlags::default();
     for (k, v) in args {
-        let v = Some(v.to_string());
-        match *k {
-            "scheme" => f.scheme = v,
-            "bits" => f.bits = v,
-            "hi" => f.hi = v,
-            "lo" => f.lo = v,
-            "read" => f.read = v,
-            "epoch-bits" => f.epoch_bits = v,
-            "max-window-cycles" => f.max_window_cycles = v,
-            _ => panic!("{k}"),
-        }
+        f.set(k, v).unwrap();
     }
     SchemeSpec::from_flags(&f).unwrap()
 }

@@ -109,6 +109,31 @@ pub struct SchemeFlags {
     pub max_window_cycles: Option<String>,
 }
 
+impl SchemeFlags {
+    /// Set the flag named `flag` (without `--`, e.g. `epoch-bits`) to
+    /// `value`; an unknown name is a usage error naming it.
+    pub fn set(&mut self, flag: &str, value: &str) -> Result<()> {
+        let slot = match flag {
+            "scheme" => &mut self.scheme,
+            "bits" => &mut self.bits,
+            "hi" => &mut self.hi,
+            "lo" => &mut self.lo,
+            "read" => &mut self.read,
+            "write-order" => &mut self.write_order,
+            "epoch-bits" => &mut self.epoch_bits,
+            "max-window-cycles" => &mut self.max_window_cycles,
+            other => {
+                return Err(Error::usage(format!(
+                    "--{other} is not a scheme flag; allowed: --scheme --bits --hi --lo --read \
+                     --write-order --epoch-bits --max-window-cycles"
+                )));
+            }
+        };
+        *slot = Some(value.to_string());
+        Ok(())
+    }
+}
+
 /// One line per scheme: name, parameters, what it models.
 pub const CATALOG: &[(&str, &str, &str)] = &[
     (
@@ -464,18 +489,7 @@ mod tests {
     fn flags(pairs: &[(&str, &str)]) -> SchemeFlags {
         let mut f = SchemeFlags::default();
         for (k, v) in pairs {
-            let v = Some(v.to_string());
-            match *k {
-                "scheme" => f.scheme = v,
-                "bits" => f.bits = v,
-                "hi" => f.hi = v,
-                "lo" => f.lo = v,
-                "read" => f.read = v,
-                "write-order" => f.write_order = v,
-                "epoch-bits" => f.epoch_bits = v,
-                "max-window-cycles" => f.max_window_cycles = v,
-                _ => panic!("{k}"),
-            }
+            f.set(k, v).unwrap();
         }
         f
     }
