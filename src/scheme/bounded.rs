@@ -7,9 +7,11 @@
 //! T < 2^(W-1): the counter cannot come back within T cycles.
 
 use crate::model::Outcome;
-use crate::model::{CounterView, Event, Protocol, State, var};
+use crate::model::{Event, Protocol, State, var};
 use crate::scheme::SchemeSpec;
-use crate::scheme::plain::{single_word_peek, single_word_reader, single_word_writer};
+use crate::scheme::plain::{
+    single_word_basics, single_word_peek, single_word_reader, single_word_writer,
+};
 
 /// The bounded-window scheme.
 #[derive(Clone, Debug)]
@@ -31,18 +33,7 @@ impl Bounded {
 }
 
 impl Protocol for Bounded {
-    fn spec(&self) -> &SchemeSpec {
-        &self.spec
-    }
-    fn var_names(&self) -> [&'static str; 2] {
-        ["seq", "-"]
-    }
-    fn counter(&self) -> CounterView {
-        CounterView {
-            low_bits: self.bits,
-            high_bits: 0,
-        }
-    }
+    single_word_basics!();
     fn writer_step<const R: usize>(&self, st: &mut State<R>) -> Event {
         single_word_writer(st, self.bits)
     }

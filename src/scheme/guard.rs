@@ -10,9 +10,11 @@
 //! Readers starting during the wait see an odd seq and ABORT.
 
 use crate::model::Outcome;
-use crate::model::{CounterView, Event, Protocol, State, var};
+use crate::model::{Event, Protocol, State, var};
 use crate::scheme::SchemeSpec;
-use crate::scheme::plain::{single_word_peek, single_word_reader, single_word_writer};
+use crate::scheme::plain::{
+    single_word_basics, single_word_peek, single_word_reader, single_word_writer,
+};
 use crate::width::mask;
 
 /// The grace-period wrap guard.
@@ -35,18 +37,7 @@ const GP_WAIT: u8 = 4;
 const GP_DONE: u8 = 5;
 
 impl Protocol for Guard {
-    fn spec(&self) -> &SchemeSpec {
-        &self.spec
-    }
-    fn var_names(&self) -> [&'static str; 2] {
-        ["seq", "-"]
-    }
-    fn counter(&self) -> CounterView {
-        CounterView {
-            low_bits: self.bits,
-            high_bits: 0,
-        }
-    }
+    single_word_basics!();
     fn writer_waits_for_readers(&self) -> bool {
         true
     }

@@ -18,7 +18,7 @@
 //! stores and acquire loads (annotated, treated as sequentially consistent
 //! by the current engines).
 
-use crate::model::{CounterView, Event, Outcome, Protocol, State, flags, var};
+use crate::model::{Event, Outcome, Protocol, State, flags, var};
 use crate::scheme::SchemeSpec;
 use crate::width::mask;
 
@@ -148,19 +148,29 @@ pub(crate) fn single_word_peek<const R: usize>(
     }
 }
 
-impl Protocol for Plain {
-    fn spec(&self) -> &SchemeSpec {
-        &self.spec
-    }
-    fn var_names(&self) -> [&'static str; 2] {
-        ["seq", "-"]
-    }
-    fn counter(&self) -> CounterView {
-        CounterView {
-            low_bits: self.bits,
-            high_bits: 0,
+/// The [`Protocol`] methods every single-word scheme (plain, guard,
+/// bounded) answers alike: its spec, the one word `seq`, a `bits`-wide
+/// counter. The type must have `spec: SchemeSpec` and `bits: u32` fields.
+macro_rules! single_word_basics {
+    () => {
+        fn spec(&self) -> &$crate::scheme::SchemeSpec {
+            &self.spec
         }
-    }
+        fn var_names(&self) -> [&'static str; 2] {
+            ["seq", "-"]
+        }
+        fn counter(&self) -> $crate::model::CounterView {
+            $crate::model::CounterView {
+                low_bits: self.bits,
+                high_bits: 0,
+            }
+        }
+    };
+}
+pub(crate) use single_word_basics;
+
+impl Protocol for Plain {
+    single_word_basics!();
     fn writer_step<const R: usize>(&self, st: &mut State<R>) -> Event {
         single_word_writer(st, self.bits)
     }
