@@ -1,5 +1,6 @@
-//! Errors. `Usage` is bad input: the CLI prints its one line and exits 2.
-//! Everything else is a failure of the run itself (I/O, a plot backend).
+//! Errors. `Usage` and `Input` are the user's to fix: the CLI prints one
+//! line and exits 2. Everything else is a failure of the run itself (a
+//! write that failed, a plot backend): exit 1.
 
 use std::path::PathBuf;
 
@@ -10,8 +11,18 @@ pub enum Error {
     /// is allowed. The CLI exits with code 2 and writes nothing.
     #[error("{0}")]
     Usage(String),
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// An input file the user named could not be read (missing, a
+    /// directory, no permission): bad input, exit 2.
+    #[error("{}: cannot read: {}", path.display(), crate::export::file::io_text(error))]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said (not a `#[source]`: the message already holds it).
+        error: std::io::Error,
+    },
+    /// A file could not be read or written by the run itself (a full disk,
+    /// a failed rename): exit 1, the path named.
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -33,7 +44,7 @@ impl Error {
     /// The process exit code for this error: 2 for bad input, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::Input { .. } => 2,
             _ => 1,
         }
     }

@@ -23,6 +23,7 @@
 
 pub mod error;
 pub mod explore;
+pub mod export;
 pub mod model;
 pub mod scheme;
 pub mod width;

@@ -128,18 +128,18 @@ fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     })?;
 
     let png = dir.join(format!("{base}.png"));
-    let tmp = dir.join(format!(".{base}.tmp.{}.png", std::process::id()));
-    let drawn = (|| {
-        let root = BitMapBackend::new(&tmp, fig.size()).into_drawing_area();
+    // Registered, so an error or a signal removes it (export::file).
+    let tmp = crate::export::file::Temp::new(
+        dir.join(format!(".{base}.tmp.{}.png", std::process::id())),
+    )?;
+    (|| {
+        let root = BitMapBackend::new(tmp.path(), fig.size()).into_drawing_area();
         root.fill(&WHITE).map_err(pe)?;
         fig.draw(&root)?;
         root.present().map_err(pe)
-    })();
-    if let Err(e) = drawn {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    std::fs::rename(&tmp, &png).map_err(|source| Error::Io {
+    })()
+    .map_err(fail)?;
+    tmp.persist(&png).map_err(|source| Error::Io {
         path: png.clone(),
         source,
     })?;
