@@ -29,11 +29,19 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
 
 /// A measured rate is usable wherever a rate is (issue 4): on Linux the
 /// short kernel measurement runs (or a cached one is reused).
+///
+/// Run in a temporary directory with HOME and XDG_CACHE_HOME pointing into
+/// it, so the rate cache (`./data/measured_rates.csv` today, a per-user
+/// cache directory once it moves) is never the checkout's or the user's.
 #[cfg(target_os = "linux")]
 #[test]
 fn measured_kernel_rate_is_a_rate() {
+    let d = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("seqwrap")
         .unwrap()
+        .current_dir(d.path())
+        .env("HOME", d.path())
+        .env("XDG_CACHE_HOME", d.path().join("cache"))
         .args([
             "analyze",
             "--scheme",
@@ -134,13 +142,18 @@ fn json_has_the_contract_fields() {
         "--fleet",
         "1e6,1000,5",
     ]));
-    assert_eq!(v["min_cycles"], "2147483648");
+    // Numbers as numbers, exact values beside them (export::json).
+    assert_eq!(v["min_cycles"], 2147483648u64);
+    assert_eq!(v["min_cycles_exact"], "2147483648");
+    assert_eq!(v["seqwrap_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["command"], "analyze");
     let t = v["time_to_fp_s"].as_f64().unwrap();
     assert!((t - 2147483648.0 / 5.35e6).abs() < 1e-9 * t);
-    let p = v["p_false_positive"].as_str().unwrap();
+    let p = v["p_false_positive_exact"].as_str().unwrap();
     let l10 = v["log10_p_false_positive"].as_f64().unwrap();
     let parsed: f64 = p.parse().unwrap();
     assert!((parsed.log10() - l10).abs() < 1e-5, "{p} vs {l10}");
+    assert_eq!(v["p_false_positive"].as_f64(), Some(parsed));
     for k in [
         "p_retry",
         "p_abort",
@@ -148,10 +161,12 @@ fn json_has_the_contract_fields() {
         "fleet_expected",
         "fleet_p_any",
     ] {
-        assert!(v[k].is_string(), "{k}: {v}");
+        assert!(v[k].is_number(), "{k}: {v}");
+        let exact: f64 = v[format!("{k}_exact")].as_str().unwrap().parse().unwrap();
+        assert_eq!(v[k].as_f64(), Some(exact), "{k}");
     }
     // expected = speculations x p
-    let e: f64 = v["fleet_expected"].as_str().unwrap().parse().unwrap();
+    let e: f64 = v["fleet_expected"].as_f64().unwrap();
     let s = 1e6 * 1000.0 * 5.0 * 365.25 * 86400.0;
     assert!((e - s * parsed).abs() < 1e-4 * e, "{e} vs {}", s * parsed);
 }
@@ -176,13 +191,16 @@ fn probabilities_far_below_f64_keep_their_exponent() {
     let n = 2f64.powi(63);
     let want = -n * (n.ln() - 1.0 - 5.35f64.ln()) / std::f64::consts::LN_10;
     assert!((l10 - want).abs() < 1e-12 * want.abs(), "{l10} vs {want}");
-    let s = v["p_false_positive"].as_str().unwrap();
+    let s = v["p_false_positive_exact"].as_str().unwrap();
     assert!(s.starts_with("1e-1") && s.len() > 20, "{s}");
+    // Below f64: no number (never a silent 0.0), the exact text beside it.
+    assert!(v["p_false_positive"].is_null(), "{v}");
     // guard: an exact, explained 0
     let g = json(&[
         "analyze", "--scheme", "guard", "--bits", "8", "--rate", "1e6", "--window", "exp:1ms",
     ]);
-    assert_eq!(g["p_false_positive"], "0");
+    assert_eq!(g["p_false_positive"], 0);
+    assert_eq!(g["p_false_positive_exact"], "0");
     assert!(g["log10_p_false_positive"].is_null());
     assert!(
         g["p_false_positive_zero_reason"]

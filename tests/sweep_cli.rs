@@ -195,7 +195,7 @@ fn shards_merge_into_the_one_run_file() {
         std::fs::read(&whole).unwrap()
     );
 
-    // A missing shard is named, exit 2, no output.
+    // A missing shard is named with the files given, exit 2, no output.
     let partial = d.path().join("partial.csv");
     let o = seqwrap()
         .arg("merge")
@@ -204,10 +204,10 @@ fn shards_merge_into_the_one_run_file() {
         .arg(&partial)
         .output()
         .unwrap();
-    assert_one_line_usage(&o, "key 'point'");
+    assert_one_line_usage(&o, "shard 2/3 missing; given: ");
     assert!(!partial.exists());
 
-    // The same shard twice is a duplicate point.
+    // The same file twice, and a copy of a shard under another name.
     let o = seqwrap()
         .arg("merge")
         .args([&shards[0], &shards[0], &shards[1], &shards[2]])
@@ -215,7 +215,18 @@ fn shards_merge_into_the_one_run_file() {
         .arg(&partial)
         .output()
         .unwrap();
-    assert_one_line_usage(&o, "is also in");
+    assert_one_line_usage(&o, "is given twice");
+    let copy = d.path().join("copy.csv");
+    std::fs::copy(&shards[1], &copy).unwrap();
+    let o = seqwrap()
+        .arg("merge")
+        .args([&shards[0], &shards[1], &copy, &shards[2]])
+        .arg("--out")
+        .arg(&partial)
+        .output()
+        .unwrap();
+    assert_one_line_usage(&o, "are both shard 2/3");
+    assert!(!partial.exists());
 }
 
 fn assert_one_line_usage(o: &std::process::Output, want: &str) {

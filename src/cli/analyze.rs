@@ -61,8 +61,29 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Fields `analyze::to_json` writes as exact strings; printed as numbers
+/// with `*_exact` beside them (`export::json`, rule 4).
+const ANALYZE_EXACT: &[&str] = &[
+    "min_cycles",
+    "period_cycles",
+    "p_false_positive",
+    "p_retry",
+    "p_abort",
+    "p_accept",
+    "fleet_expected",
+    "fleet_p_any",
+];
+
+/// Shown by `seqwrap analyze --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap analyze --scheme plain --bits 32 --rate 1e7
+  seqwrap analyze --scheme plain --bits 32 --rate 187ns --window lognormal:2us,1ms
+  seqwrap analyze --scheme plain --bits 64 --rate measured:kernel --window exp:1ms \\
+      --fleet 1e6,1e3,10 --json";
+
 /// Parse, analyze, print.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let cfg = AnalyzeConfig {
         scheme: args.scheme.spec()?,
         writer: args.timing.writer()?,
@@ -70,9 +91,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         fleet: args.fleet.as_deref().map(Fleet::parse).transpose()?,
     };
     let report = analyze(&cfg)?;
-    let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&to_json(&report))?)?;
+        let mut v = to_json(&report);
+        seqwrap::export::json::promote_exact(&mut v, ANALYZE_EXACT);
+        super::print_json(out, "analyze", v)?;
     } else {
         write!(out, "{}", to_text(&report))?;
     }

@@ -1,7 +1,17 @@
 //! `seqwrap explore`: every interleaving, the shortest false positive.
 
+use std::io::Write;
+
 use super::scheme_args::SchemeArgs;
 use seqwrap::explore::{ExploreConfig, ExploreMode, ExploreReport, count_text, explore};
+
+/// Shown by `seqwrap explore --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap explore --scheme plain --bits i32                the wrap at 2^31 cycles
+  seqwrap explore --scheme plain --bits 8 --mode brute     cycle by cycle
+  seqwrap explore --scheme split --hi 32 --lo 32 --read hi-lo-hi --write-order hi-first
+  seqwrap explore --scheme guard --bits 16 --readers 2 --json";
 
 /// Arguments of `seqwrap explore`.
 #[derive(Debug, clap::Args)]
@@ -37,7 +47,7 @@ fn count_flag(flag: &str, v: &str, max: u8) -> seqwrap::Result<u8> {
 }
 
 /// Parse, explore, print.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let scheme = args.scheme.spec()?;
     let readers = count_flag("--readers", &args.readers, seqwrap::explore::MAX_READERS)?;
     let writers = count_flag("--writers", &args.writers, seqwrap::explore::MAX_WRITERS)?;
@@ -60,9 +70,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let report = explore(&cfg)?;
     if args.json {
-        println!("{}", serde_json::to_string(&json(&report))?);
+        super::print_json(out, "explore", json(&report))?;
     } else {
-        print!("{}", text(&report));
+        out.write_all(text(&report).as_bytes())?;
     }
     Ok(())
 }
@@ -72,8 +82,10 @@ fn pow2(report: &ExploreReport) -> Option<u64> {
     (m.count_ones() == 1).then(|| m.bits() - 1)
 }
 
+/// The JSON object (conventions in `seqwrap::export::json`): `min_cycles`
+/// is a number with its exact decimal in `min_cycles_exact`.
 fn json(r: &ExploreReport) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "scheme": r.scheme.name(),
         "params": r.scheme.params(),
         "bits": r.scheme.total_bits(),
@@ -87,7 +99,9 @@ fn json(r: &ExploreReport) -> serde_json::Value {
         "trace": r.trace,
         "states": r.states,
         "elapsed_s": r.elapsed_s,
-    })
+    });
+    seqwrap::export::json::promote_exact(&mut v, &["min_cycles"]);
+    v
 }
 
 fn text(r: &ExploreReport) -> String {

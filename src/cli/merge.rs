@@ -1,6 +1,17 @@
 //! `seqwrap merge SHARD.csv... --out FILE`: join sweep shards.
 
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Shown by `seqwrap merge --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap merge data/widths.*-of-3.csv --out data/widths.csv
+  seqwrap merge s1.csv s2.csv s3.csv --out all.csv --json
+
+Refused (exit 2, one line naming the files): shards of different specs
+(the spec_fingerprint column differs), a file given twice, two files of one
+shard, a missing shard, a shard file missing some of its points.";
 
 /// Arguments of `seqwrap merge`.
 #[derive(Debug, clap::Args)]
@@ -8,18 +19,33 @@ pub struct Args {
     /// The shard CSVs, any order.
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
-    /// The merged CSV.
+    /// The merged CSV (its directory must exist; a symlink is followed).
     #[arg(long)]
     pub out: PathBuf,
+    /// Print a JSON object (spec, shards, rows, out) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Merge.
-pub fn run(args: &Args) -> anyhow::Result<()> {
-    let rows = seqwrap::sweep::merge(&args.shards, &args.out)?;
-    println!(
-        "{} shards, {rows} rows -> {}",
-        args.shards.len(),
-        args.out.display()
-    );
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    for s in &args.shards {
+        seqwrap::export::file::check_input(s)?;
+    }
+    let inputs: Vec<&std::path::Path> = args.shards.iter().map(PathBuf::as_path).collect();
+    let target = seqwrap::export::file::check_output("--out", &args.out, &inputs, false)?;
+    let mut outcome = seqwrap::sweep::merge(&args.shards, &target)?;
+    outcome.out = args.out.clone();
+    if args.json {
+        super::print_json(out, "merge", seqwrap::export::json::value(&outcome)?)?;
+    } else {
+        writeln!(
+            out,
+            "{} shards, {} rows -> {}",
+            args.shards.len(),
+            outcome.rows,
+            args.out.display()
+        )?;
+    }
     Ok(())
 }

@@ -1,9 +1,18 @@
 //! `seqwrap pick`: recommend a counter width and scheme for a threat model.
 
+use std::io::Write;
+
 use seqwrap::analyze::Fleet;
 use seqwrap::pick::{PickRequest, Threat, pick};
 use seqwrap::sweep::{Engines, RealEngines};
 use seqwrap::timing::{Window, parse_rate};
+
+/// Shown by `seqwrap pick --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap pick --adversarial --rate measured:kernel
+  seqwrap pick --window lognormal:2us,1ms --rate 1e7 --target 1e-9
+  seqwrap pick --window exp:1ms --rate 187ns --fleet 1e6,1e3,10 --target 1e-3 --json";
 
 /// Arguments of `seqwrap pick`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +43,7 @@ pub struct Args {
 }
 
 /// Pick.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let (rate, rate_words) = if args.rate.starts_with("measured:") {
         let m = RealEngines::default().measure(&args.rate)?;
         (m.cycles_per_s, format!("{}: {}", args.rate, m.what))
@@ -68,16 +77,35 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         target,
     })?;
     if args.json {
-        println!("{}", serde_json::to_string(&answer)?);
+        super::print_json(out, "pick", json(&answer)?)?;
     } else {
         match answer.bits {
-            Some(b) => println!(
+            Some(b) => writeln!(
+                out,
                 "pick: {b} bits, {} ({})\n",
                 answer.scheme, answer.kernel_type
-            ),
-            None => println!("pick: {} ({})\n", answer.scheme, answer.kernel_type),
+            )?,
+            None => writeln!(out, "pick: {} ({})\n", answer.scheme, answer.kernel_type)?,
         }
-        print!("{}", answer.explanation);
+        write!(out, "{}", answer.explanation)?;
     }
     Ok(())
+}
+
+/// The answer in the shared JSON style: the scheme as `scheme` (name) and
+/// `params` like every other command (pick.rs keeps it as one string,
+/// `plain bits=59`, which is split here), the compared values as numbers
+/// with `*_exact` strings.
+fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
+    let mut v = seqwrap::export::json::value(a)?;
+    let mut words = a.scheme.split_whitespace();
+    let name = words.next().unwrap_or_default().to_string();
+    let params: serde_json::Map<String, serde_json::Value> = words
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+        .collect();
+    v["scheme"] = serde_json::Value::from(name);
+    v["params"] = serde_json::Value::Object(params);
+    seqwrap::export::json::promote_exact(&mut v, &["value_at_bits", "value_at_bits_minus_1"]);
+    Ok(v)
 }

@@ -1,13 +1,20 @@
 //! `seqwrap plot CSV [--out DIR]`: draw the figures a sweep CSV has data for.
 
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Shown by `seqwrap plot --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap plot data/widths.csv                 -> reports/widths_time_to_fp.png, .svg
+  seqwrap plot data/mm_lock_seq.csv --out /tmp/figs --json";
 
 /// Arguments of `seqwrap plot`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A sweep CSV (header in data/README.md).
     pub csv: PathBuf,
-    /// Directory for the PNG and SVG files.
+    /// Directory for the PNG and SVG files (created if missing).
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
     /// Print a JSON object (files, skipped) instead of text.
@@ -15,18 +22,21 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Plot.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+/// Plot. Files drawn go to stdout, one a line; figures skipped for lack
+/// of data are noted on stderr (`skipped NAME: why`).
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    seqwrap::export::file::check_input(&args.csv)?;
+    seqwrap::export::file::check_output_dir("--out", &args.out)?;
     let outcome = seqwrap::plot::plot_csv(&args.csv, &args.out)?;
     if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        super::print_json(out, "plot", seqwrap::export::json::value(&outcome)?)?;
         return Ok(());
     }
     for f in &outcome.files {
-        println!("{}", f.display());
+        writeln!(out, "{}", f.display())?;
     }
     for s in &outcome.skipped {
-        eprintln!("skipped {s}");
+        let _ = writeln!(std::io::stderr(), "skipped {s}");
     }
     Ok(())
 }

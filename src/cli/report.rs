@@ -1,9 +1,17 @@
 //! `seqwrap report`: the main job (no arguments needed).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use seqwrap::report::{ReportOptions, run_report};
 use seqwrap::sweep::RealEngines;
+
+/// Shown by `seqwrap report --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap report                              data/*.csv, reports/*.png|svg, reports/summary.md
+  seqwrap report --out /tmp/r --data /tmp/d   somewhere else (directories created)
+  seqwrap report --json | jq -r .summary";
 
 /// Arguments of `seqwrap report`.
 #[derive(Debug, clap::Args)]
@@ -24,7 +32,9 @@ pub struct Args {
 }
 
 /// Run the report and print the summary.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    seqwrap::export::file::check_output_dir("--out", &args.out)?;
+    seqwrap::export::file::check_output_dir("--data", &args.data)?;
     let opts = ReportOptions {
         out: args.out.clone(),
         data: args.data.clone(),
@@ -37,10 +47,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let outcome = run_report(&opts, &engines)?;
     if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        super::print_json(out, "report", seqwrap::export::json::value(&outcome)?)?;
     } else {
-        print!("{}", outcome.summary);
-        eprintln!(
+        write!(out, "{}", outcome.summary)?;
+        // A note, not the result: stderr, and a closed stderr is no error.
+        let _ = writeln!(
+            std::io::stderr(),
             "wrote {} files in {:.1} s (summary: {})",
             outcome.files.len(),
             outcome.elapsed_s,

@@ -29,8 +29,15 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Shown by `seqwrap sample --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap sample --scheme plain --bits 8 --rate 1e6 --window fixed:128us
+  seqwrap sample --scheme plain --bits 16 --rate 1e7 --window lognormal:2us,1ms \\
+      --samples 10000000 --seed 42 --json";
+
 /// Parse, sample, print. Progress goes to stderr (only on a terminal).
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let samples: u64 = args
         .samples
         .trim()
@@ -68,9 +75,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
     let report = sample(&cfg, &|n| bar.inc(n))?;
     bar.finish_and_clear();
-    let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&to_json(&report))?)?;
+        super::print_json(out, "sample", to_json(&report))?;
     } else {
         write!(out, "{}", to_text(&report))?;
     }

@@ -1,17 +1,25 @@
 //! `seqwrap schemes`: the catalog, one line each.
 
+use std::io::Write;
+
 use seqwrap::scheme::CATALOG;
+
+/// Shown by `seqwrap schemes --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap schemes
+  seqwrap schemes --json | jq -r '.schemes[].name'";
 
 /// Arguments of `seqwrap schemes`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Print a JSON array instead of text.
+    /// Print a JSON object (`schemes`: name, params, models) instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Print the catalog.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.json {
         let v: Vec<_> = CATALOG
             .iter()
@@ -19,10 +27,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 serde_json::json!({"name": name, "params": params, "models": what})
             })
             .collect();
-        println!("{}", serde_json::to_string(&v)?);
+        super::print_json(out, "schemes", serde_json::Value::Array(v))?;
     } else {
         for (name, params, what) in CATALOG {
-            println!("{name:<8} {params}  -- {what}");
+            writeln!(out, "{name:<8} {params}  -- {what}")?;
         }
     }
     Ok(())

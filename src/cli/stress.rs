@@ -1,6 +1,7 @@
 //! `seqwrap stress`: the protocol on real threads and atomics, or
 //! (`--kernel`) the kernel's own mmap_lock write-lock rate.
 
+use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -114,10 +115,18 @@ impl LateBar {
     }
 }
 
+/// Shown by `seqwrap stress --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap stress --scheme plain --bits 32                  the wrap on real threads
+  seqwrap stress --scheme split --hi 16 --lo 16 --read naive
+  seqwrap stress --kernel                                  munmap(1, 0) write-lock rate
+  seqwrap stress --kernel --op mprotect --threads 2 --duration 2s --json";
+
 /// Run `seqwrap stress`.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.kernel {
-        return run_kernel(args);
+        return run_kernel(args, out);
     }
     for (flag, given) in [
         ("--op", args.op.is_some()),
@@ -143,75 +152,90 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     bar.finish();
     let report = report?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut v = seqwrap::export::json::value(&report)?;
+        seqwrap::export::json::promote_exact(&mut v, &["predicted_min_cycles"]);
+        super::print_json(out, "stress", v)?;
     } else {
-        print_stress(&report);
+        print_stress(&report, out)?;
     }
     Ok(())
 }
 
-fn print_stress(r: &StressReport) {
+fn print_stress(r: &StressReport, out: &mut dyn Write) -> std::io::Result<()> {
     let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!(
+    writeln!(
+        out,
         "stress {} {} ({} bits): {} writer(s), one reader parked in its window",
         r.scheme,
         params.join(" "),
         r.bits,
         r.writers
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "closed-form minimal cycles to a false positive: {}",
         r.predicted_min_cycles.as_deref().unwrap_or("none")
-    );
+    )?;
     for (i, w) in r.windows.iter().enumerate() {
-        println!("window {}: {}", i + 1, w.plan);
+        writeln!(out, "window {}: {}", i + 1, w.plan)?;
         if w.begin_passes > 1 {
-            println!(
+            writeln!(
+                out,
                 "  begin loads ran {} times (hi moved: re-read)",
                 w.begin_passes
-            );
+            )?;
         }
         if !w.end_gap_cycles.is_empty() {
-            println!("  cycles between the end loads: {:?}", w.end_gap_cycles);
+            writeln!(
+                out,
+                "  cycles between the end loads: {:?}",
+                w.end_gap_cycles
+            )?;
         }
         if let Some(early) = w.end_check_one_cycle_earlier {
-            println!("  end check one cycle earlier: {}", early.label());
+            writeln!(out, "  end check one cycle earlier: {}", early.label())?;
         }
         if w.guard_waited {
-            println!("  writer waited at the wrap for the reader's grace period");
+            writeln!(
+                out,
+                "  writer waited at the wrap for the reader's grace period"
+            )?;
         }
-        println!(
+        writeln!(
+            out,
             "  {} after {} writer cycles in the window (data read {} then {}; {:.3} s)",
             w.outcome.label(),
             w.window_cycles,
             w.data_a,
             w.data_b,
             w.data_phase_s
-        );
+        )?;
     }
     for why in &r.skipped {
-        println!("skipped: {why}");
+        writeln!(out, "skipped: {why}")?;
     }
     match r.observed_at_cycles {
-        Some(n) => println!("FALSE POSITIVE observed at {n} cycles"),
-        None => println!("no false positive observed"),
+        Some(n) => writeln!(out, "FALSE POSITIVE observed at {n} cycles")?,
+        None => writeln!(out, "no false positive observed")?,
     }
     let (lo, hi) = r
         .ns_per_cycle_runs
         .iter()
         .fold((f64::INFINITY, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    println!(
+    writeln!(
+        out,
         "ns per write cycle: {:.2} (median of {} runs of {} cycles; {:.2}..{:.2})",
         r.ns_per_cycle,
         r.ns_per_cycle_runs.len(),
         r.timing_cycles,
         lo,
         hi
-    );
-    println!("{}", r.note);
+    )?;
+    writeln!(out, "{}", r.note)?;
+    Ok(())
 }
 
-fn run_kernel(args: &Args) -> anyhow::Result<()> {
+fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let s = &args.scheme;
     for (flag, given) in [
         ("--scheme", s.scheme.is_some()),
@@ -252,9 +276,9 @@ fn run_kernel(args: &Args) -> anyhow::Result<()> {
     bar.finish();
     let report = report?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::print_json(out, "stress", seqwrap::export::json::value(&report)?)?;
     } else {
-        print_kernel(&report);
+        print_kernel(&report, out)?;
     }
     Ok(())
 }
@@ -274,29 +298,37 @@ fn human(s: f64) -> String {
     }
 }
 
-fn print_kernel(r: &KernelReport) {
-    println!(
+fn print_kernel(r: &KernelReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
         "kernel {}: mmap write-lock cycles via {} ({} thread(s))",
         r.kernel, r.op, r.threads
-    );
+    )?;
     if let (Some(name), Some(code)) = (&r.errno, r.errno_code) {
-        println!("munmap(1, 0) returns -1, errno {name} ({code}), on every call");
+        writeln!(
+            out,
+            "munmap(1, 0) returns -1, errno {name} ({code}), on every call"
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "rate: {:.0} cycles/s = {:.1} ns a cycle (median of {} runs of {:.3} s)",
         r.cycles_per_s,
         r.ns_per_cycle,
         r.cycles_per_s_runs.len(),
         r.run_s
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "32-bit mm_lock_seq wraps (2^31 cycles) in {}",
         human(r.wrap_s_32)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "64-bit mm_lock_seq wraps (2^63 cycles) in {}",
         human(r.wrap_s_64)
-    );
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

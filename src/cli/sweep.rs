@@ -1,25 +1,61 @@
 //! `seqwrap sweep SPEC`: run a question's grid into CSV.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use seqwrap::question::Question;
-use seqwrap::sweep::{FakeEngines, RealEngines, Shard, SweepOptions, run_sweep};
+use seqwrap::sweep::estimate::{DEFAULT_BUDGET_S, Estimate};
+use seqwrap::sweep::{
+    FakeEngines, RealEngines, Shard, SweepOptions, batch, measure_rates, rates, run_sweep,
+};
+
+/// Shown by `seqwrap sweep --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap sweep analysis/widths.toml                       -> data/widths.csv
+  seqwrap sweep analysis/widths.toml --estimate            the cost, nothing run
+  seqwrap sweep analysis/widths.toml --shard 2/3           -> data/widths.2-of-3.csv
+  seqwrap sweep analysis/widths.toml --resume              after a kill or Ctrl-C
+
+Batch systems (README, \"Sharded sweeps\"): measure rates once, then shards:
+  seqwrap sweep SPEC --rate-file rates.csv --measure-only
+  parallel seqwrap sweep SPEC --rate-file rates.csv --shard {}/3 ::: 1 2 3
+  sbatch --array=1-3 --wrap 'seqwrap sweep SPEC --rate-file rates.csv --shard auto'
+  seqwrap merge data/NAME.*-of-3.csv --out data/NAME.csv";
 
 /// Arguments of `seqwrap sweep`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The question spec (TOML, see analysis/README.md).
     pub spec: PathBuf,
-    /// The CSV to write [default: data/NAME.csv, or data/NAME.K-of-N.csv for a shard].
+    /// The CSV to write [default: data/NAME.csv, or data/NAME.K-of-N.csv
+    /// for a shard]. Its directory must exist; a symlink is followed.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Run only shard K of N (points with index % N == K-1).
-    #[arg(long, value_name = "K/N")]
+    /// Run only shard K of N (points with index % N == K-1); `auto` reads
+    /// a Slurm array (SLURM_ARRAY_TASK_ID...) or a Kubernetes indexed Job
+    /// (JOB_COMPLETION_INDEX with SEQWRAP_SHARD_COUNT).
+    #[arg(long, value_name = "K/N|auto")]
     pub shard: Option<String>,
-    /// Continue a killed run from its kept progress.
+    /// Continue a killed run from its kept progress (and remove temporary
+    /// files killed runs left).
     #[arg(long)]
     pub resume: bool,
+    /// Take measured:* rates from FILE (kind,rate_per_s,what); if FILE does
+    /// not exist, measure them and write it first.
+    #[arg(long, value_name = "FILE")]
+    pub rate_file: Option<PathBuf>,
+    /// With --rate-file: measure the spec's measured:* rates, write FILE
+    /// (replacing it) and stop.
+    #[arg(long, requires = "rate_file")]
+    pub measure_only: bool,
+    /// Print the cost estimate and stop.
+    #[arg(long)]
+    pub estimate: bool,
+    /// Refuse a sweep estimated to take longer than this (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub budget: Option<String>,
     /// Print a JSON summary of the run instead of text.
     #[arg(long)]
     pub json: bool,
@@ -28,14 +64,70 @@ pub struct Args {
     pub debug_fake_engines: Option<u64>,
 }
 
+fn print_estimate(e: &Estimate) {
+    if std::io::stderr().is_terminal() {
+        let _ = writeln!(std::io::stderr(), "estimate: {}", e.line());
+    }
+}
+
 /// Run the sweep.
-pub fn run(args: &Args) -> anyhow::Result<()> {
-    let shard = match &args.shard {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    let shard = match args.shard.as_deref() {
+        Some("auto") => batch::shard_from_env(|v| std::env::var(v).ok())?,
         Some(s) => Shard::parse(s).map_err(seqwrap::Error::usage)?,
         None => Shard::ALL,
     };
+    let budget_s = match &args.budget {
+        Some(b) => seqwrap::timing::parse_duration("--budget", b)?,
+        None => DEFAULT_BUDGET_S,
+    };
+    seqwrap::export::file::check_input(&args.spec)?;
     let q = Question::load(&args.spec)?;
-    let out = args.out.clone().unwrap_or_else(|| {
+    let fake = args.debug_fake_engines.map(|ms| FakeEngines {
+        delay: Duration::from_millis(ms),
+    });
+    let real = RealEngines::default();
+    let engines: &dyn seqwrap::sweep::Engines = match &fake {
+        Some(f) => f,
+        None => &real,
+    };
+
+    if args.estimate {
+        let e = seqwrap::sweep::estimate(&q, shard);
+        if args.json {
+            let mut v = seqwrap::export::json::value(&e)?;
+            v["budget_s"] = serde_json::Value::from(budget_s);
+            v["spec"] = serde_json::Value::from(q.name.clone());
+            v["shard"] = serde_json::Value::from(shard.to_string());
+            super::print_json(out, "sweep", v)?;
+        } else {
+            writeln!(out, "{}: {}", q.name, e.line())?;
+        }
+        return Ok(());
+    }
+
+    let mut preset = rates::Rates::new();
+    if let Some(file) = &args.rate_file {
+        let spec: &Path = &args.spec;
+        if args.measure_only || !file.exists() {
+            let target = seqwrap::export::file::check_output("--rate-file", file, &[spec], false)?;
+            let taken = measure_rates(&q, Shard::ALL, &preset, engines)?;
+            seqwrap::export::file::write_atomic(&target, &rates::to_bytes(&taken)?)?;
+            if args.measure_only {
+                for e in taken.values() {
+                    writeln!(out, "{}: {} /s ({})", e.kind, e.rate_per_s, e.what)?;
+                }
+                writeln!(out, "-> {}", file.display())?;
+                return Ok(());
+            }
+            preset = taken;
+        } else {
+            preset = rates::read(file)?;
+        }
+    }
+
+    let default_out = args.out.is_none();
+    let out_path = args.out.clone().unwrap_or_else(|| {
         let name = if shard == Shard::ALL {
             format!("{}.csv", q.name)
         } else {
@@ -43,27 +135,32 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         };
         PathBuf::from("data").join(name)
     });
-    let mut opts = SweepOptions::new(out);
+    let mut inputs: Vec<&Path> = vec![&args.spec];
+    if let Some(f) = &args.rate_file {
+        inputs.push(f);
+    }
+    let target = seqwrap::export::file::check_output("--out", &out_path, &inputs, default_out)?;
+
+    let mut opts = SweepOptions::new(target);
     opts.shard = shard;
     opts.resume = args.resume;
     opts.progress = !args.json;
-    let outcome = match args.debug_fake_engines {
-        Some(ms) => run_sweep(
-            &q,
-            &opts,
-            &FakeEngines {
-                delay: Duration::from_millis(ms),
-            },
-        )?,
-        None => run_sweep(&q, &opts, &RealEngines::default())?,
-    };
+    opts.rates = preset;
+    opts.budget_s = Some(budget_s);
+    opts.on_estimate = (!args.json).then_some(print_estimate as fn(&Estimate));
+    let mut outcome = run_sweep(&q, &opts, engines)?;
+    outcome.out = out_path;
     if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        super::print_json(out, "sweep", seqwrap::export::json::value(&outcome)?)?;
     } else {
-        for (kind, what) in &outcome.measured {
-            println!("{kind}: {what}");
+        for p in &outcome.removed_orphans {
+            writeln!(out, "removed {} (left by a killed run)", p.display())?;
         }
-        println!(
+        for (kind, e) in &outcome.measured {
+            writeln!(out, "{kind}: {} /s ({})", e.rate_per_s, e.what)?;
+        }
+        writeln!(
+            out,
             "{}: {} points ({} resumed) of {} in shard {}, {} rows -> {} ({:.1} s)",
             outcome.spec,
             outcome.points,
@@ -73,7 +170,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             outcome.rows,
             outcome.out.display(),
             outcome.elapsed_s
-        );
+        )?;
     }
     Ok(())
 }

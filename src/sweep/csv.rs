@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The header, in order.
-pub const HEADER: [&str; 16] = [
+/// The header, in order. Columns 17..=20 were appended in 0.1 (issue
+/// 11); files with only the first 16 ([`HEADER_V1`]) stay readable.
+pub const HEADER: [&str; 20] = [
     "point",
     "spec",
     "scheme",
@@ -27,7 +28,14 @@ pub const HEADER: [&str; 16] = [
     "ci_high",
     "seed",
     "seqwrap_version",
+    "log10_value",
+    "spec_fingerprint",
+    "grid_points",
+    "shard",
 ];
+
+/// The header before `log10_value` and the shard columns were appended.
+pub const HEADER_V1: usize = 16;
 
 /// One row. Empty strings mean "does not apply" (no rate for explore, no
 /// interval for an exact value).
@@ -66,6 +74,36 @@ pub struct Row {
     pub seed: u64,
     /// Version of seqwrap that wrote the row.
     pub seqwrap_version: String,
+    /// log10 of `value` when it is a positive number, computed from the
+    /// exact text (so `2.34645e-344` gives `-343.6296...`, not `-inf`);
+    /// empty otherwise. Use it where a float is needed.
+    #[serde(default)]
+    pub log10_value: String,
+    /// The spec file's fingerprint (16 hex digits, FNV-1a of its bytes):
+    /// `merge` joins only shards of the same spec.
+    #[serde(default)]
+    pub spec_fingerprint: String,
+    /// Points in the spec's whole grid (all shards).
+    #[serde(default)]
+    pub grid_points: Option<usize>,
+    /// The shard that wrote the row, `K/N`; `1/1` for a whole run and for
+    /// a merged file.
+    #[serde(default)]
+    pub shard: String,
+}
+
+/// The `log10_value` text of a value: shortest round-trip decimal of its
+/// log10 if it is a positive number, else empty.
+pub fn log10_text(value: &str) -> String {
+    crate::export::exact::Exact::parse(value)
+        .and_then(|e| e.log10_positive())
+        .map(|l| format!("{l}"))
+        .unwrap_or_default()
+}
+
+/// The `spec_fingerprint` text of a fingerprint.
+pub fn fingerprint_text(fingerprint: u64) -> String {
+    format!("{fingerprint:016x}")
 }
 
 /// Serialize rows (with the header) into CSV bytes. Pure: same rows, same
@@ -86,10 +124,7 @@ pub fn to_bytes(rows: &[Row]) -> Result<Vec<u8>> {
 /// Read a sweep CSV, checking the header and every field's type. Errors
 /// name the file, the line and the column.
 pub fn read(path: &Path) -> Result<Vec<Row>> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::export::file::read_input(path)?;
     from_bytes(&path.display().to_string(), &bytes)
 }
 
@@ -104,7 +139,11 @@ pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Row>> {
         .map_err(|e| Error::usage(format!("{file}:1: key 'header': not CSV: {e}")))?
         .clone();
     let got: Vec<&str> = header.iter().collect();
-    if got != HEADER {
+    // Readable: the 16 columns of the first release, or a prefix of the
+    // current header at least that long, or the current header followed by
+    // columns a newer seqwrap appended (ignored).
+    let known = got.len().min(HEADER.len());
+    if known < HEADER_V1 || got[..known] != HEADER[..known] {
         let first_bad = HEADER
             .iter()
             .zip(got.iter().chain(std::iter::repeat(&"")))
@@ -142,35 +181,8 @@ pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same
-/// directory, flushed to disk, then renamed over `path`. A reader (or a
-/// kill -9) sees the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(d) = dir {
-        std::fs::create_dir_all(d).map_err(io)?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.map_err(io)
-}
+/// Write `bytes` to `path` atomically (see [`crate::export::file`]).
+pub use crate::export::file::write_atomic;
 
 #[cfg(test)]
 mod tests {
@@ -194,6 +206,10 @@ mod tests {
             ci_high: String::new(),
             seed: 42,
             seqwrap_version: "0.1.0".into(),
+            log10_value: log10_text("1e-300"),
+            spec_fingerprint: fingerprint_text(0xabc),
+            grid_points: Some(9),
+            shard: "1/1".into(),
         }
     }
 
@@ -219,5 +235,40 @@ mod tests {
         let bad = text.replacen(",8,", ",eight,", 2);
         let e = from_bytes("x.csv", bad.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with("x.csv:2: key 'bits': "), "{e}");
+    }
+
+    #[test]
+    fn first_release_files_stay_readable() {
+        let rows = vec![row(0, "a")];
+        let text = String::from_utf8(to_bytes(&rows).unwrap()).unwrap();
+        // Cut the appended columns off the header and the row.
+        let v1: String = text
+            .lines()
+            .map(|l| l.rsplitn(5, ',').last().unwrap().to_string() + "\n")
+            .collect();
+        assert!(
+            v1.starts_with("point,") && v1.lines().next().unwrap().ends_with(",seqwrap_version")
+        );
+        let back = from_bytes("old.csv", v1.as_bytes()).unwrap();
+        assert_eq!(back[0].value, "1e-300");
+        assert_eq!(back[0].spec_fingerprint, "");
+        assert_eq!(back[0].grid_points, None);
+        // A newer file with one more column reads too.
+        let newer: String = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("{l},{}\n", if i == 0 { "future" } else { "x" }))
+            .collect();
+        assert_eq!(from_bytes("new.csv", newer.as_bytes()).unwrap(), rows);
+    }
+
+    #[test]
+    fn log10_survives_values_below_f64() {
+        assert_eq!(log10_text("1e-300"), "-300");
+        let l: f64 = log10_text("2.34645e-344").parse().unwrap();
+        assert!((l + 343.629_57).abs() < 1e-4, "{l}");
+        assert_eq!(log10_text("0"), "");
+        assert_eq!(log10_text("false-positive"), "");
+        assert_eq!(log10_text("1000"), "3");
     }
 }

@@ -6,17 +6,24 @@
 //! - [`cost`]: what a scheme costs, from its step list;
 //! - [`csv`]: the CSV contract (header, read, write, atomic write);
 //! - [`resume`]: the progress file;
-//! - [`merge`]: joining shards.
+//! - [`merge`]: joining shards;
+//! - [`estimate`]: the cost of a sweep before it starts;
+//! - [`rates`]: measured rates taken once and handed to every shard;
+//! - [`batch`]: `--shard auto` from Slurm or Kubernetes variables.
 
+pub mod batch;
 pub mod cost;
 pub mod csv;
 pub mod engines;
+pub mod estimate;
 pub mod grid;
 pub mod merge;
+pub mod rates;
 pub mod resume;
 pub mod run;
 
 pub use engines::{Engines, FakeEngines, Metric, RealEngines};
+pub use estimate::Estimate;
 pub use grid::{Point, Shard};
-pub use merge::merge;
-pub use run::{SweepOptions, SweepOutcome, run_sweep};
+pub use merge::{MergeOutcome, merge};
+pub use run::{SweepOptions, SweepOutcome, estimate, measure_rates, run_sweep};

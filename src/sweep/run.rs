@@ -11,10 +11,12 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::question::units::RateSpec;
 use crate::question::{EngineKind, Question};
-use crate::sweep::csv::{Row, to_bytes, write_atomic};
+use crate::sweep::csv::{Row, fingerprint_text, log10_text, to_bytes, write_atomic};
 use crate::sweep::engines::{Engines, Metric, fmt_f64};
+use crate::sweep::estimate::{Estimate, budget_hint, human_s};
 use crate::sweep::grid::{Point, Shard, points};
-use crate::sweep::resume::Progress;
+use crate::sweep::rates::{RateEntry, Rates};
+use crate::sweep::resume::{Progress, progress_path};
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
@@ -29,6 +31,15 @@ pub struct SweepOptions {
     pub progress: bool,
     /// Save progress at most this often (a kill loses at most this much work).
     pub save_every: Duration,
+    /// `measured:*` rates taken elsewhere (a rate file): used instead of
+    /// measuring. A kind the spec needs and this lacks is measured.
+    pub rates: Rates,
+    /// Refuse (bad input) when the estimate is over this many seconds of
+    /// wall time; `None` runs anything.
+    pub budget_s: Option<f64>,
+    /// Called once with the estimate, after the checks and before any point
+    /// runs (the CLI prints it).
+    pub on_estimate: Option<fn(&Estimate)>,
 }
 
 impl SweepOptions {
@@ -40,6 +51,9 @@ impl SweepOptions {
             resume: false,
             progress: false,
             save_every: Duration::from_millis(500),
+            rates: Rates::new(),
+            budget_s: None,
+            on_estimate: None,
         }
     }
 }
@@ -62,9 +76,69 @@ pub struct SweepOutcome {
     /// Rows written.
     pub rows: usize,
     /// Measured rates used, with what was measured.
-    pub measured: BTreeMap<String, String>,
+    pub measured: BTreeMap<String, RateEntry>,
+    /// The cost estimate made before the run.
+    pub estimate: Estimate,
+    /// Temporary files of killed runs that `--resume` removed.
+    pub removed_orphans: Vec<PathBuf>,
     /// Wall time.
     pub elapsed_s: f64,
+}
+
+/// The points of `q` that `shard` owns, and the grid size.
+fn shard_points(q: &Question, shard: Shard) -> (usize, Vec<Point>) {
+    let grid = points(q);
+    let n = grid.len();
+    (
+        n,
+        grid.into_iter().filter(|p| shard.owns(p.index)).collect(),
+    )
+}
+
+/// The estimate of running `shard` of `q` from scratch on the current
+/// thread pool (what `--estimate` prints).
+pub fn estimate(q: &Question, shard: Shard) -> Estimate {
+    let (_, mine) = shard_points(q, shard);
+    let todo: Vec<&Point> = mine.iter().collect();
+    Estimate::of(
+        q,
+        &todo,
+        &crate::sweep::RealEngines::default().stress,
+        rayon::current_num_threads(),
+    )
+}
+
+/// Measure (or take from `preset`) every `measured:*` rate `q` uses in
+/// `shard`. What `--measure-only` writes to a rate file.
+pub fn measure_rates(
+    q: &Question,
+    shard: Shard,
+    preset: &Rates,
+    engines: &dyn Engines,
+) -> Result<Rates> {
+    let (_, mine) = shard_points(q, shard);
+    let needs_rate = mine.iter().any(|p| p.engine.is_timed());
+    let mut out = Rates::new();
+    for r in &q.rates {
+        if let RateSpec::Measured(kind) = &r.spec
+            && needs_rate
+            && !out.contains_key(kind)
+        {
+            let e = match preset.get(kind) {
+                Some(e) => e.clone(),
+                None => {
+                    let m = engines.measure(kind)?;
+                    RateEntry {
+                        kind: kind.clone(),
+                        rate_per_s: m.cycles_per_s,
+                        what: m.what,
+                    }
+                }
+            };
+            out.insert(kind.clone(), e);
+        }
+    }
+    Ok(out)
 }
 
 /// Run the points of `q` that belong to `opts.shard` and write their rows.
@@ -80,132 +154,220 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
             .available(*e)
             .map_err(|why| Error::Run(format!("{}: engine {e}: {why}", q.file)))?;
     }
-    let grid = points(q);
-    let mine: Vec<&Point> = grid.iter().filter(|p| opts.shard.owns(p.index)).collect();
+    let (grid_points, mine) = shard_points(q, opts.shard);
     let shard = opts.shard.to_string();
 
+    let mut removed_orphans = Vec::new();
     let previous = if opts.resume {
+        let progress_file = progress_path(&opts.out);
+        let names = [opts.out.file_name(), progress_file.file_name()];
+        let names: Vec<&std::ffi::OsStr> = names.into_iter().flatten().collect();
+        removed_orphans = crate::export::file::remove_orphans(&opts.out, &names)?;
         Progress::load(&opts.out, q.fingerprint, &shard)?
     } else {
-        Progress::remove(&opts.out)?;
         None
     };
-    let mut progress = previous.unwrap_or_else(|| Progress {
+    let progress = previous.unwrap_or_else(|| Progress {
         version: env!("CARGO_PKG_VERSION").into(),
         fingerprint: q.fingerprint,
         shard: shard.clone(),
         ..Progress::default()
     });
-    let resumed_points = progress.done.len();
-
-    // Resolve measured rates once (or reuse the ones a killed run took).
-    let mut measured = BTreeMap::new();
-    let needs_rate = mine.iter().any(|p| p.engine.is_timed());
-    for r in &q.rates {
-        if let RateSpec::Measured(kind) = &r.spec
-            && needs_rate
-            && !progress.rates.contains_key(kind)
-        {
-            let m = engines.measure(kind)?;
-            measured.insert(kind.clone(), m.what.clone());
-            progress.rates.insert(kind.clone(), m.cycles_per_s);
-        }
-    }
-    let rates = progress.rates.clone();
 
     let todo: Vec<&Point> = mine
         .iter()
-        .copied()
         .filter(|p| !progress.done.contains_key(&p.index))
         .collect();
-    let bar = progress_bar(
-        opts.progress,
-        mine.len() as u64,
-        resumed_points as u64,
-        &q.name,
+    let estimate = Estimate::of(
+        q,
+        &todo,
+        &crate::sweep::RealEngines::default().stress,
+        rayon::current_num_threads(),
     );
-    let state = Mutex::new((progress, Instant::now()));
-    let save = |force: bool| -> Result<()> {
-        let mut g = state
-            .lock()
-            .map_err(|_| Error::Run("sweep: poisoned".into()))?;
-        if force || g.1.elapsed() >= opts.save_every {
-            g.0.save(&opts.out)?;
-            g.1 = Instant::now();
-        }
-        Ok(())
-    };
-    save(true)?;
-    todo.par_iter().try_for_each(|p| -> Result<()> {
-        let rate = p.rate.as_ref().map(|r| match &r.spec {
-            RateSpec::PerSecond(v) => *v,
-            RateSpec::Measured(kind) => rates[kind],
-        });
-        let metrics = engines.run(q, p, rate)?;
-        let rows = rows_of(q, p, rate, metrics);
+    if let Some(budget) = opts.budget_s
+        && estimate.wall_s > budget
+    {
+        return Err(Error::usage(format!(
+            "{}: estimated {} is over the budget of {}: {}; pass --budget {} (or more) to run it",
+            q.file,
+            human_s(estimate.wall_s),
+            human_s(budget),
+            estimate.line(),
+            budget_hint(estimate.wall_s)
+        )));
+    }
+    if !opts.resume {
+        Progress::remove(&opts.out)?;
+    }
+    if let Some(f) = opts.on_estimate {
+        f(&estimate);
+    }
+
+    let mut progress = progress;
+    let resumed_points = progress.done.len();
+    // Resolve measured rates once (or reuse the ones a killed run took,
+    // or those of a rate file).
+    let mut measured = BTreeMap::new();
+    let needed = measure_rates(q, opts.shard, &opts.rates, &Taken(&progress.rates, engines))?;
+    for (kind, e) in needed {
+        if let Some(&had) = progress.rates.get(&kind)
+            && had.to_bits() != e.rate_per_s.to_bits()
         {
+            return Err(Error::usage(format!(
+                "{}: key 'rates': the kept progress used {kind} = {had} but the rate file says {}; \
+                 resume without --rate-file or delete the progress",
+                progress_path(&opts.out).display(),
+                e.rate_per_s
+            )));
+        }
+        progress.rates.insert(kind.clone(), e.rate_per_s);
+        measured.insert(kind, e);
+    }
+    let rates = progress.rates.clone();
+
+    // From here on this run owns the progress file: an error removes it
+    // (a failed run leaves nothing behind); a kill or a signal keeps it
+    // for --resume.
+    let run = || -> Result<SweepOutcome> {
+        let bar = progress_bar(
+            opts.progress,
+            mine.len() as u64,
+            resumed_points as u64,
+            &q.name,
+        );
+        let state = Mutex::new((progress, Instant::now()));
+        let save = |force: bool| -> Result<()> {
             let mut g = state
                 .lock()
                 .map_err(|_| Error::Run("sweep: poisoned".into()))?;
-            g.0.done.insert(p.index, rows);
-        }
-        bar.inc(1);
-        save(false)
-    })?;
-    save(true)?;
-    bar.finish_and_clear();
+            if force || g.1.elapsed() >= opts.save_every {
+                g.0.save(&opts.out)?;
+                g.1 = Instant::now();
+            }
+            Ok(())
+        };
+        save(true)?;
+        let ctx = RowContext {
+            q,
+            grid_points,
+            shard: &shard,
+        };
+        todo.par_iter().try_for_each(|p| -> Result<()> {
+            let rate = p.rate.as_ref().map(|r| match &r.spec {
+                RateSpec::PerSecond(v) => *v,
+                RateSpec::Measured(kind) => rates[kind],
+            });
+            let metrics = engines.run(q, p, rate)?;
+            let rows = ctx.rows_of(p, rate, metrics);
+            {
+                let mut g = state
+                    .lock()
+                    .map_err(|_| Error::Run("sweep: poisoned".into()))?;
+                g.0.done.insert(p.index, rows);
+            }
+            bar.inc(1);
+            save(false)
+        })?;
+        save(true)?;
+        bar.finish_and_clear();
 
-    let progress = state
-        .into_inner()
-        .map_err(|_| Error::Run("sweep: poisoned".into()))?
-        .0;
-    let rows: Vec<Row> = progress.done.into_values().flatten().collect();
-    write_atomic(&opts.out, &to_bytes(&rows)?)?;
-    Progress::remove(&opts.out)?;
-    Ok(SweepOutcome {
-        spec: q.name.clone(),
-        out: opts.out.clone(),
-        shard,
-        grid_points: grid.len(),
-        points: mine.len(),
-        resumed_points,
-        rows: rows.len(),
-        measured,
-        elapsed_s: start.elapsed().as_secs_f64(),
-    })
+        let progress = state
+            .into_inner()
+            .map_err(|_| Error::Run("sweep: poisoned".into()))?
+            .0;
+        let rows: Vec<Row> = progress.done.into_values().flatten().collect();
+        write_atomic(&opts.out, &to_bytes(&rows)?)?;
+        Progress::remove(&opts.out)?;
+        Ok(SweepOutcome {
+            spec: q.name.clone(),
+            out: opts.out.clone(),
+            shard: shard.clone(),
+            grid_points,
+            points: mine.len(),
+            resumed_points,
+            rows: rows.len(),
+            measured,
+            estimate: estimate.clone(),
+            removed_orphans: removed_orphans.clone(),
+            elapsed_s: start.elapsed().as_secs_f64(),
+        })
+    };
+    let outcome = run();
+    if outcome.is_err() {
+        let _ = Progress::remove(&opts.out);
+    }
+    outcome
 }
 
-/// The rows of one point: one per metric, in the engine's order.
-fn rows_of(q: &Question, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> Vec<Row> {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-    metrics
-        .into_iter()
-        .map(|m| {
-            let (lo, hi) = m.ci.unwrap_or_default();
-            Row {
-                point: p.index,
-                spec: q.name.clone(),
-                scheme: p.scheme.name().into(),
-                params: p.scheme.params_string(),
-                bits: p.scheme.total_bits(),
-                rate: rate.map(fmt_f64).unwrap_or_default(),
-                process: opt(&p.process),
-                hold: opt(&p.hold),
-                window: opt(&p.window),
-                engine: p.engine.name().into(),
-                metric: m.name.into(),
-                value: m.value,
-                ci_low: lo,
-                ci_high: hi,
-                seed: if p.engine == EngineKind::Sample {
-                    p.seed
-                } else {
-                    0
-                },
-                seqwrap_version: env!("CARGO_PKG_VERSION").into(),
-            }
-        })
-        .collect()
+/// Engines whose `measure` first looks in the rates a killed run kept, so
+/// a resumed sweep reuses its measurement instead of taking a new one.
+struct Taken<'a>(&'a BTreeMap<String, f64>, &'a dyn Engines);
+
+impl Engines for Taken<'_> {
+    fn available(&self, kind: crate::question::EngineKind) -> std::result::Result<(), String> {
+        self.1.available(kind)
+    }
+
+    fn measure(&self, kind: &str) -> Result<crate::sweep::engines::MeasuredRate> {
+        match self.0.get(kind) {
+            Some(&v) => Ok(crate::sweep::engines::MeasuredRate {
+                cycles_per_s: v,
+                what: "kept by the interrupted run".into(),
+            }),
+            None => self.1.measure(kind),
+        }
+    }
+
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+        self.1.run(q, p, rate)
+    }
+}
+
+/// What every row of a sweep shares.
+struct RowContext<'a> {
+    q: &'a Question,
+    grid_points: usize,
+    shard: &'a str,
+}
+
+impl RowContext<'_> {
+    /// The rows of one point: one per metric, in the engine's order.
+    fn rows_of(&self, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> Vec<Row> {
+        let q = self.q;
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        metrics
+            .into_iter()
+            .map(|m| {
+                let (lo, hi) = m.ci.unwrap_or_default();
+                Row {
+                    point: p.index,
+                    spec: q.name.clone(),
+                    scheme: p.scheme.name().into(),
+                    params: p.scheme.params_string(),
+                    bits: p.scheme.total_bits(),
+                    rate: rate.map(fmt_f64).unwrap_or_default(),
+                    process: opt(&p.process),
+                    hold: opt(&p.hold),
+                    window: opt(&p.window),
+                    engine: p.engine.name().into(),
+                    metric: m.name.into(),
+                    log10_value: log10_text(&m.value),
+                    value: m.value,
+                    ci_low: lo,
+                    ci_high: hi,
+                    seed: if p.engine == EngineKind::Sample {
+                        p.seed
+                    } else {
+                        0
+                    },
+                    seqwrap_version: env!("CARGO_PKG_VERSION").into(),
+                    spec_fingerprint: fingerprint_text(q.fingerprint),
+                    grid_points: Some(self.grid_points),
+                    shard: self.shard.to_string(),
+                }
+            })
+            .collect()
+    }
 }
 
 fn progress_bar(show: bool, len: u64, done: u64, name: &str) -> indicatif::ProgressBar {
