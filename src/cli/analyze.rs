@@ -78,9 +78,10 @@ const ANALYZE_EXACT: &[&str] = &[
 pub const EXAMPLES: &str = "\
 Examples:
   seqwrap analyze --scheme plain --bits 32 --rate 1e7
-  seqwrap analyze --scheme plain --bits 32 --rate 187ns --window lognormal:2us,1ms
-  seqwrap analyze --scheme plain --bits 64 --rate measured:kernel --window exp:1ms \\
-      --fleet 1e6,1e3,10 --json";
+  seqwrap analyze --scheme plain --bits 32 --rate 187ns \\
+      --window lognormal:2us,1ms
+  seqwrap analyze --scheme plain --bits 64 --rate measured:kernel \\
+      --window exp:1ms --fleet 1e6,1e3,10 --json";
 
 /// Parse, analyze, print.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {

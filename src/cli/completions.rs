@@ -8,8 +8,8 @@ use clap::CommandFactory;
 /// Shown by `seqwrap completions --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap completions bash > ~/.local/share/bash-completion/completions/seqwrap
-  seqwrap completions zsh > ~/.zfunc/_seqwrap      # with fpath+=(~/.zfunc)
+  seqwrap completions bash > /etc/bash_completion.d/seqwrap
+  seqwrap completions zsh > ~/.zfunc/_seqwrap
   seqwrap completions fish > ~/.config/fish/completions/seqwrap.fish";
 
 /// Arguments of `seqwrap completions`.

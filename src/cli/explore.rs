@@ -8,9 +8,10 @@ use seqwrap::explore::{ExploreConfig, ExploreMode, ExploreReport, count_text, ex
 /// Shown by `seqwrap explore --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap explore --scheme plain --bits i32                the wrap at 2^31 cycles
-  seqwrap explore --scheme plain --bits 8 --mode brute     cycle by cycle
-  seqwrap explore --scheme split --hi 32 --lo 32 --read hi-lo-hi --write-order hi-first
+  seqwrap explore --scheme plain --bits i32
+  seqwrap explore --scheme plain --bits 8 --mode brute
+  seqwrap explore --scheme split --hi 32 --lo 32 --read hi-lo-hi \\
+      --write-order hi-first
   seqwrap explore --scheme guard --bits 16 --readers 2 --json";
 
 /// Arguments of `seqwrap explore`.

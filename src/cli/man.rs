@@ -9,7 +9,7 @@ use clap::CommandFactory;
 pub const EXAMPLES: &str = "\
 Examples:
   seqwrap man | man -l -
-  seqwrap man --out ~/.local/share/man/man1 && man seqwrap-sweep";
+  seqwrap man --out ~/.local/share/man/man1";
 
 /// Arguments of `seqwrap man`.
 #[derive(Debug, clap::Args)]
@@ -43,8 +43,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             .bin_name(format!("seqwrap {}", sub.get_name()));
         pages.push((dir.join(format!("{name}.1")), render(page)?));
     }
+    // Every page is written before any is listed: a closed stdout must
+    // not cut the set short.
     for (path, bytes) in &pages {
         seqwrap::export::file::write_atomic(path, bytes)?;
+    }
+    for (path, _) in &pages {
         writeln!(out, "{}", path.display())?;
     }
     Ok(())

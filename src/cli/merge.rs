@@ -9,9 +9,9 @@ Examples:
   seqwrap merge data/widths.*-of-3.csv --out data/widths.csv
   seqwrap merge s1.csv s2.csv s3.csv --out all.csv --json
 
-Refused (exit 2, one line naming the files): shards of different specs
-(the spec_fingerprint column differs), a file given twice, two files of one
-shard, a missing shard, a shard file missing some of its points.";
+Refused (exit 2, one line naming the files): shards of different
+specs (their spec_fingerprint differs), a file given twice, two files
+of one shard, a missing shard, a shard missing some of its points.";
 
 /// Arguments of `seqwrap merge`.
 #[derive(Debug, clap::Args)]

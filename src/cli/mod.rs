@@ -37,17 +37,17 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
-  seqwrap report                                    the main job: data/, plots, summary
-  seqwrap explore --scheme plain --bits i32         the wrap, step by step
+  seqwrap report
+  seqwrap explore --scheme plain --bits i32
   seqwrap analyze --scheme plain --bits 32 --rate 1e7 --window fixed:1ms
   seqwrap pick --adversarial --rate measured:kernel
   seqwrap schemes --json | jq '.schemes[].name'
-  seqwrap completions bash > ~/.local/share/bash-completion/completions/seqwrap
+  seqwrap completions bash > /etc/bash_completion.d/seqwrap
   seqwrap man --out ~/.local/share/man/man1
 
-Exit codes: 0 success (also when stdout is a closed pipe), 1 a failure of
-the run (I/O), 2 bad input (one line on stderr naming it), 130/143 on
-SIGINT/SIGTERM.";
+Exit codes: 0 success (also when stdout is a closed pipe), 1 a
+failure of the run (I/O), 2 bad input (one line on stderr naming it),
+130/143 on SIGINT/SIGTERM.";
 
 /// The subcommands. Parsed once per run, so variant sizes do not matter.
 #[allow(clippy::large_enum_variant)]

@@ -12,7 +12,8 @@ pub const EXAMPLES: &str = "\
 Examples:
   seqwrap pick --adversarial --rate measured:kernel
   seqwrap pick --window lognormal:2us,1ms --rate 1e7 --target 1e-9
-  seqwrap pick --window exp:1ms --rate 187ns --fleet 1e6,1e3,10 --target 1e-3 --json";
+  seqwrap pick --window exp:1ms --rate 187ns --fleet 1e6,1e3,10 \\
+      --target 1e-3 --json";
 
 /// Arguments of `seqwrap pick`.
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Shown by `seqwrap plot --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap plot data/widths.csv                 -> reports/widths_time_to_fp.png, .svg
+  seqwrap plot data/widths.csv
   seqwrap plot data/mm_lock_seq.csv --out /tmp/figs --json";
 
 /// Arguments of `seqwrap plot`.
@@ -22,8 +22,8 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Plot. Files drawn go to stdout, one a line; figures skipped for lack
-/// of data are noted on stderr (`skipped NAME: why`).
+/// Plot. Files drawn go to stdout, one a line, then the figures skipped
+/// for lack of data (`skipped NAME: why`): both are the command's result.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     seqwrap::export::file::check_input(&args.csv)?;
     seqwrap::export::file::check_output_dir("--out", &args.out)?;
@@ -36,7 +36,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "{}", f.display())?;
     }
     for s in &outcome.skipped {
-        let _ = writeln!(std::io::stderr(), "skipped {s}");
+        writeln!(out, "skipped {s}")?;
     }
     Ok(())
 }

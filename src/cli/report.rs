@@ -9,8 +9,8 @@ use seqwrap::sweep::RealEngines;
 /// Shown by `seqwrap report --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap report                              data/*.csv, reports/*.png|svg, reports/summary.md
-  seqwrap report --out /tmp/r --data /tmp/d   somewhere else (directories created)
+  seqwrap report
+  seqwrap report --out /tmp/r --data /tmp/d
   seqwrap report --json | jq -r .summary";
 
 /// Arguments of `seqwrap report`.

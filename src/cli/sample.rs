@@ -33,8 +33,8 @@ pub struct Args {
 pub const EXAMPLES: &str = "\
 Examples:
   seqwrap sample --scheme plain --bits 8 --rate 1e6 --window fixed:128us
-  seqwrap sample --scheme plain --bits 16 --rate 1e7 --window lognormal:2us,1ms \\
-      --samples 10000000 --seed 42 --json";
+  seqwrap sample --scheme plain --bits 16 --rate 1e7 \\
+      --window lognormal:2us,1ms --samples 10000000 --seed 42 --json";
 
 /// Parse, sample, print. Progress goes to stderr (only on a terminal).
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {

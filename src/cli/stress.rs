@@ -118,9 +118,9 @@ impl LateBar {
 /// Shown by `seqwrap stress --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap stress --scheme plain --bits 32                  the wrap on real threads
+  seqwrap stress --scheme plain --bits 32
   seqwrap stress --scheme split --hi 16 --lo 16 --read naive
-  seqwrap stress --kernel                                  munmap(1, 0) write-lock rate
+  seqwrap stress --kernel
   seqwrap stress --kernel --op mprotect --threads 2 --duration 2s --json";
 
 /// Run `seqwrap stress`.

@@ -13,15 +13,18 @@ use seqwrap::sweep::{
 /// Shown by `seqwrap sweep --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap sweep analysis/widths.toml                       -> data/widths.csv
-  seqwrap sweep analysis/widths.toml --estimate            the cost, nothing run
-  seqwrap sweep analysis/widths.toml --shard 2/3           -> data/widths.2-of-3.csv
-  seqwrap sweep analysis/widths.toml --resume              after a kill or Ctrl-C
+  seqwrap sweep analysis/widths.toml
+  seqwrap sweep analysis/widths.toml --estimate
+  seqwrap sweep analysis/widths.toml --shard 2/3
+  seqwrap sweep analysis/widths.toml --resume
 
-Batch systems (README, \"Sharded sweeps\"): measure rates once, then shards:
+Batch systems (README, \"Sharded sweeps\"): measure rates once, run
+the shards, merge:
   seqwrap sweep SPEC --rate-file rates.csv --measure-only
-  parallel seqwrap sweep SPEC --rate-file rates.csv --shard {}/3 ::: 1 2 3
-  sbatch --array=1-3 --wrap 'seqwrap sweep SPEC --rate-file rates.csv --shard auto'
+  parallel seqwrap sweep SPEC --rate-file rates.csv --shard {}/3 \\
+      ::: 1 2 3
+  sbatch --array=1-3 --wrap \\
+      'seqwrap sweep SPEC --rate-file rates.csv --shard auto'
   seqwrap merge data/NAME.*-of-3.csv --out data/NAME.csv";
 
 /// Arguments of `seqwrap sweep`.
