@@ -278,7 +278,7 @@ fn signals_remove_temporary_files_and_keep_progress() {
     for (sig, code) in [("INT", 130), ("TERM", 143)] {
         let out = d.path().join(format!("{sig}.csv"));
         let progress = d.path().join(format!(".{sig}.csv.progress.json"));
-        let mut child = seqwrap()
+        let child = seqwrap()
             .arg("sweep")
             .arg(&spec)
             .arg("--out")
@@ -291,11 +291,13 @@ fn signals_remove_temporary_files_and_keep_progress() {
             .spawn()
             .unwrap();
         let t0 = Instant::now();
-        while !std::fs::read(&progress)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .is_some_and(|v| v["done"].as_object().is_some_and(|m| !m.is_empty()))
-        {
+        let saved = || {
+            std::fs::read(&progress)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|v| v["done"].as_object().is_some_and(|m| !m.is_empty()))
+        };
+        while !saved() {
             assert!(t0.elapsed() < Duration::from_secs(30), "no progress");
             std::thread::sleep(Duration::from_millis(5));
         }

@@ -116,6 +116,12 @@ pub fn check_output(
             }
             return Ok(path.to_path_buf());
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err(bad(
+                "has a parent that is not a directory; allowed: a path in an existing directory"
+                    .into(),
+            ));
+        }
         Err(e) => return Err(bad(format!("cannot be inspected: {}", io_text(&e)))),
     };
     let m = std::fs::metadata(&target)

@@ -102,7 +102,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("r.csv");
         let mut rates = Rates::new();
-        let v = 9_703_440.123_456_789_f64;
+        let v = 9_703_440.0_f64 + 1.0 / 3.0;
         rates.insert(
             "measured:kernel".into(),
             RateEntry {
