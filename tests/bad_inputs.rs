@@ -5,6 +5,7 @@
 //! write of stdout, which the user did not cause by a bad argument), one
 //! error line naming the problem (clap's own errors keep their usage
 //! block), no panic, and no file created, changed or removed.
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

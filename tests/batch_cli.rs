@@ -3,6 +3,7 @@
 //! `xargs -P` where parallel is not installed, and always as well), the
 //! shards merged, and the result compared byte for byte with one
 //! unsharded run of the same spec and rate file.
+#![cfg(unix)]
 
 use std::path::Path;
 use std::process::Command;

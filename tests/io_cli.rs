@@ -1,6 +1,7 @@
 //! Issue 11, the I/O half: closed pipes, full disks, signals, output paths,
 //! merges of mismatched shards, rate files, `--shard auto`, the cost
 //! budget, completions and the man page — each checked from the outside.
+#![cfg(unix)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -372,6 +372,7 @@ pub fn remove_orphans(target: &Path, names: &[&OsStr]) -> Result<Vec<PathBuf>> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn outputs_that_would_destroy_something_are_refused() {
         let d = tempfile::tempdir().unwrap();
