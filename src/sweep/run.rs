@@ -147,6 +147,13 @@ pub fn measure_rates(
 /// grid order; it is byte-identical whatever the thread count, and whether
 /// or not the run was killed and resumed (for engines that do not measure
 /// hardware). The output appears only when complete.
+///
+/// Before any point runs: the estimate is made and checked against
+/// `opts.budget_s` (over it: a usage error, nothing written), and the
+/// `measured:*` rates are resolved (rate file, then a resumed run's kept
+/// rates, then a fresh measurement). After that the progress file belongs
+/// to this run: a later error removes it, a signal or kill leaves it for
+/// `--resume`.
 pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Result<SweepOutcome> {
     let start = Instant::now();
     for e in &q.engines {
