@@ -32,6 +32,7 @@ pub mod analyze;
 pub mod sample;
 pub mod timing;
 
+pub mod stall;
 pub mod stress;
 
 pub mod pick;

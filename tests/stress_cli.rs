@@ -353,64 +353,230 @@ fn stress_observes_the_explorers_minimal_count() {
     }
 }
 
+/// `seqwrap stress --kernel ...` with the rate cache pointed at a
+/// temporary directory (tests never write into the checkout or the user's
+/// cache) and run from another temporary directory.
 #[cfg(target_os = "linux")]
-#[test]
-fn kernel_probe_reports_a_rate_and_the_errno() {
-    let out = Command::cargo_bin("seqwrap")
+fn kernel(args: &[&str], cache: &std::path::Path, cwd: &std::path::Path) -> std::process::Output {
+    Command::cargo_bin("seqwrap")
         .unwrap()
-        .args([
-            "stress",
-            "--kernel",
-            "--op",
-            "munmap-null",
-            "--duration",
-            "150ms",
-            "--runs",
-            "3",
-        ])
-        .arg("--json")
+        .arg("stress")
+        .arg("--kernel")
+        .args(args)
+        .env("SEQWRAP_CACHE_DIR", cache)
+        .current_dir(cwd)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+fn ok_json(out: &std::process::Output) -> Value {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["op"], "munmap-null");
-    assert_eq!(v["threads"], 1);
-    assert_eq!(v["errno"], "EINVAL");
-    let rate = v["cycles_per_s"].as_f64().unwrap();
-    assert!(rate > 0.0);
-    let w32 = v["wrap_s_32"].as_f64().unwrap();
-    let w64 = v["wrap_s_64"].as_f64().unwrap();
-    assert!((w32 * rate / 2f64.powi(31) - 1.0).abs() < 1e-9);
-    assert!((w64 / w32 / 2f64.powi(32) - 1.0).abs() < 1e-9);
-    assert!(!v["kernel"].as_str().unwrap().is_empty());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The table: cells per op and thread count with median inside the
+/// spread, the speedup against one thread, munmap(1, 0)'s errno, the
+/// tracepoint check (or the reason it could not run), and the cache
+/// written where SEQWRAP_CACHE_DIR says, nothing in the working directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn kernel_table_reports_rates_spread_check_and_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let v = ok_json(&kernel(
+        &[
+            "--op",
+            "munmap-null,madvise",
+            "--threads",
+            "1..2",
+            "--duration",
+            "60ms",
+            "--runs",
+            "3",
+            "--json",
+        ],
+        cache.path(),
+        cwd.path(),
+    ));
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    for c in cells {
+        let s = &c["spread"];
+        let f = |k: &str| s[k].as_f64().unwrap();
+        assert!(f("min") <= f("q1") && f("q1") <= f("median") && f("median") <= f("q3"));
+        assert!(f("q3") <= f("max") && f("min") > 0.0);
+        assert_eq!(s["runs"], 3);
+        let rate = f("median");
+        let w32 = c["wrap_s_32"].as_f64().unwrap();
+        assert!((w32 * rate / 2f64.powi(31) - 1.0).abs() < 1e-9);
+        let w64 = c["wrap_s_64"].as_f64().unwrap();
+        assert!((w64 / w32 / 2f64.powi(32) - 1.0).abs() < 1e-9);
+    }
+    assert_eq!(cells[0]["op"], "munmap-null");
+    assert_eq!(cells[1]["threads"], 2);
+    let sp = cells[1]["speedup_vs_1_thread"].as_f64().unwrap();
+    let ratio = cells[1]["spread"]["median"].as_f64().unwrap()
+        / cells[0]["spread"]["median"].as_f64().unwrap();
+    assert!((sp / ratio - 1.0).abs() < 1e-9);
+    assert_eq!(v["munmap_errno"], "EINVAL");
+    for r in v["verification"].as_array().unwrap() {
+        match r["status"].as_str().unwrap() {
+            "verified" => {
+                let net = r["write_acquisitions"].as_u64().unwrap()
+                    - r["control_acquisitions"].as_u64().unwrap();
+                assert_eq!(net, r["calls"].as_u64().unwrap());
+            }
+            "not-verified" => {
+                eprintln!("tracepoint check not run here: {}", r["reason"]);
+                assert!(!r["reason"].as_str().unwrap().is_empty());
+            }
+            other => panic!("{other}: {r}"),
+        }
+    }
+    let csv = std::fs::read_to_string(cache.path().join("measured_rates.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+    assert!(csv.lines().next().unwrap().contains("rate_q1"));
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
 }
 
 #[cfg(target_os = "linux")]
 #[test]
-fn kernel_probe_text_names_the_errno_and_the_wrap_times() {
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
-        .args([
-            "stress",
-            "--kernel",
+fn kernel_text_names_the_errno_the_check_and_the_wrap_times() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = kernel(
+        &[
             "--op",
-            "mprotect",
+            "munmap-null,mprotect",
             "--duration",
-            "60ms",
+            "30ms",
             "--threads",
             "2",
-        ])
-        .output()
-        .unwrap();
+            "--runs",
+            "3",
+            "--no-cache",
+        ],
+        cache.path(),
+        cache.path(),
+    );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "cycles/s",
+        "2^31",
+        "2^63",
+        "EINVAL",
+        "tracepoint check",
+        "not recorded",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
+}
+
+/// `--rate measured:kernel` from a directory without data/ creates nothing
+/// there and reuses the user cache (here a temporary one) on a second run.
+#[cfg(target_os = "linux")]
+#[test]
+fn measured_rates_live_in_the_user_cache_not_the_working_directory() {
+    let cache = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let analyze = || {
+        Command::cargo_bin("seqwrap")
+            .unwrap()
+            .args(["analyze", "--scheme", "plain", "--bits", "i32"])
+            .args(["--rate", "measured:kernel", "--json"])
+            .env("SEQWRAP_CACHE_DIR", cache.path())
+            .current_dir(cwd.path())
+            .output()
+            .unwrap()
+    };
+    let a = ok_json(&analyze());
+    let b = ok_json(&analyze());
+    assert_eq!(
+        a["time_to_fp_s"], b["time_to_fp_s"],
+        "the second run reuses the cache"
+    );
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
+    let csv = std::fs::read_to_string(cache.path().join("measured_rates.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+/// `--machine`: every field of the model with a source, the stall table
+/// with a citation per row, text within 72 columns.
+#[cfg(target_os = "linux")]
+#[test]
+fn machine_model_and_stall_table_print() {
+    let d = tempfile::tempdir().unwrap();
+    let out = kernel(&["--machine"], d.path(), d.path());
     assert!(
-        text.contains("cycles/s") && text.contains("2^31") && text.contains("2^63"),
-        "{text}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("model in force") && text.contains("rcu_read_lock()"));
+    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+    let v = ok_json(&kernel(&["--machine", "--json"], d.path(), d.path()));
+    for (k, f) in v["machine"].as_object().unwrap() {
+        assert!(!f["source"].as_str().unwrap().is_empty(), "{k}");
+    }
+    let rows = v["rows"].as_array().unwrap();
+    assert!(rows.len() >= 8);
+    for r in rows {
+        assert!(!r["row"]["sources"].as_array().unwrap().is_empty(), "{r}");
+        assert!(["yes", "no", "unknown"].contains(&r["here"]["applies"].as_str().unwrap()));
+    }
+}
+
+/// `--observe` with the generated cargo build: where tracefs can be used the
+/// workload is named, completes, and its processes' write locks are counted;
+/// where it cannot, the report says "not available" and why.
+#[cfg(target_os = "linux")]
+#[test]
+fn observe_counts_a_workloads_write_locks_or_says_why_not() {
+    let d = tempfile::tempdir().unwrap();
+    let v = ok_json(&kernel(
+        &[
+            "--observe",
+            "120",
+            "--workload",
+            "cargo-build",
+            "--workload-size",
+            "quick",
+            "--json",
+        ],
+        d.path(),
+        d.path(),
+    ));
+    if v["available"] == false {
+        eprintln!("observation not available here: {}", v["reason"]);
+        assert!(!v["reason"].as_str().unwrap().is_empty());
+        assert_eq!(v["workload"], Value::Null);
+        return;
+    }
+    let w = &v["workload"];
+    assert_eq!(w["completed"], true, "{w}");
+    assert!(
+        w["name"]
+            .as_str()
+            .unwrap()
+            .contains("cargo build --offline")
+    );
+    assert!(v["workload_acquisitions"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        v["total_acquisitions"].as_u64().unwrap() >= v["workload_acquisitions"].as_u64().unwrap()
+    );
+    let listed = v["mms"].as_array().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|m| m["in_workload"] == true && m["process"] != Value::Null)
     );
 }
 
@@ -445,9 +611,33 @@ fn bad_input_is_one_line_and_exit_2() {
         &["--scheme", "plain", "--bits", "8", "--writers", "many"],
         &["--scheme", "plain", "--bits", "8", "--duration", "1s"],
         &["--kernel", "--op", "bogus"],
+        &["--kernel", "--op", "munmap-null,bogus"],
         &["--kernel", "--scheme", "plain", "--bits", "8"],
         &["--kernel", "--duration", "soon"],
         &["--kernel", "--threads", "0"],
+        &["--kernel", "--threads", "4..2"],
+        &["--kernel", "--batch", "0"],
+        &["--kernel", "--runs", "0"],
+        &["--kernel", "--no-cache", "--cache-dir", "x"],
+        &["--kernel", "--observe", "0"],
+        &["--kernel", "--observe", "nan"],
+        &["--kernel", "--observe", "1", "--runs", "3"],
+        &["--kernel", "--observe", "1", "--workload", "make"],
+        &[
+            "--kernel",
+            "--observe",
+            "1",
+            "--workload",
+            "cargo-build",
+            "--workload-size",
+            "huge",
+        ],
+        &["--kernel", "--observe", "1", "--workload-size", "quick"],
+        &["--kernel", "--observe", "1", "--top", "0"],
+        &["--kernel", "--workload", "cargo-build"],
+        &["--kernel", "--machine", "--op", "madvise"],
+        &["--scheme", "plain", "--bits", "8", "--observe", "1"],
+        &["--scheme", "plain", "--bits", "8", "--machine"],
     ];
     for args in cases {
         let out = Command::cargo_bin("seqwrap")

@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use seqwrap::Error;
+use seqwrap::stall::{MachineModel, render as render_stalls};
 use seqwrap::stress::{
-    KernelConfig, KernelOp, KernelReport, StressConfig, StressReport, kernel_probe, stress,
+    KernelConfig, KernelTable, ObserveConfig, ObserveReport, StressConfig, StressReport, Workload,
+    WorkloadSize, default_cache_path, kernel_table, observe, parse_ops, parse_threads,
+    record_table, stress,
 };
 
 use super::scheme_args::SchemeArgs;
@@ -32,21 +35,61 @@ pub struct Args {
     /// (default 8589934592 = 2^33; a 64-bit counter needs 2^63).
     #[arg(long, value_name = "C")]
     pub max_cycles: Option<u64>,
-    /// Measure the kernel's mmap write-lock rate instead of a scheme (Linux).
+    /// Measure the kernel's mmap write-lock rate instead of a scheme (Linux):
+    /// a table of operations x thread counts, median and spread of repeated
+    /// runs, each operation checked against the mmap_lock tracepoint.
     #[arg(long)]
     pub kernel: bool,
-    /// --kernel: munmap-null, mprotect or mmap-munmap.
-    #[arg(long, value_name = "OP")]
+    /// --kernel: operations, comma-separated, or `all` (default:
+    /// munmap-null,mprotect,madvise,uring-madvise; also madvise-toggle,
+    /// mmap-munmap).
+    #[arg(long, value_name = "OPS")]
     pub op: Option<String>,
-    /// --kernel: threads calling the operation (default 1).
+    /// --kernel: thread counts on one mm: N, A..B, or a list 1,2,4
+    /// (default: 1, 2, 4, ... up to the core count, at least 1,2).
     #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// --kernel: total measuring time, e.g. 2s, 500ms (default 1s).
+    pub threads: Option<String>,
+    /// --kernel: measuring time per cell, split into the runs, e.g. 2s,
+    /// 500ms (default 700ms).
     #[arg(long, value_name = "D")]
     pub duration: Option<String>,
-    /// --kernel: timed runs (the rate is their median; default 5).
+    /// --kernel: timed runs per cell (the rate is their median; default 7).
     #[arg(long, value_name = "R")]
     pub runs: Option<usize>,
+    /// --kernel: io_uring IORING_OP_MADVISE requests per submission
+    /// (default 32).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
+    /// --kernel: skip the tracepoint check.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// --kernel: directory of the measured-rate cache (default
+    /// $SEQWRAP_CACHE_DIR, else $XDG_CACHE_HOME/seqwrap, else
+    /// ~/.cache/seqwrap).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// --kernel: do not record the measured table in the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// --kernel: instead of measuring, count write-lock acquisitions per mm
+    /// system-wide for SECONDS (with --workload: until it ends, at most
+    /// SECONDS).
+    #[arg(long, value_name = "SECONDS")]
+    pub observe: Option<f64>,
+    /// --observe: start this workload and observe it (cargo-build: an
+    /// offline cargo build of a generated crate in a temporary directory).
+    #[arg(long, value_name = "W")]
+    pub workload: Option<String>,
+    /// --workload: quick or full (default full).
+    #[arg(long, value_name = "S")]
+    pub workload_size: Option<String>,
+    /// --observe: how many mms to list (default 10).
+    #[arg(long, value_name = "K")]
+    pub top: Option<usize>,
+    /// --kernel: print this machine's preemption and RCU stall model and
+    /// the stall table (which rows apply here) instead of measuring.
+    #[arg(long)]
+    pub machine: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -133,6 +176,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         ("--threads", args.threads.is_some()),
         ("--duration", args.duration.is_some()),
         ("--runs", args.runs.is_some()),
+        ("--batch", args.batch.is_some()),
+        ("--no-verify", args.no_verify),
+        ("--cache-dir", args.cache_dir.is_some()),
+        ("--no-cache", args.no_cache),
+        ("--observe", args.observe.is_some()),
+        ("--workload", args.workload.is_some()),
+        ("--workload-size", args.workload_size.is_some()),
+        ("--top", args.top.is_some()),
+        ("--machine", args.machine),
     ] {
         if given {
             return Err(Error::usage(format!("{flag} applies only with --kernel")).into());
@@ -253,34 +305,171 @@ fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     ] {
         if given {
             return Err(Error::usage(format!(
-                "{flag} does not apply with --kernel; it takes: --op --threads --duration --runs"
+                "{flag} does not apply with --kernel; it takes: --op --threads --duration --runs \
+                 --batch --no-verify --cache-dir --no-cache, or --observe, or --machine"
             ))
             .into());
         }
     }
+    let measuring = [
+        ("--op", args.op.is_some()),
+        ("--threads", args.threads.is_some()),
+        ("--duration", args.duration.is_some()),
+        ("--runs", args.runs.is_some()),
+        ("--batch", args.batch.is_some()),
+        ("--no-verify", args.no_verify),
+        ("--cache-dir", args.cache_dir.is_some()),
+        ("--no-cache", args.no_cache),
+    ];
+    let observing = [
+        ("--workload", args.workload.is_some()),
+        ("--workload-size", args.workload_size.is_some()),
+        ("--top", args.top.is_some()),
+    ];
+    if args.machine {
+        if let Some((flag, _)) = measuring
+            .iter()
+            .chain(&observing)
+            .chain(&[("--observe", args.observe.is_some())])
+            .find(|(_, g)| *g)
+        {
+            return Err(
+                Error::usage(format!("{flag} does not apply with --kernel --machine")).into(),
+            );
+        }
+        return run_machine(args.json, out);
+    }
+    if let Some(secs) = args.observe {
+        if let Some((flag, _)) = measuring.iter().find(|(_, g)| *g) {
+            return Err(Error::usage(format!(
+                "{flag} does not apply with --observe; it takes: --workload --workload-size --top"
+            ))
+            .into());
+        }
+        return run_observe(args, secs, out);
+    }
+    if let Some((flag, _)) = observing.iter().find(|(_, g)| *g) {
+        return Err(Error::usage(format!("{flag} applies only with --observe")).into());
+    }
     let d = KernelConfig::default();
     let cfg = KernelConfig {
-        op: match &args.op {
-            Some(o) => o.parse::<KernelOp>()?,
-            None => d.op,
+        ops: match &args.op {
+            Some(o) => parse_ops(o)?,
+            None => d.ops.clone(),
         },
-        threads: args.threads.unwrap_or(d.threads),
+        threads: match &args.threads {
+            Some(t) => parse_threads(t)?,
+            None => d.threads.clone(),
+        },
         duration: match &args.duration {
             Some(t) => parse_duration(t)?,
             None => d.duration,
         },
         runs: args.runs.unwrap_or(d.runs),
+        uring_batch: args.batch.unwrap_or(d.uring_batch),
+        verify: !args.no_verify,
+        ..d
     };
-    let bar = LateBar::new(cfg.runs as u64, "runs");
-    let report = kernel_probe(&cfg, &|done, _| bar.set(done as u64));
-    bar.finish();
-    let report = report?;
-    if args.json {
-        super::print_json(out, "stress", seqwrap::export::json::value(&report)?)?;
+    if args.no_cache && args.cache_dir.is_some() {
+        return Err(Error::usage("--no-cache and --cache-dir: give one of them").into());
+    }
+    let cache = if args.no_cache {
+        None
     } else {
-        print_kernel(&report, out)?;
+        args.cache_dir
+            .as_ref()
+            .map(|d| d.join(seqwrap::stress::CACHE_FILE))
+            .or_else(default_cache_path)
+    };
+    let cells = cfg.ops.len() * cfg.threads.len() * cfg.runs;
+    let bar = LateBar::new(cells as u64, "runs");
+    let table = kernel_table(&cfg, &|done, _| bar.set(done as u64));
+    bar.finish();
+    let table = table?;
+    let cached_to = match &cache {
+        Some(p) => {
+            record_table(&table, p)?;
+            Some(p.clone())
+        }
+        None => None,
+    };
+    if args.json {
+        super::print_json(out, "stress", seqwrap::export::json::value(&table)?)?;
+    } else {
+        write!(out, "{}", kernel_text(&table))?;
+        match cached_to {
+            Some(p) => writeln!(out, "recorded in the rate cache: {}", p.display())?,
+            None => writeln!(out, "not recorded in a rate cache")?,
+        }
     }
     Ok(())
+}
+
+fn run_machine(json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let m = MachineModel::read();
+    if json {
+        let v = serde_json::json!({
+            "machine": m,
+            "rows": seqwrap::stall::rows()
+                .iter()
+                .map(|r| serde_json::json!({
+                    "row": r,
+                    "here": seqwrap::stall::table::applies(r, &m),
+                }))
+                .collect::<Vec<_>>(),
+            "summary": seqwrap::stall::table::machine_sentence(&m),
+        });
+        super::print_json(out, "stress", v)?;
+    } else {
+        writeln!(out, "This machine's preemption and RCU stall model:")?;
+        write!(out, "{}", m.render())?;
+        writeln!(out)?;
+        write!(out, "{}", render_stalls(Some(&m)))?;
+    }
+    Ok(())
+}
+
+fn run_observe(args: &Args, secs: f64, out: &mut dyn Write) -> anyhow::Result<()> {
+    if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+        return Err(Error::usage(format!(
+            "--observe: {secs}; allowed: seconds, more than 0 and at most 3600"
+        ))
+        .into());
+    }
+    let workload = match &args.workload {
+        Some(w) => {
+            let Workload::CargoBuild { .. } = w.parse::<Workload>()?;
+            let size = match &args.workload_size {
+                Some(s) => s.parse::<WorkloadSize>()?,
+                None => WorkloadSize::Full,
+            };
+            Some(Workload::CargoBuild { size })
+        }
+        None if args.workload_size.is_some() => {
+            return Err(Error::usage("--workload-size applies only with --workload").into());
+        }
+        None => None,
+    };
+    let cfg = ObserveConfig {
+        duration: Duration::from_secs_f64(secs),
+        top: args.top.unwrap_or(ObserveConfig::default().top),
+        ..ObserveConfig::default()
+    };
+    if cfg.top == 0 {
+        return Err(Error::usage("--top: 0; allowed: at least 1").into());
+    }
+    let r = observe(&cfg, workload.as_ref())?;
+    if args.json {
+        super::print_json(out, "stress", seqwrap::export::json::value(&r)?)?;
+    } else {
+        write!(out, "{}", observe_text(&r))?;
+    }
+    Ok(())
+}
+
+/// Rates in the tables: three significant digits, scientific.
+fn sci(x: f64) -> String {
+    format!("{x:.2e}")
 }
 
 fn human(s: f64) -> String {
@@ -298,37 +487,191 @@ fn human(s: f64) -> String {
     }
 }
 
-fn print_kernel(r: &KernelReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
+/// The measured table as text (at most 72 columns).
+fn kernel_text(t: &KernelTable) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let m = &t.machine;
+    let _ = writeln!(
         out,
-        "kernel {}: mmap write-lock cycles via {} ({} thread(s))",
-        r.kernel, r.op, r.threads
-    )?;
-    if let (Some(name), Some(code)) = (&r.errno, r.errno_code) {
-        writeln!(
+        "mmap write-lock cycles/s on {} ({} cores), Linux {}",
+        m.cpu_model, m.cores, m.kernel
+    );
+    let _ = writeln!(
+        out,
+        "{} runs x {:.0} ms per cell, runs interleaved across cells",
+        t.runs,
+        t.run_s * 1e3
+    );
+    let _ = writeln!(
+        out,
+        "{:<14} {:>3} {:>8} {:>15} {:>15} {:>5}",
+        "op", "thr", "median", "min..max", "IQR", "x1thr"
+    );
+    for c in &t.cells {
+        let s = &c.spread;
+        let _ = writeln!(
             out,
-            "munmap(1, 0) returns -1, errno {name} ({code}), on every call"
-        )?;
+            "{:<14} {:>3} {:>8} {:>15} {:>15} {:>5}",
+            c.op.name(),
+            c.threads,
+            sci(s.median),
+            format!("{}..{}", sci(s.min), sci(s.max)),
+            format!("{}..{}", sci(s.q1), sci(s.q3)),
+            c.speedup_vs_1_thread
+                .map_or("-".to_string(), |x| format!("{x:.2}")),
+        );
     }
-    writeln!(
+    if !t.io_uring.available
+        && let Some(why) = &t.io_uring.reason
+        && why != "not asked for"
+    {
+        let _ = writeln!(out, "uring-madvise: io_uring not available here: {why}");
+    }
+    if let Some(e) = &t.munmap_errno {
+        let _ = writeln!(out, "munmap(1, 0) returns -1, errno {e}, on every call");
+    }
+    if t.verification.is_empty() {
+        let _ = writeln!(out, "tracepoint check: skipped (--no-verify)");
+    } else {
+        let _ = writeln!(
+            out,
+            "tracepoint check (mmap_lock_acquire_returned, write, this thread):"
+        );
+        for v in &t.verification {
+            let line = match v.per_call {
+                Some(pc) => format!(
+                    "{:<14} {} calls: {} write locks (control {}): {:.3}/call: {}",
+                    v.op.name(),
+                    v.calls,
+                    v.write_acquisitions,
+                    v.control_acquisitions,
+                    pc,
+                    v.status
+                ),
+                None => format!(
+                    "{:<14} not verified: {}",
+                    v.op.name(),
+                    v.reason.as_deref().unwrap_or("")
+                ),
+            };
+            out.push_str(&seqwrap::report::table::bullet(&line));
+            if v.per_call.is_some()
+                && let Some(r) = &v.reason
+            {
+                out.push_str(&seqwrap::report::table::bullet(r));
+            }
+        }
+    }
+    if let Some(f) = t.fastest() {
+        let _ = writeln!(
+            out,
+            "fastest: {} x{}: {} cycles/s, {:.1} ns a cycle",
+            f.op.name(),
+            f.threads,
+            sci(f.spread.median),
+            f.ns_per_cycle
+        );
+        let _ = writeln!(
+            out,
+            "32-bit mm_lock_seq wraps (2^31 cycles) in {}",
+            human(f.wrap_s_32)
+        );
+        let _ = writeln!(
+            out,
+            "64-bit mm_lock_seq wraps (2^63 cycles) in {}",
+            human(f.wrap_s_64)
+        );
+    }
+    let _ = writeln!(
         out,
-        "rate: {:.0} cycles/s = {:.1} ns a cycle (median of {} runs of {:.3} s)",
-        r.cycles_per_s,
-        r.ns_per_cycle,
-        r.cycles_per_s_runs.len(),
-        r.run_s
-    )?;
-    writeln!(
+        "These figures belong to this machine and kernel; rerunning moves them."
+    );
+    out
+}
+
+/// An observation as text (at most 72 columns).
+fn observe_text(r: &ObserveReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if !r.available {
+        let _ = writeln!(
+            out,
+            "observation not available: {}",
+            r.reason.as_deref().unwrap_or("unknown")
+        );
+        return out;
+    }
+    if let Some(w) = &r.workload {
+        out.push_str(&seqwrap::report::table::wrap(&format!(
+            "workload: {} ({}, {:.1} s)",
+            w.name, w.outcome, w.wall_s
+        )));
+        if let Some(t) = &w.stderr_tail {
+            for l in t.lines() {
+                let _ = writeln!(out, "  {}", l.chars().take(68).collect::<String>());
+            }
+        }
+    }
+    let _ = writeln!(
         out,
-        "32-bit mm_lock_seq wraps (2^31 cycles) in {}",
-        human(r.wrap_s_32)
-    )?;
-    writeln!(
+        "{} write-lock acquisitions in {:.1} s ({}/s), {} mms",
+        r.total_acquisitions,
+        r.window_s,
+        sci(r.total_rate_per_s),
+        r.distinct_mms
+    );
+    let _ = writeln!(
         out,
-        "64-bit mm_lock_seq wraps (2^63 cycles) in {}",
-        human(r.wrap_s_64)
-    )?;
-    Ok(())
+        "highest per-mm rate ({:.0} ms bins, other processes): {}/s",
+        r.bin_s * 1e3,
+        sci(r.max_peak_rate_per_s)
+    );
+    if r.workload.is_some() {
+        let _ = writeln!(
+            out,
+            "workload (w): {} acquisitions in {} mms; per mm at most {}/s",
+            r.workload_acquisitions,
+            r.workload_mms,
+            sci(r.workload_max_peak_rate_per_s)
+        );
+        let _ = writeln!(
+            out,
+            "at peak ({:.0} ms bins), {}/s over an mm's life",
+            r.bin_s * 1e3,
+            sci(r.workload_max_mean_rate_per_s)
+        );
+    }
+    if r.lost_events > 0 {
+        let _ = writeln!(
+            out,
+            "the trace lost {} events: counts are lower bounds",
+            r.lost_events
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<16} {:>1} {:>7} {:>9} {:>9} {:>9} {:>6}",
+        "process", "", "tgid", "acq", "mean/s", "peak/s", "life s"
+    );
+    for m in &r.mms {
+        let mut name = m.name().to_string();
+        if m.is_self {
+            name = format!("{name} (self)");
+        }
+        let _ = writeln!(
+            out,
+            "{:<16} {:>1} {:>7} {:>9} {:>9} {:>9} {:>6.2}",
+            name.chars().take(16).collect::<String>(),
+            if m.in_workload { "w" } else { "" },
+            m.tgid.map_or("-".into(), |t| t.to_string()),
+            m.acquisitions,
+            sci(m.mean_rate_per_s),
+            sci(m.peak_rate_per_s),
+            m.last_s - m.first_s
+        );
+    }
+    out
 }
 
 #[cfg(test)]

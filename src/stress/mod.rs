@@ -1,6 +1,6 @@
 //! `stress`: the protocol on real hardware, and the kernel's own rate.
 //!
-//! Two measurements that turn the model's counts into evidence:
+//! Three measurements that turn the model's counts into evidence:
 //!
 //! 1. [`stress`]: real threads, real atomics (`AtomicU8/16/32/64`, other
 //!    widths masked, see `atomic.rs`), a real `std::sync::Mutex` around the
@@ -10,20 +10,27 @@
 //!    then validates and checks the data it read. For plain i8, i16 and i32
 //!    the false positive is *observed* at 2^(W-1) cycles, and a read-only
 //!    end check one cycle earlier shows RETRY, so the count is exact.
-//! 2. [`kernel_probe`]: drives the Linux mmap_lock write path from user
-//!    space (`munmap(1, 0)`, `mprotect` toggles, `mmap`+`munmap`) and
-//!    reports write-lock cycles per second: the rate that turns 2^31 into
-//!    wall-clock time on this machine (the seed's `mm_lock_seq` is bumped at
-//!    every `mmap_write_lock` and `mmap_write_unlock`).
+//! 2. [`kernel_table`]: drives the Linux mmap_lock write path from user
+//!    space (`munmap(1, 0)`, `mprotect`, `madvise`, io_uring
+//!    `IORING_OP_MADVISE`, ...) on 1..=N threads of one mm, repeated runs
+//!    with median and spread, each operation checked against the
+//!    `mmap_lock/mmap_lock_acquire_returned` tracepoint ([`verify_ops`]):
+//!    the rate that turns 2^31 into wall-clock time on this machine.
+//! 3. [`observe`]: the same tracepoint system-wide while the machine does
+//!    something real (optionally a `cargo build` it starts itself): the
+//!    accidental write rates per mm.
 //!
-//! [`measured_rate`] gives either rate to the rest of seqwrap, cached in
-//! `data/measured_rates.csv` per machine and kernel.
+//! [`measured_rate`] gives a rate to the rest of seqwrap, cached per CPU
+//! model, kernel, operation and thread count outside the checkout
+//! ([`default_cache_path`]).
 //!
 //! Layout: `atomic.rs` (the shim per width), `seqlock.rs` (each scheme's
 //! stores and loads on real atomics), `plan.rs` (which windows, how many
 //! cycles where), `harness.rs` (threads, lock, the parked reader),
-//! `kernel.rs` (the probe), `sys.rs` (the only unsafe code in the crate:
-//! the syscalls), `rate.rs` (measured rates and their cache).
+//! `kernel.rs` (the probe and its tracepoint check), `tracefs.rs` (tracefs
+//! instances and trace parsing), `observe.rs` (system-wide observation and
+//! the generated workload), `sys.rs` (the only unsafe code in the crate:
+//! the syscalls and io_uring), `rate.rs` (measured rates and their cache).
 //!
 //! # Decisions
 //!
@@ -65,10 +72,12 @@
 mod atomic;
 mod harness;
 mod kernel;
+mod observe;
 mod plan;
 mod rate;
 mod seqlock;
 pub mod sys;
+pub mod tracefs;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,8 +90,18 @@ use crate::scheme::SchemeSpec;
 use atomic::with_word;
 use seqlock::{Counter, Epoch, Plain, Split};
 
-pub use kernel::{KernelConfig, KernelOp, KernelReport, kernel_probe, probe_iterations};
-pub use rate::{DEFAULT_CACHE, Machine, MeasuredRate, RateKind, measured_rate};
+pub use kernel::{
+    Availability, KernelCell, KernelConfig, KernelOp, KernelTable, MAX_THREADS, Spread,
+    VerifyReport, default_threads, kernel_table, parse_ops, parse_threads, probe_iterations,
+    uring_availability, verify_ops,
+};
+pub use observe::{
+    ObserveConfig, ObserveReport, ObservedMm, Workload, WorkloadRun, WorkloadSize, observe,
+};
+pub use rate::{
+    CACHE_ENV, CACHE_FILE, Machine, MeasuredRate, RateKind, default_cache_dir, default_cache_path,
+    measured_rate, record_table,
+};
 
 /// What one reader speculation ended in (DESIGN.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -89,7 +89,7 @@ pub struct RealEngines {
 impl Default for RealEngines {
     fn default() -> Self {
         RealEngines {
-            rate_cache: Some(crate::stress::DEFAULT_CACHE.into()),
+            rate_cache: crate::stress::default_cache_path(),
             stress: StressConfig {
                 timing_runs: 3,
                 timing_cycles: 1 << 20,

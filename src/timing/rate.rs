@@ -11,16 +11,16 @@ pub const RATE_ALLOWED: &str =
 /// one cycle with a unit (`187ns` means 1/187e-9 cycles/s). The result is
 /// finite and > 0.
 ///
-/// `measured:kernel` and `measured:stress` name rates measured by
-/// `seqwrap stress` on this machine: a cached measurement from
-/// `data/measured_rates.csv` taken on this machine and kernel is reused
-/// (when `data/` exists here), otherwise the short measurement runs.
+/// `measured:kernel[:OP[:THREADS]]` and `measured:stress` name rates
+/// measured by `seqwrap stress` on this machine: a cached measurement from
+/// the user's cache (`stress::default_cache_path`, outside any checkout)
+/// taken on this machine and kernel is reused, otherwise the short
+/// measurement runs and is cached.
 pub fn parse_rate(text: &str) -> Result<f64> {
     let t = text.trim();
     if let Some(what) = t.strip_prefix("measured:") {
-        let cache = std::path::Path::new(crate::stress::DEFAULT_CACHE);
-        let cache = cache.parent().is_some_and(|d| d.is_dir()).then_some(cache);
-        return crate::stress::measured_rate(what, cache)
+        let cache = crate::stress::default_cache_path();
+        return crate::stress::measured_rate(what, cache.as_deref())
             .map(|m| m.rate_per_s)
             .map_err(|e| match e {
                 Error::Usage(m) => Error::usage(format!("--rate: {m}")),
