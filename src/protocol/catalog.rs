@@ -1,0 +1,261 @@
+//! The built-in catalog (the files under `protocols/`, compiled into the
+//! binary so seqwrap works from any directory), user files, and the one
+//! place that maps the old scheme flags onto files and parameters.
+//!
+//! This module is the only code that knows schemes by name: it maps
+//! `--scheme NAME` to the file `protocols/NAME.toml` and each old flag to
+//! the parameter of the same meaning (`--bits` to `W`, `--hi` to `H`, ...).
+//! A flag applies to a scheme iff the scheme's file declares the parameter,
+//! so the mapping itself never matches on a scheme's name; a test guards
+//! that no engine does either.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::{Description, Scheme};
+use crate::error::{Error, Result};
+
+/// The catalog's files, in the order `seqwrap schemes` lists them.
+const FILES: &[(&str, &str)] = &[
+    ("plain", include_str!("../../protocols/plain.toml")),
+    ("rfc-v1", include_str!("../../protocols/rfc-v1.toml")),
+    ("rfc-v2", include_str!("../../protocols/rfc-v2.toml")),
+    ("seqcount", include_str!("../../protocols/seqcount.toml")),
+    ("split", include_str!("../../protocols/split.toml")),
+    ("epoch", include_str!("../../protocols/epoch.toml")),
+    ("guard", include_str!("../../protocols/guard.toml")),
+    ("bounded", include_str!("../../protocols/bounded.toml")),
+    ("saturate", include_str!("../../protocols/saturate.toml")),
+    ("atomic64", include_str!("../../protocols/atomic64.toml")),
+];
+
+/// The old scheme flags and the parameter each stands for.
+pub const LEGACY_FLAGS: &[(&str, &str)] = &[
+    ("bits", "W"),
+    ("hi", "H"),
+    ("lo", "L"),
+    ("read", "READ"),
+    ("write-order", "ORDER"),
+    ("epoch-bits", "E"),
+    ("max-window-cycles", "T"),
+];
+
+/// The catalog, parsed once. A built-in file that does not parse is a bug
+/// caught by the tests, so this panics rather than return an error.
+pub fn catalog() -> &'static [Arc<Description>] {
+    static CAT: OnceLock<Vec<Arc<Description>>> = OnceLock::new();
+    CAT.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(name, text)| {
+                let d = Description::parse(&format!("protocols/{name}.toml"), text)
+                    .unwrap_or_else(|e| panic!("built-in protocol {name}: {e}"));
+                assert_eq!(&d.name, name, "protocols/{name}.toml names itself");
+                Arc::new(d)
+            })
+            .collect()
+    })
+}
+
+/// The raw text of a catalog file (for `seqwrap schemes --show`).
+pub fn text(name: &str) -> Option<&'static str> {
+    FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Names of the catalog's entries.
+pub fn names() -> Vec<&'static str> {
+    FILES.iter().map(|(n, _)| *n).collect()
+}
+
+/// A catalog entry by name.
+pub fn find(name: &str) -> Result<Arc<Description>> {
+    catalog()
+        .iter()
+        .find(|d| d.name == name)
+        .cloned()
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "--scheme: unknown scheme '{name}'; allowed: {} (or --protocol FILE)",
+                names().join(", ")
+            ))
+        })
+}
+
+/// Read a user's description file.
+pub fn load_file(path: &Path) -> Result<Arc<Description>> {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::Input {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(Arc::new(Description::parse(&path.display().to_string(), &text)?))
+}
+
+/// A scheme as asked for on a command line or in a spec: a catalog name or
+/// a file, old-style flags, and `NAME=VALUE` parameters.
+#[derive(Clone, Debug, Default)]
+pub struct SchemeRequest {
+    /// `--scheme NAME`.
+    pub scheme: Option<String>,
+    /// `--protocol FILE`.
+    pub protocol: Option<std::path::PathBuf>,
+    /// Old flags as given (`bits`, `32`), without the `--`.
+    pub legacy: Vec<(String, String)>,
+    /// `--param NAME=VALUE`, as typed.
+    pub params: Vec<String>,
+}
+
+impl SchemeRequest {
+    /// Set an old flag by name (`bits`, `write-order`, ...).
+    pub fn set_legacy(&mut self, flag: &str, value: &str) -> Result<()> {
+        if !LEGACY_FLAGS.iter().any(|(f, _)| *f == flag) {
+            return Err(Error::usage(format!(
+                "--{flag} is not a scheme flag; allowed: {}, --param NAME=VALUE",
+                LEGACY_FLAGS
+                    .iter()
+                    .map(|(f, _)| format!("--{f}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        self.legacy.push((flag.to_string(), value.to_string()));
+        Ok(())
+    }
+
+    /// Resolve into a scheme. Errors name the flag and what is allowed.
+    pub fn resolve(&self) -> Result<Scheme> {
+        let desc = match (&self.scheme, &self.protocol) {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage(
+                    "--scheme and --protocol name two protocols; allowed: one of them",
+                ));
+            }
+            (Some(name), None) => find(name)?,
+            (None, Some(path)) => load_file(path)?,
+            (None, None) => {
+                return Err(Error::usage(format!(
+                    "--scheme or --protocol is required; allowed: --scheme {} or \
+                     --protocol FILE",
+                    names().join("|")
+                )));
+            }
+        };
+        let mut overrides = Vec::new();
+        for (flag, value) in &self.legacy {
+            let param = LEGACY_FLAGS
+                .iter()
+                .find(|(f, _)| f == flag)
+                .map(|(_, p)| *p)
+                .expect("checked by set_legacy");
+            if !desc.params.iter().any(|p| p.name == param) {
+                return Err(Error::usage(format!(
+                    "--{flag} does not apply to scheme {}; it takes: {}",
+                    desc.name,
+                    flags_of(&desc)
+                )));
+            }
+            let v = if matches!(flag.as_str(), "bits" | "hi" | "lo" | "epoch-bits") {
+                // Widths keep the old spellings (i8, i32, u64).
+                width_text(flag, value)?
+            } else {
+                value.clone()
+            };
+            overrides.push((param.to_string(), v));
+        }
+        for p in &self.params {
+            let Some((k, v)) = p.split_once('=') else {
+                return Err(Error::usage(format!(
+                    "--param '{p}': allowed: NAME=VALUE (e.g. --param W=32)"
+                )));
+            };
+            overrides.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        Scheme::new(desc, &overrides, "--param")
+    }
+}
+
+fn width_text(flag: &str, v: &str) -> Result<String> {
+    let t = v.trim();
+    let n = match t {
+        "i8" | "u8" => Some(8),
+        "i16" | "u16" => Some(16),
+        "i32" | "u32" => Some(32),
+        "i64" | "u64" => Some(64),
+        _ => t.parse::<u32>().ok(),
+    };
+    n.map(|n| n.to_string()).ok_or_else(|| {
+        Error::usage(format!(
+            "--{flag}: '{v}' is not a width; allowed: i8, i16, i32, u64 or an integer"
+        ))
+    })
+}
+
+/// The flags a description takes: old flags where one maps to a parameter,
+/// `--param NAME=` for the rest.
+pub fn flags_of(d: &Description) -> String {
+    let v: Vec<String> = d
+        .params
+        .iter()
+        .map(|p| {
+            LEGACY_FLAGS
+                .iter()
+                .find(|(_, q)| *q == p.name)
+                .map(|(f, _)| format!("--{f}"))
+                .unwrap_or_else(|| format!("--param {}=", p.name))
+        })
+        .collect();
+    if v.is_empty() {
+        "no parameters".into()
+    } else {
+        v.join(" ")
+    }
+}
+
+/// A catalog scheme with parameters, for code and tests
+/// (`catalog::scheme("plain", &[("W", "8")])`).
+pub fn scheme(name: &str, params: &[(&str, &str)]) -> Result<Scheme> {
+    let overrides: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Scheme::new(find(name)?, &overrides, "--param")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalog_file_parses_and_compiles_with_its_defaults() {
+        for d in catalog() {
+            Scheme::new(d.clone(), &[], "test").unwrap_or_else(|e| panic!("{}: {e}", d.name));
+        }
+    }
+
+    #[test]
+    fn old_flags_map_onto_parameters() {
+        let mut r = SchemeRequest {
+            scheme: Some("split".into()),
+            ..Default::default()
+        };
+        for (f, v) in [("hi", "32"), ("lo", "32"), ("read", "hi-lo-hi"), ("write-order", "hi-first")] {
+            r.set_legacy(f, v).unwrap();
+        }
+        let s = r.resolve().unwrap();
+        assert_eq!(s.param("H"), Some(32));
+        assert_eq!(s.param("READ"), Some(1));
+        assert_eq!(s.param("ORDER"), Some(1));
+        let mut bad = SchemeRequest {
+            scheme: Some("plain".into()),
+            ..Default::default()
+        };
+        bad.set_legacy("hi", "3").unwrap();
+        let e = bad.resolve().unwrap_err().to_string();
+        assert!(e.contains("--hi does not apply to scheme plain; it takes: --bits"), "{e}");
+        let mut w = SchemeRequest {
+            scheme: Some("plain".into()),
+            ..Default::default()
+        };
+        w.set_legacy("bits", "i32").unwrap();
+        assert_eq!(w.resolve().unwrap().param("W"), Some(32));
+    }
+}

@@ -1,0 +1,222 @@
+//! Protocols as descriptions: a seqcount variant is a file, not Rust.
+//!
+//! A description (TOML, DESIGN §1) names shared words with their widths,
+//! integer parameters, and two bodies in a subset of kernel C with the
+//! kernel's own macros: the writer's critical section (run once per lock
+//! cycle, forever) and the reader's speculation (run once). This module
+//! reads it ([`desc`]), parses the C ([`parse`]), compiles it with
+//! parameter values into a [`Program`] of steps each carrying its ordering
+//! ([`compile`], [`program`]), analyses its shape for the engines
+//! ([`shape`]), and holds the one verdict rule ([`verdict`]).
+//!
+//! The catalog ([`catalog`]) is a set of such files built into the binary;
+//! the only code that knows a scheme by name is the mapping of the old
+//! `--scheme`/`--bits`/`--hi` flags onto files and parameters there.
+
+mod lexer;
+
+pub mod catalog;
+pub mod compile;
+pub mod cost;
+pub mod desc;
+pub mod parse;
+pub mod program;
+pub mod shape;
+pub mod source;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use num_bigint::BigUint;
+use serde::Serialize;
+
+pub use compile::ParamValue;
+pub use desc::Description;
+pub use parse::ReturnKind;
+pub use program::Program;
+
+use crate::error::{Error, Result};
+
+/// How one speculation ended. One type for every engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The counter did not change and neither did the data: correct.
+    Accept,
+    /// The reader accepted although the data changed under it.
+    FalsePositive,
+    /// The counter changed (or the reader's own rule refused): try again.
+    Retry,
+    /// The lock was held at the start: take the lock instead.
+    Abort,
+}
+
+impl Outcome {
+    /// Upper-case name for text output.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Accept => "ACCEPT",
+            Outcome::FalsePositive => "FALSE POSITIVE",
+            Outcome::Retry => "RETRY",
+            Outcome::Abort => "ABORT",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The verdict rule, the one place it is written (DESIGN §1): a reader that
+/// returns ACCEPT although the protected data changed during its data phase
+/// has a FALSE POSITIVE; every other return is what it says.
+///
+/// "Changed during its data phase" is observed the same way by every engine:
+/// `read()` is two loads of the protected data, and the data changed iff a
+/// `modify()` became visible to this reader between them (explore), or the
+/// two loads returned different versions (stress). Under sequential
+/// consistency this is exactly "a modify() happened after the reader's last
+/// load before read() and before its first load after it"; under weaker
+/// models it is what the memory model lets the two loads see.
+pub fn verdict(ret: ReturnKind, data_changed: bool) -> Outcome {
+    match ret {
+        ReturnKind::Accept if data_changed => Outcome::FalsePositive,
+        ReturnKind::Accept => Outcome::Accept,
+        ReturnKind::Retry => Outcome::Retry,
+        ReturnKind::Abort => Outcome::Abort,
+    }
+}
+
+/// A description instantiated with parameter values: what every engine
+/// runs.
+#[derive(Clone)]
+pub struct Scheme {
+    desc: Arc<Description>,
+    params: Vec<ParamValue>,
+    program: Arc<Program>,
+    shape: Arc<OnceLock<shape::Shape>>,
+}
+
+impl fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scheme({self})")
+    }
+}
+
+impl PartialEq for Scheme {
+    fn eq(&self, other: &Scheme) -> bool {
+        self.desc.name == other.desc.name
+            && self.desc.file.text == other.desc.file.text
+            && self.params == other.params
+    }
+}
+
+impl Eq for Scheme {}
+
+impl std::hash::Hash for Scheme {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.desc.name.hash(h);
+        self.params.hash(h);
+    }
+}
+
+impl Scheme {
+    /// Instantiate `desc` with `overrides` (`NAME`, `VALUE` pairs from
+    /// `--param`); `origin` names where the overrides came from.
+    pub fn new(desc: Arc<Description>, overrides: &[(String, String)], origin: &str) -> Result<Scheme> {
+        let params = compile::resolve_params(&desc, overrides, origin)?;
+        let program = compile::compile(&desc, &params)?;
+        Ok(Scheme {
+            desc,
+            params,
+            program: Arc::new(program),
+            shape: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// The same description with some parameters changed.
+    pub fn with_params(&self, overrides: &[(String, String)]) -> Result<Scheme> {
+        let mut all: Vec<(String, String)> = self
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.text.clone()))
+            .collect();
+        all.extend(overrides.iter().cloned());
+        Scheme::new(self.desc.clone(), &all, "--param")
+    }
+
+    /// The description's name.
+    pub fn name(&self) -> &str {
+        &self.desc.name
+    }
+
+    /// The description.
+    pub fn description(&self) -> &Description {
+        &self.desc
+    }
+
+    /// The resolved parameters, in declaration order.
+    pub fn params(&self) -> &[ParamValue] {
+        &self.params
+    }
+
+    /// A parameter's value.
+    pub fn param(&self, name: &str) -> Option<i128> {
+        self.params.iter().find(|p| p.name == name).map(|p| p.value)
+    }
+
+    /// `NAME=VALUE` pairs joined by spaces (CSV, tables).
+    pub fn params_string(&self) -> String {
+        self.params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.text))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Total bits of all shared words.
+    pub fn total_bits(&self) -> u32 {
+        self.program.words.iter().map(|w| w.bits).sum()
+    }
+
+    /// The shape analysis the engines use (computed once).
+    pub fn shape(&self) -> &shape::Shape {
+        self.shape.get_or_init(|| shape::Shape::of(&self.program))
+    }
+
+    /// The closed-form minimal cycles the description claims under memory
+    /// model `model` (`sc`, `tso`, `lkmm`): `None` when it claims nothing,
+    /// `Some(None)` for "no false positive at all" (written as 0),
+    /// `Some(Some(n))` otherwise.
+    pub fn expected_min_cycles(&self, model: &str) -> Result<Option<Option<BigUint>>> {
+        let Some((_, l)) = self.desc.expect.iter().find(|(m, _)| m == model) else {
+            return Ok(None);
+        };
+        let v = compile::eval_with_params(&self.desc, &self.params, l)?;
+        if v < 0 {
+            return Err(Error::usage(format!(
+                "{}: expect.{model} is negative for {self}",
+                self.desc.file.name
+            )));
+        }
+        Ok(Some((v > 0).then(|| BigUint::from(v as u128))))
+    }
+}
+
+impl fmt::Display for Scheme {
+    /// `plain W=32`, `split H=32 L=32 READ=hi-lo-hi ORDER=hi-first ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.params.is_empty() {
+            write!(f, "{}", self.desc.name)
+        } else {
+            write!(f, "{} {}", self.desc.name, self.params_string())
+        }
+    }
+}
