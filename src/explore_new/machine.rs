@@ -11,14 +11,19 @@
 //! first, on the path it then commits to). Local instructions run eagerly
 //! after each satisfied load.
 //!
-//! Under SC and TSO the two data loads of `read()` are not separate moves:
-//! the first is taken with the load before it and the second with the load
-//! after it, so the data phase is exactly the stretch between the last
-//! load before `read()` and the first after it (DESIGN §1). Neither load's
-//! value steers the reader, and under these models a data phase that starts
-//! earlier or ends later can only see more modifications, so this loses no
-//! false positive and no shorter one; under LKMM they stay moves of their
-//! own, as the model may reorder them.
+//! The two data loads of `read()` are placed as the adversary would: the
+//! first as early as the model allows, the second as late. Neither load's
+//! value steers the reader, a data phase that starts earlier or ends later
+//! can only see more modifications, and an earlier first load or a later
+//! second one only relaxes the order of the reader's other loads; so this
+//! loses no false positive and no shorter one. Under SC and TSO the first
+//! is taken with the load before it and the second with the load after it,
+//! so the data phase is exactly the stretch between the last load before
+//! `read()` and the first after it (DESIGN §1). Under LKMM the first is
+//! forced as soon as it is enabled once the speculation has begun, and the
+//! second is taken only together with a load that must follow it (or
+//! alone, right before the reader returns). The herd7 cross-check tests
+//! hold this to LKMM itself.
 
 use crate::error::{Error, Result};
 use crate::memory::{Fences, Model, ReaderLoad};
@@ -45,8 +50,14 @@ pub enum Move {
         guess: u32,
         /// How many.
         n_guess: u8,
+        /// The second data load, satisfied just before `node` (weak models:
+        /// it waits until a load ordered after it needs it); `NONE`.
+        pre: Node,
     },
 }
+
+/// No instruction (for [`Move::Reader`]'s `pre`).
+pub const NONE: Node = Node::MAX;
 
 /// The data location, as a reader-load location (words are 0..MAX_WORDS).
 const DATA: u8 = MAX_WORDS as u8;
@@ -223,6 +234,16 @@ impl<'a> Machine<'a> {
         self
     }
 
+    /// Locals live at reader instruction `pc`.
+    pub fn live_at(&self, pc: Node) -> u16 {
+        self.live[pc as usize]
+    }
+
+    /// The `window_cycles()` cap (0: the ghost is not used).
+    pub fn window_cap(&self) -> u64 {
+        self.window_cap
+    }
+
     /// The program.
     pub fn program(&self) -> &Program {
         self.prog
@@ -298,10 +319,28 @@ impl<'a> Machine<'a> {
             out.push(Move::Writer(j as u8));
             en &= en - 1;
         }
+        let writers = out.len();
         for (i, r) in st.readers.iter().enumerate() {
+            let from = out.len();
             self.reader_moves(r, i as u8, out);
+            // A first data load that may be taken now is taken now (module
+            // docs): every other move of the state waits for it.
+            if r.has(flags::STARTED)
+                && let Some(k) = (from..out.len()).find(|&k| self.is_first_data_load(out[k]))
+            {
+                let forced = out[k];
+                out.clear();
+                out.push(forced);
+                return Ok(());
+            }
         }
+        let _ = writers;
         Ok(())
+    }
+
+    fn is_first_data_load(&self, mv: Move) -> bool {
+        matches!(mv, Move::Reader { node, pre: NONE, .. }
+            if matches!(self.prog.reader.code[node as usize], Instr::DataLoad { second: false, .. }))
     }
 
     /// Reader `r`'s moves.
@@ -315,6 +354,7 @@ impl<'a> Machine<'a> {
                 node: rs.pc,
                 guess: rs.guess,
                 n_guess: rs.n_guess,
+                pre: NONE,
             });
             return;
         }
@@ -334,8 +374,11 @@ impl<'a> Machine<'a> {
             guess: u32,
             n_guess: u8,
             known: [Option<i128>; MAX_LOCALS],
-            pending: Vec<(ReaderLoad, Fences)>,
+            pending: Vec<(ReaderLoad, Fences, bool)>,
             ai: usize,
+            /// The second data load, unsatisfied and free to go: it is not
+            /// offered alone but with the load that needs it.
+            r2: Option<Node>,
         }
         let mut known = [None; MAX_LOCALS];
         let live = self.live[rs.pc as usize];
@@ -352,20 +395,21 @@ impl<'a> Machine<'a> {
             known,
             pending: Vec::new(),
             ai: 0,
+            r2: None,
         }];
         while let Some(mut w) = stack.pop() {
             for _ in 0..code.len() + 1 {
                 let node = w.node;
                 let next = match &code[node as usize] {
                     Instr::Load { .. } | Instr::DataLoad { .. } => {
-                        let (loc, acquire, dst, next) = match code[node as usize] {
+                        let (loc, acquire, dst, next, second) = match code[node as usize] {
                             Instr::Load {
                                 word,
                                 acquire,
                                 dst,
                                 next,
-                            } => (word, acquire, Some(dst), next),
-                            Instr::DataLoad { next, .. } => (DATA, false, None, next),
+                            } => (word, acquire, Some(dst), next, false),
+                            Instr::DataLoad { next, second } => (DATA, false, None, next, second),
                             _ => unreachable!(),
                         };
                         if w.ai < rs.n_ahead as usize && rs.ahead[w.ai].0 == node {
@@ -379,20 +423,36 @@ impl<'a> Machine<'a> {
                                 location: loc,
                                 acquire,
                             };
-                            let blocked = w
+                            let by_others = w
                                 .pending
                                 .iter()
-                                .any(|(e, f)| self.model.reader_orders(*e, *f, me));
-                            let room = node == rs.pc || (rs.n_ahead as usize) < MAX_AHEAD;
-                            if !blocked && room {
-                                out.push(Move::Reader {
-                                    r,
-                                    node,
-                                    guess: w.guess,
-                                    n_guess: w.n_guess,
-                                });
+                                .any(|(e, f, is2)| !is2 && self.model.reader_orders(*e, *f, me));
+                            let by_r2 = w
+                                .pending
+                                .iter()
+                                .any(|(e, f, is2)| *is2 && self.model.reader_orders(*e, *f, me));
+                            let room = node == rs.pc || (rs.n_ahead as usize) + 1 < MAX_AHEAD;
+                            if second {
+                                if !by_others && !by_r2 {
+                                    w.r2 = Some(node);
+                                }
+                            } else if !by_others && room {
+                                let pre = match (by_r2, w.r2) {
+                                    (false, _) => Some(NONE),
+                                    (true, Some(n2)) => Some(n2),
+                                    (true, None) => None,
+                                };
+                                if let Some(pre) = pre {
+                                    out.push(Move::Reader {
+                                        r,
+                                        node,
+                                        guess: w.guess,
+                                        n_guess: w.n_guess,
+                                        pre,
+                                    });
+                                }
                             }
-                            w.pending.push((me, Fences::default()));
+                            w.pending.push((me, Fences::default(), second));
                             if let Some(d) = dst {
                                 w.known[d as usize] = None;
                             }
@@ -404,6 +464,22 @@ impl<'a> Machine<'a> {
                             p.1 = p.1.with(*kind);
                         }
                         *next
+                    }
+                    Instr::Return(_) => {
+                        // The second data load goes last, right before the
+                        // return, if it is the last load still to take.
+                        if let Some(n2) = w.r2
+                            && w.pending.last().is_some_and(|(_, _, is2)| *is2)
+                        {
+                            out.push(Move::Reader {
+                                r,
+                                node: n2,
+                                guess: w.guess,
+                                n_guess: w.n_guess,
+                                pre: NONE,
+                            });
+                        }
+                        break;
                     }
                     Instr::Assign { dst, value, next } => {
                         if uses_window(value) && !w.pending.is_empty() {
@@ -450,7 +526,7 @@ impl<'a> Machine<'a> {
                         }
                         target
                     }
-                    Instr::Return(_) | Instr::End | Instr::Store { .. } | Instr::Modify { .. } | Instr::SyncRcu { .. } => break,
+                    Instr::End | Instr::Store { .. } | Instr::Modify { .. } | Instr::SyncRcu { .. } => break,
                 };
                 w.node = next;
             }
@@ -479,12 +555,29 @@ impl<'a> Machine<'a> {
                 node,
                 guess,
                 n_guess,
-            } => self
-                .reader(st, r as usize, node, guess, n_guess, log)
-                .map(|a| (0, a)),
+                pre,
+            } => {
+                let mut alive = true;
+                let (mut g, mut n) = (guess, n_guess);
+                if pre != NONE {
+                    alive = self.reader(st, r as usize, pre, g, n, log)?;
+                    // The decisions still ahead of the reader's new pc.
+                    g = st.readers[r as usize].guess;
+                    n = st.readers[r as usize].n_guess;
+                }
+                if alive && !st.readers[r as usize].has(flags::DONE) {
+                    alive = self.reader(st, r as usize, node, g, n, log)?;
+                }
+                Ok((0, alive))
+            }
         }?;
         self.canonicalize(st);
         Ok(r)
+    }
+
+    /// Writer event `j` without canonicalizing (brute mode's fast path).
+    pub fn writer_step_raw<const R: usize>(&self, st: &mut State<R>, j: usize) -> Result<(u128, bool)> {
+        self.writer(st, j).map(|c| (c, true))
     }
 
     /// Writer event `j`: it becomes visible (and earlier stores to its word
@@ -543,6 +636,9 @@ impl<'a> Machine<'a> {
         if let Some(l) = log {
             l.push((node, value));
         }
+        // The path the reader commits to: the walk extended its decisions.
+        rs.guess = guess;
+        rs.n_guess = n_guess;
         if node == rs.pc {
             self.take_at_pc(rs, value);
         } else {
@@ -551,8 +647,6 @@ impl<'a> Machine<'a> {
             rs.ahead.copy_within(pos..n, pos + 1);
             rs.ahead[pos] = (node, value);
             rs.n_ahead += 1;
-            rs.guess = guess;
-            rs.n_guess = n_guess;
         }
         if !self.commit_logged(rs, true, log)? {
             return Ok(false);

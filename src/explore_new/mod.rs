@@ -548,3 +548,64 @@ mod herd_compare {
         }
     }
 }
+
+#[cfg(test)]
+mod probe2 {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+    #[test]
+    #[ignore]
+    fn guard_growth() {
+        for w in 4..=10 {
+            for model in [Model::Sc, Model::Lkmm] {
+                let s = scheme("guard", &[("W", &w.to_string())]).unwrap();
+                let mut c = ExploreConfig::new(s);
+                c.mode = ExploreMode::Brute;
+                c.model = model;
+                let r = explore(&c).unwrap();
+                eprintln!("guard W={w} {model}: {:?} states={} {:.2}s", r.verdict, r.states, r.elapsed_s);
+            }
+        }
+        eprintln!("state size {}", std::mem::size_of::<state::State<1>>());
+    }
+}
+
+#[cfg(test)]
+mod probe3 {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+    #[test]
+    #[ignore]
+    fn walk_plain() {
+        let s = scheme("plain", &[("W", "3")]).unwrap();
+        let m = Machine::new(&s, Model::Lkmm, true).unwrap();
+        let mut st = m.initial::<1>().unwrap();
+        let mut mv = Vec::new();
+        for step in 0..12 {
+            m.moves(&st, &mut mv).unwrap();
+            eprintln!("step {step}: pc={} flags={} view={:?} moves={mv:?}", st.readers[0].pc, st.readers[0].flags, st.view);
+            // prefer the reader
+            let pick = *mv.iter().rev().next().unwrap();
+            let (c, alive) = m.apply(&mut st, pick).unwrap();
+            eprintln!("   applied {pick:?} cost={c} alive={alive} outcome={:?}", st.readers[0].outcome);
+            if st.readers[0].outcome.is_some() { break; }
+        }
+    }
+}
+
+#[cfg(test)]
+mod probe4 {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+    #[test]
+    #[ignore]
+    fn brute_speed() {
+        for w in [16u32, 28, 32] {
+            let s = scheme("plain", &[("W", &w.to_string())]).unwrap();
+            let mut c = ExploreConfig::new(s);
+            c.mode = ExploreMode::Brute;
+            let r = explore(&c).unwrap();
+            eprintln!("plain W={w} brute: {:?} min={:?} states={} {:.3}s", r.verdict, r.min_cycles.map(|m| m.to_string()), r.states, r.elapsed_s);
+        }
+    }
+}

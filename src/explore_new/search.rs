@@ -242,6 +242,12 @@ impl<const R: usize> Search<R> {
         self.dist.get(state).is_some_and(|&d| d <= cost)
     }
 
+    /// Is the search bushy enough that walks record where they pass?
+    #[inline]
+    pub fn bushy(&self) -> bool {
+        self.dist.len() >= 4096
+    }
+
     /// Remember that a walk passed `state` at `cost`, once the search is
     /// bushy (a long forced run from a few nodes gains nothing from it).
     pub fn pass(&mut self, state: &State<R>, cost: u128) {

@@ -277,6 +277,9 @@ impl Description {
         let wv = need("words")?;
         for (k, v) in in_order(r.table(wv, "words")?) {
             let wname = k.get_ref().to_string();
+            if BODIES.contains(&wname.as_str()) {
+                continue;
+            }
             check_name(&r, &k.span(), "word", &wname)?;
             let width = match v.get_ref() {
                 DeValue::Integer(_) => {

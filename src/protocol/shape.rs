@@ -171,6 +171,10 @@ pub struct ReaderUse {
     /// For each word: the reader only tests values of it for equality and
     /// below bit `a` (stride `2^a`), or `None` (it does more).
     pub stride: [Option<u64>; MAX_WORDS],
+    /// For each word: `2^a` for the highest bit `a` the reader tests (1 if
+    /// none): two values that agree below it and equal no value the reader
+    /// holds or compares with are indistinguishable to it.
+    pub mask_stride: [u64; MAX_WORDS],
     /// Why the reader is outside the accelerated shape, if it is.
     pub outside: Option<String>,
 }
@@ -717,15 +721,16 @@ fn counter(p: &Program, paths: &[&SymPath], stored: &[WordId]) -> Result<CycleMa
             shift += bits[i];
         }
         let low_mod = 1u128 << bits[0];
-        if d == 0 || d >= low_mod {
+        // One cycle carries at most once out of the low digit.
+        if d == 0 || d > low_mod {
             continue;
         }
         let g = 1u128 << d.trailing_zeros().min(bits[0]);
         // The counter's carry cases: m = how many low digits overflow.
         let k = order.len();
         for m in 0..=k {
-            if m == 0 && d == 0 {
-                continue;
+            if m == 0 && d == low_mod {
+                continue; // every cycle carries
             }
             // Box of case m and each digit's result form.
             let mut bx: Vec<(u64, u64)> = Vec::new();
@@ -812,6 +817,7 @@ fn reader_use(p: &Program) -> ReaderUse {
     for s in u.stride.iter_mut() {
         *s = Some(1);
     }
+    u.mask_stride = [1; MAX_WORDS];
     // Which word each local holds: loads set it; copies propagate it.
     let mut tag: Vec<Option<Option<WordId>>> = vec![None; nl];
     let mut outside: Vec<String> = Vec::new();
@@ -964,6 +970,8 @@ impl Abs<'_> {
                         (V::Word(w), V::Const(k)) | (V::Const(k), V::Word(w)) if k > 0 => {
                             let bitlen = 128 - (k as u128).leading_zeros();
                             let stride = 1u64.checked_shl(bitlen).unwrap_or(0);
+                            let ms = &mut self.u.mask_stride[w as usize];
+                            *ms = if stride == 0 { u64::MAX } else { (*ms).max(stride) };
                             match self.u.stride[w as usize] {
                                 Some(s) if stride != 0 => {
                                     self.u.stride[w as usize] = Some(s.max(stride))
