@@ -9,12 +9,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::question::units::RateSpec;
 use crate::question::{EngineKind, Question};
 use crate::sweep::csv::{Row, to_bytes, write_atomic};
 use crate::sweep::engines::{Engines, Metric, fmt_f64};
 use crate::sweep::grid::{Point, Shard, points};
 use crate::sweep::resume::Progress;
+use crate::timing::RateSpec;
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
@@ -102,13 +102,13 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
     let mut measured = BTreeMap::new();
     let needs_rate = mine.iter().any(|p| p.engine.is_timed());
     for r in &q.rates {
-        if let RateSpec::Measured(kind) = &r.spec
+        if let RateSpec::Measured(kind) = r.value
             && needs_rate
-            && !progress.rates.contains_key(kind)
+            && !progress.rates.contains_key(&r.value.to_string())
         {
             let m = engines.measure(kind)?;
-            measured.insert(kind.clone(), m.what.clone());
-            progress.rates.insert(kind.clone(), m.cycles_per_s);
+            measured.insert(r.value.to_string(), m.what.clone());
+            progress.rates.insert(r.value.to_string(), m.cycles_per_s);
         }
     }
     let rates = progress.rates.clone();
@@ -137,9 +137,9 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
     };
     save(true)?;
     todo.par_iter().try_for_each(|p| -> Result<()> {
-        let rate = p.rate.as_ref().map(|r| match &r.spec {
-            RateSpec::PerSecond(v) => *v,
-            RateSpec::Measured(kind) => rates[kind],
+        let rate = p.rate.as_ref().map(|r| match r.value {
+            RateSpec::PerSecond(v) => v,
+            RateSpec::Measured(_) => rates[&r.value.to_string()],
         });
         let metrics = engines.run(q, p, rate)?;
         let rows = rows_of(q, p, rate, metrics);
@@ -177,7 +177,6 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
 
 /// The rows of one point: one per metric, in the engine's order.
 fn rows_of(q: &Question, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> Vec<Row> {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     metrics
         .into_iter()
         .map(|m| {
@@ -189,9 +188,9 @@ fn rows_of(q: &Question, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> 
                 params: p.scheme.params_string(),
                 bits: p.scheme.total_bits(),
                 rate: rate.map(fmt_f64).unwrap_or_default(),
-                process: opt(&p.process),
-                hold: opt(&p.hold),
-                window: opt(&p.window),
+                process: p.process_text(),
+                hold: p.hold_text(),
+                window: p.window_text(),
                 engine: p.engine.name().into(),
                 metric: m.name.into(),
                 value: m.value,
