@@ -14,6 +14,8 @@
 //! `cargo bench --bench analyze`).
 
 mod count;
+#[cfg(test)]
+mod extremes;
 mod fleet;
 mod logprob;
 mod poisson;
