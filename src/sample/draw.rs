@@ -76,16 +76,6 @@ struct Exact {
 }
 
 impl Exact {
-    /// Split an f64 below 2^53 (exact: `x - floor(x)` is exact in f64).
-    fn split(x: f64) -> Exact {
-        let i = x.floor();
-        Exact {
-            int: Some(i as u128),
-            low: i as u64,
-            frac: x - i,
-        }
-    }
-
     fn cycles(c: Cycles) -> Exact {
         Exact {
             int: c.int,
@@ -218,24 +208,26 @@ impl Drawer {
                     return Some(Outcome::Abort);
                 }
                 let x = self.rate * d;
-                let base = if self.discrete {
-                    Exact::cycles(Cycles::of(self.rate, d))
-                } else if x < F64_CYCLES {
-                    Exact::split(x)
-                } else {
-                    Exact::cycles(Cycles::of(self.rate, d)).smooth(x * SMOOTH, rng)
-                };
-                let y = base.add(u);
-                self.scheme.classify(false, y.count(), y.frac < self.held)
+                if !self.discrete && x < F64_CYCLES {
+                    // The common case, in f64.
+                    let n = (x + u).floor();
+                    // x - n is exact (Sterbenz), so t is x + u - n to the
+                    // last bit; a sum that rounded up to the next integer
+                    // shows as t < 0 and is undone.
+                    let t = (x - n) + u;
+                    let (n, t) = if t < 0.0 { (n - 1.0, t + 1.0) } else { (n, t) };
+                    return Some(self.scheme.classify(false, n as u64 as u128, t < self.held));
+                }
+                self.fixed_exact(d, u, rng)
             }
             Process::Poisson if self.hold == 0.0 => {
                 let m = self.rate * d;
-                let n = if m <= EXACT_MEAN_MAX {
-                    u128::from(poisson(m, rng))
+                if m <= EXACT_MEAN_MAX {
+                    self.scheme
+                        .classify(false, u128::from(poisson(m, rng)), false)
                 } else {
-                    self.normal(d, m.sqrt(), rng).count()
-                };
-                self.scheme.classify(false, n, false)
+                    self.poisson_big(d, m, rng)
+                }
             }
             Process::Poisson => {
                 let u: f64 = rng.random();
@@ -246,16 +238,50 @@ impl Drawer {
                     let (n, end_free) = self.dead_time(d, rng);
                     self.scheme.classify(false, u128::from(n), !end_free)
                 } else {
-                    let sd = self.free * (self.rate * d).sqrt();
-                    if sd < RENEWAL_SD_MIN {
-                        return None;
-                    }
-                    let n = self.normal(d, sd, rng).count();
-                    let end_held = rng.random::<f64>() < self.held;
-                    self.scheme.classify(false, n, end_held)
+                    return self.renewal_big(d, rng);
                 }
             }
         })
+    }
+
+    // The paths past f64's resolution, kept out of line so that the
+    // common case stays small in the sampling loop.
+
+    /// Fixed writer: `rate d` exactly (smoothed for continuous windows),
+    /// plus the phase `u`.
+    #[cold]
+    #[inline(never)]
+    fn fixed_exact<R: Rng + ?Sized>(&self, d: f64, u: f64, rng: &mut R) -> Outcome {
+        let base = Exact::cycles(Cycles::of(self.rate, d));
+        let base = if self.discrete {
+            base
+        } else {
+            base.smooth(self.rate * d * SMOOTH, rng)
+        };
+        let y = base.add(u);
+        self.scheme.classify(false, y.count(), y.frac < self.held)
+    }
+
+    /// Poisson writer, no hold, mean `m` past 2^52.
+    #[cold]
+    #[inline(never)]
+    fn poisson_big<R: Rng + ?Sized>(&self, d: f64, m: f64, rng: &mut R) -> Outcome {
+        let n = self.normal(d, m.sqrt(), rng).count();
+        self.scheme.classify(false, n, false)
+    }
+
+    /// Poisson writer with a hold, more than 2^52 attempts: the renewal
+    /// limit, or `None` past the exact range.
+    #[cold]
+    #[inline(never)]
+    fn renewal_big<R: Rng + ?Sized>(&self, d: f64, rng: &mut R) -> Option<Outcome> {
+        let sd = self.free * (self.rate * d).sqrt();
+        if sd < RENEWAL_SD_MIN {
+            return None;
+        }
+        let n = self.normal(d, sd, rng).count();
+        let end_held = rng.random::<f64>() < self.held;
+        Some(self.scheme.classify(false, n, end_held))
     }
 
     /// `round(rate d + sd Z)`, `Z` standard normal, in exact integers
@@ -322,7 +348,7 @@ mod tests {
         assert_eq!(e.add(2.5).count(), 100_000_000_000_000_000_002);
         assert_eq!(e.add(-3.25).count(), 99_999_999_999_999_999_996);
         assert!((e.add(-3.25).frac - 0.75).abs() < 1e-15);
-        assert_eq!(Exact::split(3.5).add(-10.0).count(), 0);
+        assert_eq!(Exact::cycles(Cycles::of(3.5, 1.0)).add(-10.0).count(), 0);
         // past 2^128 the residue follows
         let big = Exact {
             int: None,

@@ -13,6 +13,8 @@
 
 use rand::{Rng, RngExt};
 
+use statrs::function::gamma::ln_gamma;
+
 use crate::analyze::ln_pois;
 
 /// The largest mean drawn exactly here: up to 2^52 every integer a count
@@ -76,18 +78,61 @@ fn ptrs<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
             continue;
         }
         let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-        // The pmf in log space by Loader's saddle-point form (analyze's
-        // ln_pois): the textbook `-mean + k ln mean - ln k!` subtracts
-        // numbers of size k ln k: by k ~ 2^45 its rounding error is 0.1,
-        // a 10% error in the ratio it tests.
-        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= ln_pois(k, mean) {
+        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= ln_pmf(k, mean) {
             return k as u64;
         }
     }
 }
 
+/// Below this k the textbook `-mean + k ln mean - ln k!` is exact to
+/// ~1e-9 (its terms are < 2^24, rounded to 2^-29) and cheap.
+const TEXTBOOK_K_MAX: f64 = (1u64 << 20) as f64;
+
+/// `ln P(N = k)` for `N ~ Poisson(mean)`: the textbook form while it is
+/// exact, Loader's saddle-point form (analyze's `ln_pois`) above. The
+/// textbook form subtracts numbers of size k ln k: by k ~ 2^45 its rounding
+/// error is 0.1, a 10% error in the ratio PTRS tests.
+#[inline]
+fn ln_pmf(k: f64, mean: f64) -> f64 {
+    if k < TEXTBOOK_K_MAX {
+        -mean + k * mean.ln() - ln_factorial(k)
+    } else {
+        ln_pois(k, mean)
+    }
+}
+
+/// `ln k!` for `0 <= k < 2^20`: a table below 128 (built once from
+/// statrs' `ln_gamma`), Stirling's series above (error < 1e-17 there).
+#[inline]
+fn ln_factorial(k: f64) -> f64 {
+    static TABLE: std::sync::OnceLock<[f64; 128]> = std::sync::OnceLock::new();
+    if k < 128.0 {
+        let t = TABLE.get_or_init(|| std::array::from_fn(|i| ln_gamma(i as f64 + 1.0)));
+        return t[k as usize];
+    }
+    let x = k + 1.0;
+    let x2 = x * x;
+    (x - 0.5) * x.ln() - x
+        + 0.918_938_533_204_672_8
+        + (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * x2)) / x2) / x
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn both_pmf_forms_agree_where_they_meet() {
+        for (k, mean) in [(100.0, 90.0), (1e6, 1e6 + 300.0), (1048575.0, 1048000.0)] {
+            let a = super::ln_pmf(k, mean);
+            let b = crate::analyze::ln_pois(k, mean);
+            assert!((a - b).abs() < 1e-8, "{k} {mean}: {a} {b}");
+        }
+        for k in [0.0, 1.0, 5.0, 127.0, 128.0, 129.0, 1000.0, 1e6] {
+            let want = statrs::function::gamma::ln_gamma(k + 1.0);
+            let got = super::ln_factorial(k);
+            assert!((got - want).abs() < 1e-12 * want.abs().max(1.0), "{k}");
+        }
+    }
+
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
