@@ -20,6 +20,11 @@
 //!   A reader's loads of one phase happen at one instant, so split and
 //!   epoch counters wrap as one counter of their total width; torn reads
 //!   are the explorer's adversarial case (see [`outcome`]).
+//!
+//! Also here: the one unit grammar of the tool ([`units`]: times, rates,
+//! counts, as flags, specs and CSVs spell them) and the exact cycle count
+//! `rate × D` of a window ([`cycles`]), which both engines use so that
+//! counts past 2^53 keep their residue modulo the period.
 
 pub mod cycles;
 pub mod outcome;

@@ -64,7 +64,7 @@ pub const TIME_ALLOWED: &str =
     "a number >= 0 with a unit ns, us (µs), ms, s, min, h, d or y (e.g. 187ns, 2us, 1.5h)";
 
 /// What a count may look like, for error messages.
-pub const COUNT_ALLOWED: &str = "a whole number >= 0 (1000000, 1e6 or 2^20)";
+pub const COUNT_ALLOWED: &str = "a whole number from 0 to 2^64-1 (1000000, 1e6 or 2^20)";
 
 /// Split `text` into its number and its unit: the unit is the trailing run
 /// of letters (`1e-3s` is `1e-3` and `s`; `2e5` has no unit).
