@@ -150,7 +150,11 @@ fn fixed_writer_fixed_window_is_the_exact_tent() {
         let x = (rate as u128) * (d as u128); // integers here
         for bits in [2u32, 8, 16, 21, 22, 40, 64] {
             let p = 1u128 << (bits - 1);
-            let want = if x.is_multiple_of(p) { 0.0 } else { f64::NEG_INFINITY };
+            let want = if x.is_multiple_of(p) {
+                0.0
+            } else {
+                f64::NEG_INFINITY
+            };
             let got = probabilities(&plain(bits), &writer, &Window::Fixed { len: d })
                 .false_positive
                 .ln();
