@@ -40,8 +40,8 @@ pub use rate::{
     Measurement, RATE_ALLOWED, RateSpec, measure, measure_with_cache, parse_rate, resolve_rate,
 };
 pub use units::{
-    FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_positive_time,
-    parse_time, sig3,
+    FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_count_u128,
+    parse_positive_time, parse_time, sig3,
 };
 pub use window::{WINDOW_ALLOWED, Window, WindowSampler};
 

@@ -145,11 +145,22 @@ pub fn parse_positive_time(text: &str) -> Parsed<f64> {
 /// digits are combined in integers, not floats, so `1.8446744073709551615e19`
 /// is exact.
 pub fn parse_count(text: &str) -> Parsed<u64> {
+    let v = parse_count_u128(text)?;
+    u64::try_from(v).map_err(|_| {
+        format!(
+            "'{}' is more than 2^64-1; allowed: {COUNT_ALLOWED}",
+            text.trim()
+        )
+    })
+}
+
+/// [`parse_count`] up to 2^128 - 1 (the explorer counts cycles that far).
+pub fn parse_count_u128(text: &str) -> Parsed<u128> {
     let t = text.trim();
     let bad = || format!("'{t}' is not a count; allowed: {COUNT_ALLOWED}");
     if let Some(e) = t.strip_prefix("2^") {
         let e: u32 = e.trim().parse().map_err(|_| bad())?;
-        return 1u64.checked_shl(e).filter(|_| e < 64).ok_or_else(bad);
+        return 1u128.checked_shl(e).ok_or_else(bad);
     }
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| bad())?),
@@ -176,7 +187,7 @@ pub fn parse_count(text: &str) -> Parsed<u64> {
             "'{t}' is not a whole number; allowed: {COUNT_ALLOWED}"
         ));
     }
-    let mut v: u64 = trimmed.parse().map_err(|_| bad())?;
+    let mut v: u128 = trimmed.parse().map_err(|_| bad())?;
     while pow > 0 {
         v = v.checked_mul(10).ok_or_else(bad)?;
         pow -= 1;
@@ -369,6 +380,10 @@ mod tests {
             let e = parse_count(bad).unwrap_err();
             assert!(e.contains("allowed:"), "{bad}: {e}");
         }
+        assert_eq!(parse_count_u128("2^100"), Ok(1u128 << 100));
+        assert_eq!(parse_count_u128("1e30"), Ok(10u128.pow(30)));
+        assert!(parse_count_u128("2^128").is_err());
+        assert!(parse_count_u128("1e39").is_err());
     }
 
     #[test]
