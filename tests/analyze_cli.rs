@@ -98,7 +98,7 @@ fn bad_input_is_one_line_and_exit_2() {
     );
     rejects(
         &with(&["--rate", "1e6", "--window", "hist:/nonexistent/w.csv"]),
-        "--window hist",
+        "--window: hist: cannot read",
     );
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");

@@ -236,3 +236,62 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
         }
     }
 }
+
+/// Past 2^53 cycles in one window (issue 11): at 1e15..1e20 cycles/s a
+/// 1 s window holds more cycles than an f64 counts, and the residue modulo
+/// the period decides a false positive. sample's counts are exact
+/// integers, so analyze's probability must lie in its interval: Poisson
+/// and fixed writers, a fixed window (exactly 1/P for Poisson), one with a
+/// fraction of a cycle left over (the fixed writer's tent: a Bernoulli of
+/// the phase), and exponential windows (1/P by the geometric closed form).
+/// Intervals are Wilson at a family-wise 99% (Bonferroni over the checks).
+#[test]
+fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
+    const SAMPLES: u64 = 200_000;
+    let windows = [
+        Window::Fixed { len: 1.0 },
+        Window::Fixed {
+            len: 1.000_000_000_123_4,
+        },
+        Window::Exp { mean: 1.0 },
+    ];
+    let mut cases = Vec::new();
+    for bits in [2u32, 8] {
+        for rate in [1e15, 1e16, 1e17, 1e18, 1e19, 1e20] {
+            for process in [Process::Poisson, Process::Fixed] {
+                for w in &windows {
+                    cases.push((bits, Writer::new(rate, process, 0.0).unwrap(), w.clone()));
+                }
+            }
+        }
+    }
+    let z = z_for(0.01 / cases.len() as f64);
+    let mut nontrivial = 0;
+    for (i, (bits, writer, w)) in cases.iter().enumerate() {
+        let s = SchemeSpec::plain(*bits);
+        let exact = probabilities(&s, writer, w).false_positive.to_f64();
+        let t = tally(
+            &SampleConfig {
+                scheme: s,
+                writer: *writer,
+                window: w.clone(),
+                samples: SAMPLES,
+                seed: 77 + i as u64,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        let (lo, hi) = wilson(t.false_positive, SAMPLES, z);
+        assert!(
+            lo - 1e-9 <= exact && exact <= hi + 1e-9,
+            "plain {bits} | {writer} | {w}: analyze {exact:.6e} outside sample's \
+             [{lo:.6e}, {hi:.6e}] ({} of {SAMPLES})",
+            t.false_positive
+        );
+        if exact > 1e-3 && exact < 0.999 {
+            nontrivial += 1;
+        }
+    }
+    // Most cases are neither 0 nor 1, so the intervals are a real test.
+    assert!(nontrivial >= cases.len() / 2, "{nontrivial}");
+}

@@ -130,7 +130,7 @@ fn fixtures(dir: &Path) {
             windows.join(", ")
         ),
     );
-    let holds: Vec<String> = (0..3000).map(|i| format!("\"{i}ns\"")).collect();
+    let holds: Vec<String> = (0..3000).map(|i| format!("\"{:.4}us\"", f64::from(i) * 1e-4)).collect();
     let specs = [
         (
             "unknown_key.toml",

@@ -39,6 +39,34 @@ fn bad_input_is_one_line_and_exit_2() {
     rejects(&with(&["--samples", "0"]), "--samples");
     rejects(&with(&["--samples", "-3"]), "--samples");
     rejects(&with(&["--samples", "many"]), "--samples");
+    rejects(&with(&["--samples", "1.5"]), "--samples");
+    rejects(&with(&["--hold", "50"]), "--hold: '50' has no unit");
+    rejects(
+        &[
+            "sample", "--scheme", "plain", "--bits", "8", "--rate", "1e6", "--window", "fixed:10",
+        ],
+        "--window: fixed T: '10' has no unit",
+    );
+    // A lock held 99.9% of the time and windows of 1e19 attempts: past
+    // sample's exact range, refused (analyze answers it).
+    rejects(
+        &[
+            "sample",
+            "--scheme",
+            "plain",
+            "--bits",
+            "8",
+            "--rate",
+            "1e9",
+            "--hold",
+            "0.999ns",
+            "--window",
+            "fixed:1y",
+            "--samples",
+            "1000",
+        ],
+        "past sample's exact range",
+    );
     rejects(&with(&["--seed", "x"]), "--seed");
     rejects(
         &[
@@ -71,7 +99,7 @@ fn bad_input_is_one_line_and_exit_2() {
 fn run(threads: &str) -> Vec<u8> {
     let out = seqwrap()
         .args(BASE)
-        .args(["--samples", "300000", "--seed", "7", "--json"])
+        .args(["--samples", "3e5", "--seed", "7", "--json"])
         .env("RAYON_NUM_THREADS", threads)
         .output()
         .unwrap();

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// Keep the timed runs short in the (unoptimised) test binary.
 mod common;
 
-const QUICK: &[&str] = &["--timing-cycles", "20000", "--timing-runs", "3", "--json"];
+const QUICK: &[&str] = &["--timing-cycles", "2e4", "--timing-runs", "3", "--json"];
 
 fn stress(args: &[&str]) -> Value {
     let out = Command::cargo_bin("seqwrap")
@@ -614,6 +614,17 @@ fn bad_input_is_one_line_and_exit_2() {
         &["--kernel", "--op", "munmap-null,bogus"],
         &["--kernel", "--scheme", "plain", "--bits", "8"],
         &["--kernel", "--duration", "soon"],
+        &["--kernel", "--duration", "2"],
+        &["--kernel", "--duration", "1m"],
+        &[
+            "--scheme",
+            "plain",
+            "--bits",
+            "8",
+            "--timing-cycles",
+            "lots",
+        ],
+        &["--scheme", "plain", "--bits", "8", "--max-cycles", "1.5"],
         &["--kernel", "--threads", "0"],
         &["--kernel", "--threads", "4..2"],
         &["--kernel", "--batch", "0"],

@@ -270,7 +270,7 @@ fn bad_specs_are_one_line_with_file_line_key_and_leave_nothing() {
                 &format!(
                     "samples = 1000\nholds = [{}]",
                     (0..3000)
-                        .map(|i| format!("\"{i}ns\""))
+                        .map(|i| format!("\"{}ns\"", f64::from(i) / 10.0))
                         .collect::<Vec<_>>()
                         .join(",")
                 ),

@@ -74,6 +74,33 @@ impl<'a> Counts<'a> {
         }
     }
 
+    /// [`Counts::ln_count_at`] for `n >= 1` given also `delta = n - rate d`
+    /// exactly. Beyond 2^53 cycles `n` itself is rounded, but the Poisson
+    /// kernel (width `sqrt(n)`) and the tent (width 1) need the distance to
+    /// their centre, which the caller has exactly (`timing::Cycles`).
+    ///
+    /// Poisson: `y = mu (d - n H)` and `n - y = delta / (1 - h)` (because
+    /// `1 + mu H = 1 / (1 - h)`), so the pmf is taken at `y = n e^tau`,
+    /// `tau = ln(1 - delta / ((1 - h) n))`. Fixed: the tent `(1 - h -
+    /// |delta|)+`.
+    pub(crate) fn ln_count_near(&self, n: f64, delta: f64, d: f64) -> f64 {
+        match self.process {
+            Process::Poisson => {
+                if self.hold > 0.0 && n * self.hold > d {
+                    return f64::NEG_INFINITY;
+                }
+                let rel = delta / (self.free * n);
+                if rel.abs() < 0.5 {
+                    self.free.ln() + ln_pois_rel(n, (-rel).ln_1p())
+                } else {
+                    // y far from n: no cancellation in forming it directly.
+                    self.free.ln() + ln_pois(n, self.mu * (d - n * self.hold))
+                }
+            }
+            Process::Fixed => (self.free - delta.abs()).max(0.0).ln(),
+        }
+    }
+
     /// `P(start free and not (N = 0 and end free) | D)`: the window saw the
     /// counter move (RETRY or FALSE POSITIVE).
     pub(crate) fn ln_changed_at(&self, d: f64) -> f64 {

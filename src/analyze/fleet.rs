@@ -2,8 +2,7 @@
 //! lifetime, and the chance of at least one.
 
 use super::logprob::LogProb;
-use crate::error::{Error, Result};
-use crate::timing::YEAR_S;
+use crate::timing::{Parsed, YEAR_S};
 
 /// What `--fleet` accepts.
 pub const FLEET_ALLOWED: &str =
@@ -21,17 +20,14 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Parse `--fleet MACHINES,SPECULATIONS_PER_S,YEARS`.
-    pub fn parse(text: &str) -> Result<Fleet> {
-        let bad = || {
-            Error::usage(format!(
-                "--fleet: '{text}' is not a fleet; allowed: {FLEET_ALLOWED}"
-            ))
-        };
+    /// Parse `MACHINES,SPECULATIONS_PER_S,YEARS` (the `--fleet` flag,
+    /// a spec's `fleet` key).
+    pub fn parse(text: &str) -> Parsed<Fleet> {
+        let bad = || format!("'{}' is not a fleet; allowed: {FLEET_ALLOWED}", text.trim());
         let v: Vec<f64> = text
             .split(',')
             .map(|s| s.trim().parse::<f64>().map_err(|_| bad()))
-            .collect::<Result<_>>()?;
+            .collect::<Parsed<_>>()?;
         if v.len() != 3 || v.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
             return Err(bad());
         }
@@ -110,7 +106,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_fleets_are_usage_errors() {
+    fn bad_fleets_say_what_is_allowed() {
         for bad in [
             "1,2",
             "1,2,3,4",
@@ -120,13 +116,8 @@ mod tests {
             "1,1,inf",
             "1e300,1e300,1",
         ] {
-            assert!(
-                Fleet::parse(bad)
-                    .unwrap_err()
-                    .to_string()
-                    .starts_with("--fleet"),
-                "{bad}"
-            );
+            let e = Fleet::parse(bad).unwrap_err();
+            assert!(e.contains("allowed: MACHINES,"), "{bad}: {e}");
         }
     }
 }

@@ -14,6 +14,8 @@
 //! `cargo bench --bench analyze`).
 
 mod count;
+#[cfg(test)]
+mod extremes;
 mod fleet;
 mod logprob;
 mod poisson;
@@ -55,7 +57,7 @@ pub struct Probabilities {
     /// P(FALSE POSITIVE).
     pub false_positive: LogProb,
     /// When P(FALSE POSITIVE) is exactly 0, why.
-    pub false_positive_zero_reason: Option<&'static str>,
+    pub false_positive_zero_reason: Option<String>,
     /// P(RETRY).
     pub retry: LogProb,
     /// P(ABORT) = rate × hold.
@@ -112,13 +114,18 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
 }
 
 /// The outcome probabilities of one speculation (see [`crate::timing`]).
+/// Bounded work for every input: a few thousand log-density evaluations
+/// at most, however many cycles or wraps a window spans (see `wraps`).
 pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> Probabilities {
-    let timed = TimedScheme::from_spec(scheme);
+    probabilities_timed(&TimedScheme::from_spec(scheme), writer, window)
+}
+
+/// [`probabilities`] for a scheme given by its timed view.
+pub fn probabilities_timed(timed: &TimedScheme, writer: &Writer, window: &Window) -> Probabilities {
     let counts = Counts::new(writer, window);
-    let abort = LogProb::from_f64(writer.held_fraction());
     let accept = LogProb::from_ln(counts.ln_count(0.0));
     let changed = counts.ln_changed();
-    let reason = timed.why_no_false_positive();
+    let reason = timed.why_no_false_positive().map(str::to_string);
     let k_max = timed.max_wraps();
     let fp = if reason.is_some() {
         f64::NEG_INFINITY
@@ -139,22 +146,46 @@ pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> P
             Process::Fixed => 1.0,
         };
         let k0 = ((m_lo - margin) / pf).floor().max(1.0);
-        let k0 = if k0 >= u64::MAX as f64 {
-            u64::MAX
-        } else {
-            k0 as u64
-        };
-        // A bounded T below that: sum the 64 largest allowed multiples.
-        let k0 = if k0 > k_max {
-            k_max.saturating_sub(63).max(1)
-        } else {
-            k0
-        };
-        wraps::ln_sum_wraps(&counts, pf, k0, k_max)
+        if !k0.is_finite() {
+            // Even the shortest window holds more cycles than an f64: the
+            // residue is uniform (counts spread over far more than a
+            // period), the tent or Poisson mass per period is (1-h)^2, and
+            // any cap T < 2^64 lies below every count.
+            return finish(
+                timed,
+                writer,
+                accept,
+                changed,
+                match k_max {
+                    Some(_) => f64::NEG_INFINITY,
+                    None => 2.0 * counts.free.ln() - pf.ln(),
+                },
+                None,
+            );
+        }
+        // k_max below k0 (a bounded T under every likely count) is summed
+        // down from k_max by ln_sum_wraps.
+        wraps::ln_sum_wraps(&counts, pf, k0, k_max.map(|k| k as f64))
     };
-    let reason = reason.or((fp == f64::NEG_INFINITY).then_some(
-        "no window length of the distribution lets the writer start a whole number of wraps",
-    ));
+    finish(timed, writer, accept, changed, fp, reason)
+}
+
+/// The probabilities from the false-positive sum and the other outcomes.
+fn finish(
+    timed: &TimedScheme,
+    writer: &Writer,
+    accept: LogProb,
+    changed: f64,
+    fp: f64,
+    reason: Option<String>,
+) -> Probabilities {
+    let abort = LogProb::from_f64(writer.held_fraction());
+    let reason = reason.or_else(|| {
+        (fp == f64::NEG_INFINITY).then(|| {
+            "no window length of the distribution lets the writer start a whole number of wraps"
+                .to_string()
+        })
+    });
     Probabilities {
         false_positive: LogProb::from_ln(fp),
         false_positive_zero_reason: reason,

@@ -8,6 +8,10 @@
 //! `ln P = -stirlerr(n) - bd0(n, y) - ln(2 pi n)/2`, where `bd0(n, y) =
 //! n ln(n/y) + y - n` is evaluated by a series when n is near y.
 //! `n` may be any real >= 0 (the Gamma-function continuation).
+//!
+//! Hand-written because the crates do not do this: statrs 0.19's
+//! `Poisson::ln_pmf(2^63)` at mean 2^63 returns 0 where the answer is
+//! -22.753 (checked). Only statrs' `ln_gamma` is used, for n <= 15.
 
 use statrs::function::gamma::ln_gamma;
 

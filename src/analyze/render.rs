@@ -94,7 +94,7 @@ pub fn to_text(r: &AnalyzeReport) -> String {
             format!("{} cycles", p.period_cycles),
         );
         line(&mut out, "P(false positive)", p.false_positive.sci());
-        if let Some(why) = p.false_positive_zero_reason {
+        if let Some(why) = &p.false_positive_zero_reason {
             let mut cur = String::from("  exactly 0 --");
             for word in why.split(' ') {
                 if cur.len() + 1 + word.len() > 72 {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use seqwrap::analyze::{AnalyzeConfig, Fleet, analyze, to_json, to_text};
-use seqwrap::timing::{TimingFlags, Window};
+use seqwrap::timing::{FlagExt, TimingFlags, Window};
 
 use super::scheme_args::SchemeArgs;
 
@@ -12,17 +12,20 @@ use super::scheme_args::SchemeArgs;
 /// naming its flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TimingArgs {
-    /// Writer cycles per second (5.35e6, 5350000) or one cycle's time (187ns).
+    /// Writer cycles per second (5.35e6), one cycle's time (187ns), or
+    /// measured:kernel / measured:stress.
     #[arg(long, allow_hyphen_values = true)]
     pub rate: Option<String>,
     /// Writer process: fixed (uniform phase) or poisson (default).
     #[arg(long)]
     pub process: Option<String>,
-    /// Lock hold time per cycle (default 0), e.g. 50ns; rate x hold < 1.
+    /// Lock hold time per cycle (default 0), a time with a unit (50ns);
+    /// rate x hold < 1.
     #[arg(long, allow_hyphen_values = true)]
     pub hold: Option<String>,
     /// Window length distribution: fixed:T, exp:MEAN, lognormal:MEDIAN,P99,
-    /// pareto:XMIN,ALPHA, hist:FILE.csv (units ns us ms s min h d y).
+    /// pareto:XMIN,ALPHA, hist:FILE.csv; times take a unit (ns us ms s
+    /// min h d y).
     #[arg(long, allow_hyphen_values = true)]
     pub window: Option<String>,
 }
@@ -40,7 +43,10 @@ impl TimingArgs {
 
     /// The window, validated (`None` when absent).
     pub fn window(&self) -> seqwrap::Result<Option<Window>> {
-        self.window.as_deref().map(Window::parse).transpose()
+        self.window
+            .as_deref()
+            .map(|w| Window::parse(w).flag("--window"))
+            .transpose()
     }
 }
 
@@ -89,7 +95,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         scheme: args.scheme.spec()?,
         writer: args.timing.writer()?,
         window: args.timing.window()?,
-        fleet: args.fleet.as_deref().map(Fleet::parse).transpose()?,
+        fleet: args
+            .fleet
+            .as_deref()
+            .map(|f| Fleet::parse(f).flag("--fleet"))
+            .transpose()?,
     };
     let report = analyze(&cfg)?;
     if args.json {

@@ -4,8 +4,7 @@ use std::io::Write;
 
 use seqwrap::analyze::Fleet;
 use seqwrap::pick::{PickRequest, Threat, pick};
-use seqwrap::sweep::{Engines, RealEngines};
-use seqwrap::timing::{Window, parse_rate};
+use seqwrap::timing::{FlagExt, Window, parse_rate, resolve_rate};
 
 /// Shown by `seqwrap pick --help`.
 pub const EXAMPLES: &str = "\
@@ -45,17 +44,16 @@ pub struct Args {
 
 /// Pick.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (rate, rate_words) = if args.rate.starts_with("measured:") {
-        let m = RealEngines::default().measure(&args.rate)?;
-        (m.cycles_per_s, format!("{}: {}", args.rate, m.what))
-    } else {
-        (parse_rate(&args.rate)?, "as given".to_string())
-    };
+    let (rate, rate_words) = resolve_rate(parse_rate(&args.rate).flag("--rate")?)?;
     let threat = match &args.window {
-        Some(w) => Threat::Window(w.clone(), Window::parse(w)?),
+        Some(w) => Threat::Window(w.clone(), Window::parse(w).flag("--window")?),
         None => Threat::Adversarial,
     };
-    let fleet = args.fleet.as_deref().map(Fleet::parse).transpose()?;
+    let fleet = args
+        .fleet
+        .as_deref()
+        .map(|f| Fleet::parse(f).flag("--fleet"))
+        .transpose()?;
     let target = match &args.target {
         None => None,
         Some(t) => Some(

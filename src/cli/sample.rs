@@ -5,6 +5,7 @@ use std::io::Write;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use seqwrap::Error;
 use seqwrap::sample::{SampleConfig, sample, to_json, to_text};
+use seqwrap::timing::{FlagExt, parse_count};
 
 use super::analyze::TimingArgs;
 use super::scheme_args::SchemeArgs;
@@ -18,7 +19,7 @@ pub struct Args {
     /// The writer and window (--window is required here).
     #[command(flatten)]
     pub timing: TimingArgs,
-    /// Number of windows to simulate (>= 1).
+    /// Number of windows to simulate (>= 1; 1000000, 1e6, 2^20).
     #[arg(long, default_value = "1000000", allow_hyphen_values = true)]
     pub samples: String,
     /// Seed; the same seed gives the same output for any thread count.
@@ -38,18 +39,10 @@ Examples:
 
 /// Parse, sample, print. Progress goes to stderr (only on a terminal).
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let samples: u64 = args
-        .samples
-        .trim()
-        .parse()
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "--samples: '{}' is not allowed; allowed: an integer >= 1",
-                args.samples
-            ))
-        })?;
+    let samples = parse_count(&args.samples).flag("--samples")?;
+    if samples == 0 {
+        return Err(Error::usage("--samples: 0 windows; allowed: a count >= 1 (1e6, 2^20)").into());
+    }
     let seed: u64 = args.seed.trim().parse().map_err(|_| {
         Error::usage(format!(
             "--seed: '{}' is not a seed; allowed: an integer 0..=2^64-1",

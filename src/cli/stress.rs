@@ -14,6 +14,8 @@ use seqwrap::stress::{
     record_table, stress,
 };
 
+use seqwrap::timing::{FlagExt, human_duration, parse_count, parse_positive_time};
+
 use super::scheme_args::SchemeArgs;
 
 /// Arguments of `seqwrap stress`.
@@ -28,13 +30,14 @@ pub struct Args {
     /// Timed runs for ns per cycle, reported as their median (default 5).
     #[arg(long, value_name = "R")]
     pub timing_runs: Option<usize>,
-    /// Writer cycles in each timed run (default 4194304 = 2^22).
+    /// Writer cycles in each timed run (default 2^22; a count: 4194304,
+    /// 4e6, 2^22).
     #[arg(long, value_name = "C")]
-    pub timing_cycles: Option<u64>,
+    pub timing_cycles: Option<String>,
     /// Refuse schemes whose windows need more writer cycles than this in all
-    /// (default 8589934592 = 2^33; a 64-bit counter needs 2^63).
+    /// (default 2^33; a 64-bit counter needs 2^63).
     #[arg(long, value_name = "C")]
-    pub max_cycles: Option<u64>,
+    pub max_cycles: Option<String>,
     /// Measure the kernel's mmap write-lock rate instead of a scheme (Linux):
     /// a table of operations x thread counts, median and spread of repeated
     /// runs, each operation checked against the mmap_lock tracepoint.
@@ -95,28 +98,20 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Parse `2s`, `500ms`, `1.5` (seconds), `1m`.
+/// `--duration`: a time with a unit, > 0 and at most an hour.
 fn parse_duration(s: &str) -> seqwrap::Result<Duration> {
-    let t = s.trim();
-    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t, 1.0)
-    };
-    num.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v > 0.0 && v * scale <= 3600.0)
-        .map(|v| Duration::from_secs_f64(v * scale))
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "--duration: '{s}' is not a duration; allowed: e.g. 2s, 500ms, 1.5 (seconds), up to 3600 s"
-            ))
-        })
+    let secs = parse_positive_time(s).flag("--duration")?;
+    if secs > 3600.0 {
+        return Err(Error::usage(format!(
+            "--duration: '{s}' is over an hour; allowed: a time > 0 up to 1h (e.g. 2s, 500ms)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// An optional count flag (`--timing-cycles 4e6`, `--max-cycles 2^33`).
+fn count_flag(flag: &str, v: &Option<String>) -> seqwrap::Result<Option<u64>> {
+    v.as_deref().map(|t| parse_count(t).flag(flag)).transpose()
 }
 
 /// A progress bar on stderr that appears only once the run has taken more
@@ -195,8 +190,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let cfg = StressConfig {
         writers: args.writers.unwrap_or(d.writers),
         timing_runs: args.timing_runs.unwrap_or(d.timing_runs),
-        timing_cycles: args.timing_cycles.unwrap_or(d.timing_cycles),
-        max_cycles: args.max_cycles.unwrap_or(d.max_cycles),
+        timing_cycles: count_flag("--timing-cycles", &args.timing_cycles)?
+            .unwrap_or(d.timing_cycles),
+        max_cycles: count_flag("--max-cycles", &args.max_cycles)?.unwrap_or(d.max_cycles),
     };
     let total = seqwrap::stress::planned_cycles(&spec, &cfg)?;
     let bar = LateBar::new(total, "cycles");
@@ -472,20 +468,6 @@ fn sci(x: f64) -> String {
     format!("{x:.2e}")
 }
 
-fn human(s: f64) -> String {
-    let year = 365.25 * 86400.0;
-    if s < 120.0 {
-        format!("{s:.1} s")
-    } else if s < 7200.0 {
-        format!("{:.1} min", s / 60.0)
-    } else if s < 2.0 * 86400.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else if s < year {
-        format!("{:.1} days", s / 86400.0)
-    } else {
-        format!("{:.3e} years", s / year)
-    }
-}
 
 /// The measured table as text (at most 72 columns).
 fn kernel_text(t: &KernelTable) -> String {
@@ -575,12 +557,12 @@ fn kernel_text(t: &KernelTable) -> String {
         let _ = writeln!(
             out,
             "32-bit mm_lock_seq wraps (2^31 cycles) in {}",
-            human(f.wrap_s_32)
+            human_duration(f.wrap_s_32)
         );
         let _ = writeln!(
             out,
             "64-bit mm_lock_seq wraps (2^63 cycles) in {}",
-            human(f.wrap_s_64)
+            human_duration(f.wrap_s_64)
         );
     }
     let _ = writeln!(
@@ -682,8 +664,9 @@ mod tests {
     fn durations_parse() {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        for bad in ["", "x", "-1s", "0", "5h", "99999"] {
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1min").unwrap(), Duration::from_secs(60));
+        for bad in ["", "x", "-1s", "0", "5h", "99999", "1.5", "1m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -81,7 +81,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         None => Shard::ALL,
     };
     let budget_s = match &args.budget {
-        Some(b) => seqwrap::timing::parse_duration("--budget", b)?,
+        Some(b) => {
+            use seqwrap::timing::FlagExt;
+            seqwrap::timing::parse_positive_time(b).flag("--budget")?
+        }
         None => DEFAULT_BUDGET_S,
     };
     seqwrap::export::file::check_input(&args.spec)?;

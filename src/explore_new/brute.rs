@@ -138,13 +138,17 @@ fn walk<const R: usize>(
         }
         match live_next.len() {
             0 => return Ok(()),
-            1 if fast_ok(m, &live_next[0].0) => {
-                match fast::forward(m, search, id, &mut st, &mut cost, &chain, &mut run, meter)? {
-                    fast::End::Done => return Ok(()),
-                    fast::End::Slow => {}
-                }
-            }
             1 => {
+                if fast_ok(m, &live_next[0].0) {
+                    let at = st;
+                    match fast::forward(m, search, id, &mut st, &mut cost, &chain, &mut run, meter)? {
+                        fast::End::Done => return Ok(()),
+                        // It stepped: look at the new state afresh.
+                        fast::End::Slow if st != at => continue,
+                        // It could not start: take this step the slow way.
+                        fast::End::Slow => {}
+                    }
+                }
                 let (mv, s2, dc) = live_next[0];
                 let before = st;
                 st = s2;

@@ -609,3 +609,30 @@ mod probe4 {
         }
     }
 }
+
+#[cfg(test)]
+mod probe5 {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+    #[test]
+    #[ignore]
+    fn split_speed() {
+        for (h, l) in [(1u32, 1u32), (1, 2), (2, 2), (3, 3), (2, 4)] {
+            for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
+                for order in ["lo-first", "hi-first"] {
+                    for model in Model::ALL {
+                        let s = scheme("split", &[("H", &h.to_string()), ("L", &l.to_string()), ("READ", read), ("ORDER", order)]).unwrap();
+                        let mut c = ExploreConfig::new(s.clone());
+                        c.mode = ExploreMode::Brute;
+                        c.model = model;
+                        c.max_seconds = Some(5.0);
+                        let r = explore(&c).unwrap();
+                        if r.elapsed_s > 0.5 {
+                            eprintln!("SLOW {s} {model}: {:?} {:.2}s states={}", r.verdict, r.elapsed_s, r.states);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -65,6 +65,12 @@ pub struct TraceStep {
     pub words: Option<(String, String)>,
     /// The outcome, on the step that ends R0's speculation.
     pub outcome: Option<Outcome>,
+    /// Where the writer is after this step: whole cycles completed
+    /// (decimal) ...
+    pub writer_cycles: String,
+    /// ... and events of the next cycle already visible (under SC and TSO
+    /// a prefix of the cycle). A replay runs the writer to this point.
+    pub writer_events: u32,
 }
 
 /// A counterexample: its steps and R0's verdict.
@@ -108,14 +114,20 @@ pub(crate) fn replay<const R: usize>(abs: &Machine<'_>, path: &[PathItem<R>]) ->
     let mut st: State<R> = abs.initial()?;
     let mut cost: u128 = 0;
     let mut steps = Vec::new();
+    let mut cycles: u128 = 0;
     for item in path {
+        let from = steps.len();
         match item.step {
             Step::Move(mv) => {
                 writer_or_reader(abs, &mut st, mv, &mut cost, &mut steps, &wline, &rline)?;
+                if matches!(mv, Move::Writer(_)) && st.view.done == 0 {
+                    cycles += 1;
+                }
             }
             Step::Jump(k) => {
                 let from = words_text(abs, &st.view.start);
                 cost += abs.jump(&mut st, k);
+                cycles += k;
                 steps.push(TraceStep {
                     thread: "W".into(),
                     op: Op::Jump,
@@ -128,9 +140,14 @@ pub(crate) fn replay<const R: usize>(abs: &Machine<'_>, path: &[PathItem<R>]) ->
                     reorder: None,
                     words: Some((from, words_text(abs, &st.view.start))),
                     outcome: None,
+                    writer_cycles: String::new(),
+                    writer_events: 0,
                 });
             }
-            Step::Run { moves, cycles } => {
+            Step::Run {
+                moves,
+                cycles: modifies,
+            } => {
                 if moves <= 64 {
                     for _ in 0..moves {
                         let en = abs.writer_enabled(&st)?;
@@ -152,10 +169,13 @@ pub(crate) fn replay<const R: usize>(abs: &Machine<'_>, path: &[PathItem<R>]) ->
                         .ok_or_else(|| Error::Run("internal: a run without its states".into()))?;
                     let from = words_text(abs, &st.view.start);
                     let shift = shifts(abs, &before_c, &st);
+                    let before_abs = st;
                     st = after_c;
                     unshift(abs, &mut st, &shift);
-                    cost += cycles;
-                    let full = cycles_of(moves, abs);
+                    let run_cycles = st_cycles(abs, &before_abs, &st, modifies)?;
+                    cost += modifies;
+                    cycles += run_cycles;
+                    let full = run_cycles;
                     steps.push(TraceStep {
                         thread: "W".into(),
                         op: Op::Run,
@@ -168,15 +188,38 @@ pub(crate) fn replay<const R: usize>(abs: &Machine<'_>, path: &[PathItem<R>]) ->
                         reorder: None,
                         words: Some((from, words_text(abs, &st.view.start))),
                         outcome: None,
+                        writer_cycles: String::new(),
+                        writer_events: 0,
                     });
                 }
             }
+        }
+        let events = st.view.done.count_ones();
+        for s in &mut steps[from..] {
+            s.writer_cycles = cycles.to_string();
+            s.writer_events = events;
         }
     }
     Ok(Trace { steps })
 }
 
+/// Whole cycles a long forced run completed, from the modifications it
+/// made (one per cycle) and where in their cycles it started and ended:
+/// `cycles = modifies - [the last cycle's modify is visible]
+/// + [the first cycle's was already visible]`.
+fn st_cycles<const R: usize>(m: &Machine<'_>, before: &State<R>, after: &State<R>, modifies: u128) -> Result<u128> {
+    let seen = |st: &State<R>| -> Result<u128> {
+        let t = m.cycles.get(st.view.path, &st.view.start)?;
+        Ok(t.ev
+            .iter()
+            .position(|e| e.kind == EvKind::Modify)
+            .map_or(0, |i| u128::from(st.view.done & (1 << i) != 0)))
+    };
+    Ok(modifies + seen(before)? - seen(after)?)
+}
+
 /// Whole cycles in a run of `moves` writer moves (its events per cycle).
+#[allow(dead_code)]
 fn cycles_of(moves: u64, m: &Machine<'_>) -> u64 {
     let per = m
         .shape
@@ -288,6 +331,8 @@ fn writer_or_reader<const R: usize>(
                 reorder: (!notes.is_empty()).then(|| notes.join("; ")),
                 words: None,
                 outcome: None,
+                writer_cycles: String::new(),
+                writer_events: 0,
             });
         }
         Move::Reader { r, node, .. } => {
@@ -326,6 +371,8 @@ fn writer_or_reader<const R: usize>(
                     reorder,
                     words: None,
                     outcome: (last && rs.has(flags::DONE)).then_some(rs.outcome).flatten(),
+                    writer_cycles: String::new(),
+                    writer_events: 0,
                 });
             }
         }

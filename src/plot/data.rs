@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::question::units::fixed_window_s;
 use crate::sweep::csv::Row;
+use crate::timing::Window;
 
 /// A number from a CSV value: plain floats, and integers beyond f64's exact
 /// range (2^63) approximated for drawing only.
@@ -55,7 +55,7 @@ pub type PWindowData = (f64, String, String, BTreeMap<u32, Vec<(f64, f64)>>);
 /// conservative reading for a maintainer.
 pub fn p_window(rows: &[Row]) -> Option<PWindowData> {
     let sel: Vec<&Row> = select(rows, "analyze", "log10_p_false_positive")
-        .filter(|r| r.scheme == "plain" && fixed_window_s(&r.window).is_some())
+        .filter(|r| r.scheme == "plain" && Window::fixed_len_of(&r.window).is_some())
         .collect();
     let rate = sel
         .iter()
@@ -68,7 +68,7 @@ pub fn p_window(rows: &[Row]) -> Option<PWindowData> {
         .iter()
         .filter(|r| num(&r.rate) == Some(rate) && r.process == process && r.hold == hold)
     {
-        if let (Some(w), Some(lp)) = (fixed_window_s(&r.window), num(&r.value)) {
+        if let (Some(w), Some(lp)) = (Window::fixed_len_of(&r.window), num(&r.value)) {
             by_bits.entry(r.bits).or_default().push((w, lp));
         }
     }

@@ -236,7 +236,7 @@ pub fn plot_csv(csv: &Path, dir: &Path) -> Result<PlotOutcome> {
 /// A tick label for a time in seconds on a log axis: `1 us`, `1 s`,
 /// `1 h`, `1e6 y`.
 pub fn time_tick(s: f64) -> String {
-    let t = crate::question::units::human_time(s);
+    let t = crate::timing::human_duration(s);
     // "1.00e3 y" -> "1e3 y"
     t.replace(".00e", "e")
 }

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{AXIS_PX, FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe, time_tick};
-use crate::question::units::YEAR_S;
 use crate::sweep::csv::Row;
+use crate::timing::YEAR_S;
 
 /// The marks a maintainer reads the plot against.
 pub const MARKS: [(f64, &str); 5] = [

@@ -6,7 +6,6 @@
 //! everything before any point runs: unknown keys, wrong types, empty grids
 //! and grids over [`MAX_POINTS`] are one line naming file, line and key.
 
-pub mod units;
 mod walk;
 
 use std::fmt;
@@ -14,11 +13,12 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
+use crate::analyze::Fleet;
 use crate::error::{Error, Result};
 use crate::explore::ExploreMode;
 use crate::scheme::{SchemeFlags, SchemeSpec};
+use crate::timing::{Process, RateSpec, Window, Writer, parse_count, parse_rate, parse_time};
 use crate::width::Width;
-use units::RateSpec;
 use walk::{Field, Source, Table};
 
 /// The most points one spec may expand to. A grid this size already takes
@@ -78,14 +78,19 @@ impl fmt::Display for EngineKind {
     }
 }
 
-/// A writer rate: the text as written and what it means.
+/// A value of a spec: parsed once when the spec is loaded, with the text
+/// it was written as (the sweep CSV records that text, so a row names the
+/// value as its spec did).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rate {
+pub struct Spelled<T> {
     /// As written in the spec.
     pub text: String,
-    /// Parsed.
-    pub spec: RateSpec,
+    /// Parsed and checked.
+    pub value: T,
 }
+
+/// A writer rate as a spec gives it.
+pub type Rate = Spelled<RateSpec>;
 
 /// A validated question. Invariants: every list is non-empty where its
 /// engines need it; the grid expands to at most [`MAX_POINTS`] points.
@@ -107,14 +112,14 @@ pub struct Question {
     pub schemes: Vec<SchemeSpec>,
     /// Writer rates.
     pub rates: Vec<Rate>,
-    /// Writer processes (`fixed`, `poisson`).
-    pub processes: Vec<String>,
-    /// Lock hold times per cycle.
-    pub holds: Vec<String>,
-    /// Window distributions.
-    pub windows: Vec<String>,
-    /// `MACHINES,SPECULATIONS_PER_S,YEARS` for fleet risk, if asked.
-    pub fleet: Option<String>,
+    /// Writer processes.
+    pub processes: Vec<Process>,
+    /// Lock hold times per cycle, in seconds.
+    pub holds: Vec<Spelled<f64>>,
+    /// Window distributions (a `hist:` file is read when the spec loads).
+    pub windows: Vec<Spelled<Window>>,
+    /// The fleet for fleet risk, if asked.
+    pub fleet: Option<Fleet>,
     /// Explorer mode.
     pub explore_mode: ExploreMode,
     /// Explorer readers.
@@ -195,7 +200,7 @@ impl Question {
         let title = top.need(&src, "title")?.str(&src)?.to_string();
         let seed = top.need(&src, "seed")?.uint(&src, 0, u64::MAX)?;
         let samples = match top.get("samples") {
-            Some(f) => f.uint(&src, 1, MAX_SAMPLES)?,
+            Some(f) => count(&src, &f, 1, MAX_SAMPLES)?,
             None => 100_000,
         };
 
@@ -239,41 +244,41 @@ impl Question {
         };
         let mut rates = Vec::new();
         for (t, f) in strings("rates", &[])? {
-            let spec = units::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            if !matches!(spec, RateSpec::Measured(_)) {
-                crate::timing::parse_rate(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            }
-            rates.push(Rate { text: t, spec });
+            let value = parse_rate(&t).map_err(at(&src, &f))?;
+            rates.push(Spelled { text: t, value });
         }
         let mut processes = Vec::new();
         for (t, f) in strings("processes", &["poisson"])? {
-            crate::timing::Process::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            processes.push(t);
+            processes.push(Process::parse(&t).map_err(at(&src, &f))?);
         }
         if processes.is_empty() {
-            processes.push("poisson".into());
+            processes.push(Process::Poisson);
         }
         let mut holds = Vec::new();
         for (t, f) in strings("holds", &["0"])? {
-            crate::timing::parse_duration("hold", &t)
-                .map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            holds.push(t);
+            let value = parse_time(&t).map_err(at(&src, &f))?;
+            // Each given rate must leave the lock free sometimes; measured
+            // rates are checked when the sweep has taken them.
+            for r in &rates {
+                if let RateSpec::PerSecond(r) = r.value {
+                    Writer::with_hold(r, Process::Poisson, value).map_err(at(&src, &f))?;
+                }
+            }
+            holds.push(Spelled { text: t, value });
         }
         if holds.is_empty() {
-            holds.push("0".into());
+            holds.push(Spelled {
+                text: "0".into(),
+                value: 0.0,
+            });
         }
         let mut windows = Vec::new();
         for (t, f) in strings("windows", &[])? {
-            units::check_window(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            crate::timing::Window::parse(&t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-            windows.push(t);
+            let value = Window::parse(&t).map_err(at(&src, &f))?;
+            windows.push(Spelled { text: t, value });
         }
         let fleet = match top.get("fleet") {
-            Some(f) => {
-                let t = f.str(&src)?;
-                crate::analyze::Fleet::parse(t).map_err(|e| src.err(f.value.span(), &f.key, e))?;
-                Some(t.to_string())
-            }
+            Some(f) => Some(Fleet::parse(f.str(&src)?).map_err(at(&src, &f))?),
             None => None,
         };
         let explore_mode = match top.get("explore_mode") {
@@ -370,6 +375,29 @@ impl Question {
                     .sum::<usize>()
             })
             .sum()
+    }
+}
+
+/// The error of the value at `f`: `FILE:LINE: key 'KEY': message`.
+fn at<'s>(src: &'s Source<'_>, f: &'s Field<'_, '_>) -> impl FnOnce(String) -> Error + 's {
+    move |e| src.err(f.value.span(), &f.key, e)
+}
+
+/// A count (`1000000`, `1e6`, `2^20`, as a TOML integer, float or
+/// string) in `lo..=hi`.
+fn count(src: &Source<'_>, f: &Field<'_, '_>, lo: u64, hi: u64) -> Result<u64> {
+    if f.value.get_ref().as_integer().is_some() {
+        return f.uint(src, lo, hi);
+    }
+    let v = parse_count(&f.scalar_text(src)?).map_err(at(src, f))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(src.err(
+            f.value.span(),
+            &f.key,
+            format!("{v} is out of range; allowed: a count {lo}..={hi}"),
+        ))
     }
 }
 
@@ -518,6 +546,28 @@ max-window-cycles = "max-safe"
         );
         // explore: 6 points; analyze: 6 schemes x 2 rates x 1 x 1 x 1.
         assert_eq!(q.point_count(), 6 + 12);
+        // values are typed once, with their spelling kept
+        assert_eq!(q.rates[0].value, RateSpec::PerSecond(1e6));
+        assert_eq!(
+            q.rates[1].value,
+            RateSpec::Measured(crate::stress::RateKind::KERNEL)
+        );
+        assert_eq!(q.windows[0].value, Window::Fixed { len: 1e-6 });
+        assert_eq!(q.windows[0].text, "fixed:1us");
+        assert_eq!(q.holds[0].value, 0.0);
+        assert_eq!(q.processes, vec![Process::Poisson]);
+        let counted = Question::parse(
+            "t.toml",
+            &GOOD.replace("seed = 7", "seed = 7\nsamples = \"2^20\""),
+        )
+        .unwrap();
+        assert_eq!(counted.samples, 1 << 20);
+        let counted = Question::parse(
+            "t.toml",
+            &GOOD.replace("seed = 7", "seed = 7\nsamples = 1e6"),
+        )
+        .unwrap();
+        assert_eq!(counted.samples, 1_000_000);
     }
 
     fn err(text: &str) -> String {
@@ -532,10 +582,18 @@ max-window-cycles = "max-safe"
             (GOOD.replace("[\"i8\", 16]", "[]"), "t.toml:6: key 'widths': empty grid"),
             (GOOD.replace("\"1e6\",", "\"0\","), "t.toml:7: key 'rates[0]'"),
             (GOOD.replace("fixed:1us", "fixed:1parsec"), "t.toml:8: key 'windows[0]'"),
+            (GOOD.replace("fixed:1us", "fixed:10"), "t.toml:8: key 'windows[0]': fixed T: '10' has no unit (did you mean 10s?)"),
+            (GOOD.replace("fixed:1us", "fixed:1m"), "'m' is ambiguous"),
+            (GOOD.replace("seed = 7", "seed = 7\nholds = [\"0\", \"2us\"]"), "t.toml:5: key 'holds[1]': rate x hold"),
+            (GOOD.replace("seed = 7", "seed = 7\nholds = [\"50\"]"), "key 'holds[0]': '50' has no unit"),
+            (GOOD.replace("seed = 7", "seed = 7\nprocesses = [\"bursty\"]"), "key 'processes[0]': 'bursty' is not a writer process"),
+            (GOOD.replace("seed = 7", "seed = 7\nfleet = \"1,2\""), "key 'fleet': '1,2' is not a fleet"),
+            (GOOD.replace("seed = 7", "seed = 7\nsamples = \"1.5\""), "key 'samples': '1.5' is not a whole number"),
+            (GOOD.replace("seed = 7", "seed = 7\nsamples = 2e9"), "key 'samples': 2000000000 is out of range"),
             (GOOD.replace("read = ", "colour = "), "key 'schemes[1].colour'"),
             (GOOD.replace("\"i8\", 16", "\"i8\", 65"), "key 'widths[1]'"),
             (
-                GOOD.replace("windows = [\"fixed:1us\"]", "windows = [\"fixed:1us\"]\nholds = [\"0\", \"1us\", \"2us\", \"3us\", \"4us\", \"5us\", \"6us\", \"7us\"]\nprocesses = [\"fixed\", \"poisson\"]\n")
+                GOOD.replace("windows = [\"fixed:1us\"]", "windows = [\"fixed:1us\"]\nholds = [\"0\", \"0.1ns\", \"0.2ns\", \"0.3ns\", \"0.4ns\", \"0.5ns\", \"0.6ns\", \"0.7ns\"]\nprocesses = [\"fixed\", \"poisson\"]\n")
                     .replace("rates = [", "rates = [\"1e1\",\"1e2\",\"1e3\",\"1e4\",\"1e5\",\"1e7\",\"1e8\",\"1e9\",")
                     .replace("fixed:1us\"]", &format!("fixed:1us\"{}]", ",\"fixed:2us\"".repeat(200))),
                 "over the limit",

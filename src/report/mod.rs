@@ -18,10 +18,11 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::error::Result;
-use crate::question::units::RateSpec;
 use crate::question::{EngineKind, Question};
+use crate::stress::RateKind;
 use crate::sweep::engines::MeasuredRate;
 use crate::sweep::{Engines, Metric, Point, SweepOptions, run_sweep};
+use crate::timing::RateSpec;
 
 /// Where the report reads and writes.
 #[derive(Clone, Debug)]
@@ -54,7 +55,7 @@ pub struct ReportOutcome {
 /// the report, so all its CSVs agree on the rate.
 struct Shared<'a> {
     inner: &'a dyn Engines,
-    cache: Mutex<BTreeMap<String, MeasuredRate>>,
+    cache: Mutex<BTreeMap<&'static str, MeasuredRate>>,
 }
 
 impl Engines for Shared<'_> {
@@ -62,13 +63,14 @@ impl Engines for Shared<'_> {
         self.inner.available(kind)
     }
 
-    fn measure(&self, kind: &str) -> Result<MeasuredRate> {
-        if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(kind).cloned()) {
+    fn measure(&self, kind: RateKind) -> Result<MeasuredRate> {
+        let key = kind.name();
+        if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(key).cloned()) {
             return Ok(m);
         }
         let m = self.inner.measure(kind)?;
         if let Ok(mut c) = self.cache.lock() {
-            c.insert(kind.to_string(), m.clone());
+            c.insert(key, m.clone());
         }
         Ok(m)
     }
@@ -101,7 +103,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     let mut notes = Vec::new();
     let mut files = Vec::new();
 
-    let kernel = match shared.measure("measured:kernel") {
+    let kernel = match shared.measure(RateKind::KERNEL) {
         Ok(m) => Some(m),
         Err(e) => {
             notes.push(format!(
@@ -126,7 +128,8 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
         let mut q = q;
         q.engines.retain(|e| !missing.contains(e));
         if kernel.is_none() {
-            q.rates.retain(|r| !matches!(r.spec, RateSpec::Measured(_)));
+            q.rates
+                .retain(|r| !matches!(r.value, RateSpec::Measured(_)));
         }
         if q.engines.is_empty() || q.point_count() == 0 {
             notes.push(format!(

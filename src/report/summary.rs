@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use super::table::{MAX_COLS, Table, bullet, wrap};
 use crate::plot::data::{num, scheme_label};
 use crate::question::Question;
-use crate::question::units::{human_time, parse_fleet};
 use crate::sweep::cost::pow2_text;
 use crate::sweep::csv::Row;
 use crate::sweep::engines::MeasuredRate;
+use crate::timing::human_duration;
 
 /// One spec's rows and plots.
 #[derive(Clone, Debug)]
@@ -198,7 +198,7 @@ pub fn render(inp: &Inputs<'_>) -> String {
                     Some(t) => format!(
                         "A {bits}-bit mm_lock_seq needs 2^{} cycles to come back: {} at this rate.",
                         bits - 1,
-                        human_time(t)
+                        human_duration(t)
                     ),
                     None => format!(
                         "A {bits}-bit mm_lock_seq needs 2^{} cycles (no analyze row for the time).",
@@ -270,8 +270,8 @@ fn answer(rows: &Rows<'_>, kernel: Option<&MeasuredRate>, head: Option<&(f64, St
     if let (Some(t32), Some(t64)) = (t(32), t(64)) {
         p.push_str(&format!(
             " At {rate_words}, that is {} for the int and {} for a u64.",
-            human_time(t32),
-            human_time(t64)
+            human_duration(t32),
+            human_duration(t64)
         ));
         if kernel.is_some() {
             p.push_str(
@@ -420,14 +420,13 @@ fn recommendation(rows: &Rows<'_>) -> String {
 
 fn fleet_words(rows: &Rows<'_>) -> String {
     rows.spec("mm_lock_seq")
-        .and_then(|s| s.question.fleet.as_deref())
-        .and_then(|f| parse_fleet(f).ok())
-        .map_or("machines".into(), |(m, sps, y)| {
+        .and_then(|s| s.question.fleet)
+        .map_or("machines".into(), |f| {
             format!(
                 "{} machines x {} speculations/s x {} years",
-                rate_text(m),
-                rate_text(sps),
-                y
+                rate_text(f.machines),
+                rate_text(f.speculations_per_s),
+                f.years
             )
         })
 }
@@ -482,7 +481,7 @@ fn adversary_section(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> String {
         cells.extend(
             widths
                 .iter()
-                .map(|b| m.get(b).map_or("-".into(), |t| human_time(*t))),
+                .map(|b| m.get(b).map_or("-".into(), |t| human_duration(*t))),
         );
         t.row(cells);
     }

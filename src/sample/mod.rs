@@ -155,20 +155,37 @@ pub fn tally(cfg: &SampleConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tall
         &cfg.writer,
     );
     let chunks = cfg.samples.div_ceil(CHUNK);
-    let tallies: Vec<Tally> = (0..chunks)
+    let tallies: Vec<(Tally, u64)> = (0..chunks)
         .into_par_iter()
         .map(|i| {
             let n = CHUNK.min(cfg.samples - i * CHUNK);
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(chunk_seed(cfg.seed, i));
             let mut t = Tally::default();
+            let mut beyond = 0u64;
             for _ in 0..n {
-                t.add(drawer.draw(&mut rng));
+                match drawer.draw(&mut rng) {
+                    Some(o) => t.add(o),
+                    None => beyond += 1,
+                }
             }
             progress(n);
-            t
+            (t, beyond)
         })
         .collect();
-    Ok(tallies.into_iter().fold(Tally::default(), Tally::merge))
+    let beyond: u64 = tallies.iter().map(|t| t.1).sum();
+    if beyond > 0 {
+        return Err(Error::usage(format!(
+            "--hold: {beyond} of {} windows hold more than 2^52 lock attempts with the lock held \
+             {:.4} of the time, past sample's exact range ((1 - h) sqrt(N) < 2^20); \
+             allowed: rate x hold < 0.984 or shorter windows (analyze has no such limit)",
+            cfg.samples,
+            cfg.writer.held_fraction()
+        )));
+    }
+    Ok(tallies
+        .into_iter()
+        .map(|t| t.0)
+        .fold(Tally::default(), Tally::merge))
 }
 
 /// Sample and summarise with 95% Wilson intervals.

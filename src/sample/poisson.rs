@@ -7,32 +7,42 @@
 //! there, measured) and PTRS above
 //! (W. Hörmann, "The transformed rejection method for generating Poisson
 //! random variables", Insurance: Mathematics and Economics 12, 1993), as in
-//! NumPy's `random_poisson`. Owning the algorithm also keeps a seed's
-//! results independent of rand_distr's version.
+//! NumPy's `random_poisson`, with its acceptance test in a form that stays
+//! exact for large means. Owning the algorithm also keeps a seed's results
+//! independent of rand_distr's version.
 
 use rand::{Rng, RngExt};
+
 use statrs::function::gamma::ln_gamma;
 
-/// Above this mean, f64 can no longer hold every integer near it: counts
-/// are drawn from the normal limit (and lose their unit resolution).
+use crate::analyze::ln_pois;
+
+/// The largest mean drawn exactly here: up to 2^52 every integer a count
+/// may take (within 40 sd of the mean) is an f64. Larger means are drawn
+/// by the caller from the normal limit in integers (see `draw`).
 pub(crate) const EXACT_MEAN_MAX: f64 = 4_503_599_627_370_496.0; // 2^52
 
-/// `N ~ Poisson(mean)`; `mean >= 0` (0 for NaN), saturating at 2^64 - 1.
+/// `N ~ Poisson(mean)` for `0 <= mean <= EXACT_MEAN_MAX` (0 for NaN).
 #[inline]
 pub(crate) fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    debug_assert!(
+        mean.is_nan() || mean <= EXACT_MEAN_MAX,
+        "poisson mean {mean} past the exact range"
+    );
     if mean < 16.0 {
         if mean > 0.0 { mult(mean, rng) } else { 0 }
-    } else if mean <= EXACT_MEAN_MAX {
-        ptrs(mean, rng)
-    } else if mean.is_finite() {
-        // Normal limit (Box-Muller); relative error O(mean^-1/2) < 1e-7.
-        let u1: f64 = rng.random();
-        let u2: f64 = rng.random();
-        let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        (mean + mean.sqrt() * z).max(0.0) as u64
     } else {
-        u64::MAX
+        ptrs(mean, rng)
     }
+}
+
+/// A standard normal deviate (Box-Muller, one of the pair): owned, so a
+/// seed's results do not depend on rand_distr's version.
+#[inline]
+pub(crate) fn std_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let u1: f64 = rng.random();
+    let u2: f64 = rng.random();
+    (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 #[inline]
@@ -68,16 +78,31 @@ fn ptrs<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
             continue;
         }
         let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln()
-            <= -mean + k * mean.ln() - ln_factorial(k)
-        {
+        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= ln_pmf(k, mean) {
             return k as u64;
         }
     }
 }
 
-/// `ln k!` for `k >= 0`: a table below 128 (built once from statrs'
-/// `ln_gamma`), Stirling's series above (error < 1e-17 there).
+/// Below this k the textbook `-mean + k ln mean - ln k!` is exact to
+/// ~1e-9 (its terms are < 2^24, rounded to 2^-29) and cheap.
+const TEXTBOOK_K_MAX: f64 = (1u64 << 20) as f64;
+
+/// `ln P(N = k)` for `N ~ Poisson(mean)`: the textbook form while it is
+/// exact, Loader's saddle-point form (analyze's `ln_pois`) above. The
+/// textbook form subtracts numbers of size k ln k: by k ~ 2^45 its rounding
+/// error is 0.1, a 10% error in the ratio PTRS tests.
+#[inline]
+fn ln_pmf(k: f64, mean: f64) -> f64 {
+    if k < TEXTBOOK_K_MAX {
+        -mean + k * mean.ln() - ln_factorial(k)
+    } else {
+        ln_pois(k, mean)
+    }
+}
+
+/// `ln k!` for `0 <= k < 2^20`: a table below 128 (built once from
+/// statrs' `ln_gamma`), Stirling's series above (error < 1e-17 there).
 #[inline]
 fn ln_factorial(k: f64) -> f64 {
     static TABLE: std::sync::OnceLock<[f64; 128]> = std::sync::OnceLock::new();
@@ -95,13 +120,16 @@ fn ln_factorial(k: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn ln_factorial_is_ln_gamma() {
+    fn both_pmf_forms_agree_where_they_meet() {
+        for (k, mean) in [(100.0, 90.0), (1e6, 1e6 + 300.0), (1048575.0, 1048000.0)] {
+            let a = super::ln_pmf(k, mean);
+            let b = crate::analyze::ln_pois(k, mean);
+            assert!((a - b).abs() < 1e-8, "{k} {mean}: {a} {b}");
+        }
         for k in [0.0, 1.0, 5.0, 127.0, 128.0, 129.0, 1000.0, 1e6] {
-            let want = super::ln_gamma(k + 1.0);
-            assert!(
-                (super::ln_factorial(k) - want).abs() < 1e-12 * want.abs().max(1.0),
-                "{k}"
-            );
+            let want = statrs::function::gamma::ln_gamma(k + 1.0);
+            let got = super::ln_factorial(k);
+            assert!((got - want).abs() < 1e-12 * want.abs().max(1.0), "{k}");
         }
     }
 

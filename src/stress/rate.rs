@@ -101,6 +101,22 @@ pub enum RateKind {
 }
 
 impl RateKind {
+    /// `measured:kernel`: `munmap(1, 0)` on one thread.
+    pub const KERNEL: RateKind = RateKind::Kernel {
+        op: KernelOp::MunmapNull,
+        threads: 1,
+    };
+
+    /// As written after `measured:` (`kernel`, `kernel:mprotect:2`, `stress`).
+    pub fn spelling(self) -> String {
+        match self {
+            k if k == RateKind::KERNEL => "kernel".into(),
+            RateKind::Kernel { op, threads: 1 } => format!("kernel:{}", op.name()),
+            RateKind::Kernel { op, threads } => format!("kernel:{}:{threads}", op.name()),
+            RateKind::Stress => "stress".into(),
+        }
+    }
+
     /// `kernel` or `stress`.
     pub fn name(self) -> &'static str {
         match self {

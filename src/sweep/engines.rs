@@ -7,14 +7,15 @@
 
 use std::time::Duration;
 
-use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
+use crate::analyze::{AnalyzeConfig, LogProb, analyze};
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict};
 use crate::question::{EngineKind, Question};
 use crate::sample::{Estimate, SampleConfig, sample};
+use crate::stress::RateKind;
 use crate::stress::StressConfig;
 use crate::sweep::grid::Point;
-use crate::timing::{Process, Window, Writer, parse_duration};
+use crate::timing::{Window, Writer};
 
 /// One measured or computed quantity of a point.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +69,7 @@ pub trait Engines: Sync {
     /// `Ok` when this build can run `kind`, else why not.
     fn available(&self, kind: EngineKind) -> std::result::Result<(), String>;
     /// Take a `measured:kernel` or `measured:stress` rate.
-    fn measure(&self, kind: &str) -> Result<MeasuredRate>;
+    fn measure(&self, kind: RateKind) -> Result<MeasuredRate>;
     /// Answer one point. `rate` is the resolved writer rate for timed
     /// engines. Must be a pure function of (question, point, rate) except
     /// for engines that measure hardware (stress).
@@ -111,17 +112,11 @@ impl Engines for RealEngines {
         }
     }
 
-    fn measure(&self, kind: &str) -> Result<MeasuredRate> {
-        let name = kind.strip_prefix("measured:").unwrap_or(kind);
-        let m = crate::stress::measured_rate(name, self.rate_cache.as_deref())?;
-        let when = if m.cached {
-            "cached for this machine and kernel"
-        } else {
-            "measured now"
-        };
+    fn measure(&self, kind: RateKind) -> Result<MeasuredRate> {
+        let m = crate::timing::measure_with_cache(kind, self.rate_cache.as_deref())?;
         Ok(MeasuredRate {
-            cycles_per_s: m.rate_per_s,
-            what: format!("{}, Linux {}, {when}", m.method, m.machine.kernel),
+            cycles_per_s: m.cycles_per_s,
+            what: m.what,
         })
     }
 
@@ -166,8 +161,9 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
     ])
 }
 
-/// The writer and window of a timed point, parsed by the engines' own
-/// parsers (the spec loader checked them with the same ones).
+/// The writer and window of a timed point (parsed when the spec loaded).
+/// A measured rate is checked against the hold here, the first time it
+/// is known.
 fn timed(p: &Point, rate: Option<f64>) -> Result<(Writer, Window)> {
     let missing = || {
         Error::Run(format!(
@@ -175,11 +171,18 @@ fn timed(p: &Point, rate: Option<f64>) -> Result<(Writer, Window)> {
             p.index
         ))
     };
-    let rate = rate.ok_or_else(missing)?;
-    let process = Process::parse(p.process.as_deref().ok_or_else(missing)?)?;
-    let hold = parse_duration("hold", p.hold.as_deref().ok_or_else(missing)?)?;
-    let window = Window::parse(p.window.as_deref().ok_or_else(missing)?)?;
-    Ok((Writer::new(rate, process, hold)?, window))
+    let (Some(rate), Some(process), Some(hold), Some(window)) =
+        (rate, p.process, p.hold.as_ref(), p.window.as_ref())
+    else {
+        return Err(missing());
+    };
+    let writer = Writer::with_hold(rate, process, hold.value).map_err(|e| {
+        Error::usage(format!(
+            "hold '{}' at the measured rate {rate:e}: {e}",
+            hold.text
+        ))
+    })?;
+    Ok((writer, window.value.clone()))
 }
 
 fn log10_text(p: LogProb) -> String {
@@ -192,12 +195,11 @@ fn log10_text(p: LogProb) -> String {
 
 fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
     let (writer, window) = timed(p, rate)?;
-    let fleet = q.fleet.as_deref().map(Fleet::parse).transpose()?;
     let r = analyze(&AnalyzeConfig {
         scheme: p.scheme.clone(),
         writer,
         window: Some(window),
-        fleet,
+        fleet: q.fleet,
     })?;
     let mut m = vec![
         Metric::exact(
@@ -292,7 +294,7 @@ impl Engines for FakeEngines {
         Ok(())
     }
 
-    fn measure(&self, _kind: &str) -> Result<MeasuredRate> {
+    fn measure(&self, _kind: RateKind) -> Result<MeasuredRate> {
         Ok(MeasuredRate {
             cycles_per_s: 1.25e6,
             what: "fake measurement".into(),

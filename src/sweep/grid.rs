@@ -6,8 +6,9 @@
 //! varying fastest. The index is the point's identity for seeds, shards,
 //! resume and merge, so this order is part of the CSV contract.
 
-use crate::question::{EngineKind, Question, Rate};
+use crate::question::{EngineKind, Question, Rate, Spelled};
 use crate::scheme::SchemeSpec;
+use crate::timing::{Process, Window};
 
 /// One point of the grid.
 #[derive(Clone, Debug)]
@@ -21,13 +22,38 @@ pub struct Point {
     /// Writer rate (timed engines only).
     pub rate: Option<Rate>,
     /// Writer process (timed engines only).
-    pub process: Option<String>,
-    /// Lock hold time (timed engines only).
-    pub hold: Option<String>,
+    pub process: Option<Process>,
+    /// Lock hold time in seconds (timed engines only).
+    pub hold: Option<Spelled<f64>>,
     /// Window distribution (timed engines only).
-    pub window: Option<String>,
+    pub window: Option<Spelled<Window>>,
     /// This point's seed: [`point_seed`] of the base seed and the index.
     pub seed: u64,
+}
+
+impl Point {
+    /// The process as the CSV names it (empty for untimed engines).
+    pub fn process_text(&self) -> String {
+        self.process
+            .map(|p| p.name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The hold as its spec wrote it (empty for untimed engines).
+    pub fn hold_text(&self) -> String {
+        self.hold
+            .as_ref()
+            .map(|h| h.text.clone())
+            .unwrap_or_default()
+    }
+
+    /// The window as its spec wrote it (empty for untimed engines).
+    pub fn window_text(&self) -> String {
+        self.window
+            .as_ref()
+            .map(|w| w.text.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// The seed of point `index`: SplitMix64 of the base seed mixed with the
@@ -48,21 +74,22 @@ fn splitmix64(mut z: u64) -> u64 {
 /// q.point_count()`.
 pub fn points(q: &Question) -> Vec<Point> {
     let mut out = Vec::with_capacity(q.point_count());
-    let mut push = |scheme: &SchemeSpec,
-                    engine: EngineKind,
-                    axes: Option<(&Rate, &String, &String, &String)>| {
-        let index = out.len();
-        out.push(Point {
-            index,
-            scheme: scheme.clone(),
-            engine,
-            rate: axes.map(|a| a.0.clone()),
-            process: axes.map(|a| a.1.clone()),
-            hold: axes.map(|a| a.2.clone()),
-            window: axes.map(|a| a.3.clone()),
-            seed: point_seed(q.seed, index),
-        });
-    };
+    let mut push =
+        |scheme: &SchemeSpec,
+         engine: EngineKind,
+         axes: Option<(&Rate, &Process, &Spelled<f64>, &Spelled<Window>)>| {
+            let index = out.len();
+            out.push(Point {
+                index,
+                scheme: scheme.clone(),
+                engine,
+                rate: axes.map(|a| a.0.clone()),
+                process: axes.map(|a| *a.1),
+                hold: axes.map(|a| a.2.clone()),
+                window: axes.map(|a| a.3.clone()),
+                seed: point_seed(q.seed, index),
+            });
+        };
     for s in &q.schemes {
         for &e in &q.engines {
             if e.is_timed() {

@@ -9,7 +9,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::question::units::RateSpec;
 use crate::question::{EngineKind, Question};
 use crate::sweep::csv::{Row, fingerprint_text, log10_text, to_bytes, write_atomic};
 use crate::sweep::engines::{Engines, Metric, fmt_f64};
@@ -17,6 +16,7 @@ use crate::sweep::estimate::{Estimate, budget_hint, human_s};
 use crate::sweep::grid::{Point, Shard, points};
 use crate::sweep::rates::{RateEntry, Rates};
 use crate::sweep::resume::{Progress, progress_path};
+use crate::timing::RateSpec;
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
@@ -120,22 +120,23 @@ pub fn measure_rates(
     let needs_rate = mine.iter().any(|p| p.engine.is_timed());
     let mut out = Rates::new();
     for r in &q.rates {
-        if let RateSpec::Measured(kind) = &r.spec
+        let key = r.value.to_string();
+        if let RateSpec::Measured(kind) = r.value
             && needs_rate
-            && !out.contains_key(kind)
+            && !out.contains_key(&key)
         {
-            let e = match preset.get(kind) {
+            let e = match preset.get(&key) {
                 Some(e) => e.clone(),
                 None => {
                     let m = engines.measure(kind)?;
                     RateEntry {
-                        kind: kind.clone(),
+                        kind: key.clone(),
                         rate_per_s: m.cycles_per_s,
                         what: m.what,
                     }
                 }
             };
-            out.insert(kind.clone(), e);
+            out.insert(key, e);
         }
     }
     Ok(out)
@@ -260,9 +261,9 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
             shard: &shard,
         };
         todo.par_iter().try_for_each(|p| -> Result<()> {
-            let rate = p.rate.as_ref().map(|r| match &r.spec {
-                RateSpec::PerSecond(v) => *v,
-                RateSpec::Measured(kind) => rates[kind],
+            let rate = p.rate.as_ref().map(|r| match r.value {
+                RateSpec::PerSecond(v) => v,
+                RateSpec::Measured(_) => rates[&r.value.to_string()],
             });
             let metrics = engines.run(q, p, rate)?;
             let rows = ctx.rows_of(p, rate, metrics);
@@ -315,8 +316,8 @@ impl Engines for Taken<'_> {
         self.1.available(kind)
     }
 
-    fn measure(&self, kind: &str) -> Result<crate::sweep::engines::MeasuredRate> {
-        match self.0.get(kind) {
+    fn measure(&self, kind: crate::stress::RateKind) -> Result<crate::sweep::engines::MeasuredRate> {
+        match self.0.get(&RateSpec::Measured(kind).to_string()) {
             Some(&v) => Ok(crate::sweep::engines::MeasuredRate {
                 cycles_per_s: v,
                 what: "kept by the interrupted run".into(),
@@ -341,7 +342,6 @@ impl RowContext<'_> {
     /// The rows of one point: one per metric, in the engine's order.
     fn rows_of(&self, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> Vec<Row> {
         let q = self.q;
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
         metrics
             .into_iter()
             .map(|m| {
@@ -353,9 +353,9 @@ impl RowContext<'_> {
                     params: p.scheme.params_string(),
                     bits: p.scheme.total_bits(),
                     rate: rate.map(fmt_f64).unwrap_or_default(),
-                    process: opt(&p.process),
-                    hold: opt(&p.hold),
-                    window: opt(&p.window),
+                    process: p.process_text(),
+                    hold: p.hold_text(),
+                    window: p.window_text(),
                     engine: p.engine.name().into(),
                     metric: m.name.into(),
                     log10_value: log10_text(&m.value),

@@ -20,23 +20,35 @@
 //!   A reader's loads of one phase happen at one instant, so split and
 //!   epoch counters wrap as one counter of their total width; torn reads
 //!   are the explorer's adversarial case (see [`outcome`]).
+//!
+//! Also here: the one unit grammar of the tool ([`units`]: times, rates,
+//! counts, as flags, specs and CSVs spell them) and the exact cycle count
+//! `rate × D` of a window ([`cycles`]), which both engines use so that
+//! counts past 2^53 keep their residue modulo the period.
 
+pub mod cycles;
 pub mod outcome;
 pub mod process;
 pub mod rate;
 pub mod units;
 pub mod window;
 
+pub use cycles::{Cycles, count_repr};
 pub use outcome::{Outcome, TimedScheme};
 pub use process::{PROCESS_ALLOWED, Process, Writer};
-pub use rate::{RATE_ALLOWED, parse_rate};
-pub use units::{AGE_OF_UNIVERSE_S, YEAR_S, compact_duration, human_duration, parse_duration};
+pub use rate::{
+    Measurement, RATE_ALLOWED, RateSpec, measure, measure_with_cache, parse_rate, resolve_rate,
+};
+pub use units::{
+    FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_count_u128,
+    parse_positive_time, parse_time, sig3,
+};
 pub use window::{WINDOW_ALLOWED, Window, WindowSampler};
 
 use crate::error::Result;
 
-/// The model flags as typed, before validation (shared by the CLI of
-/// `analyze` and `sample` and by spec files).
+/// The model flags as typed, before validation (the command line of
+/// `analyze` and `sample`).
 #[derive(Clone, Debug, Default)]
 pub struct TimingFlags {
     /// `--rate` (required).
@@ -48,10 +60,11 @@ pub struct TimingFlags {
 }
 
 impl TimingFlags {
-    /// Validate into a [`Writer`]; every error names its flag.
+    /// Validate into a [`Writer`], measuring the rate if it asks to; every
+    /// error names its flag.
     pub fn writer(&self) -> Result<Writer> {
         let rate = match &self.rate {
-            Some(r) => parse_rate(r)?,
+            Some(r) => resolve_rate(parse_rate(r).flag("--rate")?)?.0,
             None => {
                 return Err(crate::Error::usage(format!(
                     "--rate is required; allowed: {RATE_ALLOWED}"
@@ -59,11 +72,11 @@ impl TimingFlags {
             }
         };
         let process = match &self.process {
-            Some(p) => Process::parse(p)?,
+            Some(p) => Process::parse(p).flag("--process")?,
             None => Process::Poisson,
         };
         let hold = match &self.hold {
-            Some(h) => parse_duration("--hold", h)?,
+            Some(h) => parse_time(h).flag("--hold")?,
             None => 0.0,
         };
         Writer::new(rate, process, hold)

@@ -24,6 +24,7 @@
 
 use std::fmt;
 
+use super::units::{FlagExt, Parsed, compact_duration};
 use crate::error::{Error, Result};
 
 /// How writer cycles are spaced in time.
@@ -39,14 +40,14 @@ pub enum Process {
 pub const PROCESS_ALLOWED: &str = "fixed, poisson";
 
 impl Process {
-    /// Parse `--process`.
-    pub fn parse(text: &str) -> Result<Process> {
+    /// Parse a process name.
+    pub fn parse(text: &str) -> Parsed<Process> {
         match text.trim() {
             "fixed" => Ok(Process::Fixed),
             "poisson" => Ok(Process::Poisson),
-            other => Err(Error::usage(format!(
-                "--process: '{other}' is not a writer process; allowed: {PROCESS_ALLOWED}"
-            ))),
+            other => Err(format!(
+                "'{other}' is not a writer process; allowed: {PROCESS_ALLOWED}"
+            )),
         }
     }
 
@@ -74,25 +75,31 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Check the invariants; each error names its flag.
+    /// Check the invariants; each error names its flag (`--rate`,
+    /// `--hold`).
     pub fn new(rate: f64, process: Process, hold: f64) -> Result<Writer> {
         if !(rate.is_finite() && rate > 0.0) {
             return Err(Error::usage(format!(
                 "--rate: {rate} is not a rate; allowed: a finite number of cycles per second > 0"
             )));
         }
+        Writer::with_hold(rate, process, hold).flag("--hold")
+    }
+
+    /// [`Writer::new`] for a valid rate, the error not naming where the
+    /// hold came from (a spec names its file, line and key).
+    pub fn with_hold(rate: f64, process: Process, hold: f64) -> Parsed<Writer> {
         if !(hold.is_finite() && hold >= 0.0) {
-            return Err(Error::usage(format!(
-                "--hold: {hold} is not a hold time; allowed: a duration >= 0"
-            )));
+            return Err(format!("{hold} is not a hold time; allowed: a time >= 0"));
         }
         if rate * hold >= 1.0 {
-            return Err(Error::usage(format!(
-                "--hold: rate x hold = {} >= 1, the lock would never be free; \
-                 allowed: a hold shorter than one cycle (1/rate = {:e} s)",
-                rate * hold,
-                1.0 / rate
-            )));
+            return Err(format!(
+                "rate x hold = {:e} x {} >= 1, the lock would never be free; \
+                 allowed: a hold shorter than one cycle (1/rate = {})",
+                rate,
+                compact_duration(hold),
+                compact_duration(1.0 / rate)
+            ));
         }
         Ok(Writer {
             rate,
@@ -137,11 +144,7 @@ impl fmt::Display for Writer {
         let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
         write!(f, "{} writer at {mantissa}e{exp} cycles/s", self.process)?;
         if self.hold > 0.0 {
-            write!(
-                f,
-                ", lock held {} a cycle",
-                super::units::compact_duration(self.hold)
-            )?;
+            write!(f, ", lock held {} a cycle", compact_duration(self.hold))?;
         }
         Ok(())
     }
@@ -172,8 +175,7 @@ mod tests {
         assert!(
             Process::parse("bursty")
                 .unwrap_err()
-                .to_string()
-                .starts_with("--process")
+                .contains("allowed: fixed, poisson")
         );
     }
 }

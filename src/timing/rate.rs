@@ -1,48 +1,121 @@
-//! `--rate`: writer cycles per second, or the time one cycle takes.
+//! Writer rates: cycles per second, one cycle's time, or a measurement of
+//! this machine (the grammar is [`super::units`]'s).
 
-use super::units::split_unit;
+use std::fmt;
+use std::path::Path;
+
+use super::units::{Parsed, UNITS, parse_time};
 use crate::error::{Error, Result};
+use crate::stress::RateKind;
 
-/// What `--rate` accepts, for error messages.
-pub const RATE_ALLOWED: &str =
-    "writer cycles per second > 0 (5.35e6, 5350000) or one cycle's time with a unit (187ns)";
+/// What a rate accepts, for error messages.
+pub const RATE_ALLOWED: &str = "writer cycles per second > 0 (5.35e6 or 5.35e6/s), one cycle's time (187ns), measured:kernel or measured:stress";
 
-/// Parse `--rate`: cycles per second (`5.35e6`, `5350000`) or the time of
-/// one cycle with a unit (`187ns` means 1/187e-9 cycles/s). The result is
-/// finite and > 0.
-///
-/// `measured:kernel[:OP[:THREADS]]` and `measured:stress` name rates
-/// measured by `seqwrap stress` on this machine: a cached measurement from
-/// the user's cache (`stress::default_cache_path`, outside any checkout)
-/// taken on this machine and kernel is reused, otherwise the short
-/// measurement runs and is cached.
-pub fn parse_rate(text: &str) -> Result<f64> {
-    let t = text.trim();
-    if let Some(what) = t.strip_prefix("measured:") {
-        let cache = crate::stress::default_cache_path();
-        return crate::stress::measured_rate(what, cache.as_deref())
-            .map(|m| m.rate_per_s)
-            .map_err(|e| match e {
-                Error::Usage(m) => Error::usage(format!("--rate: {m}")),
-                other => other,
-            });
+/// A rate as written: a number, or a measurement still to take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RateSpec {
+    /// Writer cycles per second, finite and > 0.
+    PerSecond(f64),
+    /// `measured:kernel` or `measured:stress`: taken (or read from the
+    /// cache) on this machine before anything runs.
+    Measured(RateKind),
+}
+
+impl RateSpec {
+    /// The `measured:KIND` spelling of a measured rate.
+    pub fn measured_name(kind: RateKind) -> String {
+        format!("measured:{}", kind.spelling())
     }
-    let bad = || {
-        Error::usage(format!(
-            "--rate: '{text}' is not a rate; allowed: {RATE_ALLOWED}"
-        ))
-    };
-    let rate = match split_unit(t) {
-        Some((num, scale)) => {
-            let v: f64 = num.parse().map_err(|_| bad())?;
-            1.0 / (v * scale)
+}
+
+impl fmt::Display for RateSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateSpec::PerSecond(r) => write!(f, "{r:e}"),
+            RateSpec::Measured(k) => f.write_str(&RateSpec::measured_name(*k)),
         }
-        None => t.parse::<f64>().map_err(|_| bad())?,
-    };
-    if rate.is_finite() && rate > 0.0 {
-        Ok(rate)
+    }
+}
+
+/// Parse a rate: `5.35e6`, `5.35e6/s`, `187ns` (one cycle's time, so
+/// 1/187e-9 cycles/s), `measured:kernel`, `measured:stress`. A number is
+/// finite and > 0.
+pub fn parse_rate(text: &str) -> Parsed<RateSpec> {
+    let t = text.trim();
+    let bad = || format!("'{t}' is not a rate; allowed: {RATE_ALLOWED}");
+    if let Some(what) = t.strip_prefix("measured:") {
+        return what
+            .parse::<RateKind>()
+            .map(RateSpec::Measured)
+            .map_err(|e| e.to_string().trim_start_matches("--rate: ").to_string());
+    }
+    let per_s = t.strip_suffix("/s").unwrap_or(t).trim();
+    if let Ok(v) = per_s.parse::<f64>() {
+        return (v.is_finite() && v > 0.0)
+            .then_some(RateSpec::PerSecond(v))
+            .ok_or_else(bad);
+    }
+    // A cycle time needs a unit; a bare number was handled above.
+    if !UNITS.iter().any(|(u, _)| t.ends_with(u)) {
+        return Err(bad());
+    }
+    let secs = parse_time(t).map_err(|_| bad())?;
+    let rate = 1.0 / secs;
+    if secs > 0.0 && rate.is_finite() {
+        Ok(RateSpec::PerSecond(rate))
     } else {
         Err(bad())
+    }
+}
+
+/// A rate measured on this machine (or read from its cache).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    /// Write-lock cycles per second.
+    pub cycles_per_s: f64,
+    /// What was measured where (operation, threads, kernel release, and
+    /// whether it came from the cache).
+    pub what: String,
+}
+
+/// Take the `kind` rate with `stress::measured_rate`, reusing a row of
+/// `cache` taken on this machine and kernel. Usage errors name `--rate`.
+pub fn measure_with_cache(kind: RateKind, cache: Option<&Path>) -> Result<Measurement> {
+    let m = crate::stress::measured_rate(&kind.spelling(), cache).map_err(|e| match e {
+        Error::Usage(m) if !m.starts_with("--rate") => Error::usage(format!("--rate: {m}")),
+        other => other,
+    })?;
+    let when = if m.cached {
+        "cached for this machine and kernel"
+    } else {
+        "measured now"
+    };
+    Ok(Measurement {
+        cycles_per_s: m.rate_per_s,
+        what: format!("{}, Linux {}, {when}", m.method, m.machine.kernel),
+    })
+}
+
+/// [`measure_with_cache`] with the user's rate cache
+/// (`stress::default_cache_path`: outside any checkout; none when no cache
+/// directory can be found).
+pub fn measure(kind: RateKind) -> Result<Measurement> {
+    let cache = crate::stress::default_cache_path();
+    measure_with_cache(kind, cache.as_deref())
+}
+
+/// Resolve a rate to cycles per second, measuring if it asks to, with how
+/// it was obtained (`as given`, or the measurement's words).
+pub fn resolve_rate(spec: RateSpec) -> Result<(f64, String)> {
+    match spec {
+        RateSpec::PerSecond(r) => Ok((r, "as given".into())),
+        RateSpec::Measured(kind) => {
+            let m = measure(kind)?;
+            Ok((
+                m.cycles_per_s,
+                format!("{}: {}", RateSpec::measured_name(kind), m.what),
+            ))
+        }
     }
 }
 
@@ -50,25 +123,55 @@ pub fn parse_rate(text: &str) -> Result<f64> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn numbers_and_cycle_times() {
-        assert_eq!(parse_rate("5.35e6").unwrap(), 5.35e6);
-        assert_eq!(parse_rate("5350000").unwrap(), 5.35e6);
-        let r = parse_rate("187ns").unwrap();
-        assert!((r - 1.0 / 187e-9).abs() < 1e-6 * r);
+    fn per_s(text: &str) -> f64 {
+        match parse_rate(text).unwrap() {
+            RateSpec::PerSecond(r) => r,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
-    fn zero_negative_nan_inf_and_measured_are_usage_errors() {
+    fn numbers_and_cycle_times() {
+        assert_eq!(per_s("5.35e6"), 5.35e6);
+        assert_eq!(per_s("5350000"), 5.35e6);
+        assert_eq!(per_s("5.35e6/s"), 5.35e6);
+        let r = per_s("187ns");
+        assert!((r - 1.0 / 187e-9).abs() < 1e-6 * r);
+        let r = per_s("2µs");
+        assert!((r - 5e5).abs() < 1e-6 * r);
+        assert_eq!(
+            parse_rate("measured:kernel").unwrap(),
+            RateSpec::Measured(RateKind::KERNEL)
+        );
+        assert_eq!(
+            parse_rate(" measured:stress").unwrap().to_string(),
+            "measured:stress"
+        );
+    }
+
+    #[test]
+    fn zero_negative_nan_inf_and_unknown_are_refused() {
         for bad in [
-            "0", "-5", "NaN", "nan", "inf", "-inf", "0ns", "-3us", "x", "", "1e400",
+            "0",
+            "-5",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "0ns",
+            "-3us",
+            "x",
+            "",
+            "1e400",
+            "1e-320ns",
+            "measured:nonsense",
+            "measured:kernel:bogus",
+            "measured:",
+            "5/s/s",
+            "1m",
         ] {
             let e = parse_rate(bad).unwrap_err();
-            assert!(matches!(e, Error::Usage(_)));
-            assert!(e.to_string().starts_with("--rate"), "{e}");
+            assert!(e.contains("allowed:"), "{bad}: {e}");
         }
-        let e = parse_rate("measured:nonsense").unwrap_err();
-        assert!(matches!(e, Error::Usage(_)));
-        assert!(e.to_string().starts_with("--rate"), "{e}");
     }
 }

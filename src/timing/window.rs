@@ -15,7 +15,7 @@ use rand::Rng;
 use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 
-use super::units::{DURATION_ALLOWED, parse_positive_duration};
+use super::units::{Parsed, TIME_ALLOWED, parse_positive_time};
 use crate::error::{Error, Result};
 
 /// The standard normal quantile at 0.99.
@@ -57,77 +57,91 @@ pub enum Window {
     Hist {
         /// The file it came from (for display).
         path: String,
-        /// Lengths with their probabilities.
-        rows: Vec<(f64, f64)>,
+        /// Lengths with their probabilities (shared: a sweep's points all
+        /// hold the same window).
+        rows: std::sync::Arc<[(f64, f64)]>,
     },
 }
 
-fn two(flag_kind: &str, text: &str, args: &str) -> Result<(String, String)> {
-    let mut it = args.splitn(2, ',');
-    match (it.next(), it.next()) {
-        (Some(a), Some(b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
-            Ok((a.trim().to_string(), b.trim().to_string()))
-        }
-        _ => Err(Error::usage(format!(
-            "--window: '{text}' needs two values, {flag_kind}; allowed: {WINDOW_ALLOWED}"
-        ))),
+/// The two comma-separated values of `lognormal:` and `pareto:`.
+fn two<'a>(kind: &str, names: &str, text: &str, args: &'a str) -> Parsed<(&'a str, &'a str)> {
+    match args.split_once(',') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => Ok((a.trim(), b.trim())),
+        _ => Err(format!(
+            "'{}': {kind} needs two values {names}; allowed: {WINDOW_ALLOWED}",
+            text.trim()
+        )),
     }
 }
 
 impl Window {
-    /// Parse `--window`. Every error is one line naming `--window`.
-    pub fn parse(text: &str) -> Result<Window> {
+    /// Parse a window distribution (`fixed:2us`, `lognormal:2us,1ms`, ...).
+    /// A `hist:` file is read here. The error names the part that is wrong
+    /// and what is allowed; the caller adds the flag or spec key.
+    pub fn parse(text: &str) -> Parsed<Window> {
         let t = text.trim();
-        let (kind, args) = t.split_once(':').ok_or_else(|| {
-            Error::usage(format!(
-                "--window: '{text}' has no distribution; allowed: {WINDOW_ALLOWED}"
-            ))
-        })?;
-        let dur =
-            |what: &str, v: &str| parse_positive_duration(&format!("--window {kind} {what}"), v);
+        let (kind, args) = t
+            .split_once(':')
+            .ok_or_else(|| format!("'{t}' names no distribution; allowed: {WINDOW_ALLOWED}"))?;
+        let time =
+            |what: &str, v: &str| parse_positive_time(v).map_err(|e| format!("{kind} {what}: {e}"));
         match kind {
             "fixed" => Ok(Window::Fixed {
-                len: dur("T", args)?,
+                len: time("T", args)?,
             }),
             "exp" => Ok(Window::Exp {
-                mean: dur("MEAN", args)?,
+                mean: time("MEAN", args)?,
             }),
             "lognormal" => {
-                let (m, p) = two("MEDIAN,P99", text, args)?;
-                let median = dur("MEDIAN", &m)?;
-                let p99 = dur("P99", &p)?;
+                let (m, p) = two(kind, "MEDIAN,P99", t, args)?;
+                let median = time("MEDIAN", m)?;
+                let p99 = time("P99", p)?;
                 if p99 <= median {
-                    return Err(Error::usage(format!(
-                        "--window lognormal: P99 ({p}) must be above MEDIAN ({m}); \
+                    return Err(format!(
+                        "lognormal: P99 ({p}) must be above MEDIAN ({m}); \
                          allowed: MEDIAN < P99 (for a constant length use fixed:T)"
-                    )));
+                    ));
                 }
                 Ok(Window::LogNormal { median, p99 })
             }
             "pareto" => {
-                let (x, a) = two("XMIN,ALPHA", text, args)?;
-                let xmin = dur("XMIN", &x)?;
-                let alpha: f64 = a.parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0).ok_or_else(|| {
-                    Error::usage(format!(
-                        "--window pareto ALPHA: '{a}' is not a tail index; allowed: a number > 0"
-                    ))
-                })?;
+                let (x, a) = two(kind, "XMIN,ALPHA", t, args)?;
+                let xmin = time("XMIN", x)?;
+                let alpha = a
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .ok_or_else(|| {
+                        format!("pareto ALPHA: '{a}' is not a tail index; allowed: a number > 0")
+                    })?;
                 Ok(Window::Pareto { xmin, alpha })
             }
             "hist" => Window::from_hist_file(Path::new(args.trim())),
-            other => Err(Error::usage(format!(
-                "--window: unknown distribution '{other}'; allowed: {WINDOW_ALLOWED}"
-            ))),
+            other => Err(format!(
+                "unknown distribution '{other}'; allowed: {WINDOW_ALLOWED}"
+            )),
         }
     }
 
-    /// Read a histogram: one `length,weight` row a line (length a duration,
+    /// The length of a `fixed:T` window in seconds, without reading any
+    /// file; `None` for other kinds (plots put fixed windows on a length
+    /// axis and tabulate the rest).
+    pub fn fixed_len_of(text: &str) -> Option<f64> {
+        text.trim()
+            .strip_prefix("fixed:")
+            .and_then(|t| parse_positive_time(t).ok())
+    }
+
+    /// Read a histogram: one `length,weight` row a line (length a time,
     /// weight a number >= 0), an optional header line, `#` comments and
     /// blank lines ignored; at least one weight > 0.
-    pub fn from_hist_file(path: &Path) -> Result<Window> {
+    pub fn from_hist_file(path: &Path) -> Parsed<Window> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::usage(format!("--window hist: cannot read '{name}': {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "hist: cannot read '{name}': {e}; allowed: a readable file of 'length,weight' rows"
+            )
+        })?;
         let mut rows = Vec::new();
         let mut first = true;
         for (i, line) in text.lines().enumerate() {
@@ -136,11 +150,11 @@ impl Window {
                 continue;
             }
             let bad = |why: &str| {
-                Error::usage(format!(
-                    "--window hist: {name} line {}: {why}; allowed: rows 'length,weight' \
-                     (length {DURATION_ALLOWED}; weight >= 0)",
+                format!(
+                    "hist: {name} line {}: {why}; allowed: rows 'length,weight' \
+                     (length {TIME_ALLOWED}; weight >= 0)",
                     i + 1
-                ))
+                )
             };
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
             let is_header = first
@@ -155,7 +169,7 @@ impl Window {
             if fields.len() != 2 {
                 return Err(bad(&format!("'{line}' has {} fields, not 2", fields.len())));
             }
-            let len = parse_positive_duration("length", fields[0])
+            let len = parse_positive_time(fields[0])
                 .map_err(|_| bad(&format!("'{}' is not a length > 0", fields[0])))?;
             let w: f64 = fields[1]
                 .parse()
@@ -168,14 +182,17 @@ impl Window {
         }
         let total: f64 = rows.iter().map(|r| r.1).sum();
         if rows.is_empty() || !(total.is_finite() && total > 0.0) {
-            return Err(Error::usage(format!(
-                "--window hist: {name} has no row with weight > 0; allowed: rows 'length,weight'"
-            )));
+            return Err(format!(
+                "hist: {name} has no row with weight > 0; allowed: rows 'length,weight'"
+            ));
         }
         for r in &mut rows {
             r.1 /= total;
         }
-        Ok(Window::Hist { path: name, rows })
+        Ok(Window::Hist {
+            path: name,
+            rows: rows.into(),
+        })
     }
 
     /// For discrete distributions (fixed, hist) the `(length, probability)`
@@ -183,7 +200,7 @@ impl Window {
     pub fn atoms(&self) -> Option<Vec<(f64, f64)>> {
         match self {
             Window::Fixed { len } => Some(vec![(*len, 1.0)]),
-            Window::Hist { rows, .. } => Some(rows.clone()),
+            Window::Hist { rows, .. } => Some(rows.to_vec()),
             _ => None,
         }
     }
@@ -296,6 +313,13 @@ pub enum WindowSampler {
 }
 
 impl WindowSampler {
+    /// True for distributions of a few exact lengths (fixed, hist), whose
+    /// cycle counts `rate × D` must be taken exactly; false for continuous
+    /// ones, whose f64 draws are rounded anyway.
+    pub fn is_discrete(&self) -> bool {
+        matches!(self, WindowSampler::Fixed(_) | WindowSampler::Hist(..))
+    }
+
     /// One window length in seconds.
     #[inline]
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -341,11 +365,12 @@ mod tests {
     }
 
     #[test]
-    fn bad_windows_are_one_line_usage_errors_naming_the_flag() {
+    fn bad_windows_are_one_line_errors_saying_what_is_allowed() {
         for bad in [
             "gamma:1s",
             "fixed",
             "fixed:0s",
+            "fixed:10",
             "exp:-1us",
             "lognormal:1ms,2us",
             "lognormal:1ms,1ms",
@@ -356,11 +381,12 @@ mod tests {
             "hist:/nonexistent/file.csv",
         ] {
             let e = Window::parse(bad).unwrap_err();
-            assert!(matches!(e, Error::Usage(_)), "{bad}");
-            let s = e.to_string();
-            assert!(s.starts_with("--window"), "{s}");
-            assert!(!s.contains('\n'), "{s}");
+            assert!(e.contains("allowed:"), "{bad}: {e}");
+            assert!(!e.contains('\n'), "{e}");
         }
+        assert!(Window::parse("fixed:1m").unwrap_err().contains("ambiguous"));
+        assert_eq!(Window::fixed_len_of("fixed:10ms"), Some(0.01));
+        assert_eq!(Window::fixed_len_of("exp:10ms"), None);
     }
 
     #[test]
@@ -400,7 +426,8 @@ mod tests {
             let e = Window::parse(&format!("hist:{}", f.path().display()))
                 .unwrap_err()
                 .to_string();
-            assert!(e.starts_with("--window hist"), "{body:?}: {e}");
+            assert!(e.starts_with("hist: "), "{body:?}: {e}");
+            assert!(e.contains("allowed:"), "{body:?}: {e}");
             assert!(!e.contains('\n'));
         }
     }

@@ -1,0 +1,704 @@
+//! A description on real threads and real atomics, following a schedule.
+//!
+//! The writer threads run the description's writer body, one lock cycle at
+//! a time under a real `Mutex` (the critical section), storing into real
+//! atomics of each word's width (`AtomicU8/16/32/64`) with the orderings
+//! the description states: `WRITE_ONCE` a relaxed store,
+//! `smp_store_release` a release store, `smp_wmb()` a release fence,
+//! `smp_rmb()` an acquire fence, `smp_mb()` a sequentially consistent
+//! fence, `modify()` a store of a fresh version to the protected data,
+//! `synchronize_rcu()` a wait until the reader's speculation (announced in
+//! an atomic, as `rcu_read_lock` would) is over. The reader runs the
+//! description's reader body on the same atomics (`READ_ONCE` relaxed,
+//! `smp_load_acquire` acquire, `read()` two loads of the data), and the
+//! one verdict rule ([`crate::protocol::verdict`]) judges it: ACCEPT with
+//! two different data versions is a false positive.
+//!
+//! A schedule says where the writers stand (cycles completed, events of the
+//! next cycle done) before each of the reader's loads: the explorer's
+//! counterexample, replayed. The writers run to that point and stop there —
+//! mid-cycle if need be, holding the lock — while the reader takes its
+//! loads. A writer that reaches `synchronize_rcu()` with the reader in
+//! flight reports it and waits; the reader then finishes its speculation,
+//! as a grace period would make it.
+
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU16, AtomicU32, AtomicU64, compiler_fence, fence,
+};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::explore_new::cycle::run_writer;
+use crate::explore_new::trace::{Op, Trace};
+use crate::protocol::parse::FenceKind;
+use crate::protocol::program::{CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId, truncate};
+use crate::protocol::shape::{TEvent, TKind};
+use crate::protocol::{Outcome, Scheme, verdict};
+
+/// Where the writers stand: whole cycles completed, and memory events of
+/// the next cycle done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct At {
+    /// Cycles completed.
+    pub cycles: u64,
+    /// Events of the next cycle done.
+    pub events: u32,
+}
+
+/// The reader's loads to take at one writer position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Where the writers stand meanwhile.
+    pub at: At,
+    /// How many loads (counting `read()`'s two).
+    pub loads: Take,
+}
+
+/// How many loads a group takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Take {
+    /// Exactly this many.
+    Count(usize),
+    /// Up to and including the first data load (a speculation's begin).
+    Begin,
+    /// Everything left, to the return.
+    Rest,
+}
+
+/// A schedule: the reader's loads, grouped by writer position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    /// What it is, one line.
+    pub what: String,
+    /// The groups in order.
+    pub groups: Vec<Group>,
+    /// The reader's loads as the explorer took them (instructions), to
+    /// check the real run follows the same path.
+    pub expect_nodes: Vec<Node>,
+}
+
+impl Schedule {
+    /// The explorer's counterexample as a schedule. Every step must be the
+    /// writer's or reader 0's, in program order (a trace that reorders
+    /// cannot be replayed: the CPU decides its own orders).
+    pub fn of(trace: &Trace, what: &str) -> Result<Schedule> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut nodes = Vec::new();
+        for s in &trace.steps {
+            if s.reorder.is_some() {
+                return Err(Error::Run(
+                    "internal: a reordering trace cannot be replayed".into(),
+                ));
+            }
+            if s.thread == "W" {
+                continue;
+            }
+            if s.thread != "R0" {
+                return Err(Error::Run(format!(
+                    "internal: stress replays one reader, the trace has {}",
+                    s.thread
+                )));
+            }
+            if !matches!(s.op, Op::Load | Op::ReadBegins | Op::ReadEnds) {
+                continue;
+            }
+            let cycles: u64 = s.writer_cycles.parse().map_err(|_| {
+                Error::Run(format!(
+                    "stress: the counterexample needs {} writer cycles; allowed: at most 2^64",
+                    s.writer_cycles
+                ))
+            })?;
+            // A load's position is the writer's before it: the step records
+            // the position after, and a reader step does not move the writer.
+            let at = At {
+                cycles,
+                events: s.writer_events,
+            };
+            nodes.push(s.node.unwrap_or(0));
+            match groups.last_mut() {
+                Some(g) if g.at == at => {
+                    if let Take::Count(n) = &mut g.loads {
+                        *n += 1;
+                    }
+                }
+                _ => groups.push(Group {
+                    at,
+                    loads: Take::Count(1),
+                }),
+            }
+        }
+        Ok(Schedule {
+            what: what.to_string(),
+            groups,
+            expect_nodes: nodes,
+        })
+    }
+
+    /// The speculation parked over `cycles` writer cycles: it begins with
+    /// the writer at rest, the writers run `cycles` cycles, it ends. What a
+    /// protocol with no false positive at all is shown to survive (its
+    /// counter's period: a plain counter would wrap).
+    pub fn parked(cycles: u64) -> Schedule {
+        Schedule {
+            what: format!("reader begins, writers run {cycles} cycles, reader ends"),
+            groups: vec![
+                Group {
+                    at: At {
+                        cycles: 0,
+                        events: 0,
+                    },
+                    loads: Take::Begin,
+                },
+                Group {
+                    at: At { cycles, events: 0 },
+                    loads: Take::Rest,
+                },
+            ],
+            expect_nodes: Vec::new(),
+        }
+    }
+
+    /// The same schedule with the longest writer stretch between two
+    /// groups one cycle shorter (and every later position moved with it):
+    /// the check that one cycle fewer is not enough.
+    pub fn one_cycle_fewer(&self) -> Option<Schedule> {
+        let (k, _) = self
+            .groups
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| (i + 1, w[1].at.cycles.saturating_sub(w[0].at.cycles)))
+            .filter(|&(_, d)| d >= 1)
+            .max_by_key(|&(_, d)| d)?;
+        let mut s = self.clone();
+        for g in &mut s.groups[k..] {
+            g.at.cycles -= 1;
+        }
+        s.what = format!("{}, one cycle fewer", self.what);
+        Some(s)
+    }
+
+    /// Writer cycles the schedule runs (its last position, rounded up).
+    pub fn cycles(&self) -> u64 {
+        self.groups
+            .last()
+            .map_or(0, |g| g.at.cycles + u64::from(g.at.events > 0))
+    }
+}
+
+/// One replay as it ran.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replayed {
+    /// The schedule, one line.
+    pub schedule: String,
+    /// How the speculation ended.
+    pub outcome: Outcome,
+    /// Modifications between the reader's first and last load, measured
+    /// from the protected data's version (not copied from the schedule).
+    pub window_cycles: u64,
+    /// Writer cycles run in all.
+    pub writer_cycles: u64,
+    /// The two data versions `read()` saw.
+    pub data: (u64, u64),
+    /// A writer reached `synchronize_rcu()` with the reader in flight and
+    /// waited for it.
+    pub grace_period_waited: bool,
+    /// The reader took the loads the schedule expected.
+    pub followed: bool,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// A word on the hardware atomic of its width.
+enum AWord {
+    U8(AtomicU8),
+    U16(AtomicU16),
+    U32(AtomicU32),
+    U64(AtomicU64),
+}
+
+impl AWord {
+    fn new(bits: u32) -> AWord {
+        match bits {
+            0..=8 => AWord::U8(AtomicU8::new(0)),
+            9..=16 => AWord::U16(AtomicU16::new(0)),
+            17..=32 => AWord::U32(AtomicU32::new(0)),
+            _ => AWord::U64(AtomicU64::new(0)),
+        }
+    }
+
+    #[inline(always)]
+    fn load(&self, o: std::sync::atomic::Ordering) -> u64 {
+        match self {
+            AWord::U8(a) => u64::from(a.load(o)),
+            AWord::U16(a) => u64::from(a.load(o)),
+            AWord::U32(a) => u64::from(a.load(o)),
+            AWord::U64(a) => a.load(o),
+        }
+    }
+
+    /// Store `v`, already truncated to the word's width.
+    #[inline(always)]
+    fn store(&self, v: u64, o: std::sync::atomic::Ordering) {
+        match self {
+            AWord::U8(a) => a.store(v as u8, o),
+            AWord::U16(a) => a.store(v as u16, o),
+            AWord::U32(a) => a.store(v as u32, o),
+            AWord::U64(a) => a.store(v, o),
+        }
+    }
+}
+
+fn fence_for(k: FenceKind) {
+    match k {
+        FenceKind::Rmb => fence(Acquire),
+        FenceKind::Wmb => fence(Release),
+        FenceKind::Mb => fence(SeqCst),
+        FenceKind::Barrier => compiler_fence(SeqCst),
+    }
+}
+
+/// The writers' program state, guarded by the lock.
+struct WriterState {
+    start: [u64; MAX_WORDS],
+    stmts: Vec<TEvent>,
+    next: usize,
+    at: At,
+    version: u64,
+}
+
+/// Everything the threads share.
+struct Shared<'s> {
+    scheme: &'s Scheme,
+    words: Vec<AWord>,
+    data: AtomicU64,
+    /// Odd while the reader's speculation is in flight.
+    in_flight: AtomicU64,
+    lock: Mutex<WriterState>,
+    target_cycles: AtomicU64,
+    target_events: AtomicU32,
+    /// Bumped whenever the target moves (waiters watch it).
+    generation: AtomicU64,
+    quit: AtomicBool,
+    status: Mutex<Status>,
+    changed: Condvar,
+    grace_waited: AtomicBool,
+    progress: &'s (dyn Fn(u64) + Sync),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Running,
+    Reached(At),
+    Blocked,
+    Failed,
+}
+
+impl<'s> Shared<'s> {
+    fn new(scheme: &'s Scheme, progress: &'s (dyn Fn(u64) + Sync)) -> Result<Shared<'s>> {
+        let p = scheme.program();
+        let start = [0u64; MAX_WORDS];
+        Ok(Shared {
+            scheme,
+            words: p.words.iter().map(|w| AWord::new(w.bits)).collect(),
+            data: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            lock: Mutex::new(WriterState {
+                start,
+                stmts: cycle_stmts(scheme, &start)?,
+                next: 0,
+                at: At {
+                    cycles: 0,
+                    events: 0,
+                },
+                version: 0,
+            }),
+            target_cycles: AtomicU64::new(0),
+            target_events: AtomicU32::new(0),
+            generation: AtomicU64::new(0),
+            quit: AtomicBool::new(false),
+            status: Mutex::new(Status::Running),
+            changed: Condvar::new(),
+            grace_waited: AtomicBool::new(false),
+            progress,
+        })
+    }
+
+    fn set_status(&self, s: Status) {
+        *self.status.lock().unwrap_or_else(PoisonError::into_inner) = s;
+        self.changed.notify_all();
+    }
+
+    fn target(&self) -> At {
+        At {
+            cycles: self.target_cycles.load(Acquire),
+            events: self.target_events.load(Acquire),
+        }
+    }
+
+    fn retarget(&self, at: At) {
+        {
+            let mut st = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+            self.target_events.store(at.events, Release);
+            self.target_cycles.store(at.cycles, Release);
+            self.generation.fetch_add(1, SeqCst);
+            if *st != Status::Failed {
+                *st = Status::Running;
+            }
+        }
+        self.changed.notify_all();
+    }
+
+    /// Wait until a writer reports the target reached, a writer blocked on
+    /// a grace period, or a failure.
+    fn wait_reached(&self, at: At) -> Result<Status> {
+        let mut st = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match *st {
+                Status::Reached(a) if a == at => return Ok(*st),
+                Status::Blocked => return Ok(Status::Blocked),
+                Status::Failed => return Err(Error::Run("stress: a writer failed".into())),
+                _ => {}
+            }
+            st = self
+                .changed
+                .wait_timeout(st, Duration::from_millis(50))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// A writer thread: run cycles toward the target, stop there.
+    fn writer(&self) {
+        if let Err(e) = self.writer_loop() {
+            let _ = e;
+            self.set_status(Status::Failed);
+        }
+    }
+
+    fn writer_loop(&self) -> Result<()> {
+        loop {
+            if self.quit.load(Acquire) {
+                return Ok(());
+            }
+            let mut w = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if self.quit.load(Acquire) {
+                    return Ok(());
+                }
+                if w.at == self.target() {
+                    // Stop here (mid-cycle: holding the lock) until the
+                    // target moves.
+                    let generation = self.generation.load(SeqCst);
+                    {
+                        let mut st = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+                        if self.generation.load(SeqCst) == generation && *st != Status::Failed {
+                            *st = Status::Reached(w.at);
+                            self.changed.notify_all();
+                        }
+                        while self.generation.load(SeqCst) == generation && !self.quit.load(Acquire) {
+                            st = self
+                                .changed
+                                .wait_timeout(st, Duration::from_millis(50))
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .0;
+                        }
+                    }
+                    continue;
+                }
+                if self.step(&mut w)? {
+                    break; // a cycle ended: let the lock go between cycles
+                }
+            }
+        }
+    }
+
+    /// Run the writer's statements up to and including its next memory
+    /// event. `true` when that ended the cycle.
+    fn step(&self, w: &mut WriterState) -> Result<bool> {
+        let bits: Vec<u32> = self.scheme.program().words.iter().map(|x| x.bits).collect();
+        loop {
+            if w.next >= w.stmts.len() {
+                // The cycle's end: the lock is released.
+                let mut end = w.start;
+                for (i, a) in self.words.iter().enumerate() {
+                    end[i] = a.load(Relaxed);
+                }
+                w.start = end;
+                w.stmts = cycle_stmts(self.scheme, &w.start)?;
+                w.next = 0;
+                w.at = At {
+                    cycles: w.at.cycles + 1,
+                    events: 0,
+                };
+                if w.at.cycles & 0xFFFF == 0 {
+                    (self.progress)(0x1_0000);
+                }
+                return Ok(true);
+            }
+            let e = w.stmts[w.next].clone();
+            w.next += 1;
+            match e.kind {
+                TKind::Fence(k) => {
+                    fence_for(k);
+                    continue;
+                }
+                TKind::Store {
+                    word,
+                    value,
+                    release,
+                } => {
+                    let v = truncate(value.at(&w.start), bits[word as usize]);
+                    self.words[word as usize].store(v, if release { Release } else { Relaxed });
+                }
+                TKind::Modify => {
+                    w.version += 1;
+                    self.data.store(w.version, Relaxed);
+                }
+                TKind::SyncRcu => {
+                    // Wait until the speculation in flight now has ended.
+                    fence(SeqCst);
+                    let snap = self.in_flight.load(SeqCst);
+                    if snap & 1 == 1 {
+                        self.grace_waited.store(true, SeqCst);
+                        self.set_status(Status::Blocked);
+                        while self.in_flight.load(SeqCst) == snap && !self.quit.load(Acquire) {
+                            std::thread::sleep(Duration::from_micros(20));
+                        }
+                    }
+                    fence(SeqCst);
+                }
+            }
+            w.at.events += 1;
+            // A cycle with no statement left after this event ends now.
+            if w.next >= w.stmts.len() {
+                return self.step(w);
+            }
+            return Ok(false);
+        }
+    }
+}
+
+/// One cycle's statements (memory events and fences, values relative to
+/// the cycle's start words) from the words at its start.
+fn cycle_stmts(s: &Scheme, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> {
+    let shape = s.shape();
+    let n = s.program().words.len();
+    if let (Ok(paths), Some(i)) = (&shape.paths, shape.path_of(&start[..n])) {
+        return Ok(paths[i].events.clone());
+    }
+    run_writer(s.program(), start)
+}
+
+struct ReaderEnv<'a> {
+    locals: &'a [i128; MAX_LOCALS],
+    window: u64,
+}
+
+impl Env for ReaderEnv<'_> {
+    fn word(&self, _w: WordId) -> u64 {
+        0
+    }
+    fn local(&self, l: LocalId) -> i128 {
+        self.locals[l as usize]
+    }
+    fn window_cycles(&self) -> u64 {
+        self.window
+    }
+}
+
+/// Run `schedule` on `writers` writer threads. Every replay starts from a
+/// fresh harness (words and data at 0).
+/// `progress(k)` is called from a writer thread every 65536 cycles.
+pub fn run(
+    s: &Scheme,
+    schedule: &Schedule,
+    writers: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Replayed> {
+    let sh = Shared::new(s, progress)?;
+    let t0 = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..writers.max(1) {
+            scope.spawn(|| sh.writer());
+        }
+        let r = reader(&sh, schedule);
+        sh.quit.store(true, SeqCst);
+        sh.generation.fetch_add(1, SeqCst);
+        sh.changed.notify_all();
+        r.map(|mut x| {
+            x.seconds = t0.elapsed().as_secs_f64();
+            x
+        })
+    })
+}
+
+/// The reader's side: its body on the real atomics, load by load, each
+/// group after the writers have reached its position.
+fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
+    let p = sh.scheme.program();
+    let code = &p.reader.code;
+    let file = &sh.scheme.description().file;
+    let eval = |e: &CExpr, locals: &[i128; MAX_LOCALS], window: u64| {
+        e.eval(&ReaderEnv { locals, window })
+            .map_err(|x| file.error(x.at, format!("reader: {}", x.msg)))
+    };
+    let mut locals = [0i128; MAX_LOCALS];
+    let mut pc: Node = 0;
+    let mut taken: Vec<Node> = Vec::new();
+    let mut data = (0u64, 0u64);
+    let mut first_version: Option<u64> = None;
+    let mut last_version = 0u64;
+    let mut first_cycle = 0u64;
+    let mut gi = 0usize;
+    let mut left_in_group: Option<Take> = None;
+    let mut free = false; // blocked writer: finish without waiting
+    let mut data_seen = false;
+    // window_cycles() (a ghost): cycles begun since the reader's first
+    // load; the writers stand at the current target while the reader runs.
+    let begun = |at: At| at.cycles + u64::from(at.events > 0);
+    let window = |sh: &Shared<'_>, first: u64| -> u64 { begun(sh.target()).saturating_sub(first) };
+    let outcome = loop {
+        match &code[pc as usize] {
+            Instr::Load { .. } | Instr::DataLoad { .. } => {
+                // Which group this load belongs to; wait for its position.
+                loop {
+                    if free {
+                        break;
+                    }
+                    match left_in_group {
+                        Some(Take::Count(0)) | None => {
+                            let Some(g) = schedule.groups.get(gi) else {
+                                // Beyond the schedule: take the rest now.
+                                free = true;
+                                break;
+                            };
+                            gi += 1;
+                            sh.retarget(g.at);
+                            if sh.wait_reached(g.at)? == Status::Blocked {
+                                free = true;
+                            }
+                            left_in_group = Some(g.loads);
+                        }
+                        Some(Take::Begin) if data_seen => {
+                            left_in_group = Some(Take::Count(0));
+                        }
+                        _ => break,
+                    }
+                }
+                if first_version.is_none() {
+                    sh.in_flight.fetch_add(1, SeqCst);
+                    fence(SeqCst);
+                    first_version = Some(sh.data.load(Relaxed));
+                    first_cycle = begun(sh.target());
+                }
+                taken.push(pc);
+                match code[pc as usize] {
+                    Instr::Load {
+                        dst,
+                        word,
+                        acquire,
+                        next,
+                    } => {
+                        let v = sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });
+                        locals[dst as usize] = i128::from(v);
+                        pc = next;
+                    }
+                    Instr::DataLoad { second, next } => {
+                        let v = sh.data.load(Relaxed);
+                        if second {
+                            data.1 = v;
+                        } else {
+                            data.0 = v;
+                            data_seen = true;
+                        }
+                        pc = next;
+                    }
+                    _ => unreachable!(),
+                }
+                last_version = sh.data.load(Relaxed);
+                if let Some(Take::Count(n)) = &mut left_in_group {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            Instr::Assign { dst, value, next } => {
+                locals[*dst as usize] = eval(value, &locals, window(sh, first_cycle))?;
+                pc = *next;
+            }
+            Instr::Fence { kind, next } => {
+                fence_for(*kind);
+                pc = *next;
+            }
+            Instr::Branch { cond, then, els } => {
+                pc = if eval(cond, &locals, window(sh, first_cycle))? != 0 {
+                    *then
+                } else {
+                    *els
+                };
+            }
+            Instr::Return(k) => break verdict(*k, data.0 != data.1),
+            other => return Err(Error::Run(format!("internal: reader instruction {other:?}"))),
+        }
+    };
+    sh.in_flight.fetch_add(1, SeqCst);
+    // Let the writers finish what the schedule asked (a grace period that
+    // waited is over now).
+    let end = schedule.groups.last().map(|g| g.at).unwrap_or(At {
+        cycles: 0,
+        events: 0,
+    });
+    let followed = schedule.expect_nodes.is_empty() || schedule.expect_nodes == taken;
+    let writer_cycles = {
+        sh.retarget(end);
+        let _ = sh.wait_reached(end);
+        sh.lock
+            .try_lock()
+            .map(|g| g.at.cycles)
+            .unwrap_or(end.cycles)
+    };
+    Ok(Replayed {
+        schedule: schedule.what.clone(),
+        outcome,
+        window_cycles: last_version - first_version.unwrap_or(0),
+        writer_cycles,
+        data,
+        grace_period_waited: sh.grace_waited.load(SeqCst),
+        followed,
+        seconds: 0.0,
+    })
+}
+
+/// Time `cycles` writer cycles on `writers` threads with no reader (the
+/// harness's own rate, `measured:stress`).
+pub fn time_cycles(
+    s: &Scheme,
+    writers: usize,
+    cycles: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Duration> {
+    let sh = Shared::new(s, progress)?;
+    std::thread::scope(|scope| {
+        for _ in 0..writers.max(1) {
+            scope.spawn(|| sh.writer());
+        }
+        // Park the writers at the start, then time the run to the end.
+        let zero = At {
+            cycles: 0,
+            events: 0,
+        };
+        sh.retarget(zero);
+        sh.wait_reached(zero)?;
+        let t = Instant::now();
+        let end = At { cycles, events: 0 };
+        sh.retarget(end);
+        let r = sh.wait_reached(end).map(|_| t.elapsed());
+        sh.quit.store(true, SeqCst);
+        sh.generation.fetch_add(1, SeqCst);
+        sh.changed.notify_all();
+        r
+    })
+}
