@@ -216,7 +216,7 @@ mod fast {
     use crate::explore_new::progress::Meter;
     use crate::explore_new::state::{State, flags};
     use crate::protocol::Outcome;
-    use crate::protocol::program::{Instr, MAX_LOCALS};
+    use crate::protocol::program::{Instr, MAX_LOCALS, MAX_WORDS};
 
     /// How the fast path ended.
     pub(super) enum End {
@@ -443,91 +443,103 @@ mod fast {
         if counts_window {
             return None;
         }
+        // Which word the readers watch, and the values of it that would be
+        // anything but a dead end (the block stops there and the
+        // sequential walker takes the step).
+        let mut watch = [false; MAX_WORDS];
+        let mut stop: Vec<u64> = Vec::new();
+        for r in table {
+            if r.classes.iter().any(|k| *k != Kind::Dead) {
+                return None;
+            }
+            watch[r.word] = true;
+            stop.extend(r.specials.iter().filter(|(_, k)| *k != Kind::Dead).map(|(v, _)| *v));
+        }
         let (max_cycles, best) = limit;
         // The highest cost still worth walking.
         let ceiling = max_cycles
             .unwrap_or(u128::MAX)
             .min(best.map_or(u128::MAX, |b| b.saturating_sub(1)));
-        // Each path's events, flattened: (kind, word, relative?, offset, mask).
+        // Each path's cycle, summed up: its stores (word, relative?, offset,
+        // mask), its modifications, whether it has a grace period, and its
+        // event count. Inside a block the order of a cycle's events does not
+        // matter: any of them that is not plain stops the block.
+        type Flat = (Vec<(usize, bool, u64, u64)>, u128, bool, u64);
         let bits = *m.bits();
-        let mut flat: Vec<Option<Vec<(u8, usize, bool, u64, u64)>>> = Vec::new();
+        let mut flat: Vec<Option<Flat>> = Vec::new();
         let mut steps = 0u64;
         let paths = m.shape.paths.as_ref().ok()?;
         let nw = m.nwords();
         let mut bx = paths.get(st.view.path as usize)?.bx;
+        let mut start = st.view.start;
+        let mut vis = start;
+        let mut path = st.view.path;
         for _ in 0..cycles {
-            let p = st.view.path as usize;
+            let p = path as usize;
             if flat.len() <= p {
                 flat.resize(p + 1, None);
             }
             if flat[p].is_none() {
-                let t = m.cycles.get(st.view.path, &st.view.start).ok()?;
-                let mut v = Vec::new();
+                let t = m.cycles.get(path, &start).ok()?;
+                let mut stores = Vec::new();
+                let (mut mods, mut gp) = (0u128, false);
                 for e in &t.ev {
-                    v.push(match (e.kind, e.value) {
+                    match (e.kind, e.value) {
                         (EvKind::Store(w), crate::protocol::shape::Sym::Rel(src, c)) if src == w => {
-                            (0u8, w as usize, true, c as u64, crate::width::mask(bits[w as usize]))
+                            stores.push((w as usize, true, c as u64, crate::width::mask(bits[w as usize])))
                         }
                         (EvKind::Store(w), crate::protocol::shape::Sym::Const(c)) => {
-                            (0u8, w as usize, false, c as u64, 0)
+                            stores.push((w as usize, false, c as u64, 0))
                         }
                         (EvKind::Store(_), _) => return None,
-                        (EvKind::Modify, _) => (1, 0, false, 0, 0),
-                        (EvKind::Gp, _) => (2, 0, false, 0, 0),
-                    });
-                }
-                flat[p] = Some(v);
-            }
-            let evs = flat[p].as_ref()?;
-            for &(kind, w, rel, off, mask) in evs {
-                match kind {
-                    0 => {
-                        let v = if rel {
-                            st.view.start[w].wrapping_add(off) & mask
-                        } else {
-                            off
-                        };
-                        st.view.vis[w] = v;
-                        for r in table {
-                            if r.word == w && r.kind(v) != Kind::Dead {
-                                return None;
-                            }
-                        }
-                    }
-                    1 => {
-                        if arms_dirty {
-                            return None;
-                        }
-                        if in_window0 {
-                            cost += 1;
-                            if cost > ceiling {
-                                return None;
-                            }
-                        }
-                    }
-                    _ => {
-                        if in_flight {
-                            return None;
-                        }
+                        (EvKind::Modify, _) => mods += 1,
+                        (EvKind::Gp, _) => gp = true,
                     }
                 }
+                flat[p] = Some((stores, mods, gp, t.ev.len() as u64));
             }
-            steps += evs.len() as u64;
-            st.view.start = st.view.vis;
+            let (stores, mods, gp, n) = flat[p].as_ref()?;
+            if (*gp && in_flight) || (*mods > 0 && arms_dirty) {
+                return None;
+            }
+            if in_window0 {
+                cost += mods;
+                if cost > ceiling {
+                    return None;
+                }
+            }
+            for &(w, rel, off, mask) in stores {
+                let v = if rel { start[w].wrapping_add(off) & mask } else { off };
+                vis[w] = v;
+                if watch[w] && stop.contains(&v) {
+                    return None;
+                }
+            }
+            steps += n;
+            start = vis;
             // The next cycle takes the same path while the words stay in
             // its box (a counter's carry, a wrap: rarely not).
-            let inside = (0..nw).all(|w| bx[w].0 <= st.view.start[w] && st.view.start[w] <= bx[w].1);
+            let inside = (0..nw).all(|w| bx[w].0 <= start[w] && start[w] <= bx[w].1);
             if !inside {
-                st.view.path = m.path_of(&st.view.start);
-                bx = paths.get(st.view.path as usize)?.bx;
+                path = m.path_of(&start);
+                bx = paths.get(path as usize)?.bx;
             }
             if canon {
+                st.view.start = start;
+                st.view.vis = vis;
+                st.view.path = path;
                 m.canonicalize(&mut st);
+                start = st.view.start;
+                vis = st.view.vis;
+                path = st.view.path;
             }
-            if st.view.start == start_words {
+            if start == start_words {
                 return None;
             }
         }
+        st.view.start = start;
+        st.view.vis = vis;
+        st.view.path = path;
         Some((st, cost, steps))
     }
 
