@@ -4,8 +4,8 @@
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
+use seqwrap::protocol::catalog;
 use seqwrap::sample::{SampleConfig, tally};
-use seqwrap::scheme::SchemeSpec;
 use seqwrap::timing::{Process, Window, Writer};
 
 fn main() {
@@ -17,7 +17,7 @@ const N: u64 = 1 << 22;
 
 fn cfg(process: Process, window: &str, rate: f64) -> SampleConfig {
     SampleConfig {
-        scheme: SchemeSpec::plain(8),
+        scheme: catalog::scheme("plain", &[("W", "8")]).unwrap(),
         writer: Writer::new(rate, process, 0.0).unwrap(),
         window: Window::parse(window).unwrap(),
         samples: N,

@@ -61,8 +61,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, fence};
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use seqwrap::scheme::SchemeSpec;
-use seqwrap::stress::{KernelOp, probe_iterations, sys, uring_availability, with_timed_harness};
+use seqwrap::protocol::catalog;
+use seqwrap::stress::{KernelOp, probe_iterations, replay, sys, uring_availability};
 
 /// Writer cycles an iteration.
 const N: u64 = 1 << 20;
@@ -124,12 +124,10 @@ fn minimal_lock_two_stores(bench: Bencher) {
 }
 
 fn harness(bench: Bencher, bits: u32) {
-    with_timed_harness(&SchemeSpec::plain(bits), 1, |run| {
-        bench
-            .counter(ItemsCount::new(N))
-            .bench_local(|| run(N).unwrap());
-    })
-    .unwrap();
+    let s = catalog::scheme("plain", &[("W", &bits.to_string())]).unwrap();
+    bench
+        .counter(ItemsCount::new(N))
+        .bench_local(|| replay::time_cycles(&s, 1, N, &|_| {}).unwrap());
 }
 
 #[divan::bench(sample_count = 30)]

@@ -23,13 +23,10 @@
 
 pub mod error;
 pub mod explore;
-pub mod explore_new;
 pub mod export;
 pub mod litmus;
 pub mod memory;
-pub mod model;
 pub mod protocol;
-pub mod scheme;
 pub mod width;
 
 pub mod analyze;

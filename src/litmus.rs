@@ -28,11 +28,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::explore_new::cycle::run_writer;
+use crate::explore::cycle::run_writer;
+use crate::protocol::Scheme;
 use crate::protocol::parse::{BinOp, FenceKind, ReturnKind, UnOp};
 use crate::protocol::program::{CExpr, CKind, Instr, MAX_WORDS, Node, Program};
 use crate::protocol::shape::{Sym, TKind};
-use crate::protocol::Scheme;
 
 /// Loop iterations the reader's unrolling allows.
 pub const UNROLL: u32 = 1;
@@ -149,7 +149,13 @@ fn indent(n: usize) -> String {
 
 /// Emit the reader from `node` to its end, duplicating the tail of every
 /// branch (herd7's C has no goto); `loops` counts iterations per loop head.
-fn emit(p: &Program, mut node: Node, loops: &BTreeMap<Node, u32>, depth: usize, out: &mut String) -> Result<()> {
+fn emit(
+    p: &Program,
+    mut node: Node,
+    loops: &BTreeMap<Node, u32>,
+    depth: usize,
+    out: &mut String,
+) -> Result<()> {
     let code = &p.reader.code;
     let ind = indent(depth);
     for _ in 0..code.len() + 1 {
@@ -170,7 +176,11 @@ fn emit(p: &Program, mut node: Node, loops: &BTreeMap<Node, u32>, depth: usize, 
                 node = *next;
             }
             Instr::DataLoad { second, next } => {
-                let _ = writeln!(out, "{ind}{} = READ_ONCE(*d);", if *second { "d2" } else { "d1" });
+                let _ = writeln!(
+                    out,
+                    "{ind}{} = READ_ONCE(*d);",
+                    if *second { "d2" } else { "d1" }
+                );
                 node = *next;
             }
             Instr::Fence { kind, next } => {
@@ -206,14 +216,25 @@ fn emit(p: &Program, mut node: Node, loops: &BTreeMap<Node, u32>, depth: usize, 
                 return Ok(());
             }
             other => {
-                return Err(Error::Run(format!("internal: reader instruction {other:?}")));
+                return Err(Error::Run(format!(
+                    "internal: reader instruction {other:?}"
+                )));
             }
         }
     }
-    Err(Error::Run("internal: the reader's unrolling did not end".into()))
+    Err(Error::Run(
+        "internal: the reader's unrolling did not end".into(),
+    ))
 }
 
-fn arm(p: &Program, from: Node, to: Node, loops: &BTreeMap<Node, u32>, depth: usize, out: &mut String) -> Result<()> {
+fn arm(
+    p: &Program,
+    from: Node,
+    to: Node,
+    loops: &BTreeMap<Node, u32>,
+    depth: usize,
+    out: &mut String,
+) -> Result<()> {
     if to <= from {
         let n = loops.get(&to).copied().unwrap_or(1) + 1;
         if n > UNROLL {

@@ -21,9 +21,9 @@ use serde::Serialize;
 
 use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
 use crate::error::{Error, Result};
-use crate::explore::{ExploreConfig, ExploreMode, explore};
+use crate::explore::{ExploreConfig, explore};
+use crate::protocol::{Scheme, catalog};
 use crate::report::table::wrap;
-use crate::scheme::{SchemeFlags, SchemeSpec};
 use crate::sweep::cost::pow2_text;
 use crate::timing::{Process, Window, Writer, YEAR_S, human_duration};
 
@@ -79,8 +79,8 @@ pub struct PickAnswer {
     pub explanation: String,
 }
 
-fn plain(bits: u32) -> SchemeSpec {
-    SchemeSpec::plain(bits)
+fn plain(bits: u32) -> Scheme {
+    catalog::scheme("plain", &[("W", &bits.to_string())]).expect("plain takes W in 2..=64")
 }
 
 fn writer(rate: f64) -> Result<Writer> {
@@ -123,22 +123,16 @@ fn two_word_sentence(bits: u32) -> Result<Option<String>> {
     }
     let mut parts = Vec::new();
     for order in ["hi-first", "lo-first"] {
-        let spec = SchemeSpec::from_flags(&SchemeFlags {
-            scheme: Some("split".into()),
-            hi: Some((bits - 32).to_string()),
-            lo: Some("32".into()),
-            read: Some("hi-lo-hi".into()),
-            write_order: Some(order.into()),
-            ..SchemeFlags::default()
-        })?;
-        let r = explore(&ExploreConfig {
-            scheme: spec,
-            readers: 1,
-            writers: 1,
-            mode: ExploreMode::Auto,
-            max_cycles: None,
-            progress: false,
-        })?;
+        let spec = catalog::scheme(
+            "split",
+            &[
+                ("H", &(bits - 32).to_string()),
+                ("L", "32"),
+                ("READ", "hi-lo-hi"),
+                ("ORDER", order),
+            ],
+        )?;
+        let r = explore(&ExploreConfig::new(spec))?;
         let what = match r.min_cycles {
             Some(m) => format!(
                 "a false positive after {} cycles",
@@ -240,18 +234,10 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
             }
         }
         None => {
-            let guard = explore(&ExploreConfig {
-                scheme: SchemeSpec::from_flags(&SchemeFlags {
-                    scheme: Some("guard".into()),
-                    bits: Some("32".into()),
-                    ..SchemeFlags::default()
-                })?,
-                readers: 1,
-                writers: 1,
-                mode: ExploreMode::Auto,
-                max_cycles: None,
-                progress: false,
-            })?;
+            let guard = explore(&ExploreConfig::new(catalog::scheme(
+                "guard",
+                &[("W", "32")],
+            )?))?;
             let verdict = if guard.min_cycles.is_none() {
                 "the explorer finds no false positive at all".to_string()
             } else {

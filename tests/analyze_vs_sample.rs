@@ -15,16 +15,21 @@
 use std::io::Write;
 
 use seqwrap::analyze::{AnalyzeConfig, analyze, probabilities};
+use seqwrap::protocol::{Scheme, SchemeRequest};
 use seqwrap::sample::{SampleConfig, Z99, tally, wilson};
-use seqwrap::scheme::{SchemeFlags, SchemeSpec};
 use seqwrap::timing::{Process, Window, Writer};
 
-fn scheme(args: &[(&str, &str)]) -> SchemeSpec {
-    let mut f = SchemeFlags::default();
+/// A scheme as the old flags name it (`scheme`, `bits`, `hi`, ...).
+fn scheme(args: &[(&str, &str)]) -> Scheme {
+    let mut r = SchemeRequest::default();
     for (k, v) in args {
-        f.set(k, v).unwrap();
+        if *k == "scheme" {
+            r.scheme = Some(v.to_string());
+        } else {
+            r.set_legacy(k, v).unwrap();
+        }
     }
-    SchemeSpec::from_flags(&f).unwrap()
+    r.resolve().unwrap()
 }
 
 /// Standard normal quantile by bisection on erfc (statrs), for Bonferroni.
@@ -115,7 +120,7 @@ fn exact_probabilities_lie_in_sample_intervals() {
     let z_family = z_for(0.01 / checks as f64);
     let mut outside_99 = 0;
     for (i, (s, writer, w)) in cases.iter().enumerate() {
-        let exact = probabilities(s, writer, w);
+        let exact = probabilities(s, writer, w).unwrap();
         let sum: f64 = [exact.false_positive, exact.retry, exact.abort, exact.accept]
             .iter()
             .map(|p| p.to_f64())
@@ -213,7 +218,11 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
                 fleet: None,
             })
             .unwrap();
-            assert_eq!(r.min_cycles, s.min_cycles_closed_form(), "{s}");
+            let closed = s
+                .expected_min_cycles("sc")
+                .unwrap()
+                .expect("catalog entries state sc");
+            assert_eq!(r.min_cycles, closed, "{s}");
             match &r.min_cycles {
                 Some(m) => {
                     let t = r.time_to_fp_s.unwrap();
@@ -268,8 +277,11 @@ fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
     let z = z_for(0.01 / cases.len() as f64);
     let mut nontrivial = 0;
     for (i, (bits, writer, w)) in cases.iter().enumerate() {
-        let s = SchemeSpec::plain(*bits);
-        let exact = probabilities(&s, writer, w).false_positive.to_f64();
+        let s = scheme(&[("scheme", "plain"), ("bits", &bits.to_string())]);
+        let exact = probabilities(&s, writer, w)
+            .unwrap()
+            .false_positive
+            .to_f64();
         let t = tally(
             &SampleConfig {
                 scheme: s,

@@ -130,7 +130,9 @@ fn fixtures(dir: &Path) {
             windows.join(", ")
         ),
     );
-    let holds: Vec<String> = (0..3000).map(|i| format!("\"{:.4}us\"", f64::from(i) * 1e-4)).collect();
+    let holds: Vec<String> = (0..3000)
+        .map(|i| format!("\"{:.4}us\"", f64::from(i) * 1e-4))
+        .collect();
     let specs = [
         (
             "unknown_key.toml",
@@ -264,7 +266,10 @@ fn cases() -> Vec<Case> {
         a(&["explore", "--scheme", "plain", "--bits", "65"], "--bits"),
         a(&["explore", "--scheme", "plain", "--bits", "i33"], "--bits"),
         a(&["explore", "--scheme", "nope", "--bits", "8"], "--scheme"),
-        a(&["explore", "--scheme", "split", "--hi", "32"], "--lo"),
+        a(
+            &["explore", "--scheme", "split", "--hi", "33"],
+            "--hi 33 (H)",
+        ),
         a(
             &[
                 "explore",
@@ -426,9 +431,9 @@ fn cases() -> Vec<Case> {
                 "--bits",
                 "8",
                 "--max-window-cycles",
-                "10",
+                "-1",
             ],
-            "bounded",
+            "--max-window-cycles",
         ),
         a(&["stress", "--kernel", "--op", "bogus"], "bogus"),
         a(

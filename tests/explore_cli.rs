@@ -32,6 +32,9 @@ fn explore_json_has_the_promised_fields() {
         "false_positive",
         "min_cycles",
         "trace",
+        "trace_text",
+        "memory_model",
+        "verdict_kind",
         "states",
         "elapsed_s",
     ] {
@@ -45,9 +48,124 @@ fn explore_json_has_the_promised_fields() {
     assert_eq!(v["min_cycles_exact"], "128");
     assert!(v["states"].as_u64().unwrap() > 0);
     assert!(v["elapsed_s"].as_f64().unwrap() >= 0.0);
-    for l in v["trace"].as_array().unwrap() {
-        assert!(l.as_str().unwrap().len() <= 72);
+    assert_eq!(v["memory_model"], "sc");
+    assert_eq!(v["verdict_kind"], "false-positive");
+    assert_eq!(v["params"]["W"], "8");
+    for l in v["trace_text"].as_array().unwrap() {
+        assert!(l.as_str().unwrap().chars().count() <= 72);
     }
+    // Structured steps: thread, op, word, value; R0 ends accepting.
+    let steps = v["trace"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["thread"] == "W" && s["op"] == "jump")
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["thread"] == "R0" && s["op"] == "load" && s["word"] == "seq")
+    );
+    let last_r0 = steps.iter().rev().find(|s| s["thread"] == "R0").unwrap();
+    assert_eq!(last_r0["outcome"], "false-positive", "{last_r0}");
+}
+
+/// Issue 9's finding from the command line: the RFC as posted breaks under
+/// LKMM after a handful of cycles, and the trace shows the reordering;
+/// under TSO and SC only the wrap remains, 2^31 for its 32-bit counter.
+#[test]
+fn rfc_v1_shows_the_ordering_bug_only_under_lkmm() {
+    let lkmm = json(&[
+        "explore",
+        "--scheme",
+        "rfc-v1",
+        "--memory-model",
+        "lkmm",
+        "--json",
+    ]);
+    let m: u64 = lkmm["min_cycles_exact"].as_str().unwrap().parse().unwrap();
+    assert!(m <= 4, "{lkmm}");
+    assert_eq!(lkmm["reorders"], true);
+    assert!(
+        lkmm["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| !s["reorder"].is_null()),
+        "{lkmm}"
+    );
+    for model in ["sc", "tso"] {
+        let v = json(&[
+            "explore",
+            "--scheme",
+            "rfc-v1",
+            "--memory-model",
+            model,
+            "--json",
+        ]);
+        assert_eq!(v["min_cycles_exact"], "2147483648", "{model}");
+        assert_eq!(v["reorders"], false, "{model}");
+    }
+    for scheme in ["rfc-v2", "seqcount"] {
+        for model in ["sc", "tso", "lkmm"] {
+            let v = json(&[
+                "explore",
+                "--scheme",
+                scheme,
+                "--memory-model",
+                model,
+                "--json",
+            ]);
+            assert_eq!(v["min_cycles_exact"], "2147483648", "{scheme} {model}");
+        }
+    }
+    let out = seqwrap()
+        .args(["explore", "--scheme", "rfc-v1", "--memory-model", "lkmm"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("uses reorderings the model allows"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+}
+
+/// A search cut short says incomplete with what it covered, never "none"
+/// (issue 8: this run once aborted at 4.4 GB).
+#[test]
+fn a_memory_ceiling_gives_incomplete_not_none() {
+    let v = json(&[
+        "explore",
+        "--scheme",
+        "guard",
+        "--bits",
+        "12",
+        "--readers",
+        "2",
+        "--mode",
+        "brute",
+        "--max-memory",
+        "64MiB",
+        "--json",
+    ]);
+    assert_eq!(v["verdict_kind"], "incomplete", "{v}");
+    assert_eq!(v["false_positive"], false);
+    assert!(
+        v["verdict"].as_str().unwrap().starts_with("INCOMPLETE"),
+        "{v}"
+    );
+    assert!(v["incomplete_below_exact"].as_str().is_some(), "{v}");
+    let v = json(&[
+        "explore",
+        "--scheme",
+        "guard",
+        "--bits",
+        "16",
+        "--mode",
+        "brute",
+        "--max-states",
+        "1000",
+        "--json",
+    ]);
+    assert_eq!(v["verdict_kind"], "incomplete", "{v}");
 }
 
 #[test]
@@ -105,7 +223,58 @@ fn bad_input_is_one_line_and_exit_2() {
         (&["explore", "--scheme", "plain", "--bits", "1"], "--bits"),
         (&["explore", "--scheme", "plain", "--bits", "65"], "--bits"),
         (&["explore", "--scheme", "plain", "--bits", "x"], "--bits"),
-        (&["explore", "--scheme", "plain"], "--bits"),
+        (
+            &["explore", "--scheme", "plain", "--param", "W"],
+            "NAME=VALUE",
+        ),
+        (
+            &["explore", "--scheme", "plain", "--param", "X=3"],
+            "no parameter 'X'",
+        ),
+        (
+            &["explore", "--scheme", "plain", "--memory-model", "arm"],
+            "--memory-model",
+        ),
+        (
+            &["explore", "--scheme", "plain", "--max-memory", "4"],
+            "--max-memory",
+        ),
+        (
+            &["explore", "--scheme", "plain", "--max-seconds", "10"],
+            "--max-seconds",
+        ),
+        (
+            &["explore", "--scheme", "plain", "--protocol", "x.toml"],
+            "--protocol",
+        ),
+        (&["explore", "--protocol", "/nonexistent/x.toml"], "x.toml"),
+        (
+            &["explore", "--scheme", "plain", "--writer-cycles", "0"],
+            "--writer-cycles",
+        ),
+        (
+            &[
+                "explore",
+                "--scheme",
+                "guard",
+                "--bits",
+                "8",
+                "--readers",
+                "2",
+                "--memory-model",
+                "lkmm",
+            ],
+            "--readers",
+        ),
+        (&["schemes", "--show", "nope"], "nope"),
+        (
+            &["litmus", "--scheme", "plain", "--cycles", "0"],
+            "--cycles",
+        ),
+        (
+            &["litmus", "--scheme", "bounded", "--param", "W=2"],
+            "window_cycles",
+        ),
         (
             &["explore", "--scheme", "plain", "--bits", "8", "--hi", "4"],
             "--hi",
@@ -114,18 +283,20 @@ fn bad_input_is_one_line_and_exit_2() {
             &[
                 "explore", "--scheme", "split", "--hi", "40", "--lo", "30", "--read", "naive",
             ],
-            "H+L",
+            "H + L <= 64",
         ),
         (
-            &["explore", "--scheme", "split", "--hi", "4", "--lo", "4"],
-            "--read",
+            &["explore", "--scheme", "split", "--read", "lo-lo"],
+            "--read lo-lo",
         ),
         (
-            &["explore", "--scheme", "epoch", "--bits", "8"],
-            "--epoch-bits",
-        ),
-        (
-            &["explore", "--scheme", "bounded", "--bits", "8"],
+            &[
+                "explore",
+                "--scheme",
+                "bounded",
+                "--max-window-cycles",
+                "-3",
+            ],
             "--max-window-cycles",
         ),
         (
@@ -193,13 +364,57 @@ fn schemes_lists_the_catalog() {
     let out = seqwrap().arg("schemes").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in ["plain", "split", "epoch", "guard", "bounded"] {
+    let names = seqwrap::protocol::catalog::names();
+    assert_eq!(names.len(), 10);
+    for name in &names {
         assert_eq!(
-            text.lines().filter(|l| l.starts_with(name)).count(),
+            text.lines()
+                .filter(|l| l.starts_with(&format!("{name} ")))
+                .count(),
             1,
             "{text}"
         );
     }
     let v = json(&["schemes", "--json"]);
-    assert_eq!(v["schemes"].as_array().unwrap().len(), 5);
+    let listed: Vec<&str> = v["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names);
+}
+
+/// `schemes --show NAME` prints the file; the copy runs as a user file and
+/// gives what the catalog entry gives.
+#[test]
+fn a_shown_scheme_runs_as_a_user_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["split", "seqcount"] {
+        let out = seqwrap()
+            .args(["schemes", "--show", name])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text, seqwrap::protocol::catalog::text(name).unwrap());
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let mine = json(&["explore", "--protocol", path.to_str().unwrap(), "--json"]);
+        let cat = json(&["explore", "--scheme", name, "--json"]);
+        assert_eq!(mine["min_cycles_exact"], cat["min_cycles_exact"], "{name}");
+    }
+    let path = dir.path().join("split.toml");
+    let p = path.to_str().unwrap();
+    let args = [
+        "--param",
+        "READ=lo-hi-lo",
+        "--param",
+        "ORDER=hi-first",
+        "--json",
+    ];
+    let mine = json(&[&["explore", "--protocol", p][..], &args[..]].concat());
+    let cat = json(&[&["explore", "--scheme", "split"][..], &args[..]].concat());
+    assert_eq!(mine["min_cycles_exact"], cat["min_cycles_exact"]);
+    assert_eq!(cat["min_cycles_exact"], "9223372036854775808");
 }

@@ -6,7 +6,7 @@
 //! an LKMM one); the user files outside the catalog behave the same way.
 
 use num_bigint::BigUint;
-use seqwrap::explore_new::{ExploreConfig, ExploreMode, Verdict, explore};
+use seqwrap::explore::{ExploreConfig, ExploreMode, Verdict, explore};
 use seqwrap::memory::Model;
 use seqwrap::protocol::Scheme;
 use seqwrap::protocol::catalog::scheme;
@@ -32,7 +32,10 @@ fn agree(s: &Scheme, model: Model) -> Option<BigUint> {
         b.0
     );
     if let Some(expect) = s.expected_min_cycles(model.name()).unwrap() {
-        assert_eq!(b.1, expect, "{s} under {model}: explorer vs the file's closed form");
+        assert_eq!(
+            b.1, expect,
+            "{s} under {model}: explorer vs the file's closed form"
+        );
     }
     b.1
 }
@@ -77,13 +80,27 @@ fn bounded_around_its_period() {
 
 #[test]
 fn split_every_read_and_store_order() {
-    let sizes: &[(u32, u32)] = &[(1, 1), (1, 2), (2, 1), (2, 2), (1, 4), (3, 3), (2, 4), (4, 2)];
+    let sizes: &[(u32, u32)] = &[
+        (1, 1),
+        (1, 2),
+        (2, 1),
+        (2, 2),
+        (1, 4),
+        (3, 3),
+        (2, 4),
+        (4, 2),
+    ];
     for &(h, l) in sizes {
         for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
             for order in ["lo-first", "hi-first"] {
                 let s = scheme(
                     "split",
-                    &[("H", &h.to_string()), ("L", &l.to_string()), ("READ", read), ("ORDER", order)],
+                    &[
+                        ("H", &h.to_string()),
+                        ("L", &l.to_string()),
+                        ("READ", read),
+                        ("ORDER", order),
+                    ],
                 )
                 .unwrap();
                 all_models(&s);
@@ -121,7 +138,15 @@ fn split_without_barriers_under_lkmm() {
 fn epoch_both_orders() {
     for (w, e) in [(2u32, 1u32), (2, 2), (3, 2), (3, 3), (4, 3), (5, 4)] {
         for order in ["seq-first", "epoch-first"] {
-            let s = scheme("epoch", &[("W", &w.to_string()), ("E", &e.to_string()), ("ORDER", order)]).unwrap();
+            let s = scheme(
+                "epoch",
+                &[
+                    ("W", &w.to_string()),
+                    ("E", &e.to_string()),
+                    ("ORDER", order),
+                ],
+            )
+            .unwrap();
             all_models(&s);
         }
     }
@@ -130,7 +155,10 @@ fn epoch_both_orders() {
 fn user_file(name: &str, params: &[(&str, &str)]) -> Scheme {
     let path = format!("{}/tests/protocols/{name}.toml", env!("CARGO_MANIFEST_DIR"));
     let d = seqwrap::protocol::catalog::load_file(std::path::Path::new(&path)).unwrap();
-    let o: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let o: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Scheme::new(d, &o, "test").unwrap()
 }
 
@@ -148,8 +176,19 @@ fn the_rfc_pasted_as_a_user_file_behaves_as_the_catalogs() {
 #[test]
 fn a_three_word_counter_is_explored_exactly() {
     for (a, b, c) in [(2u32, 1u32, 1u32), (2, 2, 1), (3, 1, 2), (1, 2, 2)] {
-        let s = user_file("three-word", &[("A", &a.to_string()), ("B", &b.to_string()), ("C", &c.to_string())]);
-        assert!(s.shape().accel_blocker.is_none(), "{:?}", s.shape().accel_blocker);
+        let s = user_file(
+            "three-word",
+            &[
+                ("A", &a.to_string()),
+                ("B", &b.to_string()),
+                ("C", &c.to_string()),
+            ],
+        );
+        assert!(
+            s.shape().accel_blocker.is_none(),
+            "{:?}",
+            s.shape().accel_blocker
+        );
         let min = agree(&s, Model::Sc);
         // A torn snapshot: w0 loaded before a carry, w1 and w2 after it;
         // w0 alone must then come back (2^(A-1) cycles), as for split naive.

@@ -7,12 +7,12 @@
 use num_bigint::BigUint;
 use num_traits::{FromPrimitive, ToPrimitive};
 
-use super::{ln_add, probabilities, probabilities_timed};
-use crate::scheme::SchemeSpec;
+use super::{ln_add, probabilities_timed};
 use crate::timing::{Process, TimedScheme, Window, Writer, YEAR_S};
 
-fn plain(bits: u32) -> SchemeSpec {
-    SchemeSpec::plain(bits)
+/// A plain counter's timed view (period 2^(bits-1)).
+fn plain(bits: u32) -> TimedScheme {
+    TimedScheme::new(1u64 << (bits - 1), None)
 }
 
 fn poisson(rate: f64) -> Writer {
@@ -50,7 +50,7 @@ fn extreme_points_finish_and_partition_one() {
                     let writer = Writer::new(rate, process, h / rate).unwrap();
                     for w in &windows {
                         let win = Window::parse(w).unwrap();
-                        let p = probabilities(&plain(bits), &writer, &win);
+                        let p = probabilities_timed(&plain(bits), &writer, &win);
                         let all = [p.false_positive, p.retry, p.abort, p.accept];
                         assert!(
                             all.iter().all(|x| !x.ln().is_nan()),
@@ -89,9 +89,10 @@ fn poisson_fixed_windows_match_the_characteristic_function() {
                 }
             }
             let want = re / p as f64 - (-m).exp();
-            let got = probabilities(&plain(bits), &poisson(rate), &Window::Fixed { len: 1.0 })
-                .false_positive
-                .to_f64();
+            let got =
+                probabilities_timed(&plain(bits), &poisson(rate), &Window::Fixed { len: 1.0 })
+                    .false_positive
+                    .to_f64();
             // The Fourier sum of P terms carries ~P x 1e-16 of rounding.
             assert!(
                 (got - want).abs() < 1e-8 * want + 1e-12,
@@ -127,7 +128,7 @@ fn wide_counters_at_astronomical_counts_match_the_gaussian_limit() {
         };
         let pf = 2f64.powi(63);
         let want = ln_add(ln_phi(-r), ln_phi(pf - r));
-        let got = probabilities(&plain(64), &poisson(rate), &Window::Fixed { len: d })
+        let got = probabilities_timed(&plain(64), &poisson(rate), &Window::Fixed { len: d })
             .false_positive
             .ln();
         assert!(close(got, want, 1e-12), "{a} {b}: {got} vs {want}");
@@ -155,7 +156,7 @@ fn fixed_writer_fixed_window_is_the_exact_tent() {
             } else {
                 f64::NEG_INFINITY
             };
-            let got = probabilities(&plain(bits), &writer, &Window::Fixed { len: d })
+            let got = probabilities_timed(&plain(bits), &writer, &Window::Fixed { len: d })
                 .false_positive
                 .ln();
             assert_eq!(got, want, "rate {rate:e} d {d} bits {bits}");
@@ -163,7 +164,7 @@ fn fixed_writer_fixed_window_is_the_exact_tent() {
     }
     // A fraction: x = 128.25 cycles, period 128: the tent gives 0.75.
     let writer = Writer::new(1e6, Process::Fixed, 0.0).unwrap();
-    let got = probabilities(&plain(8), &writer, &Window::Fixed { len: 128.25e-6 })
+    let got = probabilities_timed(&plain(8), &writer, &Window::Fixed { len: 128.25e-6 })
         .false_positive
         .to_f64();
     assert!((got - 0.75).abs() < 1e-9, "{got}");
@@ -183,7 +184,7 @@ fn exponential_windows_match_the_geometric_closed_form() {
             for bits in [2u32, 8, 32, 48, 64] {
                 let pf = 2f64.powi(bits as i32 - 1);
                 let want = pf * lq - (-(pf * lq).exp_m1()).ln() - a.ln_1p();
-                let got = probabilities(&plain(bits), &poisson(rate), &win)
+                let got = probabilities_timed(&plain(bits), &poisson(rate), &win)
                     .false_positive
                     .ln();
                 assert!(
@@ -222,7 +223,7 @@ fn fixed_writer_exponential_windows_match_the_closed_form() {
                     - 1.0 / a
                     - pf / a
                     - (-(-pf / a).exp_m1()).ln();
-                let got = probabilities(&plain(bits), &writer, &Window::Exp { mean })
+                let got = probabilities_timed(&plain(bits), &writer, &Window::Exp { mean })
                     .false_positive
                     .ln();
                 assert!(
@@ -242,7 +243,7 @@ fn heavy_tailed_windows_at_huge_rates_have_the_uniform_residue() {
         let win = Window::parse(w).unwrap();
         for bits in [2u32, 8, 20, 30] {
             let pf = 2f64.powi(bits as i32 - 1);
-            let got = probabilities(&plain(bits), &poisson(1e30), &win)
+            let got = probabilities_timed(&plain(bits), &poisson(1e30), &win)
                 .false_positive
                 .ln();
             // lognormal reaches short windows too, but below 1e-10 s only

@@ -1,7 +1,8 @@
 //! `analyze`: exact answers for one point (scheme × writer × window).
 //!
-//! - `min_cycles`: [`SchemeSpec::min_cycles_closed_form`], the explorer's
-//!   adversarial minimum (the explorer is the judge of that formula);
+//! - `min_cycles`: the adversarial minimum, from the description's closed
+//!   form when it states one (`[expect] sc`, held to the explorer by the
+//!   tests), else from the explorer itself ([`adversarial_min`]);
 //! - `time_to_fp_s = min_cycles / rate`: how long an adversary who drives
 //!   the writer at that rate, and can stall a reader at will, needs;
 //! - P(FALSE POSITIVE), P(RETRY), P(ABORT), P(ACCEPT) of one speculation
@@ -32,15 +33,15 @@ use num_bigint::BigUint;
 use num_traits::ToPrimitive;
 
 use crate::error::{Error, Result};
-use crate::scheme::SchemeSpec;
+use crate::protocol::Scheme;
 use crate::timing::{Process, TimedScheme, Window, Writer};
 use count::Counts;
 
 /// One analysis point.
 #[derive(Clone, Debug)]
 pub struct AnalyzeConfig {
-    /// The scheme.
-    pub scheme: SchemeSpec,
+    /// The protocol.
+    pub scheme: Scheme,
     /// The writer (rate, process, hold).
     pub writer: Writer,
     /// The window distribution; without it only `min_cycles` and
@@ -85,16 +86,35 @@ pub struct AnalyzeReport {
     pub fleet: Option<FleetRisk>,
 }
 
+/// The fewest writer cycles inside one speculation that give a false
+/// positive, against an adversary who schedules everything (SC): the
+/// description's closed form when it states one, else the explorer's exact
+/// answer. `None` when there is none at all.
+pub fn adversarial_min(s: &Scheme) -> Result<Option<BigUint>> {
+    if let Some(c) = s.expected_min_cycles("sc")? {
+        return Ok(c);
+    }
+    let mut cfg = crate::explore::ExploreConfig::new(s.clone());
+    cfg.mode = crate::explore::ExploreMode::Auto;
+    let r = crate::explore::explore(&cfg)?;
+    match r.verdict {
+        crate::explore::Verdict::FalsePositive | crate::explore::Verdict::NoneAtAll => {
+            Ok(r.min_cycles)
+        }
+        other => Err(Error::Run(format!("{s}: explore did not settle: {other}"))),
+    }
+}
+
 /// Analyze one point. Errors: `--fleet` without `--window` (usage).
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
-    let min_cycles = cfg.scheme.min_cycles_closed_form();
+    let min_cycles = adversarial_min(&cfg.scheme)?;
     let time_to_fp_s = min_cycles
         .as_ref()
         .map(|c| c.to_f64().unwrap_or(f64::INFINITY) / cfg.writer.rate());
-    let probabilities = cfg
-        .window
-        .as_ref()
-        .map(|w| probabilities(&cfg.scheme, &cfg.writer, w));
+    let probabilities = match &cfg.window {
+        Some(w) => Some(probabilities(&cfg.scheme, &cfg.writer, w)?),
+        None => None,
+    };
     let fleet = match (&cfg.fleet, &probabilities) {
         (None, _) => None,
         (Some(f), Some(p)) => Some(f.risk(p.false_positive)),
@@ -116,8 +136,12 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
 /// The outcome probabilities of one speculation (see [`crate::timing`]).
 /// Bounded work for every input: a few thousand log-density evaluations
 /// at most, however many cycles or wraps a window spans (see `wraps`).
-pub fn probabilities(scheme: &SchemeSpec, writer: &Writer, window: &Window) -> Probabilities {
-    probabilities_timed(&TimedScheme::from_spec(scheme), writer, window)
+pub fn probabilities(scheme: &Scheme, writer: &Writer, window: &Window) -> Result<Probabilities> {
+    Ok(probabilities_timed(
+        &TimedScheme::of(scheme)?,
+        writer,
+        window,
+    ))
 }
 
 /// [`probabilities`] for a scheme given by its timed view.
@@ -236,24 +260,24 @@ mod tests {
             let process = if fixed { Process::Fixed } else { Process::Poisson };
             let writer = Writer::new(rate, process, h / rate).unwrap();
             let w = window(kind, 10f64.powf(log_a), b);
-            let p = probabilities(&SchemeSpec::plain(bits), &writer, &w);
+            let plain = |b: u32| TimedScheme::new(1u64 << (b - 1), None);
+            let p = probabilities_timed(&plain(bits), &writer, &w);
             let all = [p.false_positive, p.retry, p.abort, p.accept];
             prop_assert!(all.iter().all(|x| !x.ln().is_nan()), "{:?}", p);
             let sum: f64 = all.iter().map(|x| x.to_f64()).sum();
             prop_assert!((sum - 1.0).abs() < 1e-6, "sum {} for {} {} {:?}", sum, writer, w, p);
             // bounded retries what plain accepts beyond T; guard never errs
-            let width = crate::width::Width::new(bits).unwrap();
-            let bd = probabilities(&SchemeSpec::Bounded { width, max_window_cycles: t }, &writer, &w);
+            let bd = probabilities_timed(&TimedScheme::new(1u64 << (bits - 1), Some(t)), &writer, &w);
             prop_assert!(bd.false_positive.ln() <= p.false_positive.ln() + 1e-6);
             let bsum: f64 = [bd.false_positive, bd.retry, bd.abort, bd.accept].iter().map(|x| x.to_f64()).sum();
             prop_assert!((bsum - 1.0).abs() < 1e-6, "bounded sum {}", bsum);
-            let g = probabilities(&SchemeSpec::Guard { width }, &writer, &w);
+            let g = probabilities_timed(&TimedScheme::never(1u64 << (bits - 1), "guard"), &writer, &w);
             prop_assert!(g.false_positive.is_zero() && g.false_positive_zero_reason.is_some());
             prop_assert!((g.retry.to_f64() - (p.retry.to_f64() + p.false_positive.to_f64())).abs() < 1e-9);
             // Multiples of 2^W cycles are multiples of 2^(W-1): one more bit
             // can only remove false positives.
             if bits < 64 {
-                let q = probabilities(&SchemeSpec::plain(bits + 1), &writer, &w);
+                let q = probabilities_timed(&plain(bits + 1), &writer, &w);
                 prop_assert!(
                     q.false_positive.ln() <= p.false_positive.ln() + 1e-6,
                     "W+1 {:?} > W {:?}", q.false_positive, p.false_positive

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 pub mod analyze;
 pub mod completions;
 pub mod explore;
+pub mod litmus;
 pub mod man;
 pub mod merge;
 pub mod pick;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Explore every interleaving of readers and writers; find the shortest false positive.
     #[command(after_long_help = explore::EXAMPLES)]
     Explore(explore::Args),
+    /// Print a herd7 C litmus test of a description, writer unrolled K cycles.
+    #[command(after_long_help = litmus::EXAMPLES)]
+    Litmus(litmus::Args),
     /// Exact closed forms: time to the first false positive, probabilities, fleet risk.
     #[command(after_long_help = analyze::EXAMPLES)]
     Analyze(analyze::Args),
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schemes(a) => schemes::run(&a, out),
         Command::Explore(a) => explore::run(&a, out),
+        Command::Litmus(a) => litmus::run(&a, out),
         Command::Analyze(a) => analyze::run(&a, out),
         Command::Sample(a) => sample::run(&a, out),
         Command::Stress(a) => stress::run(&a, out),

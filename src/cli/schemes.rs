@@ -1,37 +1,91 @@
-//! `seqwrap schemes`: the catalog, one line each.
+//! `seqwrap schemes`: the catalog, one line each; `--show NAME` prints a
+//! scheme's description file, the starting point for a user's own.
 
 use std::io::Write;
 
-use seqwrap::scheme::CATALOG;
+use seqwrap::protocol::catalog;
+use seqwrap::protocol::desc::ParamDefault;
 
 /// Shown by `seqwrap schemes --help`.
 pub const EXAMPLES: &str = "\
 Examples:
   seqwrap schemes
+  seqwrap schemes --show split > my-split.toml
   seqwrap schemes --json | jq -r '.schemes[].name'";
 
 /// Arguments of `seqwrap schemes`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Print a JSON object (`schemes`: name, params, models) instead of text.
+    /// Print a JSON object (`schemes`: name, about, source, params) instead
+    /// of text.
     #[arg(long)]
     pub json: bool,
+    /// Print this catalog scheme's description file.
+    #[arg(long, value_name = "NAME")]
+    pub show: Option<String>,
+}
+
+fn default_text(d: &ParamDefault) -> String {
+    match d {
+        ParamDefault::Int(v) => v.to_string(),
+        ParamDefault::Text(l) => l.text.clone(),
+    }
 }
 
 /// Print the catalog.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(name) = &args.show {
+        catalog::find(name)?;
+        let text = catalog::text(name).expect("found above");
+        if args.json {
+            super::print_json(
+                out,
+                "description",
+                serde_json::json!({"name": name, "text": text}),
+            )?;
+        } else {
+            out.write_all(text.as_bytes())?;
+        }
+        return Ok(());
+    }
     if args.json {
-        let v: Vec<_> = CATALOG
+        let v: Vec<_> = catalog::catalog()
             .iter()
-            .map(|(name, params, what)| {
-                serde_json::json!({"name": name, "params": params, "models": what})
+            .map(|d| {
+                let params: Vec<_> = d
+                    .params
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "name": p.name,
+                            "default": default_text(&p.default),
+                            "min": p.min.map(|v| v.to_string()),
+                            "max": p.max.map(|v| v.to_string()),
+                            "choices": p.choices,
+                            "about": p.about,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "name": d.name,
+                    "about": d.about,
+                    "source": d.source,
+                    "flags": catalog::flags_of(d),
+                    "params": params,
+                })
             })
             .collect();
         super::print_json(out, "schemes", serde_json::Value::Array(v))?;
     } else {
-        for (name, params, what) in CATALOG {
-            writeln!(out, "{name:<8} {params}  -- {what}")?;
+        for d in catalog::catalog() {
+            writeln!(out, "{:<9} {}", d.name, d.about)?;
+            writeln!(out, "{:<9} takes: {}", "", catalog::flags_of(d))?;
         }
+        writeln!(
+            out,
+            "\n`seqwrap schemes --show NAME` prints a description; \
+             --protocol FILE runs your own."
+        )?;
     }
     Ok(())
 }

@@ -201,7 +201,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = report?;
     if args.json {
         let mut v = seqwrap::export::json::value(&report)?;
-        seqwrap::export::json::promote_exact(&mut v, &["predicted_min_cycles"]);
+        seqwrap::export::json::promote_exact(&mut v, &["explore_min_cycles"]);
         super::print_json(out, "stress", v)?;
     } else {
         print_stress(&report, out)?;
@@ -210,57 +210,42 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn print_stress(r: &StressReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     writeln!(
         out,
-        "stress {} {} ({} bits): {} writer(s), one reader parked in its window",
-        r.scheme,
-        params.join(" "),
-        r.bits,
-        r.writers
+        "stress {} {} ({} bits): {} writer(s), real threads and atomics",
+        r.scheme, r.params, r.bits, r.writers
     )?;
     writeln!(
         out,
-        "closed-form minimal cycles to a false positive: {}",
-        r.predicted_min_cycles.as_deref().unwrap_or("none")
+        "explorer's minimal cycles to a false positive under {}: {}",
+        r.model,
+        r.explore_min_cycles.as_deref().unwrap_or("none at all")
     )?;
-    for (i, w) in r.windows.iter().enumerate() {
-        writeln!(out, "window {}: {}", i + 1, w.plan)?;
-        if w.begin_passes > 1 {
+    for (i, w) in r.replays.iter().enumerate() {
+        writeln!(out, "replay {}: {}", i + 1, w.schedule)?;
+        if !w.followed {
             writeln!(
                 out,
-                "  begin loads ran {} times (hi moved: re-read)",
-                w.begin_passes
+                "  the reader did not take the loads the schedule expected"
             )?;
         }
-        if !w.end_gap_cycles.is_empty() {
-            writeln!(
-                out,
-                "  cycles between the end loads: {:?}",
-                w.end_gap_cycles
-            )?;
-        }
-        if let Some(early) = w.end_check_one_cycle_earlier {
-            writeln!(out, "  end check one cycle earlier: {}", early.label())?;
-        }
-        if w.guard_waited {
-            writeln!(
-                out,
-                "  writer waited at the wrap for the reader's grace period"
-            )?;
+        if w.grace_period_waited {
+            writeln!(out, "  a writer waited in synchronize_rcu() for the reader")?;
         }
         writeln!(
             out,
-            "  {} after {} writer cycles in the window (data read {} then {}; {:.3} s)",
+            "  {} after {} modifications in the window, {} writer cycles in all \
+             (data read {} then {}; {:.3} s)",
             w.outcome.label(),
             w.window_cycles,
-            w.data_a,
-            w.data_b,
-            w.data_phase_s
+            w.writer_cycles,
+            w.data.0,
+            w.data.1,
+            w.seconds
         )?;
     }
-    for why in &r.skipped {
-        writeln!(out, "skipped: {why}")?;
+    if let Some(why) = &r.not_reproducible {
+        writeln!(out, "not reproducible here: {why}")?;
     }
     match r.observed_at_cycles {
         Some(n) => writeln!(out, "FALSE POSITIVE observed at {n} cycles")?,
@@ -287,6 +272,8 @@ fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let s = &args.scheme;
     for (flag, given) in [
         ("--scheme", s.scheme.is_some()),
+        ("--protocol", s.protocol.is_some()),
+        ("--param", !s.params.is_empty()),
         ("--bits", s.bits.is_some()),
         ("--hi", s.hi.is_some()),
         ("--lo", s.lo.is_some()),
@@ -467,7 +454,6 @@ fn run_observe(args: &Args, secs: f64, out: &mut dyn Write) -> anyhow::Result<()
 fn sci(x: f64) -> String {
     format!("{x:.2e}")
 }
-
 
 /// The measured table as text (at most 72 columns).
 fn kernel_text(t: &KernelTable) -> String {

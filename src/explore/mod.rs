@@ -1,40 +1,45 @@
-//! The exhaustive explorer: every interleaving of R readers (one
-//! speculation each) and N writers (serialized by the lock) over a scheme.
+//! The exhaustive explorer: every execution of R readers and N writers of
+//! a protocol description under a memory model.
 //!
-//! Two modes share the model and the search ([`search`]):
-//! - [`brute`]: steps every thread cycle by cycle;
-//! - [`accelerated`]: jumps writer-only stretches in O(1).
+//! Two modes share one semantics ([`machine`]) and one search
+//! ([`search`]):
+//! - brute ([`brute`]): every move, one at a time;
+//! - accelerated ([`accelerated`]): writer-only stretches jumped in O(1),
+//!   exact at 32 and 64 bits for every description whose writer adds
+//!   constants to its words and carries between them (or is piecewise on
+//!   one word) and whose reader compares loaded values for equality — the
+//!   whole catalog; anything else is explored by brute force, and the
+//!   report says so.
 //!
-//! The cost of a run is the number of modifications in reader 0's window
-//! (DESIGN.md, `min_cycles`); both modes are Dijkstra searches on it, so the
-//! first false positive they settle is a shortest one.
+//! The cost of a run is the number of modifications inside reader 0's
+//! window (DESIGN, `min_cycles`); both modes are Dijkstra searches on it,
+//! so the first false positive they settle is a shortest one.
 //!
 //! Reductions, each exact for the question asked:
-//! - translation symmetry ([`crate::model::Protocol::symmetry`]): only
-//!   `seq - snapshot` matters (plain), the high word only relative to the
-//!   snapshot (split, epoch);
-//! - readers are symmetric and only load, so reader 0 is the designated
-//!   one; the others keep what their own control flow needs (and the
-//!   guard's grace period sees them in flight) but drop their snapshots,
-//!   which no other thread reads;
-//! - cone of influence: when no writer step depends on readers (every
-//!   scheme but `guard`), nothing reads another reader's state at all, so
-//!   the other readers start finished and R > 1 explores what R = 1 does;
+//! - translation symmetry ([`crate::protocol::shape::Shape::symmetry`]);
+//! - dead locals forgotten;
+//! - cone of influence: when no writer step depends on readers (no
+//!   `synchronize_rcu()`), nothing reads another reader's state, so R > 1
+//!   explores what R = 1 does;
 //! - writer symmetry: writers serialize on the lock and run one program;
-//!   the holder's identity is invisible to every load and is not kept, so
-//!   N > 1 explores what N = 1 does.
-//!
-//! The last two say something about the protocol, not just the search:
-//! extra readers or writers cannot make a false positive shorter.
+//!   which one holds it is invisible to every load, and under every model
+//!   the lock orders one cycle before the next (`po-unlock-lock-po` in
+//!   LKMM), so N > 1 explores what N = 1 does.
 //!
 //! A verdict always carries its scope: a false positive, none at all (the
-//! reduced state space was exhausted), or none within `--max-cycles`.
+//! reduced state space was exhausted), none within `--max-cycles`, or
+//! *incomplete* when a bound (states, seconds, memory) stopped the search,
+//! with what it covered: every run with fewer window cycles than it had
+//! reached.
 
 mod accelerated;
 mod brute;
-mod path;
-mod search;
-mod trace;
+pub mod cycle;
+pub mod machine;
+mod progress;
+pub mod search;
+pub mod state;
+pub mod trace;
 
 use std::time::Instant;
 
@@ -42,26 +47,23 @@ use num_bigint::BigUint;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::Protocol;
-use crate::scheme::SchemeSpec;
-use crate::scheme::bounded::Bounded;
-use crate::scheme::epoch::Epoch;
-use crate::scheme::guard::Guard;
-use crate::scheme::plain::Plain;
-use crate::scheme::split::Split;
-use search::Search;
+use crate::memory::Model;
+use crate::protocol::Scheme;
+use machine::Machine;
+use search::{Bounds, Search};
 
-pub use trace::{TRACE_COLUMNS, count_text};
+pub use search::Cut;
+pub use trace::{TRACE_COLUMNS, Trace, TraceStep, count_text};
 
 /// How the explorer walks writer-only stretches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExploreMode {
-    /// Step cycle by cycle.
+    /// Move by move.
     Brute,
     /// Jump writer-only stretches exactly.
     Accelerated,
-    /// Accelerated wherever the scheme supports it (all schemes do).
+    /// Accelerated where the description's shape allows it, else brute.
     Auto,
 }
 
@@ -93,33 +95,65 @@ impl std::fmt::Display for ExploreMode {
 pub const MAX_READERS: u8 = 4;
 /// Most writers the explorer models.
 pub const MAX_WRITERS: u8 = 4;
+/// The default memory ceiling: the search stops, *incomplete*, past it.
+pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+/// Brute searches estimated to take longer than this many seconds are
+/// refused unless `--max-seconds` bounds them or `--force` is given.
+pub const BRUTE_REFUSE_SECONDS: f64 = 600.0;
+/// Brute-mode moves per second this estimate assumes (this machine class,
+/// one core; measured by `cargo bench --bench explore`).
+pub const BRUTE_MOVES_PER_SECOND: f64 = 1e8;
 
-/// What to explore and within which bounds.
+/// What to explore and within which bounds. Every bound is documented
+/// here and nowhere else.
 #[derive(Clone, Debug)]
 pub struct ExploreConfig {
-    /// The scheme.
-    pub scheme: SchemeSpec,
+    /// The protocol.
+    pub scheme: Scheme,
     /// Readers, one speculation each (1..=4).
     pub readers: u8,
     /// Writers, serialized by the lock (1..=4).
     pub writers: u8,
     /// Brute, accelerated or auto.
     pub mode: ExploreMode,
-    /// Only consider runs whose window holds at most this many cycles.
+    /// The memory model.
+    pub model: Model,
+    /// `--max-cycles`: only runs whose window holds at most this many
+    /// cycles (a scope, not a bound: "none within" is a verdict).
     pub max_cycles: Option<u128>,
+    /// `--max-states`: stop after expanding this many states (incomplete).
+    pub max_states: Option<u64>,
+    /// `--max-seconds`: stop after this long (incomplete).
+    pub max_seconds: Option<f64>,
+    /// `--max-memory`: stop once the search holds this many bytes
+    /// (incomplete); default [`DEFAULT_MAX_MEMORY`].
+    pub max_memory: Option<u64>,
+    /// The writer runs at most this many cycles in all (not a window bound:
+    /// the litmus cross-check's question, "a false positive with a writer
+    /// unrolled K times", which herd7 answers too). Brute mode only.
+    pub max_writer_cycles: Option<u32>,
+    /// `--force`: run a brute search estimated to take longer than
+    /// [`BRUTE_REFUSE_SECONDS`] without `--max-seconds`.
+    pub force: bool,
     /// Show a progress bar on stderr for long runs.
     pub progress: bool,
 }
 
 impl ExploreConfig {
-    /// One reader, one writer, auto mode, no bound, no progress bar.
-    pub fn new(scheme: SchemeSpec) -> ExploreConfig {
+    /// One reader, one writer, auto mode, SC, default bounds.
+    pub fn new(scheme: Scheme) -> ExploreConfig {
         ExploreConfig {
             scheme,
             readers: 1,
             writers: 1,
             mode: ExploreMode::Auto,
+            model: Model::Sc,
             max_cycles: None,
+            max_states: None,
+            max_seconds: None,
+            max_memory: Some(DEFAULT_MAX_MEMORY),
+            max_writer_cycles: None,
+            force: false,
             progress: false,
         }
     }
@@ -131,10 +165,20 @@ impl ExploreConfig {
 pub enum Verdict {
     /// A false positive is reachable.
     FalsePositive,
-    /// The whole (reduced) state space was explored: no false positive at all.
+    /// The whole (reduced) state space was explored: none at all.
     NoneAtAll,
     /// No false positive in a window of at most this many cycles.
     NoneWithin(u128),
+    /// A bound stopped the search: nothing is known beyond `below` cycles.
+    Incomplete {
+        /// The bound that stopped it.
+        reason: String,
+        /// Every run with fewer window cycles than this was explored.
+        below: u128,
+        /// A false positive was found, at this many cycles, but a shorter
+        /// one is not excluded below it.
+        found_at: Option<u128>,
+    },
 }
 
 impl std::fmt::Display for Verdict {
@@ -145,6 +189,27 @@ impl std::fmt::Display for Verdict {
             Verdict::NoneWithin(c) => {
                 write!(f, "no false positive within {c} cycles (bounded search)")
             }
+            Verdict::Incomplete {
+                reason,
+                below,
+                found_at,
+            } => {
+                if *below == 0 {
+                    write!(
+                        f,
+                        "INCOMPLETE ({reason}): nothing settled, not even windows of 0 cycles"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "INCOMPLETE ({reason}): no false positive below {below} cycles"
+                    )?;
+                }
+                if let Some(c) = found_at {
+                    write!(f, "; one found at {c}, shorter ones not excluded")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -152,20 +217,26 @@ impl std::fmt::Display for Verdict {
 /// What the explorer found.
 #[derive(Clone, Debug)]
 pub struct ExploreReport {
-    /// The scheme explored.
-    pub scheme: SchemeSpec,
+    /// The protocol.
+    pub scheme: Scheme,
     /// The mode that ran (auto resolved).
     pub mode: ExploreMode,
-    /// Readers.
+    /// Why auto mode fell back to brute, if it did.
+    pub mode_note: Option<String>,
+    /// The memory model.
+    pub model: Model,
+    /// Readers asked for.
     pub readers: u8,
-    /// Writers.
+    /// Writers asked for.
     pub writers: u8,
+    /// The writer's cycles in all, when limited (the litmus question).
+    pub max_writer_cycles: Option<u32>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Minimal complete writer cycles inside a window that yields a false positive.
+    /// Minimal writer cycles inside a window that yields a false positive.
     pub min_cycles: Option<BigUint>,
-    /// A shortest counterexample, one step a line, each <= 72 columns.
-    pub trace: Vec<String>,
+    /// A shortest counterexample.
+    pub trace: Trace,
     /// States visited.
     pub states: u64,
     /// Wall time in seconds.
@@ -173,14 +244,31 @@ pub struct ExploreReport {
 }
 
 impl ExploreReport {
-    /// Was a false positive found?
+    /// Was a false positive found (and proven shortest)?
     pub fn false_positive(&self) -> bool {
         self.verdict == Verdict::FalsePositive
     }
+
+    /// The scope of the verdict in words.
+    pub fn scope(&self) -> String {
+        let mut who = format!(
+            "{} reader(s), {} writer(s), {} model, {} mode",
+            self.readers, self.writers, self.model, self.mode
+        );
+        if let Some(k) = self.max_writer_cycles {
+            who += &format!(", the writer limited to {k} cycle(s) in all");
+        }
+        match &self.mode_note {
+            Some(n) => format!("{who} ({n})"),
+            None => who,
+        }
+    }
 }
 
-/// Explore a scheme. Errors only on a bad configuration (readers or writers
-/// out of range).
+/// Explore. Errors on a bad configuration (readers or writers out of
+/// range, accelerated mode asked for a description it does not apply to, a
+/// brute search too long to start) or a description that fails at run
+/// time (a division by zero on some path).
 pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
     if !(1..=MAX_READERS).contains(&cfg.readers) {
         return Err(Error::usage(format!(
@@ -195,50 +283,56 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
         )));
     }
     let start = Instant::now();
-    let mode = match cfg.mode {
-        ExploreMode::Auto => ExploreMode::Accelerated,
-        m => m,
+    let shape = cfg.scheme.shape();
+    let readers_eff = if shape.has_gp { cfg.readers } else { 1 };
+    if cfg.model == Model::Lkmm && readers_eff > 1 {
+        return Err(Error::usage(format!(
+            "--readers {}: under lkmm each reader has its own view of the writer's stores, \
+             and with synchronize_rcu() the readers interact; seqwrap models one view. \
+             allowed: --readers 1 under lkmm for {}",
+            cfg.readers,
+            cfg.scheme.name()
+        )));
+    }
+    let (mode, mode_note) = match (cfg.mode, &shape.accel_blocker) {
+        (ExploreMode::Brute, _) => (ExploreMode::Brute, None),
+        (_, _) if cfg.max_writer_cycles.is_some() => (ExploreMode::Brute, None),
+        (ExploreMode::Accelerated, Some(why)) => {
+            return Err(Error::usage(format!(
+                "--mode accelerated does not apply to {}: {why}; allowed: --mode brute or auto",
+                cfg.scheme.name()
+            )));
+        }
+        (_, None) => (ExploreMode::Accelerated, None),
+        (ExploreMode::Auto, Some(why)) => (
+            ExploreMode::Brute,
+            Some(format!(
+                "accelerated mode does not apply: {why}; explored by brute force"
+            )),
+        ),
     };
-    let (verdict, min, trace, states) = (match &cfg.scheme {
-        SchemeSpec::Plain { width } => {
-            by_readers(&Plain::new(cfg.scheme.clone(), width.bits()), cfg, mode)
-        }
-        SchemeSpec::Guard { width } => {
-            by_readers(&Guard::new(cfg.scheme.clone(), width.bits()), cfg, mode)
-        }
-        SchemeSpec::Bounded {
-            width,
-            max_window_cycles,
-        } => by_readers(
-            &Bounded::new(cfg.scheme.clone(), width.bits(), *max_window_cycles),
-            cfg,
-            mode,
-        ),
-        SchemeSpec::Split {
-            hi,
-            lo,
-            read,
-            write_order,
-        } => by_readers(
-            &Split::new(cfg.scheme.clone(), *hi, *lo, *read, *write_order),
-            cfg,
-            mode,
-        ),
-        SchemeSpec::Epoch {
-            width,
-            epoch_bits,
-            write_order,
-        } => by_readers(
-            &Epoch::new(cfg.scheme.clone(), width.bits(), *epoch_bits, *write_order),
-            cfg,
-            mode,
-        ),
-    })?;
+    if mode == ExploreMode::Brute {
+        check_brute_cost(cfg)?;
+    }
+    let bounds = Bounds {
+        max_states: cfg.max_states,
+        max_seconds: cfg.max_seconds,
+        max_memory: cfg.max_memory,
+    };
+    let (verdict, min, trace, states) = match readers_eff {
+        1 => run::<1>(cfg, mode, bounds)?,
+        2 => run::<2>(cfg, mode, bounds)?,
+        3 => run::<3>(cfg, mode, bounds)?,
+        _ => run::<4>(cfg, mode, bounds)?,
+    };
     Ok(ExploreReport {
         scheme: cfg.scheme.clone(),
         mode,
+        mode_note,
+        model: cfg.model,
         readers: cfg.readers,
         writers: cfg.writers,
+        max_writer_cycles: cfg.max_writer_cycles,
         verdict,
         min_cycles: min.map(BigUint::from),
         trace,
@@ -247,42 +341,91 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
     })
 }
 
-type Found = Result<(Verdict, Option<u128>, Vec<String>, u64)>;
-
-fn by_readers<P: Protocol>(p: &P, cfg: &ExploreConfig, mode: ExploreMode) -> Found {
-    match cfg.readers {
-        1 => run::<P, 1>(p, cfg, mode),
-        2 => run::<P, 2>(p, cfg, mode),
-        3 => run::<P, 3>(p, cfg, mode),
-        _ => run::<P, 4>(p, cfg, mode),
+/// The brute search's cost, estimated before it starts: it walks at least
+/// a whole period of the counter (2^(bits-1) cycles for a plain counter).
+/// Past [`BRUTE_REFUSE_SECONDS`] it is refused unless bounded.
+fn check_brute_cost(cfg: &ExploreConfig) -> Result<()> {
+    if cfg.force
+        || cfg.max_seconds.is_some()
+        || cfg.max_states.is_some()
+        || cfg.max_writer_cycles.is_some()
+    {
+        return Ok(());
     }
+    let bits = cfg.scheme.total_bits();
+    let cycles = 2f64.powi(bits.saturating_sub(1) as i32);
+    let cycles = match cfg.max_cycles {
+        Some(m) => cycles.min(m as f64),
+        None => cycles,
+    };
+    let secs = cycles * 3.0 / BRUTE_MOVES_PER_SECOND;
+    if secs > BRUTE_REFUSE_SECONDS {
+        return Err(Error::usage(format!(
+            "--mode brute on {} ({bits} bits) walks ~2^{:.0} cycles, about {}; allowed: \
+             --mode accelerated, a bound (--max-seconds S or --max-states N, reported as \
+             incomplete), or --force",
+            cfg.scheme,
+            cycles.log2(),
+            crate::timing::human_duration(secs)
+        )));
+    }
+    Ok(())
 }
 
-fn run<P: Protocol, const R: usize>(p: &P, cfg: &ExploreConfig, mode: ExploreMode) -> Found {
-    let search: Search<R> = match mode {
-        ExploreMode::Brute => brute::run(p, cfg.writers, cfg.max_cycles, cfg.progress),
-        _ => accelerated::run(p, cfg.writers, cfg.max_cycles),
-    };
-    let states = search.states;
+type Found = (Verdict, Option<u128>, Trace, u64);
+
+fn run<const R: usize>(cfg: &ExploreConfig, mode: ExploreMode, bounds: Bounds) -> Result<Found> {
+    // A total cycle bound needs absolute positions: no symmetry then.
+    let symmetric = cfg.max_writer_cycles.is_none();
+    let m = Machine::new(&cfg.scheme, cfg.model, symmetric)?.with_cycle_cap(cfg.max_writer_cycles);
+    let init = m.initial::<R>()?;
+    let mut search = Search::new(init, cfg.max_cycles, bounds);
+    let period = 1u128 << cfg.scheme.total_bits().min(127);
+    let mut meter =
+        progress::Meter::new(cfg.progress, cfg.max_cycles.unwrap_or(period).min(period));
+    match mode {
+        ExploreMode::Brute => brute::run(&m, &mut search, &mut meter)?,
+        _ => accelerated::run(&m, &mut search, &mut meter)?,
+    }
+    meter.finish();
     if search.jump_mismatch {
         return Err(Error::Run(format!(
             "internal: brute stepping and the O(1) jump disagree for {}; please report",
-            p.spec()
+            cfg.scheme
         )));
+    }
+    let states = search.states;
+    let abs = Machine::new(&cfg.scheme, cfg.model, false)?.with_cycle_cap(cfg.max_writer_cycles);
+    if let Some((cut, below)) = search.cut.clone() {
+        let found = search.best.as_ref().map(|(c, _)| *c);
+        let trace = match &search.best {
+            Some((_, path)) => trace::replay(&abs, path)?,
+            None => Trace::default(),
+        };
+        return Ok((
+            Verdict::Incomplete {
+                reason: cut.to_string(),
+                below,
+                found_at: found,
+            },
+            None,
+            trace,
+            states,
+        ));
     }
     Ok(match search.best {
         Some((cost, path)) => (
             Verdict::FalsePositive,
             Some(cost),
-            trace::render(p, &path),
+            trace::replay(&abs, &path)?,
             states,
         ),
         None => {
             let v = match (search.pruned, cfg.max_cycles) {
-                (true, Some(m)) => Verdict::NoneWithin(m),
+                (true, Some(mc)) => Verdict::NoneWithin(mc),
                 _ => Verdict::NoneAtAll,
             };
-            (v, None, Vec::new(), states)
+            (v, None, Trace::default(), states)
         }
     })
 }

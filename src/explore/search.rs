@@ -1,15 +1,135 @@
-//! Dijkstra scaffolding both explorers share: nodes with their origin, the
-//! best cost known per state, a min-heap by cost, and the best false
-//! positive so far. The cost of a run is the number of modifications inside
-//! reader 0's window, so the first false positive popped is a shortest one.
+//! Dijkstra scaffolding both modes share: nodes with their origin, the best
+//! cost known per state, a min-heap by cost, the best false positive so
+//! far, and the bounds that may cut the search short. The cost of a run is
+//! the number of modifications inside reader 0's window, so the first
+//! false positive popped is a shortest one, and when a bound stops the
+//! search at cost `c`, every run cheaper than `c` has been explored.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::time::Instant;
 
 use rustc_hash::FxHashMap;
 
-use super::path::{Node, PathItem, path_to};
-use crate::model::State;
+use super::machine::Move;
+use super::state::State;
+
+/// How a run got from one state to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// One move.
+    Move(Move),
+    /// Whole writer cycles jumped in O(1) (accelerated mode).
+    Jump(u128),
+    /// Forced writer moves walked one by one (brute mode): `moves` of them,
+    /// `cycles` modifications in reader 0's window.
+    Run {
+        /// Writer moves.
+        moves: u64,
+        /// Modifications among them inside the window.
+        cycles: u128,
+    },
+}
+
+/// A step and the window cost after it. A long run also keeps the states
+/// around it, so a trace can show it without replaying it.
+#[derive(Clone, Debug)]
+pub struct PathItem<const R: usize> {
+    /// The step.
+    pub step: Step,
+    /// Cost after it.
+    pub cost_after: u128,
+    /// Canonical states before and after a run.
+    pub run_states: Option<Box<(State<R>, State<R>)>>,
+}
+
+impl<const R: usize> PathItem<R> {
+    /// A move or a jump.
+    pub fn new(step: Step, cost_after: u128) -> PathItem<R> {
+        PathItem {
+            step,
+            cost_after,
+            run_states: None,
+        }
+    }
+}
+
+/// A search node and its origin.
+#[derive(Clone, Debug)]
+pub(crate) struct Node<const R: usize> {
+    pub state: State<R>,
+    pub cost: u128,
+    pub parent: Option<u32>,
+    pub chain: Vec<PathItem<R>>,
+    pub last: Option<PathItem<R>>,
+}
+
+/// The steps from the initial state to node `id`, oldest first.
+pub(crate) fn path_to<const R: usize>(nodes: &[Node<R>], mut id: usize) -> Vec<PathItem<R>> {
+    let mut rev: Vec<PathItem<R>> = Vec::new();
+    loop {
+        let n = &nodes[id];
+        rev.extend(n.last.iter().cloned());
+        rev.extend(n.chain.iter().rev().cloned());
+        match n.parent {
+            Some(p) => id = p as usize,
+            None => break,
+        }
+    }
+    rev.reverse();
+    rev
+}
+
+/// The bounds a search runs within (documented on `ExploreConfig`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bounds {
+    /// Most states expanded.
+    pub max_states: Option<u64>,
+    /// Most seconds.
+    pub max_seconds: Option<f64>,
+    /// Most bytes of search memory (nodes and the visited map, estimated).
+    pub max_memory: Option<u64>,
+}
+
+/// Why a search stopped early.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cut {
+    /// `--max-states`.
+    States(u64),
+    /// `--max-seconds`.
+    Seconds(f64),
+    /// The memory ceiling.
+    Memory(u64),
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::States(n) => write!(f, "--max-states {n} reached"),
+            Cut::Seconds(s) => write!(
+                f,
+                "--max-seconds {} reached",
+                crate::timing::units::compact_duration(*s)
+            ),
+            Cut::Memory(b) => {
+                let mib = *b as f64 / f64::from(1u32 << 20);
+                if mib >= 1024.0 {
+                    write!(
+                        f,
+                        "the memory ceiling of {} GiB reached (--max-memory)",
+                        crate::timing::units::sig3(mib / 1024.0)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the memory ceiling of {} MiB reached (--max-memory)",
+                        crate::timing::units::sig3(mib)
+                    )
+                }
+            }
+        }
+    }
+}
 
 /// The search's bookkeeping.
 pub(crate) struct Search<const R: usize> {
@@ -20,18 +140,23 @@ pub(crate) struct Search<const R: usize> {
     pub best: Option<(u128, Vec<PathItem<R>>)>,
     /// States expanded (nodes popped plus states walked in chains).
     pub states: u64,
-    /// A successor was cut by the `--max-cycles` bound.
+    /// A successor was cut by `--max-cycles`.
     pub pruned: bool,
-    /// The bound on reader 0's window, in cycles.
+    /// `--max-cycles`.
     pub max_cycles: Option<u128>,
-    /// Brute mode: a block walked step by step did not end where the O(1)
-    /// jump said it would. Never expected; reported as an internal error.
+    /// Why the search stopped early, and the cost it had reached.
+    pub cut: Option<(Cut, u128)>,
+    /// Brute mode: a walked block did not end where the O(1) jump said.
     pub jump_mismatch: bool,
+    bounds: Bounds,
+    start: Instant,
+    popped: u64,
+    last_cost: u128,
 }
 
 impl<const R: usize> Search<R> {
-    /// A search starting from `init` at cost 0.
-    pub fn new(init: State<R>, max_cycles: Option<u128>) -> Search<R> {
+    /// A search from `init` at cost 0.
+    pub fn new(init: State<R>, max_cycles: Option<u128>, bounds: Bounds) -> Search<R> {
         let mut s = Search {
             nodes: Vec::new(),
             dist: FxHashMap::default(),
@@ -40,7 +165,12 @@ impl<const R: usize> Search<R> {
             states: 0,
             pruned: false,
             max_cycles,
+            cut: None,
             jump_mismatch: false,
+            bounds,
+            start: Instant::now(),
+            popped: 0,
+            last_cost: 0,
         };
         s.dist.insert(init, 0);
         s.nodes.push(Node {
@@ -54,22 +184,65 @@ impl<const R: usize> Search<R> {
         s
     }
 
+    /// Estimated bytes held by the search.
+    pub fn memory(&self) -> u64 {
+        let node = std::mem::size_of::<Node<R>>() as u64;
+        let entry = (std::mem::size_of::<State<R>>() + std::mem::size_of::<u128>() + 8) as u64;
+        let chains: u64 = 0;
+        self.nodes.capacity() as u64 * node
+            + self.dist.capacity() as u64 * entry
+            + self.heap.capacity() as u64 * 32
+            + chains
+    }
+
+    /// Check the bounds; records the first one exceeded.
+    pub fn over_limits(&mut self) -> bool {
+        if self.cut.is_some() {
+            return true;
+        }
+        let b = self.bounds;
+        let cut = if b.max_states.is_some_and(|m| self.states > m) {
+            Some(Cut::States(b.max_states.unwrap_or(0)))
+        } else if b
+            .max_seconds
+            .is_some_and(|s| self.start.elapsed().as_secs_f64() > s)
+        {
+            Some(Cut::Seconds(b.max_seconds.unwrap_or(0.0)))
+        } else if b.max_memory.is_some_and(|m| self.memory() > m) {
+            Some(Cut::Memory(b.max_memory.unwrap_or(0)))
+        } else {
+            None
+        };
+        if let Some(c) = cut {
+            self.cut = Some((c, self.last_cost));
+            return true;
+        }
+        false
+    }
+
     /// The next node to expand, cheapest first; `None` when the heap is
-    /// empty or nothing left can beat the best false positive.
+    /// empty, nothing left can beat the best false positive, or a bound
+    /// was reached.
     pub fn pop(&mut self) -> Option<usize> {
         while let Some(Reverse((c, id))) = self.heap.pop() {
             if self.best.as_ref().is_some_and(|(b, _)| c >= *b) {
                 return None;
             }
             if self.dist.get(&self.nodes[id].state).is_some_and(|&d| d < c) {
-                continue; // reached more cheaply since it was pushed
+                continue;
+            }
+            self.popped += 1;
+            self.last_cost = c;
+            if self.popped & 0x3FF == 0 && self.over_limits() {
+                self.heap.push(Reverse((c, id)));
+                return None;
             }
             return Some(id);
         }
         None
     }
 
-    /// Is cost `c` over the bound? Records that something was cut.
+    /// Is cost `c` over `--max-cycles`? Records that something was cut.
     pub fn over_bound(&mut self, c: u128) -> bool {
         if self.max_cycles.is_some_and(|m| c > m) {
             self.pruned = true;
@@ -79,18 +252,21 @@ impl<const R: usize> Search<R> {
         }
     }
 
-    /// Has `state` been reached at cost `cost` or less? (Walks use this to
-    /// stop where another walk's node already covers them.)
+    /// Has `state` been reached at cost `cost` or less?
     pub fn known(&self, state: &State<R>, cost: u128) -> bool {
         self.dist.get(state).is_some_and(|&d| d <= cost)
     }
 
-    /// Remember that a walk passed `state` at `cost` (no node: the walk
-    /// itself goes on from there). Only once the search is bushy — a long
-    /// forced run from a handful of nodes gains nothing from it and would
-    /// only fill memory.
+    /// Is the search bushy enough that walks record where they pass?
+    #[inline]
+    pub fn bushy(&self) -> bool {
+        self.dist.len() >= 4096
+    }
+
+    /// Remember that a walk passed `state` at `cost`, once the search is
+    /// bushy (a long forced run from a few nodes gains nothing from it).
     pub fn pass(&mut self, state: &State<R>, cost: u128) {
-        if self.dist.len() >= 4096 {
+        if self.dist.len() >= 4096 && !self.known(state, cost) {
             self.dist.insert(*state, cost);
         }
     }
@@ -100,7 +276,7 @@ impl<const R: usize> Search<R> {
         self.best.as_ref().is_none_or(|(b, _)| c < *b)
     }
 
-    /// Offer a successor reached from node `parent` by the forced moves
+    /// Offer a successor reached from node `parent` by the forced steps
     /// `chain` and then `last`.
     pub fn offer(
         &mut self,
@@ -129,7 +305,7 @@ impl<const R: usize> Search<R> {
     }
 
     /// Record a false positive reached from node `parent` by the forced
-    /// moves `chain` and then `last`.
+    /// steps `chain` and then `last`.
     pub fn found(&mut self, parent: usize, chain: &[PathItem<R>], last: PathItem<R>, cost: u128) {
         if self.worth(cost) && !self.over_bound(cost) {
             let mut path = path_to(&self.nodes, parent);

@@ -140,9 +140,7 @@ impl Model {
         match self {
             // SC: program order. TSO: the store buffer is FIFO.
             Model::Sc | Model::Tso => true,
-            Model::Lkmm => {
-                f.wmb || f.mb || a.grace_period || b.grace_period || b.release
-            }
+            Model::Lkmm => f.wmb || f.mb || a.grace_period || b.grace_period || b.release,
         }
     }
 
@@ -189,7 +187,10 @@ mod tests {
         assert!(!Model::Lkmm.writer_orders(st, none, st));
         assert!(Model::Lkmm.writer_orders(st, wmb, st));
         assert!(Model::Lkmm.writer_orders(st, none, rel), "po-rel");
-        assert!(!Model::Lkmm.writer_orders(rel, none, st), "release is one-way");
+        assert!(
+            !Model::Lkmm.writer_orders(rel, none, st),
+            "release is one-way"
+        );
         assert!(Model::Tso.writer_orders(st, none, st));
         let x = ReaderLoad {
             location: 0,
@@ -203,7 +204,10 @@ mod tests {
         assert!(!Model::Lkmm.reader_orders(y, none, x));
         assert!(Model::Lkmm.reader_orders(y, none.with(FenceKind::Rmb), x));
         assert!(Model::Lkmm.reader_orders(acq, none, x), "acq-po");
-        assert!(!Model::Lkmm.reader_orders(x, none, acq), "acquire is one-way");
+        assert!(
+            !Model::Lkmm.reader_orders(x, none, acq),
+            "acquire is one-way"
+        );
         assert!(Model::Lkmm.reader_orders(x, none, x), "coherence");
         assert!(!Model::Lkmm.reader_orders(y, none.with(FenceKind::Wmb), x));
         assert!("arm".parse::<Model>().is_err());

@@ -93,44 +93,10 @@ pub struct FixBar {
     pub min_text: String,
 }
 
-/// A short label for a scheme instance: `plain 32`, `split naive 16+16`,
-/// `epoch 32+32 epoch-first`, `bounded 32 T=2^20`.
+/// A short label for a scheme instance (`crate::protocol::catalog::label`):
+/// `plain W=32`, `split H=16 L=16 hi-lo-hi`, `epoch W=32 E=32 epoch-first`.
 pub fn scheme_label(scheme: &str, params: &str) -> String {
-    let p: BTreeMap<&str, &str> = params
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
-    let g = |k: &str| p.get(k).copied().unwrap_or("?");
-    match scheme {
-        "split" => {
-            let order = if g("write-order") == "hi-first" {
-                " hi-first"
-            } else {
-                ""
-            };
-            format!("split {} {}+{}{order}", g("read"), g("hi"), g("lo"))
-        }
-        "epoch" => {
-            let order = if g("write-order") == "epoch-first" {
-                " epoch-first"
-            } else {
-                ""
-            };
-            format!("epoch {}+{}{order}", g("bits"), g("epoch-bits"))
-        }
-        "bounded" => {
-            let t = g("max-window-cycles");
-            let t = match t.parse::<u128>() {
-                Ok(v) if v > 0 && (v + 1).is_power_of_two() => {
-                    format!("2^{}-1", (v + 1).trailing_zeros())
-                }
-                Ok(v) if v.is_power_of_two() => format!("2^{}", v.trailing_zeros()),
-                _ => t.to_string(),
-            };
-            format!("bounded {} T={t}", g("bits"))
-        }
-        _ => format!("{scheme} {}", g("bits")),
-    }
+    crate::protocol::catalog::label(scheme, params)
 }
 
 /// The explorer's answers per scheme instance, in CSV order.
@@ -239,18 +205,10 @@ mod tests {
 
     #[test]
     fn labels_read_well() {
-        assert_eq!(scheme_label("plain", "bits=32"), "plain 32");
+        assert_eq!(scheme_label("plain", "W=32"), "plain W=32");
         assert_eq!(
-            scheme_label("split", "hi=16 lo=16 read=naive write-order=lo-first"),
-            "split naive 16+16"
-        );
-        assert_eq!(
-            scheme_label("epoch", "bits=32 epoch-bits=32 write-order=epoch-first"),
-            "epoch 32+32 epoch-first"
-        );
-        assert_eq!(
-            scheme_label("bounded", "bits=32 max-window-cycles=2147483647"),
-            "bounded 32 T=2^31-1"
+            scheme_label("epoch", "W=32 E=32 ORDER=epoch-first"),
+            "epoch W=32 E=32 epoch-first"
         );
         assert_eq!(log2_dec("9223372036854775808"), Some(63.0));
     }

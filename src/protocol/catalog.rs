@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use super::compile::Override;
 use super::{Description, Scheme};
 use crate::error::{Error, Result};
 
@@ -87,7 +88,10 @@ pub fn load_file(path: &Path) -> Result<Arc<Description>> {
         path: path.to_path_buf(),
         error,
     })?;
-    Ok(Arc::new(Description::parse(&path.display().to_string(), &text)?))
+    Ok(Arc::new(Description::parse(
+        &path.display().to_string(),
+        &text,
+    )?))
 }
 
 /// A scheme as asked for on a command line or in a spec: a catalog name or
@@ -159,7 +163,11 @@ impl SchemeRequest {
             } else {
                 value.clone()
             };
-            overrides.push((param.to_string(), v));
+            overrides.push(Override {
+                name: param.to_string(),
+                text: v,
+                label: format!("--{flag} {value} ({param})"),
+            });
         }
         for p in &self.params {
             let Some((k, v)) = p.split_once('=') else {
@@ -167,9 +175,9 @@ impl SchemeRequest {
                     "--param '{p}': allowed: NAME=VALUE (e.g. --param W=32)"
                 )));
             };
-            overrides.push((k.trim().to_string(), v.trim().to_string()));
+            overrides.push(Override::new("--param", k.trim(), v.trim()));
         }
-        Scheme::new(desc, &overrides, "--param")
+        Scheme::with_overrides(desc, &overrides)
     }
 }
 
@@ -210,6 +218,65 @@ pub fn flags_of(d: &Description) -> String {
     }
 }
 
+/// A short label for a scheme as CSV rows name it (`scheme`, `params` as
+/// `NAME=VALUE ...`): the name, then the parameters that size a word
+/// (always), and the others where they differ from the default — a
+/// choice by its value alone (`split H=32 L=32 hi-lo-hi hi-first`), a
+/// number near a power of two as one (`T=2^31-1`). A name outside the
+/// catalog (a user's file) keeps every parameter.
+pub fn label(name: &str, params: &str) -> String {
+    let pairs: Vec<(&str, &str)> = params
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let Ok(d) = find(name) else {
+        return if params.trim().is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} {}", params.trim())
+        };
+    };
+    let defaults = Scheme::new(d.clone(), &[], "default")
+        .map(|s| s.params_map())
+        .unwrap_or_default();
+    let sizes = |p: &str| {
+        d.words.iter().any(|w| {
+            w.width
+                .text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|t| t == p)
+        })
+    };
+    let mut out = name.to_string();
+    for (k, v) in pairs {
+        let is_choice = d
+            .params
+            .iter()
+            .any(|q| q.name == k && !q.choices.is_empty());
+        if !sizes(k) && defaults.get(k).is_some_and(|dv| dv == v) {
+            continue;
+        }
+        out.push(' ');
+        if is_choice {
+            out.push_str(v);
+        } else {
+            out.push_str(&format!("{k}={}", near_pow2(v)));
+        }
+    }
+    out
+}
+
+/// `2147483647` -> `2^31-1`, `4096` -> `2^12`; other values as they are.
+fn near_pow2(v: &str) -> String {
+    match v.parse::<u128>() {
+        Ok(n) if n >= 1024 && n.is_power_of_two() => format!("2^{}", n.trailing_zeros()),
+        Ok(n) if n >= 1023 && (n + 1).is_power_of_two() => {
+            format!("2^{}-1", (n + 1).trailing_zeros())
+        }
+        _ => v.to_string(),
+    }
+}
+
 /// A catalog scheme with parameters, for code and tests
 /// (`catalog::scheme("plain", &[("W", "8")])`).
 pub fn scheme(name: &str, params: &[(&str, &str)]) -> Result<Scheme> {
@@ -225,6 +292,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn labels_keep_widths_and_what_differs_from_the_default() {
+        assert_eq!(label("plain", "W=32"), "plain W=32");
+        assert_eq!(
+            label(
+                "split",
+                "H=32 L=32 READ=hi-lo-hi ORDER=hi-first WMB=1 RMB=1"
+            ),
+            "split H=32 L=32 hi-lo-hi hi-first"
+        );
+        assert_eq!(
+            label("split", "H=1 L=2 READ=naive ORDER=lo-first WMB=0 RMB=1"),
+            "split H=1 L=2 WMB=0"
+        );
+        assert_eq!(label("bounded", "W=32 T=2147483647"), "bounded W=32");
+        assert_eq!(label("bounded", "W=32 T=4096"), "bounded W=32 T=2^12");
+        assert_eq!(label("mine", "A=3 B=2"), "mine A=3 B=2");
+    }
+
+    #[test]
     fn every_catalog_file_parses_and_compiles_with_its_defaults() {
         for d in catalog() {
             Scheme::new(d.clone(), &[], "test").unwrap_or_else(|e| panic!("{}: {e}", d.name));
@@ -237,7 +323,12 @@ mod tests {
             scheme: Some("split".into()),
             ..Default::default()
         };
-        for (f, v) in [("hi", "32"), ("lo", "32"), ("read", "hi-lo-hi"), ("write-order", "hi-first")] {
+        for (f, v) in [
+            ("hi", "32"),
+            ("lo", "32"),
+            ("read", "hi-lo-hi"),
+            ("write-order", "hi-first"),
+        ] {
             r.set_legacy(f, v).unwrap();
         }
         let s = r.resolve().unwrap();
@@ -250,7 +341,10 @@ mod tests {
         };
         bad.set_legacy("hi", "3").unwrap();
         let e = bad.resolve().unwrap_err().to_string();
-        assert!(e.contains("--hi does not apply to scheme plain; it takes: --bits"), "{e}");
+        assert!(
+            e.contains("--hi does not apply to scheme plain; it takes: --bits"),
+            "{e}"
+        );
         let mut w = SchemeRequest {
             scheme: Some("plain".into()),
             ..Default::default()

@@ -84,11 +84,7 @@ pub(crate) fn const_eval(
     }
 }
 
-fn eval_located(
-    l: &Located,
-    consts: &BTreeMap<String, i128>,
-    file: &SourceFile,
-) -> Result<i128> {
+fn eval_located(l: &Located, consts: &BTreeMap<String, i128>, file: &SourceFile) -> Result<i128> {
     let e = parse::parse_expr(&l.text).map_err(|(at, m)| file.error(l.map.file(at), m))?;
     const_eval(&e, consts, file, &l.map)
 }
@@ -169,19 +165,41 @@ fn presets_hint(presets: &[(String, Located)]) -> String {
     }
 }
 
-/// Resolve the parameters of `d` with `overrides` (`NAME`, `TEXT`) applied:
-/// defaults in declaration order, ranges and choices checked, then the
-/// constraints. `origin` names where overrides came from (`--param`).
-pub fn resolve_params(
-    d: &Description,
-    overrides: &[(String, String)],
-    origin: &str,
-) -> Result<Vec<ParamValue>> {
-    for (name, _) in overrides {
+/// A parameter value as the user gave it, with the words that name where
+/// (`--param W=1`, `--bits 1`, `spec.toml:8: params.W`): every error about
+/// it starts with `label`.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The parameter.
+    pub name: String,
+    /// Its value as typed.
+    pub text: String,
+    /// Where it came from, as the user wrote it.
+    pub label: String,
+}
+
+impl Override {
+    /// An override labelled `{origin} NAME=TEXT`.
+    pub fn new(origin: &str, name: &str, text: &str) -> Override {
+        Override {
+            name: name.to_string(),
+            text: text.to_string(),
+            label: format!("{origin} {name}={text}"),
+        }
+    }
+}
+
+/// Resolve the parameters of `d` with `overrides` applied (the last one
+/// for a name wins): defaults in declaration order, ranges and choices
+/// checked, then the constraints.
+pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<ParamValue>> {
+    for o in overrides {
+        let name = &o.name;
         if !d.params.iter().any(|p| &p.name == name) {
             let known: Vec<&str> = d.params.iter().map(|p| p.name.as_str()).collect();
             return Err(Error::usage(format!(
-                "{origin}: {} has no parameter '{name}'; it takes: {}",
+                "{}: {} has no parameter '{name}'; it takes: {}",
+                o.label,
                 d.name,
                 if known.is_empty() {
                     "none".to_string()
@@ -195,7 +213,10 @@ pub fn resolve_params(
     for p in &d.params {
         for (i, c) in p.choices.iter().enumerate() {
             let k = Description::choice_constant(c);
-            if consts.insert(k.clone(), i as i128).is_some_and(|old| old != i as i128) {
+            if consts
+                .insert(k.clone(), i as i128)
+                .is_some_and(|old| old != i as i128)
+            {
                 return Err(d.file.error(
                     p.at,
                     format!("choice constant {k} stands for two different values"),
@@ -211,9 +232,9 @@ pub fn resolve_params(
                 format!("param {} clashes with a choice constant", p.name),
             ));
         }
-        let given = overrides.iter().rev().find(|(n, _)| n == &p.name);
+        let given = overrides.iter().rev().find(|o| o.name == p.name);
         let (value, text) = match given {
-            Some((_, t)) => parse_override(d, idx, t, &consts, &format!("{origin} {}={t}", p.name))?,
+            Some(o) => parse_override(d, idx, &o.text, &consts, &o.label)?,
             None => match &p.default {
                 ParamDefault::Int(v) => (*v, v.to_string()),
                 ParamDefault::Text(l) => {
@@ -251,7 +272,7 @@ pub fn resolve_params(
                 presets_hint(&p.presets)
             );
             return Err(match given {
-                Some((_, t)) => Error::usage(format!("{origin} {}={t}: {msg}", p.name)),
+                Some(o) => Error::usage(format!("{}: {msg}", o.label)),
                 None => d.file.error(p.at, msg),
             });
         }
@@ -277,7 +298,8 @@ pub fn resolve_params(
             return Err(if overrides.is_empty() {
                 d.file.error(c.at, msg)
             } else {
-                Error::usage(format!("{origin}: {msg}"))
+                let labels: Vec<&str> = overrides.iter().map(|o| o.label.as_str()).collect();
+                Error::usage(format!("{}: {msg}", labels.join(", ")))
             });
         }
     }
@@ -322,10 +344,7 @@ pub fn compile(d: &Description, params: &[ParamValue]) -> Result<Program> {
         if !(1..=64).contains(&bits) {
             return Err(d.file.error(
                 w.width.at,
-                format!(
-                    "word '{}' is {bits} bits wide; allowed: 1..=64",
-                    w.name
-                ),
+                format!("word '{}' is {bits} bits wide; allowed: 1..=64", w.name),
             ));
         }
         words.push(Word {
@@ -392,7 +411,8 @@ fn compile_body(
     words: &[Word],
     role: Role,
 ) -> Result<Body> {
-    let stmts = parse::parse_body(&body.text).map_err(|(at, m)| d.file.error(body.map.file(at), m))?;
+    let stmts =
+        parse::parse_body(&body.text).map_err(|(at, m)| d.file.error(body.map.file(at), m))?;
     let mut c = Compiler {
         d,
         map: &body.map,
@@ -423,7 +443,10 @@ impl Compiler<'_> {
     fn emit(&mut self, pending: Vec<Slot>, instr: Instr, at: usize) -> Result<Node> {
         let n = self.code.len();
         if n >= MAX_NODES {
-            return Err(self.err(at, format!("the body is too long; allowed: {MAX_NODES} steps")));
+            return Err(self.err(
+                at,
+                format!("the body is too long; allowed: {MAX_NODES} steps"),
+            ));
         }
         self.code.push(instr);
         self.at.push(self.map.file(at));
@@ -513,7 +536,10 @@ impl Compiler<'_> {
         } else {
             format!("'{name}' is not a declared word")
         };
-        Err(self.err(at, format!("{what}; loads and stores go to words: {}", words.join(", "))))
+        Err(self.err(
+            at,
+            format!("{what}; loads and stores go to words: {}", words.join(", ")),
+        ))
     }
 
     fn stmt(&mut self, s: &Stmt, pending: Vec<Slot>) -> Result<Vec<Slot>> {
@@ -527,11 +553,12 @@ impl Compiler<'_> {
             }
             StmtKind::Assign {
                 name,
-                rhs: Rhs::Load {
-                    word,
-                    word_at,
-                    acquire,
-                },
+                rhs:
+                    Rhs::Load {
+                        word,
+                        word_at,
+                        acquire,
+                    },
                 ..
             } => {
                 if self.role == Role::Writer {
@@ -578,10 +605,7 @@ impl Compiler<'_> {
                 release,
             } => {
                 if self.role == Role::Reader {
-                    return Err(self.err(
-                        at,
-                        "the reader only loads; stores belong to the writer",
-                    ));
+                    return Err(self.err(at, "the reader only loads; stores belong to the writer"));
                 }
                 let w = self.word(word, *word_at)?;
                 let value = self.expr(value)?;
@@ -606,13 +630,19 @@ impl Compiler<'_> {
             ),
             StmtKind::Modify => {
                 if self.role == Role::Reader {
-                    return Err(self.err(at, "modify() belongs to the writer; the reader calls read()"));
+                    return Err(self.err(
+                        at,
+                        "modify() belongs to the writer; the reader calls read()",
+                    ));
                 }
                 self.simple(pending, Instr::Modify { next: HOLE }, at)
             }
             StmtKind::Read => {
                 if self.role == Role::Writer {
-                    return Err(self.err(at, "read() belongs to the reader; the writer calls modify()"));
+                    return Err(self.err(
+                        at,
+                        "read() belongs to the reader; the writer calls modify()",
+                    ));
                 }
                 let p = self.simple(
                     pending,
@@ -736,9 +766,9 @@ impl Compiler<'_> {
     fn expr(&mut self, e: &Expr) -> Result<CExpr> {
         let at = self.map.file(e.at);
         let kind = match &e.kind {
-            ExprKind::Int(v) => CKind::Const(
-                i128::try_from(*v).map_err(|_| self.err(e.at, "integer too large"))?,
-            ),
+            ExprKind::Int(v) => {
+                CKind::Const(i128::try_from(*v).map_err(|_| self.err(e.at, "integer too large"))?)
+            }
             ExprKind::Name(n) => {
                 if let Some(i) = self.locals.iter().position(|l| l == n) {
                     CKind::Local(i as LocalId)
@@ -921,7 +951,10 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
             while let Some((x, c)) = stack.pop() {
                 let c = if matches!(b.code[x], Instr::Modify { .. }) {
                     if c == 1 {
-                        return Err(err(x, "a path of the writer calls modify() twice; allowed: exactly once per cycle"));
+                        return Err(err(
+                            x,
+                            "a path of the writer calls modify() twice; allowed: exactly once per cycle",
+                        ));
                     }
                     c + 1
                 } else {
@@ -964,10 +997,7 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
                         continue;
                     }
                     if x == u {
-                        return Err(err(
-                            u,
-                            "a loop of the reader must load on every iteration",
-                        ));
+                        return Err(err(u, "a loop of the reader must load on every iteration"));
                     }
                     for s in b.code[x].successors() {
                         if !Body::is_back_edge(x as Node, s) || (x == u && s as usize == v) {
@@ -1036,7 +1066,7 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
             }
         }
     }
-    for x in 0..n {
+    for (x, &defined) in into.iter().enumerate().take(n) {
         let mut used = 0u32;
         let mut note = |e: &CExpr| {
             e.visit(&mut |k| {
@@ -1050,7 +1080,7 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
             Instr::Branch { cond, .. } => note(cond),
             _ => {}
         }
-        let missing = used & !into[x];
+        let missing = used & !defined;
         if missing != 0 {
             let l = missing.trailing_zeros() as usize;
             return Err(err(

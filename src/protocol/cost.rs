@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Scheme;
 use super::parse::{FenceKind, ReturnKind};
 use super::program::{Body, Instr};
-use super::shape::{CycleMap, TKind};
+use super::shape::TKind;
 
 /// A protocol's costs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -61,25 +61,37 @@ pub fn costs(s: &Scheme) -> Costs {
     let Ok(paths) = &shape.paths else {
         return c;
     };
-    // How many reachable start states each path has (log2), so a rare path
-    // can say how often it runs.
-    let weights: Vec<f64> = paths
-        .iter()
-        .map(|q| match &shape.map {
-            Ok(CycleMap::Piecewise { word, .. }) => {
-                let (lo, hi) = q.bx[*word as usize];
-                ((hi - lo) as f64 + 1.0).log2()
-            }
-            Ok(CycleMap::Counter { digits, .. }) => digits
+    // How often each path runs over one period (log2), so a rare path can
+    // say how often it runs.
+    let Some((weights, period)) = shape
+        .map
+        .as_ref()
+        .ok()
+        .and_then(|m| m.path_frequencies(paths))
+    else {
+        // No period (a saturating counter) or no map: the common path is
+        // the first one, and nothing is "per" anything.
+        if let Some(q) = paths.first() {
+            let st = q
+                .events
                 .iter()
-                .map(|&w| {
-                    let (lo, hi) = q.bx[w as usize];
-                    ((hi - lo) as f64 + 1.0).log2()
+                .filter(|e| matches!(e.kind, TKind::Store { .. }))
+                .count();
+            c.writer_stores = st as u32;
+            c.writer_fences = q
+                .events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        TKind::Fence(FenceKind::Wmb | FenceKind::Mb)
+                            | TKind::Store { release: true, .. }
+                    )
                 })
-                .sum(),
-            Err(_) => 0.0,
-        })
-        .collect();
+                .count() as u32;
+        }
+        return c;
+    };
     let count = |q: &super::shape::SymPath| {
         let stores = q
             .events
@@ -92,11 +104,16 @@ pub fn costs(s: &Scheme) -> Costs {
             .filter(|e| {
                 matches!(
                     e.kind,
-                    TKind::Fence(FenceKind::Wmb | FenceKind::Mb) | TKind::Store { release: true, .. }
+                    TKind::Fence(FenceKind::Wmb | FenceKind::Mb)
+                        | TKind::Store { release: true, .. }
                 )
             })
             .count() as u32;
-        let gps = q.events.iter().filter(|e| matches!(e.kind, TKind::SyncRcu)).count() as u32;
+        let gps = q
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, TKind::SyncRcu))
+            .count() as u32;
         (stores, fences, gps)
     };
     let Some(common) = (0..paths.len()).max_by(|&a, &b| weights[a].total_cmp(&weights[b])) else {
@@ -105,22 +122,36 @@ pub fn costs(s: &Scheme) -> Costs {
     let (cs, cf, cg) = count(&paths[common]);
     c.writer_stores = cs;
     c.writer_fences = cf;
-    let total = weights[common];
+    // Group the rarer paths by what they add; each group's frequency is the
+    // sum of its paths' (a carry at hi's wrap is still a carry).
+    let mut extra_stores: std::collections::BTreeMap<u32, f64> = Default::default();
+    let mut extra_gps: std::collections::BTreeMap<u32, f64> = Default::default();
     for (i, q) in paths.iter().enumerate() {
         let (st, _, gp) = count(q);
-        let every = (total - weights[i]).round().max(0.0) as u32;
+        if weights[i] == f64::NEG_INFINITY {
+            continue;
+        }
         if st > cs {
-            let r = format!("+{} store per 2^{every} cycles", st - cs);
-            if !c.writer_rare.contains(&r) {
-                c.writer_rare.push(r);
-            }
+            *extra_stores.entry(st - cs).or_default() += weights[i].exp2();
         }
         if gp > cg {
-            let r = format!("{} grace period per 2^{every} cycles", gp - cg);
-            if !c.writer_rare.contains(&r) {
-                c.writer_rare.push(r);
-            }
+            *extra_gps.entry(gp - cg).or_default() += weights[i].exp2();
         }
+    }
+    let every = |visits: f64| (period - visits.log2()).round().max(0.0) as u32;
+    for (k, v) in extra_stores {
+        c.writer_rare.push(format!(
+            "+{k} store{} per 2^{} cycles",
+            if k == 1 { "" } else { "s" },
+            every(v)
+        ));
+    }
+    for (k, v) in extra_gps {
+        c.writer_rare.push(format!(
+            "{k} grace period{} per 2^{} cycles",
+            if k == 1 { "" } else { "s" },
+            every(v)
+        ));
     }
     c
 }
@@ -152,4 +183,44 @@ fn accept_path(b: &Body) -> (u32, u32) {
         best[x] = tail.map(|(l, f)| (l + here.0, f + here.1));
     }
     best.first().copied().flatten().unwrap_or((0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+
+    fn summary(name: &str, params: &[(&str, &str)]) -> String {
+        costs(&scheme(name, params).unwrap()).summary()
+    }
+
+    /// Costs read off the programs, checked against the kernel code each
+    /// file holds: a seqcount's reader loads the counter twice with an
+    /// smp_rmb() after the first and before the second; its writer stores
+    /// twice (lock, unlock) with an smp_wmb() after the first and before
+    /// the second. A split counter's carry costs one store per 2^(L-1)
+    /// cycles (lo steps by two each cycle); a guard's writer waits one grace
+    /// period per 2^(W-1) cycles.
+    #[test]
+    fn costs_match_the_code_and_the_periods() {
+        assert_eq!(
+            summary("seqcount", &[]),
+            "2 loads, 2 fences; writer 2 stores, 2 fences"
+        );
+        assert_eq!(
+            summary("split", &[("READ", "hi-lo-hi"), ("ORDER", "hi-first")]),
+            "6 loads, 6 fences; writer 2 stores, 2 fences; +1 store per 2^31 cycles"
+        );
+        assert_eq!(
+            summary("split", &[("H", "8"), ("L", "8")]),
+            "4 loads, 4 fences; writer 2 stores, 2 fences; +1 store per 2^7 cycles"
+        );
+        let g = summary("guard", &[("W", "16")]);
+        assert!(g.ends_with("1 grace period per 2^15 cycles"), "{g}");
+        let e = summary("epoch", &[("W", "16"), ("E", "8")]);
+        assert!(e.ends_with("+1 store per 2^15 cycles"), "{e}");
+        // A saturating counter has no period: nothing is "per" anything.
+        let s = summary("saturate", &[("W", "8")]);
+        assert!(!s.contains("per"), "{s}");
+    }
 }

@@ -125,7 +125,9 @@ const TOP_KEYS: &[&str] = &[
 const BODIES: &[&str] = &["writer", "reader", "constraints"];
 
 /// A table's entries in file order (the parser's map may sort them).
-fn in_order<'t, 'i>(t: &'t DeTable<'i>) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
+fn in_order<'t, 'i>(
+    t: &'t DeTable<'i>,
+) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
@@ -187,10 +189,7 @@ impl Reader<'_> {
         v.get_ref().as_table().ok_or_else(|| {
             self.err(
                 &v.span(),
-                format!(
-                    "'{key}' must be a table, found {}",
-                    v.get_ref().type_str()
-                ),
+                format!("'{key}' must be a table, found {}", v.get_ref().type_str()),
             )
         })
     }
@@ -344,8 +343,14 @@ impl Description {
             }
         }
 
-        let writer = r.string(body(top, "writer").ok_or_else(|| file.error(0, "missing key 'writer'"))?, "writer")?;
-        let reader = r.string(body(top, "reader").ok_or_else(|| file.error(0, "missing key 'reader'"))?, "reader")?;
+        let writer = r.string(
+            body(top, "writer").ok_or_else(|| file.error(0, "missing key 'writer'"))?,
+            "writer",
+        )?;
+        let reader = r.string(
+            body(top, "reader").ok_or_else(|| file.error(0, "missing key 'reader'"))?,
+            "reader",
+        )?;
         Ok(Description {
             file,
             name: dname,
@@ -390,11 +395,11 @@ fn param(r: &Reader<'_>, name: &str, at: usize, v: &Val<'_>) -> Result<ParamDecl
     match v.get_ref() {
         DeValue::Integer(_) => {
             p.default = ParamDefault::Int(r.int(v, name)?);
-            return Ok(p);
+            Ok(p)
         }
         DeValue::String(_) => {
             p.default = ParamDefault::Text(r.string(v, name)?);
-            return Ok(p);
+            Ok(p)
         }
         DeValue::Table(t) => {
             let mut default = None;
@@ -442,17 +447,13 @@ fn param(r: &Reader<'_>, name: &str, at: usize, v: &Val<'_>) -> Result<ParamDecl
                     _ => {
                         return Err(r.err(
                             &k.span(),
-                            format!(
-                                "unknown key '{full}'; allowed: {}",
-                                PARAM_KEYS.join(", ")
-                            ),
+                            format!("unknown key '{full}'; allowed: {}", PARAM_KEYS.join(", ")),
                         ));
                     }
                 }
             }
-            p.default = default.ok_or_else(|| {
-                r.err(&v.span(), format!("params.{name}: missing 'default'"))
-            })?;
+            p.default = default
+                .ok_or_else(|| r.err(&v.span(), format!("params.{name}: missing 'default'")))?;
             Ok(p)
         }
         other => Err(r.err(
@@ -514,7 +515,9 @@ return ACCEPT;
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing key 'reader'"), "{e}");
-        let e = Description::parse("m.toml", "name = [").unwrap_err().to_string();
+        let e = Description::parse("m.toml", "name = [")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("m.toml:1:"), "{e}");
     }
 }

@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 use num_bigint::BigUint;
 use serde::Serialize;
 
+pub use catalog::SchemeRequest;
 pub use compile::ParamValue;
 pub use desc::Description;
 pub use parse::ReturnKind;
@@ -125,8 +126,24 @@ impl std::hash::Hash for Scheme {
 impl Scheme {
     /// Instantiate `desc` with `overrides` (`NAME`, `VALUE` pairs from
     /// `--param`); `origin` names where the overrides came from.
-    pub fn new(desc: Arc<Description>, overrides: &[(String, String)], origin: &str) -> Result<Scheme> {
-        let params = compile::resolve_params(&desc, overrides, origin)?;
+    pub fn new(
+        desc: Arc<Description>,
+        overrides: &[(String, String)],
+        origin: &str,
+    ) -> Result<Scheme> {
+        let o: Vec<compile::Override> = overrides
+            .iter()
+            .map(|(n, t)| compile::Override::new(origin, n, t))
+            .collect();
+        Scheme::with_overrides(desc, &o)
+    }
+
+    /// Instantiate `desc` with overrides that each say where they came from.
+    pub fn with_overrides(
+        desc: Arc<Description>,
+        overrides: &[compile::Override],
+    ) -> Result<Scheme> {
+        let params = compile::resolve_params(&desc, overrides)?;
         let program = compile::compile(&desc, &params)?;
         Ok(Scheme {
             desc,
@@ -165,6 +182,14 @@ impl Scheme {
     /// A parameter's value.
     pub fn param(&self, name: &str) -> Option<i128> {
         self.params.iter().find(|p| p.name == name).map(|p| p.value)
+    }
+
+    /// The parameters by name, as shown (JSON).
+    pub fn params_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.params
+            .iter()
+            .map(|p| (p.name.clone(), p.text.clone()))
+            .collect()
     }
 
     /// `NAME=VALUE` pairs joined by spaces (CSV, tables).

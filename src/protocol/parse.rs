@@ -213,8 +213,8 @@ pub enum StmtKind {
 /// Type words a declaration may start with; they carry no meaning here
 /// (arithmetic is exact, a store truncates to the word's width).
 const TYPE_WORDS: &[&str] = &[
-    "int", "unsigned", "signed", "long", "short", "char", "bool", "u8", "u16", "u32", "u64",
-    "s8", "s16", "s32", "s64", "const", "size_t",
+    "int", "unsigned", "signed", "long", "short", "char", "bool", "u8", "u16", "u32", "u64", "s8",
+    "s16", "s32", "s64", "const", "size_t",
 ];
 
 /// What a statement may be, for error messages.
@@ -252,7 +252,10 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "write smp_wmb() and the store it expands to",
     ),
     ("smp_store_mb", "write WRITE_ONCE(w, e); smp_mb();"),
-    ("rcu_read_lock", "the whole reader is one RCU read-side section"),
+    (
+        "rcu_read_lock",
+        "the whole reader is one RCU read-side section",
+    ),
     (
         "rcu_read_unlock",
         "the whole reader is one RCU read-side section",
@@ -383,7 +386,10 @@ impl Parser {
                         self.bump();
                     }
                     other => {
-                        return Err((self.at(), format!("expected 'while' after a do body, found {other}")));
+                        return Err((
+                            self.at(),
+                            format!("expected 'while' after a do body, found {other}"),
+                        ));
                     }
                 }
                 self.expect("(", "after 'while'")?;
@@ -410,7 +416,9 @@ impl Parser {
                     _ => {
                         return Err((
                             nat,
-                            format!("'return {name}': allowed: return ACCEPT; return RETRY; return ABORT;"),
+                            format!(
+                                "'return {name}': allowed: return ACCEPT; return RETRY; return ABORT;"
+                            ),
                         ));
                     }
                 };
@@ -465,8 +473,10 @@ impl Parser {
                             decl: false,
                         })
                     }
-                    Tok::Punct(op @ ("+=" | "-=" | "*=" | "/=" | "&=" | "|=" | "^=" | "<<="
-                    | ">>=" | "++" | "--")) => Err((
+                    Tok::Punct(
+                        op @ ("+=" | "-=" | "*=" | "/=" | "&=" | "|=" | "^=" | "<<=" | ">>=" | "++"
+                        | "--"),
+                    ) => Err((
                         self.at(),
                         format!(
                             "'{name}{op}' is not supported; write '{name} = {name} ...;' \
@@ -481,7 +491,9 @@ impl Parser {
                     )),
                     other => Err((
                         self.at(),
-                        format!("expected '=' after '{name}', found {other}; allowed: {STATEMENTS_ALLOWED}"),
+                        format!(
+                            "expected '=' after '{name}', found {other}; allowed: {STATEMENTS_ALLOWED}"
+                        ),
                     )),
                 }
             }
@@ -616,10 +628,7 @@ impl Parser {
     /// Precedence climbing over C's binary operators.
     fn binary(&mut self, min: u8) -> Result<Expr, ParseError> {
         let mut lhs = self.unary()?;
-        loop {
-            let Tok::Punct(p) = self.peek().clone() else {
-                break;
-            };
+        while let Tok::Punct(p) = self.peek().clone() {
             let Some((op, prec)) = binop(p) else { break };
             if prec < min {
                 break;
@@ -798,7 +807,10 @@ mod tests {
     #[test]
     fn errors_say_what_is_allowed() {
         for (body, want) in [
-            ("if (READ_ONCE(seq) == 1) return ACCEPT;", "load inside an expression"),
+            (
+                "if (READ_ONCE(seq) == 1) return ACCEPT;",
+                "load inside an expression",
+            ),
             ("smp_mb__before_atomic();", "unknown macro"),
             ("x = READ_ONCE(seq) + 1;", "statement of its own"),
             ("return OK;", "return ACCEPT"),

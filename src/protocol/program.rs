@@ -366,6 +366,77 @@ pub fn truncate(v: i128, bits: u32) -> u64 {
     (v as u128 & u128::from(crate::width::mask(bits))) as u64
 }
 
+struct ConcreteEnv<'a> {
+    locals: &'a [i128; MAX_LOCALS],
+    window: u64,
+}
+
+impl Env for ConcreteEnv<'_> {
+    fn word(&self, _w: WordId) -> u64 {
+        0
+    }
+    fn local(&self, l: LocalId) -> i128 {
+        self.locals[l as usize]
+    }
+    fn window_cycles(&self) -> u64 {
+        self.window
+    }
+}
+
+impl Program {
+    /// Run the reader once with every load of a word returning `value(w)`
+    /// and `window_cycles()` returning `window` (a reader whose loads all
+    /// happen at one instant: the timed model's reader). Loops whose loads
+    /// agree exit after one pass; a loop that would spin is reported.
+    pub fn run_reader(
+        &self,
+        value: &dyn Fn(WordId) -> u64,
+        window: u64,
+    ) -> Result<super::parse::ReturnKind, EvalError> {
+        let mut locals = [0i128; MAX_LOCALS];
+        let mut pc: Node = 0;
+        let code = &self.reader.code;
+        for _ in 0..code.len() * 4 + 4 {
+            let env = ConcreteEnv {
+                locals: &locals,
+                window,
+            };
+            pc = match &code[pc as usize] {
+                Instr::Load {
+                    dst, word, next, ..
+                } => {
+                    locals[*dst as usize] = i128::from(value(*word));
+                    *next
+                }
+                Instr::DataLoad { next, .. } | Instr::Fence { next, .. } => *next,
+                Instr::Assign { dst, value, next } => {
+                    let v = value.eval(&env)?;
+                    locals[*dst as usize] = v;
+                    *next
+                }
+                Instr::Branch { cond, then, els } => {
+                    if cond.eval(&env)? != 0 {
+                        *then
+                    } else {
+                        *els
+                    }
+                }
+                Instr::Return(k) => return Ok(*k),
+                _ => {
+                    return Err(EvalError {
+                        at: 0,
+                        msg: "not a reader instruction".into(),
+                    });
+                }
+            };
+        }
+        Err(EvalError {
+            at: self.reader.end_at,
+            msg: "the reader loops forever on values that do not change".into(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,9 @@
 //! accelerated shape.
 
 use super::parse::{BinOp, FenceKind, UnOp};
-use super::program::{Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, WordId, truncate};
+use super::program::{
+    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, WordId, truncate,
+};
 use crate::width::mask;
 
 /// Most symbolic paths through the writer.
@@ -388,11 +390,17 @@ impl Walker<'_> {
     }
 
     fn eval(&self, st: &SState, e: &CExpr) -> Result<Sym, String> {
-        let bad = |what: &str| Err(format!("the writer computes {what}, which is not 'word + constant'"));
+        let bad = |what: &str| {
+            Err(format!(
+                "the writer computes {what}, which is not 'word + constant'"
+            ))
+        };
         match &e.kind {
             CKind::Const(v) => Ok(Sym::Const(*v)),
             CKind::Word(w) => Ok(st.latest[*w as usize]),
-            CKind::Local(l) => st.locals[*l as usize].ok_or_else(|| "a local without a value".into()),
+            CKind::Local(l) => {
+                st.locals[*l as usize].ok_or_else(|| "a local without a value".into())
+            }
             CKind::WindowCycles => bad("window_cycles()"),
             CKind::Un(op, a) => match (op, self.eval(st, a)?) {
                 (_, Sym::Const(v)) => super::program::unary(*op, v, e.at)
@@ -490,7 +498,11 @@ impl Walker<'_> {
     }
 }
 
-fn writer_paths(p: &Program, cond_words: &mut u8, const_words: &mut u8) -> Result<Vec<SymPath>, String> {
+fn writer_paths(
+    p: &Program,
+    cond_words: &mut u8,
+    const_words: &mut u8,
+) -> Result<Vec<SymPath>, String> {
     let n = p.words.len();
     let mut init = SState {
         node: 0,
@@ -546,7 +558,9 @@ fn writer_paths(p: &Program, cond_words: &mut u8, const_words: &mut u8) -> Resul
                         let m_lo = (i128::from(lo) + c).div_euclid(modulus);
                         let m_hi = (i128::from(hi) + c).div_euclid(modulus);
                         if m_hi - m_lo > 4 {
-                            return Err("a store adds more than a few times the word's range".into());
+                            return Err(
+                                "a store adds more than a few times the word's range".into()
+                            );
                         }
                         for m in m_lo..=m_hi {
                             let sub_lo = i128::from(lo).max(m * modulus - c);
@@ -634,7 +648,7 @@ fn writer_paths(p: &Program, cond_words: &mut u8, const_words: &mut u8) -> Resul
             other => return Err(format!("unexpected writer instruction {other:?}")),
         }
     }
-    done.sort_by(|a, b| a.bx.cmp(&b.bx));
+    done.sort_by_key(|a| a.bx);
     Ok(done)
 }
 
@@ -646,7 +660,9 @@ fn cycle_map(p: &Program, paths: &[SymPath], stored: u8) -> Result<CycleMap, Str
         .iter()
         .filter(|q| (0..n).all(|w| stored & (1 << w) != 0 || q.bx[w].0 == 0))
         .collect();
-    let digits: Vec<WordId> = (0..n as WordId).filter(|w| stored & (1 << w) != 0).collect();
+    let digits: Vec<WordId> = (0..n as WordId)
+        .filter(|w| stored & (1 << w) != 0)
+        .collect();
     match digits.len() {
         0 => Err("the writer stores no word".into()),
         1 => {
@@ -801,9 +817,11 @@ fn counter(p: &Program, paths: &[&SymPath], stored: &[WordId]) -> Result<CycleMa
             d,
         });
     }
-    Err("the writer is not a counter that adds a constant to its words and carries between \
+    Err(
+        "the writer is not a counter that adds a constant to its words and carries between \
          them"
-        .into())
+            .into(),
+    )
 }
 
 /// What the reader does with loaded values.
@@ -879,7 +897,9 @@ fn reader_use(p: &Program) -> ReaderUse {
         }
     }
     if let Some(first) = outside.first() {
-        u.outside = Some(format!("{first}; the accelerated explorer needs a reader that only compares loaded values for equality, tests their low bits, and compares window_cycles() with constants"));
+        u.outside = Some(format!(
+            "{first}; the accelerated explorer needs a reader that only compares loaded values for equality, tests their low bits, and compares window_cycles() with constants"
+        ));
     }
     u
 }
@@ -971,7 +991,11 @@ impl Abs<'_> {
                             let bitlen = 128 - (k as u128).leading_zeros();
                             let stride = 1u64.checked_shl(bitlen).unwrap_or(0);
                             let ms = &mut self.u.mask_stride[w as usize];
-                            *ms = if stride == 0 { u64::MAX } else { (*ms).max(stride) };
+                            *ms = if stride == 0 {
+                                u64::MAX
+                            } else {
+                                (*ms).max(stride)
+                            };
                             match self.u.stride[w as usize] {
                                 Some(s) if stride != 0 => {
                                     self.u.stride[w as usize] = Some(s.max(stride))
@@ -1035,63 +1059,6 @@ pub fn locals_of(u: &ReaderUse, w: WordId) -> impl Iterator<Item = LocalId> + '_
         .enumerate()
         .filter(move |(_, t)| **t == Some(w))
         .map(|(i, _)| i as LocalId)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::catalog::scheme;
-
-    #[test]
-    fn one_word_writers_are_piecewise() {
-        let s = scheme("plain", &[("W", "8")]).unwrap();
-        let sh = s.shape();
-        let Ok(CycleMap::Piecewise { pieces, .. }) = &sh.map else {
-            panic!("{:?}", sh.map)
-        };
-        // Even start values below 254 add 2; 254 wraps to 0.
-        let at = |v: u64| pieces.iter().find(|p| p.lo <= v && v <= p.hi).unwrap().effect;
-        assert_eq!(at(0), Effect::Add(2));
-        assert_eq!(at(254), Effect::Add(2 - 256));
-        assert_eq!(sh.symmetry, vec![(0, 2)]);
-        assert!(sh.accel_blocker.is_none());
-        let g = scheme("guard", &[("W", "8")]).unwrap();
-        assert!(g.shape().symmetry.is_empty(), "the wrap point is absolute");
-        assert!(g.shape().has_gp);
-        let sat = scheme("saturate", &[("W", "8")]).unwrap();
-        let Ok(CycleMap::Piecewise { pieces, .. }) = &sat.shape().map else {
-            panic!()
-        };
-        let at = |v: u64| pieces.iter().find(|p| p.lo <= v && v <= p.hi).unwrap().effect;
-        assert_eq!(at(254), Effect::Set(255));
-        assert_eq!(at(255), Effect::Set(255));
-    }
-
-    #[test]
-    fn two_word_writers_are_counters_checked_exactly() {
-        for order in ["lo-first", "hi-first"] {
-            let s = scheme("split", &[("H", "3"), ("L", "4"), ("ORDER", order)]).unwrap();
-            let Ok(CycleMap::Counter { digits, d, .. }) = &s.shape().map else {
-                panic!("{:?}", s.shape().map)
-            };
-            assert_eq!(digits, &vec![1, 0], "lo is the low digit");
-            assert_eq!(*d, 2);
-            assert_eq!(s.shape().symmetry, vec![(0, 1)], "hi shifts freely");
-        }
-        let e = scheme("epoch", &[("W", "4"), ("E", "3")]).unwrap();
-        assert!(matches!(e.shape().map, Ok(CycleMap::Counter { d: 2, .. })));
-    }
-
-    #[test]
-    fn a_writer_that_is_not_a_counter_is_refused() {
-        // Carries into hi one step too early: not a counter.
-        let text = crate::protocol::catalog::text("split")
-            .unwrap()
-            .replace("if (lo + 1 == 1 << L)", "if (lo + 3 == 1 << L)");
-        let d = std::sync::Arc::new(crate::protocol::Description::parse("x.toml", &text).unwrap());
-        let s = crate::protocol::Scheme::new(d, &[("L".into(), "4".into()), ("H".into(), "3".into())], "t").unwrap();
-        assert!(s.shape().map.is_err());
-    }
 }
 
 impl CycleMap {
@@ -1206,6 +1173,101 @@ impl CycleMap {
         None
     }
 
+    /// How often each writer path runs over one period of the orbit from
+    /// the all-zero words: `(visits per path, cycles in the period)`, as
+    /// log2 (the counts reach 2^64). The cost columns' "per 2^k cycles".
+    /// A one-word map walks its orbit a piece at a time; a counter counts
+    /// the orbit's values (multiples of 2^tz(d)) inside each path's box.
+    /// `None` when the orbit ends in a fixed point (a saturating counter):
+    /// there is no period to be a fraction of.
+    pub fn path_frequencies(&self, paths: &[SymPath]) -> Option<(Vec<f64>, f64)> {
+        match self {
+            CycleMap::Counter { digits, bits, d } => {
+                let total: u32 = bits.iter().sum();
+                let g = d.trailing_zeros().min(total);
+                if g >= bits[0] {
+                    return None;
+                }
+                let period = f64::from(total - g);
+                let v = paths
+                    .iter()
+                    .map(|q| {
+                        let mut l = 0.0;
+                        for (i, &w) in digits.iter().enumerate() {
+                            let (lo, hi) = q.bx[w as usize];
+                            let n = if i == 0 {
+                                // Multiples of 2^g in [lo, hi].
+                                let step = 1u128 << g;
+                                let first = (u128::from(lo)).div_ceil(step) * step;
+                                if first > u128::from(hi) {
+                                    0
+                                } else {
+                                    (u128::from(hi) - first) / step + 1
+                                }
+                            } else {
+                                u128::from(hi - lo) + 1
+                            };
+                            l += if n == 0 {
+                                f64::NEG_INFINITY
+                            } else {
+                                (n as f64).log2()
+                            };
+                        }
+                        l
+                    })
+                    .collect();
+                Some((v, period))
+            }
+            CycleMap::Piecewise { word, pieces } => {
+                let mut visits = vec![0u128; paths.len()];
+                let start = 0u64;
+                let mut v = start;
+                let mut n: u128 = 0;
+                for _ in 0..4 * pieces.len() + 8 {
+                    let p = pieces[pieces.partition_point(|p| p.hi < v)];
+                    let (t, next) = match p.effect {
+                        Effect::Set(c) if c == v => return None,
+                        Effect::Add(0) => return None,
+                        Effect::Set(c) => (1, c),
+                        Effect::Add(a) => {
+                            let t = if a > 0 {
+                                (p.hi - v) as u128 / a as u128 + 1
+                            } else {
+                                (v - p.lo) as u128 / (-a) as u128 + 1
+                            };
+                            // Stop at the start value if the walk crosses it.
+                            let diff = i128::from(start) - i128::from(v);
+                            let t = if diff % a == 0 && diff / a >= 1 && (diff / a) as u128 <= t {
+                                (diff / a) as u128
+                            } else {
+                                t
+                            };
+                            (t, (i128::from(v) + a * t as i128) as u64)
+                        }
+                    };
+                    visits[p.path] += t;
+                    n += t;
+                    v = next;
+                    if v == start {
+                        let _ = word;
+                        let l = visits
+                            .iter()
+                            .map(|&c| {
+                                if c == 0 {
+                                    f64::NEG_INFINITY
+                                } else {
+                                    (c as f64).log2()
+                                }
+                            })
+                            .collect();
+                        return Some((l, (n as f64).log2()));
+                    }
+                }
+                None
+            }
+        }
+    }
+
     /// One-word maps: cycles a boundary at word value `v` stays in its
     /// piece (the next cycle on another writer path begins after them).
     pub fn steps_in_piece(&self, v: u64) -> u128 {
@@ -1248,5 +1310,79 @@ pub fn split(digits: &[WordId], bits: &[u32], c: u128, x: &mut [u64]) {
     for (i, &w) in digits.iter().enumerate() {
         x[w as usize] = (rest & u128::from(mask(bits[i]))) as u64;
         rest = rest.checked_shr(bits[i]).unwrap_or(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::catalog::scheme;
+
+    #[test]
+    fn one_word_writers_are_piecewise() {
+        let s = scheme("plain", &[("W", "8")]).unwrap();
+        let sh = s.shape();
+        let Ok(CycleMap::Piecewise { pieces, .. }) = &sh.map else {
+            panic!("{:?}", sh.map)
+        };
+        // Even start values below 254 add 2; 254 wraps to 0.
+        let at = |v: u64| {
+            pieces
+                .iter()
+                .find(|p| p.lo <= v && v <= p.hi)
+                .unwrap()
+                .effect
+        };
+        assert_eq!(at(0), Effect::Add(2));
+        assert_eq!(at(254), Effect::Add(2 - 256));
+        assert_eq!(sh.symmetry, vec![(0, 2)]);
+        assert!(sh.accel_blocker.is_none());
+        let g = scheme("guard", &[("W", "8")]).unwrap();
+        assert!(g.shape().symmetry.is_empty(), "the wrap point is absolute");
+        assert!(g.shape().has_gp);
+        let sat = scheme("saturate", &[("W", "8")]).unwrap();
+        let Ok(CycleMap::Piecewise { pieces, .. }) = &sat.shape().map else {
+            panic!()
+        };
+        let at = |v: u64| {
+            pieces
+                .iter()
+                .find(|p| p.lo <= v && v <= p.hi)
+                .unwrap()
+                .effect
+        };
+        assert_eq!(at(254), Effect::Set(255));
+        assert_eq!(at(255), Effect::Set(255));
+    }
+
+    #[test]
+    fn two_word_writers_are_counters_checked_exactly() {
+        for order in ["lo-first", "hi-first"] {
+            let s = scheme("split", &[("H", "3"), ("L", "4"), ("ORDER", order)]).unwrap();
+            let Ok(CycleMap::Counter { digits, d, .. }) = &s.shape().map else {
+                panic!("{:?}", s.shape().map)
+            };
+            assert_eq!(digits, &vec![1, 0], "lo is the low digit");
+            assert_eq!(*d, 2);
+            assert_eq!(s.shape().symmetry, vec![(0, 1)], "hi shifts freely");
+        }
+        let e = scheme("epoch", &[("W", "4"), ("E", "3")]).unwrap();
+        assert!(matches!(e.shape().map, Ok(CycleMap::Counter { d: 2, .. })));
+    }
+
+    #[test]
+    fn a_writer_that_is_not_a_counter_is_refused() {
+        // Carries into hi one step too early: not a counter.
+        let text = crate::protocol::catalog::text("split")
+            .unwrap()
+            .replace("if (lo + 1 == 1 << L)", "if (lo + 3 == 1 << L)");
+        let d = std::sync::Arc::new(crate::protocol::Description::parse("x.toml", &text).unwrap());
+        let s = crate::protocol::Scheme::new(
+            d,
+            &[("L".into(), "4".into()), ("H".into(), "3".into())],
+            "t",
+        )
+        .unwrap();
+        assert!(s.shape().map.is_err());
     }
 }

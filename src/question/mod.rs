@@ -16,7 +16,8 @@ use toml::de::DeTable;
 use crate::analyze::Fleet;
 use crate::error::{Error, Result};
 use crate::explore::ExploreMode;
-use crate::scheme::{SchemeFlags, SchemeSpec};
+use crate::protocol::Scheme;
+use crate::protocol::catalog::{self, LEGACY_FLAGS};
 use crate::timing::{Process, RateSpec, Window, Writer, parse_count, parse_rate, parse_time};
 use crate::width::Width;
 use walk::{Field, Source, Table};
@@ -109,7 +110,7 @@ pub struct Question {
     /// Engines, in spec order.
     pub engines: Vec<EngineKind>,
     /// Scheme instances, in spec order (entries × widths).
-    pub schemes: Vec<SchemeSpec>,
+    pub schemes: Vec<Scheme>,
     /// Writer rates.
     pub rates: Vec<Rate>,
     /// Writer processes.
@@ -122,6 +123,8 @@ pub struct Question {
     pub fleet: Option<Fleet>,
     /// Explorer mode.
     pub explore_mode: ExploreMode,
+    /// Memory models the explore points run under (default `["sc"]`).
+    pub memory_models: Vec<crate::memory::Model>,
     /// Explorer readers.
     pub readers: u8,
     /// Explorer writers.
@@ -146,6 +149,7 @@ const TOP_KEYS: &[&str] = &[
     "windows",
     "fleet",
     "explore_mode",
+    "memory_models",
     "readers",
     "writers",
     "stress_max_bits",
@@ -154,6 +158,8 @@ const TOP_KEYS: &[&str] = &[
 
 const SCHEME_KEYS: &[&str] = &[
     "scheme",
+    "protocol",
+    "params",
     "widths",
     "bits",
     "hi",
@@ -296,6 +302,24 @@ impl Question {
                 }
             },
         };
+        let mut memory_models = Vec::new();
+        if let Some(f) = top.get("memory_models") {
+            for e in f.array(&src)? {
+                let m: crate::memory::Model = e.str(&src)?.parse().map_err(|x: Error| {
+                    src.err(
+                        e.value.span(),
+                        &e.key,
+                        x.to_string().replace("--memory-model: ", ""),
+                    )
+                })?;
+                if memory_models.contains(&m) {
+                    return Err(src.err(e.value.span(), &e.key, "memory model listed twice"));
+                }
+                memory_models.push(m);
+            }
+        } else {
+            memory_models.push(crate::memory::Model::Sc);
+        }
         let small = |key: &str, lo: u64, hi: u64, default: u64| -> Result<u64> {
             top.get(key).map_or(Ok(default), |f| f.uint(&src, lo, hi))
         };
@@ -332,6 +356,7 @@ impl Question {
             windows,
             fleet,
             explore_mode,
+            memory_models,
             readers,
             writers,
             stress_max_bits,
@@ -370,6 +395,7 @@ impl Question {
                     .map(|e| match e {
                         e if e.is_timed() => self.timed_axes(),
                         EngineKind::Stress if s.total_bits() > self.stress_max_bits => 0,
+                        EngineKind::Explore => self.memory_models.len(),
                         _ => 1,
                     })
                     .sum::<usize>()
@@ -413,84 +439,110 @@ fn widths_of(src: &Source<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
         .collect()
 }
 
-/// The scheme instances one `[[schemes]]` entry stands for. Parameters the
-/// entry gives are fixed; the widths fill in the rest (see analysis/README.md):
-/// plain, guard, bounded: bits = W; split: hi = lo = W/2; epoch: bits =
-/// epoch-bits = W/2. `max-window-cycles = "max-safe"` means 2^(bits-1) - 1.
+/// The protocol instances one `[[schemes]]` entry stands for: a catalog
+/// entry (`scheme = "split"`) or a description file (`protocol = "x.toml"`,
+/// relative to the spec), its parameters given under the old flag names
+/// (`bits`, `hi`, `read`, ...) or as `params = { NAME = VALUE }`. The
+/// widths fill in the parameters that size the words and were not given:
+/// a total width is split evenly among them (plain: `W`; split: `H` and
+/// `L`, half each; epoch: `W` and `E`), so one grid covers every family.
 fn expand_scheme(
     src: &Source<'_>,
     t: &Table<'_, '_>,
     widths: Option<&[u32]>,
     entry: &Field<'_, '_>,
-) -> Result<Vec<SchemeSpec>> {
-    let name_f = t.need(src, "scheme")?;
-    let name = name_f.str(src)?.to_string();
-    let text =
-        |k: &str| -> Result<Option<String>> { t.get(k).map(|f| f.scalar_text(src)).transpose() };
-    let mut base = SchemeFlags {
-        scheme: Some(name.clone()),
-        bits: text("bits")?,
-        hi: text("hi")?,
-        lo: text("lo")?,
-        read: text("read")?,
-        write_order: text("write-order")?,
-        epoch_bits: text("epoch-bits")?,
-        max_window_cycles: text("max-window-cycles")?,
+) -> Result<Vec<Scheme>> {
+    let at = |msg: String| src.err(entry.value.span(), &entry.key, msg.replace("--", ""));
+    let desc = match (t.get("scheme"), t.get("protocol")) {
+        (Some(f), None) => {
+            let name = f.str(src)?;
+            catalog::find(name).map_err(|e| {
+                src.err(
+                    f.value.span(),
+                    &f.key,
+                    e.to_string().replace("--scheme: ", ""),
+                )
+            })?
+        }
+        (None, Some(f)) => {
+            let rel = f.str(src)?;
+            let base = std::path::Path::new(src.file)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            catalog::load_file(&base.join(rel)).map_err(|e| src.err(f.value.span(), &f.key, e))?
+        }
+        _ => {
+            return Err(at(
+                "give one of 'scheme' (a catalog entry) or 'protocol' (a description file)".into(),
+            ));
+        }
     };
-    let max_safe = base.max_window_cycles.as_deref() == Some("max-safe");
-    let needs_width = match name.as_str() {
-        "split" => base.hi.is_none() || base.lo.is_none(),
-        "epoch" => base.bits.is_none() || base.epoch_bits.is_none(),
-        _ => base.bits.is_none(),
-    };
-    let mut flag_sets = Vec::new();
-    if needs_width {
-        let ws = widths.ok_or_else(|| {
-            src.err(
-                entry.value.span(),
-                &format!("{}.widths", entry.key),
-                "missing: give widths (top level or in the entry) or the width parameters",
-            )
-        })?;
-        for &w in ws {
-            let mut f = base.clone();
-            match name.as_str() {
-                "split" | "epoch" if w % 2 == 1 => {
+    let mut given: Vec<(String, String)> = Vec::new();
+    for (flag, param) in LEGACY_FLAGS {
+        if let Some(f) = t.get(flag) {
+            if !desc.params.iter().any(|p| &p.name == param) {
+                return Err(src.err(
+                    f.value.span(),
+                    &f.key,
+                    format!(
+                        "does not apply to {}; it takes: {}",
+                        desc.name,
+                        catalog::flags_of(&desc).replace("--", "")
+                    ),
+                ));
+            }
+            let v = f.scalar_text(src)?;
+            given.push((param.to_string(), v));
+        }
+    }
+    if let Some(pf) = t.get("params") {
+        for (name, f) in pf.entries(src)? {
+            given.push((name, f.scalar_text(src)?));
+        }
+    }
+    // The parameters that size the words by themselves (`seq = "W"`).
+    let mut sizing: Vec<String> = Vec::new();
+    for w in &desc.words {
+        let p = w.width.text.trim();
+        if desc.params.iter().any(|q| q.name == p) && !sizing.iter().any(|s| s == p) {
+            sizing.push(p.to_string());
+        }
+    }
+    let open: Vec<&String> = sizing
+        .iter()
+        .filter(|p| !given.iter().any(|(g, _)| g == *p))
+        .collect();
+    let mut sets: Vec<Vec<(String, String)>> = Vec::new();
+    match (open.is_empty(), widths) {
+        (false, Some(ws)) => {
+            for &w in ws {
+                let n = open.len() as u32;
+                if w % n != 0 {
                     return Err(src.err(
                         entry.value.span(),
                         &format!("{}.widths", entry.key),
-                        format!("{name} splits a width in halves; {w} is odd"),
+                        format!(
+                            "{} splits a width among {} ({n} words); {w} is not a multiple of {n}",
+                            desc.name,
+                            open.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     ));
                 }
-                "split" => {
-                    f.hi.get_or_insert((w / 2).to_string());
-                    f.lo.get_or_insert((w / 2).to_string());
+                let mut set = given.clone();
+                for p in &open {
+                    set.push(((*p).clone(), (w / n).to_string()));
                 }
-                "epoch" => {
-                    f.bits.get_or_insert((w / 2).to_string());
-                    f.epoch_bits.get_or_insert((w / 2).to_string());
-                }
-                _ => {
-                    f.bits = Some(w.to_string());
-                }
+                sets.push(set);
             }
-            flag_sets.push(f);
         }
-    } else {
-        flag_sets.push(std::mem::take(&mut base));
+        _ => sets.push(given.clone()),
     }
     let mut out = Vec::new();
-    for mut f in flag_sets {
-        if max_safe {
-            let bits = f.bits.as_deref().and_then(|b| b.parse::<Width>().ok());
-            if let Some(w) = bits {
-                f.max_window_cycles = Some(((1u128 << (w.bits() - 1)) - 1).to_string());
-            }
-        }
-        let s = SchemeSpec::from_flags(&f).map_err(|e| {
-            let msg = e.to_string();
-            src.err(entry.value.span(), &entry.key, msg.replace("--", ""))
-        })?;
+    for set in sets {
+        let s = Scheme::new(desc.clone(), &set, "param").map_err(|e| at(e.to_string()))?;
         out.push(s);
     }
     Ok(out)
@@ -538,12 +590,9 @@ max-window-cycles = "max-safe"
         assert_eq!(q.schemes.len(), 6);
         assert_eq!(
             q.schemes[2].params_string(),
-            "hi=4 lo=4 read=hi-lo-hi write-order=lo-first"
+            "H=4 L=4 READ=hi-lo-hi ORDER=lo-first WMB=1 RMB=1"
         );
-        assert_eq!(
-            q.schemes[5].params_string(),
-            "bits=16 max-window-cycles=32767"
-        );
+        assert_eq!(q.schemes[5].params_string(), "W=16 T=32767");
         // explore: 6 points; analyze: 6 schemes x 2 rates x 1 x 1 x 1.
         assert_eq!(q.point_count(), 6 + 12);
         // values are typed once, with their spelling kept

@@ -108,6 +108,34 @@ impl<'t, 'i> Field<'t, 'i> {
             .collect())
     }
 
+    /// A table with any keys: its entries in file order, each a field
+    /// `key.NAME`.
+    pub fn entries(&self, src: &Source<'_>) -> Result<Vec<(String, Field<'t, 'i>)>, Error> {
+        let t = self.value.get_ref().as_table().ok_or_else(|| {
+            self.err(
+                src,
+                format!(
+                    "expected a table, found {}",
+                    self.value.get_ref().type_str()
+                ),
+            )
+        })?;
+        let mut v: Vec<_> = t.iter().collect();
+        v.sort_by_key(|(k, _)| k.span().start);
+        Ok(v.into_iter()
+            .map(|(k, val)| {
+                let name = k.get_ref().to_string();
+                (
+                    name.clone(),
+                    Field {
+                        key: format!("{}.{name}", self.key),
+                        value: val,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// A table, with its keys checked against `allowed`.
     pub fn table(&self, src: &Source<'_>, allowed: &[&str]) -> Result<Table<'t, 'i>, Error> {
         let t = self.value.get_ref().as_table().ok_or_else(|| {

@@ -597,7 +597,8 @@ fn fixes_section(rows: &Rows<'_>) -> String {
          grace period) per that many cycles.",
     ));
     let mut order: Vec<(String, String, u32)> = Vec::new();
-    let mut t = Table::new(&["scheme", "bits", "min cycles", "cost"]);
+    let mut t = Table::new(&["scheme", "min cycles"]);
+    let mut tc = Table::new(&["scheme", "cost"]);
     for r in data.iter().filter(|r| r.engine == "explore") {
         let key = (r.scheme.clone(), r.params.clone(), r.bits);
         if !order.contains(&key) {
@@ -626,28 +627,17 @@ fn fixes_section(rows: &Rows<'_>) -> String {
         } else {
             verdict.clone()
         };
-        let label = scheme_label(scheme, params);
-        let (name, rest) = label.split_once(' ').unwrap_or((&label, ""));
-        // Drop the width part of the label: it is the bits column.
-        let name = format!(
-            "{name}{}",
-            rest.split(' ')
-                .filter(|p| !p.chars().next().is_some_and(|c| c.is_ascii_digit()))
-                .map(|p| format!(" {p}"))
-                .collect::<String>()
-        );
-        let bits_text = rest
-            .split(' ')
-            .find(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            .unwrap_or("")
-            .to_string();
+        let name = scheme_label(scheme, params);
         let cost = get("scheme_cost")
             .map(|r| short_cost(&r.value))
             .unwrap_or_default();
-        t.row(vec![name, bits_text, min_text, cost]);
+        t.row(vec![name.clone(), min_text]);
+        tc.row(vec![name, cost]);
     }
     s.push('\n');
     s.push_str(&t.render());
+    s.push('\n');
+    s.push_str(&tc.render());
     // Shortest traces at 8 bits for the schemes that fail early.
     for (scheme, params, bits) in &order {
         if *bits != 8 {
@@ -691,13 +681,23 @@ fn fixes_section(rows: &Rows<'_>) -> String {
     s
 }
 
-/// `6 loads; writer: +1 store per 2^31 cycles` -> `6 ld, +1 st/2^31`.
+/// `protocol::cost` summaries shortened for a 72-column table:
+/// `2 loads, 2 fences; writer 2 stores, 2 fences; +1 store per 2^31
+/// cycles` -> `2ld 2f; 2st 2f; +1st/2^31`.
 fn short_cost(c: &str) -> String {
-    c.replace(" loads; writer: none", " ld")
-        .replace(" loads; writer: ", " ld, ")
-        .replace("+1 store per ", "+1 st/")
-        .replace("grace period per ", "GP/")
-        .replace("retry windows > ", "retry >")
+    // The description's note ("; also: ...") is prose, not a column.
+    let c = c.split("; also: ").next().unwrap_or(c);
+    c.replace(" loads, ", "ld ")
+        .replace(" load, ", "ld ")
+        .replace(" fences", "f")
+        .replace(" fence", "f")
+        .replace("writer ", "")
+        .replace(" stores, ", "st ")
+        .replace(" store, ", "st ")
+        .replace(" stores per ", "st/")
+        .replace(" store per ", "st/")
+        .replace(" grace periods per ", "GP/")
+        .replace(" grace period per ", "GP/")
         .replace(" cycles", "")
 }
 
@@ -884,9 +884,8 @@ mod tests {
         assert_eq!(short_p("1.5"), "1.5");
         assert_eq!(pow2_text("2147483648"), "2^31");
         assert_eq!(
-            short_cost("6 loads; writer: +1 store per 2^31 cycles"),
-            "6 ld, +1 st/2^31"
+            short_cost("6 loads, 4 fences; writer 3 stores, 2 fences; +1 store per 2^31 cycles"),
+            "6ld 4f; 3st 2f; +1st/2^31"
         );
-        assert_eq!(short_cost("2 loads; writer: none"), "2 ld");
     }
 }

@@ -24,7 +24,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::scheme::SchemeSpec;
+use crate::protocol::Scheme;
 use crate::timing::{Outcome, TimedScheme, Window, Writer};
 use draw::Drawer;
 
@@ -35,8 +35,8 @@ pub const CHUNK: u64 = 1 << 16;
 /// One sampling run.
 #[derive(Clone, Debug)]
 pub struct SampleConfig {
-    /// The scheme.
-    pub scheme: SchemeSpec,
+    /// The protocol.
+    pub scheme: Scheme,
     /// The writer.
     pub writer: Writer,
     /// The window distribution.
@@ -150,7 +150,7 @@ pub fn tally(cfg: &SampleConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tall
         ));
     }
     let drawer = Drawer::new(
-        TimedScheme::from_spec(&cfg.scheme),
+        TimedScheme::of(&cfg.scheme)?,
         cfg.window.sampler()?,
         &cfg.writer,
     );
@@ -209,7 +209,7 @@ mod tests {
 
     fn cfg(samples: u64, seed: u64) -> SampleConfig {
         SampleConfig {
-            scheme: SchemeSpec::plain(8),
+            scheme: crate::protocol::catalog::scheme("plain", &[("W", "8")]).unwrap(),
             writer: Writer::new(1e6, Process::Poisson, 0.0).unwrap(),
             window: Window::Fixed { len: 128e-6 },
             samples,

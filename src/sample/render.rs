@@ -15,7 +15,7 @@ pub fn to_json(r: &SampleReport) -> Value {
     let c = &r.config;
     json!({
         "scheme": c.scheme.name(),
-        "params": c.scheme.params(),
+        "params": c.scheme.params_map(),
         "rate": c.writer.rate(),
         "process": c.writer.process().name(),
         "hold_s": c.writer.hold(),

@@ -54,9 +54,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::kernel::{KernelConfig, KernelOp, KernelTable, Spread, kernel_table};
-use super::{sys, with_timed_harness};
+use super::sys;
 use crate::error::{Error, Result};
-use crate::scheme::SchemeSpec;
 
 /// The environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SEQWRAP_CACHE_DIR";
@@ -451,13 +450,11 @@ fn measure(kind: RateKind, machine: &Machine) -> Result<Row> {
             ))
         }
         RateKind::Stress => {
-            let spec = SchemeSpec::plain(32);
+            let spec = crate::protocol::catalog::scheme("plain", &[("W", "32")])?;
             let n = 1u64 << 20;
-            let rates = with_timed_harness(&spec, 1, |run| {
-                (0..5)
-                    .map(|_| run(n).map(|t| n as f64 / t.as_secs_f64()))
-                    .collect::<Result<Vec<f64>>>()
-            })??;
+            let rates = (0..5)
+                .map(|_| super::time_cycles(&spec, 1, n).map(|t| n as f64 / t.as_secs_f64()))
+                .collect::<Result<Vec<f64>>>()?;
             let spread = Spread::of(&rates)
                 .ok_or_else(|| Error::Run("stress timing gave no finite rate".into()))?;
             Ok(Row::new(

@@ -32,10 +32,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::explore_new::cycle::run_writer;
-use crate::explore_new::trace::{Op, Trace};
+use crate::explore::cycle::run_writer;
+use crate::explore::trace::{Op, Trace};
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId, truncate};
+use crate::protocol::program::{
+    CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId, truncate,
+};
 use crate::protocol::shape::{TEvent, TKind};
 use crate::protocol::{Outcome, Scheme, verdict};
 
@@ -265,15 +267,45 @@ fn fence_for(k: FenceKind) {
 /// The writers' program state, guarded by the lock.
 struct WriterState {
     start: [u64; MAX_WORDS],
-    stmts: Vec<TEvent>,
+    stmts: Stmts,
     next: usize,
     at: At,
     version: u64,
 }
 
+/// A cycle's statements: a path of the shape analysis (no allocation per
+/// cycle), or the writer run concretely where there is none.
+enum Stmts {
+    Path(usize),
+    Own(Vec<TEvent>),
+}
+
+impl Stmts {
+    fn of(s: &Scheme, start: &[u64; MAX_WORDS]) -> Result<Stmts> {
+        let shape = s.shape();
+        let n = s.program().words.len();
+        if let (Ok(_), Some(i)) = (&shape.paths, shape.path_of(&start[..n])) {
+            return Ok(Stmts::Path(i));
+        }
+        Ok(Stmts::Own(run_writer(s.program(), start)?))
+    }
+
+    fn get<'a>(&'a self, s: &'a Scheme) -> &'a [TEvent] {
+        match self {
+            Stmts::Path(i) => match &s.shape().paths {
+                Ok(p) => &p[*i].events,
+                Err(_) => &[],
+            },
+            Stmts::Own(v) => v,
+        }
+    }
+}
+
 /// Everything the threads share.
 struct Shared<'s> {
     scheme: &'s Scheme,
+    /// Each word's width.
+    bits: Vec<u32>,
     words: Vec<AWord>,
     data: AtomicU64,
     /// Odd while the reader's speculation is in flight.
@@ -305,11 +337,12 @@ impl<'s> Shared<'s> {
         Ok(Shared {
             scheme,
             words: p.words.iter().map(|w| AWord::new(w.bits)).collect(),
+            bits: p.words.iter().map(|w| w.bits).collect(),
             data: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             lock: Mutex::new(WriterState {
                 start,
-                stmts: cycle_stmts(scheme, &start)?,
+                stmts: Stmts::of(scheme, &start)?,
                 next: 0,
                 at: At {
                     cycles: 0,
@@ -400,7 +433,8 @@ impl<'s> Shared<'s> {
                             *st = Status::Reached(w.at);
                             self.changed.notify_all();
                         }
-                        while self.generation.load(SeqCst) == generation && !self.quit.load(Acquire) {
+                        while self.generation.load(SeqCst) == generation && !self.quit.load(Acquire)
+                        {
                             st = self
                                 .changed
                                 .wait_timeout(st, Duration::from_millis(50))
@@ -409,6 +443,13 @@ impl<'s> Shared<'s> {
                         }
                     }
                     continue;
+                }
+                if w.at > self.target() {
+                    return Err(Error::Run(format!(
+                        "internal: the writers passed their target {:?} at {:?}",
+                        self.target(),
+                        w.at
+                    )));
                 }
                 if self.step(&mut w)? {
                     break; // a cycle ended: let the lock go between cycles
@@ -420,16 +461,16 @@ impl<'s> Shared<'s> {
     /// Run the writer's statements up to and including its next memory
     /// event. `true` when that ended the cycle.
     fn step(&self, w: &mut WriterState) -> Result<bool> {
-        let bits: Vec<u32> = self.scheme.program().words.iter().map(|x| x.bits).collect();
         loop {
-            if w.next >= w.stmts.len() {
+            let stmts = w.stmts.get(self.scheme);
+            if w.next >= stmts.len() {
                 // The cycle's end: the lock is released.
                 let mut end = w.start;
                 for (i, a) in self.words.iter().enumerate() {
                     end[i] = a.load(Relaxed);
                 }
                 w.start = end;
-                w.stmts = cycle_stmts(self.scheme, &w.start)?;
+                w.stmts = Stmts::of(self.scheme, &w.start)?;
                 w.next = 0;
                 w.at = At {
                     cycles: w.at.cycles + 1,
@@ -440,7 +481,7 @@ impl<'s> Shared<'s> {
                 }
                 return Ok(true);
             }
-            let e = w.stmts[w.next].clone();
+            let e = stmts[w.next].clone();
             w.next += 1;
             match e.kind {
                 TKind::Fence(k) => {
@@ -452,7 +493,7 @@ impl<'s> Shared<'s> {
                     value,
                     release,
                 } => {
-                    let v = truncate(value.at(&w.start), bits[word as usize]);
+                    let v = truncate(value.at(&w.start), self.bits[word as usize]);
                     self.words[word as usize].store(v, if release { Release } else { Relaxed });
                 }
                 TKind::Modify => {
@@ -473,25 +514,14 @@ impl<'s> Shared<'s> {
                     fence(SeqCst);
                 }
             }
+            // After a cycle's last event the writer stands at (c, n) until
+            // its next step ends the cycle: a schedule may stop it there
+            // (the unlock has no memory event, so (c, n) and (c + 1, 0)
+            // show the readers the same memory).
             w.at.events += 1;
-            // A cycle with no statement left after this event ends now.
-            if w.next >= w.stmts.len() {
-                return self.step(w);
-            }
             return Ok(false);
         }
     }
-}
-
-/// One cycle's statements (memory events and fences, values relative to
-/// the cycle's start words) from the words at its start.
-fn cycle_stmts(s: &Scheme, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> {
-    let shape = s.shape();
-    let n = s.program().words.len();
-    if let (Ok(paths), Some(i)) = (&shape.paths, shape.path_of(&start[..n])) {
-        return Ok(paths[i].events.clone());
-    }
-    run_writer(s.program(), start)
 }
 
 struct ReaderEnv<'a> {
@@ -604,7 +634,8 @@ fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
                         acquire,
                         next,
                     } => {
-                        let v = sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });
+                        let v =
+                            sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });
                         locals[dst as usize] = i128::from(v);
                         pc = next;
                     }
@@ -641,7 +672,11 @@ fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
                 };
             }
             Instr::Return(k) => break verdict(*k, data.0 != data.1),
-            other => return Err(Error::Run(format!("internal: reader instruction {other:?}"))),
+            other => {
+                return Err(Error::Run(format!(
+                    "internal: reader instruction {other:?}"
+                )));
+            }
         }
     };
     sh.in_flight.fetch_add(1, SeqCst);

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The header, in order. Columns 17..=20 were appended in 0.1 (issue
-/// 11); files with only the first 16 ([`HEADER_V1`]) stay readable.
-pub const HEADER: [&str; 20] = [
+/// The header, in order. Columns 17..=20 (`log10_value` and the shard
+/// columns) and 21 (`memory_model`) were appended after the first
+/// release; files with only the first 16 ([`HEADER_V1`]) or any longer
+/// prefix stay readable.
+pub const HEADER: [&str; 21] = [
     "point",
     "spec",
     "scheme",
@@ -32,6 +34,7 @@ pub const HEADER: [&str; 20] = [
     "spec_fingerprint",
     "grid_points",
     "shard",
+    "memory_model",
 ];
 
 /// The header before `log10_value` and the shard columns were appended.
@@ -90,6 +93,11 @@ pub struct Row {
     /// a merged file.
     #[serde(default)]
     pub shard: String,
+    /// The memory model an explore row was answered under (`sc`, `tso`,
+    /// `lkmm`); empty for the other engines, whose timed model does not
+    /// depend on one.
+    #[serde(default)]
+    pub memory_model: String,
 }
 
 /// The `log10_value` text of a value: shortest round-trip decimal of its
@@ -193,7 +201,8 @@ mod tests {
             point,
             spec: "t".into(),
             scheme: "plain".into(),
-            params: "bits=8".into(),
+            params: "W=8".into(),
+            memory_model: "sc".into(),
             bits: 8,
             rate: "1e6".into(),
             process: "poisson".into(),
@@ -244,7 +253,7 @@ mod tests {
         // Cut the appended columns off the header and the row.
         let v1: String = text
             .lines()
-            .map(|l| l.rsplitn(5, ',').last().unwrap().to_string() + "\n")
+            .map(|l| l.rsplitn(6, ',').last().unwrap().to_string() + "\n")
             .collect();
         assert!(
             v1.starts_with("point,") && v1.lines().next().unwrap().ends_with(",seqwrap_version")

@@ -131,18 +131,17 @@ impl Engines for RealEngines {
 }
 
 fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
-    let r = crate::explore::explore(&ExploreConfig {
-        scheme: p.scheme.clone(),
-        readers: q.readers,
-        writers: q.writers,
-        mode: q.explore_mode,
-        max_cycles: None,
-        progress: false,
-    })?;
-    let verdict = match r.verdict {
+    let mut cfg = ExploreConfig::new(p.scheme.clone());
+    cfg.readers = q.readers;
+    cfg.writers = q.writers;
+    cfg.mode = q.explore_mode;
+    cfg.model = p.model;
+    let r = crate::explore::explore(&cfg)?;
+    let verdict = match &r.verdict {
         Verdict::FalsePositive => "false-positive".to_string(),
         Verdict::NoneAtAll => "none-at-all".to_string(),
         Verdict::NoneWithin(c) => format!("none-within:{c}"),
+        Verdict::Incomplete { below, .. } => format!("incomplete:{below}"),
     };
     let mode = serde_json::to_value(r.mode)
         .ok()
@@ -156,7 +155,7 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
         ),
         Metric::exact("mode", mode),
         Metric::exact("states", r.states),
-        Metric::exact("trace", r.trace.join("\n")),
+        Metric::exact("trace", r.trace.lines().join("\n")),
         Metric::exact("scheme_cost", crate::sweep::cost::summary(&p.scheme)),
     ])
 }
@@ -273,8 +272,8 @@ fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<Metric>> {
                 .unwrap_or_default(),
         ),
         Metric::exact(
-            "predicted_min_cycles",
-            r.predicted_min_cycles.unwrap_or_default(),
+            "explore_min_cycles",
+            r.explore_min_cycles.unwrap_or_default(),
         ),
         Metric::float("ns_per_cycle", r.ns_per_cycle),
     ])
@@ -303,7 +302,7 @@ impl Engines for FakeEngines {
 
     fn run(&self, _q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
         std::thread::sleep(self.delay);
-        let min = p.scheme.min_cycles_closed_form();
+        let min = p.scheme.expected_min_cycles("sc").ok().flatten().flatten();
         let min_text = min.as_ref().map(|c| c.to_string()).unwrap_or_default();
         Ok(match p.engine {
             EngineKind::Explore | EngineKind::Stress => vec![Metric::exact("min_cycles", min_text)],

@@ -1,13 +1,14 @@
 //! The grid: a question expanded into numbered points.
 //!
 //! Order (the CSV's row order, and the meaning of a point index): schemes
-//! in spec order; within a scheme, engines in spec order; within a timed
-//! engine (analyze, sample), rates × processes × holds × windows, the last
-//! varying fastest. The index is the point's identity for seeds, shards,
+//! in spec order; within a scheme, engines in spec order; within explore,
+//! memory models in spec order; within a timed engine (analyze, sample),
+//! rates × processes × holds × windows, the last varying fastest. The index is the point's identity for seeds, shards,
 //! resume and merge, so this order is part of the CSV contract.
 
+use crate::memory::Model;
+use crate::protocol::Scheme;
 use crate::question::{EngineKind, Question, Rate, Spelled};
-use crate::scheme::SchemeSpec;
 use crate::timing::{Process, Window};
 
 /// One point of the grid.
@@ -16,9 +17,12 @@ pub struct Point {
     /// Position in the full grid (0-based).
     pub index: usize,
     /// The scheme.
-    pub scheme: SchemeSpec,
+    pub scheme: Scheme,
     /// The engine that answers it.
     pub engine: EngineKind,
+    /// The memory model (explore points; `sc` for the others, whose timed
+    /// model does not depend on one).
+    pub model: Model,
     /// Writer rate (timed engines only).
     pub rate: Option<Rate>,
     /// Writer process (timed engines only).
@@ -75,14 +79,16 @@ fn splitmix64(mut z: u64) -> u64 {
 pub fn points(q: &Question) -> Vec<Point> {
     let mut out = Vec::with_capacity(q.point_count());
     let mut push =
-        |scheme: &SchemeSpec,
+        |scheme: &Scheme,
          engine: EngineKind,
+         model: Model,
          axes: Option<(&Rate, &Process, &Spelled<f64>, &Spelled<Window>)>| {
             let index = out.len();
             out.push(Point {
                 index,
                 scheme: scheme.clone(),
                 engine,
+                model,
                 rate: axes.map(|a| a.0.clone()),
                 process: axes.map(|a| *a.1),
                 hold: axes.map(|a| a.2.clone()),
@@ -97,13 +103,17 @@ pub fn points(q: &Question) -> Vec<Point> {
                     for p in &q.processes {
                         for h in &q.holds {
                             for w in &q.windows {
-                                push(s, e, Some((r, p, h, w)));
+                                push(s, e, Model::Sc, Some((r, p, h, w)));
                             }
                         }
                     }
                 }
-            } else if e != EngineKind::Stress || s.total_bits() <= q.stress_max_bits {
-                push(s, e, None);
+            } else if e == EngineKind::Explore {
+                for &m in &q.memory_models {
+                    push(s, e, m, None);
+                }
+            } else if s.total_bits() <= q.stress_max_bits {
+                push(s, e, Model::Sc, None);
             }
         }
     }

@@ -316,7 +316,10 @@ impl Engines for Taken<'_> {
         self.1.available(kind)
     }
 
-    fn measure(&self, kind: crate::stress::RateKind) -> Result<crate::sweep::engines::MeasuredRate> {
+    fn measure(
+        &self,
+        kind: crate::stress::RateKind,
+    ) -> Result<crate::sweep::engines::MeasuredRate> {
         match self.0.get(&RateSpec::Measured(kind).to_string()) {
             Some(&v) => Ok(crate::sweep::engines::MeasuredRate {
                 cycles_per_s: v,
@@ -371,6 +374,11 @@ impl RowContext<'_> {
                     spec_fingerprint: fingerprint_text(q.fingerprint),
                     grid_points: Some(self.grid_points),
                     shard: self.shard.to_string(),
+                    memory_model: if p.engine == EngineKind::Explore {
+                        p.model.name().to_string()
+                    } else {
+                        String::new()
+                    },
                 }
             })
             .collect()

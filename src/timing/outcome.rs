@@ -11,28 +11,18 @@
 //! full-width wrap. Both `analyze` and `sample` classify windows with
 //! [`TimedScheme::classify`], so they cannot drift apart.
 
-use crate::scheme::SchemeSpec;
+use crate::error::{Error, Result};
+use crate::protocol::Scheme;
 
-/// One speculation's outcome (DESIGN.md, "Reader speculation").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Outcome {
-    /// `e == s` and no modification happened: correct.
-    Accept,
-    /// `e == s` although the data changed: the counter wrapped back.
-    FalsePositive,
-    /// `e != s` (or the scheme rejected the window): retry, harmless.
-    Retry,
-    /// The begin load saw an odd seq (lock held): take the lock instead.
-    Abort,
-}
+pub use crate::protocol::Outcome;
 
 /// A scheme as the timed engines see it: a counter that returns to the
 /// reader's snapshot every `period` complete writer cycles, an optional cap
 /// on the cycles a window may see, or no false positive at all.
 ///
-/// Nothing here knows scheme names except [`TimedScheme::from_spec`], so a
-/// scheme described elsewhere (a period, a cap, the explorer's "none at
-/// all") maps onto [`TimedScheme::new`] directly.
+/// Derived from a description by [`TimedScheme::of`]: the period of its
+/// writer's counter, the cap its reader puts on `window_cycles()`, and the
+/// explorer's "no false positive at all".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimedScheme {
     /// Writer cycles after which the counter's state repeats:
@@ -72,19 +62,81 @@ impl TimedScheme {
         }
     }
 
-    /// The timed view of a scheme (see the module docs for split/epoch).
-    pub fn from_spec(spec: &SchemeSpec) -> TimedScheme {
-        let period = 1u64 << (spec.total_bits() - 1);
-        match *spec {
-            SchemeSpec::Bounded {
-                max_window_cycles, ..
-            } => TimedScheme::new(period, Some(max_window_cycles)),
-            SchemeSpec::Guard { .. } => TimedScheme::never(
+    /// The timed view of a description (module docs): its words as one
+    /// counter of the period of its writer's cycle map; the largest window
+    /// count its reader still accepts after a whole period, if it caps
+    /// `window_cycles()`; and "never" when the explorer (SC, every
+    /// execution) proves no false positive at all.
+    pub fn of(s: &Scheme) -> Result<TimedScheme> {
+        let shape = s.shape();
+        let n = s.program().words.len();
+        let zero = [0u64; crate::protocol::program::MAX_WORDS];
+        let map = shape.map.as_ref().map_err(|why| {
+            Error::usage(format!(
+                "{s}: the timed model needs the writer as one counter; {why}"
+            ))
+        })?;
+        let fallback = 1u128 << s.total_bits().saturating_sub(1).min(63);
+        let period = map.period(&zero[..n]).unwrap_or(fallback);
+        let period = u64::try_from(period)
+            .ok()
+            .filter(|p| *p >= 2 && p.is_power_of_two() && *p <= 1 << 63)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "{s}: its counter repeats every {period} cycles; the timed model needs a \
+            power of two from 2 to 2^63"
+                ))
+            })?;
+        let mut cfg = crate::explore::ExploreConfig::new(s.clone());
+        cfg.mode = crate::explore::ExploreMode::Auto;
+        let r = crate::explore::explore(&cfg)?;
+        if r.verdict == crate::explore::Verdict::NoneAtAll {
+            return Ok(TimedScheme::never(
                 period,
-                "guard: the writer waits for in-flight speculations before seq may wrap, so no window spans a wrap",
-            ),
-            _ => TimedScheme::new(period, None),
+                format!(
+                    "{}: explore proves no false positive at all (every execution explored)",
+                    s.name()
+                ),
+            ));
         }
+        // The cap: the reader at rest (every load the same boundary value),
+        // accepting or not as window_cycles() grows.
+        let u = &shape.reader;
+        if u.ghost_consts.is_empty() {
+            return Ok(TimedScheme::new(period, None));
+        }
+        let p = s.program();
+        let accepts = |w: u64| {
+            p.run_reader(&|_| 0, w)
+                .map(|k| k == crate::protocol::ReturnKind::Accept)
+                .map_err(|e| {
+                    s.description()
+                        .file
+                        .error(e.at, format!("reader: {}", e.msg))
+                })
+        };
+        let mut cands: Vec<u64> = u.ghost_consts.clone();
+        cands.extend(u.ghost_consts.iter().map(|c| c.saturating_sub(1)));
+        cands.extend(u.ghost_consts.iter().map(|c| c.saturating_add(1)));
+        cands.push(u64::MAX);
+        cands.sort_unstable();
+        cands.dedup();
+        if accepts(u64::MAX)? {
+            return Ok(TimedScheme::new(period, None));
+        }
+        let mut cap = None;
+        for &c in &cands {
+            if accepts(c)? {
+                cap = Some(c);
+            }
+        }
+        Ok(match cap {
+            Some(t) => TimedScheme::new(period, Some(t)),
+            None => TimedScheme::never(
+                period,
+                format!("{}: its reader accepts no window", s.name()),
+            ),
+        })
     }
 
     /// Outcome of a window that began with the lock held or not, saw `n`
@@ -146,11 +198,11 @@ impl TimedScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::width::Width;
+    use crate::protocol::catalog::scheme;
 
     #[test]
-    fn classify_follows_the_protocol() {
-        let p = TimedScheme::from_spec(&SchemeSpec::plain(8));
+    fn the_timed_rule_comes_from_the_description() {
+        let p = TimedScheme::of(&scheme("plain", &[("W", "8")]).unwrap()).unwrap();
         assert_eq!(p.period, 128);
         assert_eq!(p.classify(true, 128, false), Outcome::Abort);
         assert_eq!(p.classify(false, 128, true), Outcome::Retry);
@@ -158,21 +210,16 @@ mod tests {
         assert_eq!(p.classify(false, 128, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 129, false), Outcome::Retry);
-        let g = TimedScheme::from_spec(&SchemeSpec::Guard {
-            width: Width::new(8).unwrap(),
-        });
+        let g = TimedScheme::of(&scheme("guard", &[("W", "8")]).unwrap()).unwrap();
         assert_eq!(g.classify(false, 128, false), Outcome::Retry);
-        assert!(g.why_no_false_positive().is_some());
-        let b = TimedScheme::from_spec(&SchemeSpec::Bounded {
-            width: Width::new(8).unwrap(),
-            max_window_cycles: 300,
-        });
+        assert!(g.impossible.is_some());
+        let b = TimedScheme::of(&scheme("bounded", &[("W", "8"), ("T", "300")]).unwrap()).unwrap();
+        assert_eq!(b.max_cycles, Some(300));
         assert_eq!(b.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(b.classify(false, 384, false), Outcome::Retry);
-        assert_eq!(b.max_wraps(), Some(2));
-        assert_eq!(p.max_wraps(), None);
-        // counts beyond 2^64 keep their residue and exceed every cap
-        assert_eq!(p.classify(false, 1 << 100, false), Outcome::FalsePositive);
-        assert_eq!(b.classify(false, 1 << 100, false), Outcome::Retry);
+        let sp = TimedScheme::of(&scheme("split", &[("H", "3"), ("L", "4")]).unwrap()).unwrap();
+        assert_eq!(sp.period, 64, "the two words as one 7-bit counter");
+        let sat = TimedScheme::of(&scheme("saturate", &[("W", "8")]).unwrap()).unwrap();
+        assert!(sat.impossible.is_some());
     }
 }

@@ -195,6 +195,37 @@ pub fn parse_count_u128(text: &str) -> Parsed<u128> {
     Ok(v)
 }
 
+/// What a size in bytes may look like, for error messages.
+pub const BYTES_ALLOWED: &str = "a number > 0 with a unit B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (of 1000), e.g. 512MiB, 4GiB";
+
+/// Parse a size in bytes: a number with a unit ([`BYTES_ALLOWED`]). A bare
+/// number is refused for the reason times are: `4` could be gigabytes.
+pub fn parse_bytes(text: &str) -> Parsed<u64> {
+    let t = text.trim();
+    let (num, unit) = split_number_unit(t);
+    let scale: f64 = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024f64.powi(2),
+        "GiB" => 1024f64.powi(3),
+        "TiB" => 1024f64.powi(4),
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "" => return Err(format!("'{t}' has no unit; allowed: {BYTES_ALLOWED}")),
+        _ => {
+            return Err(format!(
+                "'{t}' has no known unit ('{unit}'); allowed: {BYTES_ALLOWED}"
+            ));
+        }
+    };
+    match number(num) {
+        Some(v) if v > 0.0 && v * scale < 2f64.powi(63) => Ok((v * scale).round() as u64),
+        _ => Err(format!("'{t}' is not a size; allowed: {BYTES_ALLOWED}")),
+    }
+}
+
 /// Three significant digits without trailing zeros, plain from 1e-3 to
 /// 1e4 (`2.15`, `21.5`, `215`, `2`), scientific outside (`5.45e4`).
 pub fn sig3(v: f64) -> String {
@@ -423,5 +454,16 @@ mod tests {
         assert_eq!(sig3(54_500.0), "5.45e4");
         assert_eq!(sig3(1e-5), "1e-5");
         assert_eq!(sig3(999.6), "1000");
+    }
+
+    #[test]
+    fn bytes_need_a_unit_and_read_binary_and_decimal_prefixes() {
+        assert_eq!(parse_bytes("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_bytes("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1.5KB"), Ok(1500));
+        assert!(parse_bytes("4").unwrap_err().contains("no unit"));
+        assert!(parse_bytes("4GB/s").is_err());
+        assert!(parse_bytes("0B").is_err());
+        assert!(parse_bytes("-1GiB").is_err());
     }
 }

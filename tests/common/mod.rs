@@ -2,48 +2,55 @@
 
 #![allow(dead_code)]
 
-use seqwrap::scheme::{EpochWriteOrder, SchemeSpec, SplitRead, SplitWriteOrder};
-use seqwrap::width::Width;
+use seqwrap::protocol::{Scheme, catalog};
 
-/// Every scheme variant whose total width is `t` bits: plain, guard,
-/// bounded just below and at the wrap, and every split and epoch shape with
-/// both read orders and both store orders.
-pub fn schemes_of_width(t: u32) -> Vec<SchemeSpec> {
-    let w = Width::new(t).expect("2..=64");
+fn sch(name: &str, params: &[(&str, String)]) -> Scheme {
+    let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    catalog::scheme(name, &p).unwrap_or_else(|e| panic!("{name} {params:?}: {e}"))
+}
+
+/// Every catalog variant whose total width is `t` bits: plain, guard,
+/// saturate, bounded just below and at the wrap, and every split and epoch
+/// shape with every read order and both store orders.
+pub fn schemes_of_width(t: u32) -> Vec<Scheme> {
+    let w = t.to_string();
     let half = 1u64 << (t - 1);
     let mut v = vec![
-        SchemeSpec::Plain { width: w },
-        SchemeSpec::Guard { width: w },
-        SchemeSpec::Bounded {
-            width: w,
-            max_window_cycles: half - 1,
-        },
-        SchemeSpec::Bounded {
-            width: w,
-            max_window_cycles: half,
-        },
+        sch("plain", &[("W", w.clone())]),
+        sch("guard", &[("W", w.clone())]),
+        sch("saturate", &[("W", w.clone())]),
+        sch(
+            "bounded",
+            &[("W", w.clone()), ("T", (half - 1).to_string())],
+        ),
+        sch("bounded", &[("W", w.clone()), ("T", half.to_string())]),
     ];
     for lo in 1..t {
         let hi = t - lo;
-        for read in [SplitRead::Naive, SplitRead::HiLoHi] {
-            for write_order in [SplitWriteOrder::LoFirst, SplitWriteOrder::HiFirst] {
-                v.push(SchemeSpec::Split {
-                    hi,
-                    lo,
-                    read,
-                    write_order,
-                });
+        for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
+            for order in ["lo-first", "hi-first"] {
+                v.push(sch(
+                    "split",
+                    &[
+                        ("H", hi.to_string()),
+                        ("L", lo.to_string()),
+                        ("READ", read.into()),
+                        ("ORDER", order.into()),
+                    ],
+                ));
             }
         }
     }
     for e in 1..t.saturating_sub(1) {
-        let width = Width::new(t - e).expect("W >= 2");
-        for write_order in [EpochWriteOrder::SeqFirst, EpochWriteOrder::EpochFirst] {
-            v.push(SchemeSpec::Epoch {
-                width,
-                epoch_bits: e,
-                write_order,
-            });
+        for order in ["seq-first", "epoch-first"] {
+            v.push(sch(
+                "epoch",
+                &[
+                    ("W", (t - e).to_string()),
+                    ("E", e.to_string()),
+                    ("ORDER", order.into()),
+                ],
+            ));
         }
     }
     v
