@@ -212,7 +212,10 @@ fn wide(s: &Scheme) {
             "{s} {m}: {v:?}"
         );
         if let Some(expect) = s.expected_min_cycles(m.name()).unwrap() {
-            assert_eq!(min, expect, "{s} under {m}: explorer vs the file's closed form");
+            assert_eq!(
+                min, expect,
+                "{s} under {m}: explorer vs the file's closed form"
+            );
         }
         mins[i] = min;
     }
@@ -223,18 +226,33 @@ fn wide(s: &Scheme) {
 fn closed_forms_hold_at_every_width_to_64_bits() {
     for w in 2..=64u32 {
         let ws = w.to_string();
-        for name in ["plain", "rfc-v1", "rfc-v2", "seqcount", "guard", "saturate", "bounded"] {
+        for name in [
+            "plain", "rfc-v1", "rfc-v2", "seqcount", "guard", "saturate", "bounded",
+        ] {
             wide(&scheme(name, &[("W", &ws)]).unwrap());
         }
     }
     wide(&scheme("atomic64", &[]).unwrap());
-    for (h, l) in [(1u32, 63u32), (63, 1), (16, 16), (32, 32), (20, 44), (44, 20), (31, 33)] {
+    for (h, l) in [
+        (1u32, 63u32),
+        (63, 1),
+        (16, 16),
+        (32, 32),
+        (20, 44),
+        (44, 20),
+        (31, 33),
+    ] {
         for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
             for order in ["lo-first", "hi-first"] {
                 wide(
                     &scheme(
                         "split",
-                        &[("H", &h.to_string()), ("L", &l.to_string()), ("READ", read), ("ORDER", order)],
+                        &[
+                            ("H", &h.to_string()),
+                            ("L", &l.to_string()),
+                            ("READ", read),
+                            ("ORDER", order),
+                        ],
                     )
                     .unwrap(),
                 );
@@ -244,8 +262,15 @@ fn closed_forms_hold_at_every_width_to_64_bits() {
     for (w, e) in [(32u32, 32u32), (16, 48), (48, 16), (63, 1), (2, 62)] {
         for order in ["seq-first", "epoch-first"] {
             wide(
-                &scheme("epoch", &[("W", &w.to_string()), ("E", &e.to_string()), ("ORDER", order)])
-                    .unwrap(),
+                &scheme(
+                    "epoch",
+                    &[
+                        ("W", &w.to_string()),
+                        ("E", &e.to_string()),
+                        ("ORDER", order),
+                    ],
+                )
+                .unwrap(),
             );
         }
     }
@@ -280,5 +305,8 @@ fn lo_hi_lo_hi_first_holds_the_full_period_at_32_plus_32() {
         run(&s, ExploreMode::Auto, Model::Sc).1.unwrap()
     };
     assert_eq!(min("lo-hi-lo"), BigUint::from(1u128 << 63));
-    assert_eq!(min("hi-lo-hi"), BigUint::from((1u128 << 63) - (1u128 << 31) + 1));
+    assert_eq!(
+        min("hi-lo-hi"),
+        BigUint::from((1u128 << 63) - (1u128 << 31) + 1)
+    );
 }
