@@ -1025,6 +1025,13 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
                 } else {
                     c
                 };
+                if c == 0 && matches!(b.code[x], Instr::Return(crate::protocol::ReturnKind::Accept)) {
+                    return Err(err(
+                        x,
+                        "return ACCEPT on a path without read(): nothing was read to accept; \
+                         allowed: ACCEPT after the data phase, read()",
+                    ));
+                }
                 if seen[x][c] {
                     continue;
                 }

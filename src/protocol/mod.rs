@@ -145,6 +145,11 @@ impl Scheme {
     ) -> Result<Scheme> {
         let params = compile::resolve_params(&desc, overrides)?;
         let program = compile::compile(&desc, &params)?;
+        // A closed form that does not parse or evaluate is a bad file, found
+        // now rather than when a test first compares with it.
+        for (_, l) in &desc.expect {
+            compile::eval_with_params(&desc, &params, l)?;
+        }
         Ok(Scheme {
             desc,
             params,
