@@ -171,3 +171,23 @@ fn a_user_file_exports_as_a_litmus_test() {
     assert!(text.contains("smp_store_release"), "{text}");
     assert!(text.trim_end().ends_with("exists (1:fp=1)"), "{text}");
 }
+
+/// A user file's `[expect]` is a claim: analyze asks the explorer (a
+/// plain counter claiming 5 cycles still needs 2^(W-1)); and a count on
+/// the command line is a count (`2^7` is 128, not C's 2 XOR 7).
+#[test]
+fn a_user_files_claims_are_checked_and_counts_are_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = seqwrap::protocol::catalog::text("plain")
+        .unwrap()
+        .replace("name   = \"plain\"", "name   = \"claims\"")
+        .replace("sc   = \"1 << (W - 1)\"", "sc   = \"5\"");
+    assert!(text.contains("sc   = \"5\""));
+    let f = dir.path().join("claims.toml");
+    std::fs::write(&f, text).unwrap();
+    let an = json(&["analyze", "--protocol", f.to_str().unwrap(), "--param", "W=8", "--rate", "1e6"]);
+    assert_eq!(an["min_cycles_exact"], "128");
+    let b = json(&["explore", "--scheme", "bounded", "--bits", "8", "--max-window-cycles", "2^7"]);
+    assert_eq!(b["params"]["T"], "128");
+    assert_eq!(b["min_cycles_exact"], "128");
+}

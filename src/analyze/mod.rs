@@ -93,11 +93,14 @@ pub struct AnalyzeReport {
 }
 
 /// The fewest writer cycles inside one speculation that give a false
-/// positive, against an adversary who schedules everything (SC): the
-/// description's closed form when it states one, else the explorer's exact
-/// answer. `None` when there is none at all.
+/// positive, against an adversary who schedules everything (SC): a catalog
+/// entry's closed form (tested against the explorer at every width), else
+/// the explorer's exact answer — a user file's `[expect]` is not trusted.
+/// `None` when there is none at all.
 pub fn adversarial_min(s: &Scheme) -> Result<Option<BigUint>> {
-    if let Some(c) = s.expected_min_cycles("sc")? {
+    if s.is_catalog()
+        && let Some(c) = s.expected_min_cycles("sc")?
+    {
         return Ok(c);
     }
     let mut cfg = crate::explore::ExploreConfig::new(s.clone());

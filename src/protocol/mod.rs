@@ -206,6 +206,13 @@ impl Scheme {
             .join(" ")
     }
 
+    /// Is this a built-in catalog description, unchanged? Only those have
+    /// closed forms the tests check against the explorer at every width; a
+    /// user file's `[expect]` is a claim, not a fact.
+    pub fn is_catalog(&self) -> bool {
+        catalog::text(&self.desc.name).is_some_and(|t| t == self.desc.file.text)
+    }
+
     /// The compiled program.
     pub fn program(&self) -> &Program {
         &self.program
