@@ -185,9 +185,25 @@ fn a_user_files_claims_are_checked_and_counts_are_counts() {
     assert!(text.contains("sc   = \"5\""));
     let f = dir.path().join("claims.toml");
     std::fs::write(&f, text).unwrap();
-    let an = json(&["analyze", "--protocol", f.to_str().unwrap(), "--param", "W=8", "--rate", "1e6"]);
+    let an = json(&[
+        "analyze",
+        "--protocol",
+        f.to_str().unwrap(),
+        "--param",
+        "W=8",
+        "--rate",
+        "1e6",
+    ]);
     assert_eq!(an["min_cycles_exact"], "128");
-    let b = json(&["explore", "--scheme", "bounded", "--bits", "8", "--max-window-cycles", "2^7"]);
+    let b = json(&[
+        "explore",
+        "--scheme",
+        "bounded",
+        "--bits",
+        "8",
+        "--max-window-cycles",
+        "2^7",
+    ]);
     assert_eq!(b["params"]["T"], "128");
     assert_eq!(b["min_cycles_exact"], "128");
 }
