@@ -7,9 +7,10 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::hash::BuildHasher;
 use std::time::Instant;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::FxBuildHasher;
 
 use super::machine::Move;
 use super::state::State;
@@ -54,10 +55,11 @@ impl<const R: usize> PathItem<R> {
     }
 }
 
-/// A search node and its origin.
+/// A search node and its origin. Its state is kept once, in the visited
+/// table, at index `key`.
 #[derive(Clone, Debug)]
 pub(crate) struct Node<const R: usize> {
-    pub state: State<R>,
+    pub key: u32,
     pub cost: u128,
     pub parent: Option<u32>,
     pub chain: Vec<PathItem<R>>,
@@ -131,10 +133,126 @@ impl std::fmt::Display for Cut {
     }
 }
 
+/// Every state reached, each stored once, with the least cost known for
+/// it: an arena of states indexed by `u32`, and an open-addressing table
+/// (linear probing, at most half full) of arena indices. Hand-written
+/// because the map must be keyed by arena index while hashing and
+/// comparing the state the index points to (hashbrown's `HashTable` does
+/// this; it is not a direct dependency). Each slot packs a 32-bit tag of
+/// the state's hash with the index plus one (0: empty), so a probe touches
+/// a state only when the tags agree, and growing never rehashes a state.
+struct Visited<const R: usize> {
+    states: Vec<State<R>>,
+    cost: Vec<u128>,
+    slots: Vec<u64>,
+}
+
+impl<const R: usize> Visited<R> {
+    fn new() -> Self {
+        Visited {
+            states: Vec::new(),
+            cost: Vec::new(),
+            slots: vec![0; 1 << 10],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// The tag of a state's hash (never 0 needed: the index part is >= 1).
+    #[inline]
+    fn tag(state: &State<R>) -> u32 {
+        let h = FxBuildHasher.hash_one(state);
+        (h >> 32) as u32 ^ h as u32
+    }
+
+    /// The home slot of a tag in a table of `mask + 1` slots.
+    #[inline]
+    fn home(tag: u32, mask: usize) -> usize {
+        (u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+    }
+
+    /// The arena index of `state`, or the empty slot where it would go.
+    #[inline]
+    fn find(&self, state: &State<R>, tag: u32) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::home(tag, mask);
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(i);
+            }
+            if (s >> 32) as u32 == tag {
+                let k = (s as u32 - 1) as usize;
+                if self.states[k] == *state {
+                    return Ok(k);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The least cost known for `state`.
+    #[inline]
+    fn get(&self, state: &State<R>) -> Option<u128> {
+        self.find(state, Self::tag(state))
+            .ok()
+            .map(|k| self.cost[k])
+    }
+
+    /// Record `state` at `cost` unless it is known at `cost` or less;
+    /// returns its arena index if it was recorded.
+    #[inline]
+    fn improve(&mut self, state: &State<R>, cost: u128) -> Option<u32> {
+        let tag = Self::tag(state);
+        match self.find(state, tag) {
+            Ok(k) => {
+                if self.cost[k] <= cost {
+                    return None;
+                }
+                self.cost[k] = cost;
+                Some(k as u32)
+            }
+            Err(slot) => {
+                let k = self.states.len();
+                assert!(k < u32::MAX as usize - 1, "more than 2^32 states");
+                self.states.push(*state);
+                self.cost.push(cost);
+                self.slots[slot] = (u64::from(tag) << 32) | (k as u64 + 1);
+                if 2 * self.states.len() > self.slots.len() {
+                    self.grow();
+                }
+                Some(k as u32)
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let twice = vec![0; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, twice);
+        let mask = self.slots.len() - 1;
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let mut i = Self::home((s >> 32) as u32, mask);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = s;
+        }
+    }
+
+    /// Estimated bytes held.
+    fn memory(&self) -> u64 {
+        (self.states.capacity() * std::mem::size_of::<State<R>>()
+            + self.cost.capacity() * std::mem::size_of::<u128>()
+            + self.slots.capacity() * 8) as u64
+    }
+}
+
 /// The search's bookkeeping.
 pub(crate) struct Search<const R: usize> {
     pub nodes: Vec<Node<R>>,
-    dist: FxHashMap<State<R>, u128>,
+    dist: Visited<R>,
     heap: BinaryHeap<Reverse<(u128, usize)>>,
     /// Cost and run of the cheapest false positive found so far.
     pub best: Option<(u128, Vec<PathItem<R>>)>,
@@ -159,7 +277,7 @@ impl<const R: usize> Search<R> {
     pub fn new(init: State<R>, max_cycles: Option<u128>, bounds: Bounds) -> Search<R> {
         let mut s = Search {
             nodes: Vec::new(),
-            dist: FxHashMap::default(),
+            dist: Visited::new(),
             heap: BinaryHeap::new(),
             best: None,
             states: 0,
@@ -172,9 +290,9 @@ impl<const R: usize> Search<R> {
             popped: 0,
             last_cost: 0,
         };
-        s.dist.insert(init, 0);
+        let key = s.dist.improve(&init, 0).expect("a new table");
         s.nodes.push(Node {
-            state: init,
+            key,
             cost: 0,
             parent: None,
             chain: Vec::new(),
@@ -187,12 +305,13 @@ impl<const R: usize> Search<R> {
     /// Estimated bytes held by the search.
     pub fn memory(&self) -> u64 {
         let node = std::mem::size_of::<Node<R>>() as u64;
-        let entry = (std::mem::size_of::<State<R>>() + std::mem::size_of::<u128>() + 8) as u64;
-        let chains: u64 = 0;
-        self.nodes.capacity() as u64 * node
-            + self.dist.capacity() as u64 * entry
-            + self.heap.capacity() as u64 * 32
-            + chains
+        self.nodes.capacity() as u64 * node + self.dist.memory() + self.heap.capacity() as u64 * 32
+    }
+
+    /// The state of node `id`.
+    #[inline]
+    pub fn state(&self, id: usize) -> &State<R> {
+        &self.dist.states[self.nodes[id].key as usize]
     }
 
     /// Check the bounds; records the first one exceeded.
@@ -228,7 +347,7 @@ impl<const R: usize> Search<R> {
             if self.best.as_ref().is_some_and(|(b, _)| c >= *b) {
                 return None;
             }
-            if self.dist.get(&self.nodes[id].state).is_some_and(|&d| d < c) {
+            if self.dist.cost[self.nodes[id].key as usize] < c {
                 continue;
             }
             self.popped += 1;
@@ -254,7 +373,7 @@ impl<const R: usize> Search<R> {
 
     /// Has `state` been reached at cost `cost` or less?
     pub fn known(&self, state: &State<R>, cost: u128) -> bool {
-        self.dist.get(state).is_some_and(|&d| d <= cost)
+        self.dist.get(state).is_some_and(|d| d <= cost)
     }
 
     /// Is the search bushy enough that walks record where they pass?
@@ -266,8 +385,8 @@ impl<const R: usize> Search<R> {
     /// Remember that a walk passed `state` at `cost`, once the search is
     /// bushy (a long forced run from a few nodes gains nothing from it).
     pub fn pass(&mut self, state: &State<R>, cost: u128) {
-        if self.dist.len() >= 4096 && !self.known(state, cost) {
-            self.dist.insert(*state, cost);
+        if self.dist.len() >= 4096 {
+            self.dist.improve(state, cost);
         }
     }
 
@@ -289,13 +408,12 @@ impl<const R: usize> Search<R> {
         if self.over_bound(cost) || !self.worth(cost) {
             return;
         }
-        if self.dist.get(&state).is_some_and(|&d| d <= cost) {
+        let Some(key) = self.dist.improve(&state, cost) else {
             return;
-        }
-        self.dist.insert(state, cost);
+        };
         let id = self.nodes.len();
         self.nodes.push(Node {
-            state,
+            key,
             cost,
             parent: Some(parent as u32),
             chain: chain.to_vec(),
