@@ -56,7 +56,7 @@ pub(crate) fn run<const R: usize>(
     while let Some(id) = search.pop() {
         search.states += 1;
         meter.tick(search.nodes[id].cost, search.states);
-        let st = *search.state(id);
+        let st = search.state(id);
         let cost = search.nodes[id].cost;
         m.moves(&st, &mut moves)?;
         for &mv in &moves {

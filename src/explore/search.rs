@@ -6,13 +6,11 @@
 //! search at cost `c`, every run cheaper than `c` has been explored.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::hash::BuildHasher;
+use std::collections::{BinaryHeap, VecDeque};
 use std::time::Instant;
 
-use rustc_hash::FxBuildHasher;
-
-use super::machine::Move;
+use super::machine::{Machine, Move};
+use super::pack::{self, Layout};
 use super::state::State;
 
 /// How a run got from one state to the next.
@@ -133,38 +131,45 @@ impl std::fmt::Display for Cut {
     }
 }
 
-/// Every state reached, each stored once, with the least cost known for
-/// it: an arena of states indexed by `u32`, and an open-addressing table
-/// (linear probing, at most half full) of arena indices. Hand-written
-/// because the map must be keyed by arena index while hashing and
-/// comparing the state the index points to (hashbrown's `HashTable` does
-/// this; it is not a direct dependency). Each slot packs a 32-bit tag of
-/// the state's hash with the index plus one (0: empty), so a probe touches
-/// a state only when the tags agree, and growing never rehashes a state.
-struct Visited<const R: usize> {
-    states: Vec<State<R>>,
+/// Every state reached, each stored once (packed, [`Layout`]) with the
+/// least cost known for it: an arena indexed by `u32`, and an
+/// open-addressing table (linear probing, at most half full) of arena
+/// indices. Hand-written because the map must be keyed by arena index while
+/// hashing and comparing the packed state the index points to (hashbrown's
+/// `HashTable` does this; it is not a direct dependency). Each slot packs a
+/// 32-bit tag of the state's hash with the index plus one (0: empty), so a
+/// probe touches a state only when the tags agree, and growing never
+/// rehashes a state.
+struct Visited {
+    stride: usize,
+    words: Vec<u64>,
     cost: Vec<u128>,
     slots: Vec<u64>,
 }
 
-impl<const R: usize> Visited<R> {
-    fn new() -> Self {
+impl Visited {
+    fn new(stride: usize) -> Self {
         Visited {
-            states: Vec::new(),
+            stride,
+            words: Vec::new(),
             cost: Vec::new(),
             slots: vec![0; 1 << 10],
         }
     }
 
     fn len(&self) -> usize {
-        self.states.len()
+        self.cost.len()
     }
 
-    /// The tag of a state's hash (never 0 needed: the index part is >= 1).
+    /// The packed state at arena index `k`.
     #[inline]
-    fn tag(state: &State<R>) -> u32 {
-        let h = FxBuildHasher.hash_one(state);
-        (h >> 32) as u32 ^ h as u32
+    fn at(&self, k: usize) -> &[u64] {
+        &self.words[k * self.stride..(k + 1) * self.stride]
+    }
+
+    #[inline]
+    fn tag(key: &[u64]) -> u32 {
+        (pack::hash(key) >> 32) as u32
     }
 
     /// The home slot of a tag in a table of `mask + 1` slots.
@@ -173,9 +178,9 @@ impl<const R: usize> Visited<R> {
         (u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
     }
 
-    /// The arena index of `state`, or the empty slot where it would go.
+    /// The arena index of `key`, or the empty slot where it would go.
     #[inline]
-    fn find(&self, state: &State<R>, tag: u32) -> Result<usize, usize> {
+    fn find(&self, key: &[u64], tag: u32) -> Result<usize, usize> {
         let mask = self.slots.len() - 1;
         let mut i = Self::home(tag, mask);
         loop {
@@ -185,7 +190,7 @@ impl<const R: usize> Visited<R> {
             }
             if (s >> 32) as u32 == tag {
                 let k = (s as u32 - 1) as usize;
-                if self.states[k] == *state {
+                if self.at(k) == key {
                     return Ok(k);
                 }
             }
@@ -193,20 +198,18 @@ impl<const R: usize> Visited<R> {
         }
     }
 
-    /// The least cost known for `state`.
+    /// The least cost known for `key`.
     #[inline]
-    fn get(&self, state: &State<R>) -> Option<u128> {
-        self.find(state, Self::tag(state))
-            .ok()
-            .map(|k| self.cost[k])
+    fn get(&self, key: &[u64]) -> Option<u128> {
+        self.find(key, Self::tag(key)).ok().map(|k| self.cost[k])
     }
 
-    /// Record `state` at `cost` unless it is known at `cost` or less;
+    /// Record `key` at `cost` unless it is known at `cost` or less;
     /// returns its arena index if it was recorded.
     #[inline]
-    fn improve(&mut self, state: &State<R>, cost: u128) -> Option<u32> {
-        let tag = Self::tag(state);
-        match self.find(state, tag) {
+    fn improve(&mut self, key: &[u64], cost: u128) -> Option<u32> {
+        let tag = Self::tag(key);
+        match self.find(key, tag) {
             Ok(k) => {
                 if self.cost[k] <= cost {
                     return None;
@@ -215,12 +218,12 @@ impl<const R: usize> Visited<R> {
                 Some(k as u32)
             }
             Err(slot) => {
-                let k = self.states.len();
+                let k = self.cost.len();
                 assert!(k < u32::MAX as usize - 1, "more than 2^32 states");
-                self.states.push(*state);
+                self.words.extend_from_slice(key);
                 self.cost.push(cost);
                 self.slots[slot] = (u64::from(tag) << 32) | (k as u64 + 1);
-                if 2 * self.states.len() > self.slots.len() {
+                if 2 * self.cost.len() > self.slots.len() {
                     self.grow();
                 }
                 Some(k as u32)
@@ -243,17 +246,80 @@ impl<const R: usize> Visited<R> {
 
     /// Estimated bytes held.
     fn memory(&self) -> u64 {
-        (self.states.capacity() * std::mem::size_of::<State<R>>()
+        (self.words.capacity() * 8
             + self.cost.capacity() * std::mem::size_of::<u128>()
             + self.slots.capacity() * 8) as u64
+    }
+}
+
+/// The nodes waiting, cheapest first and, at equal cost, in the order they
+/// were created (the order a min-heap on `(cost, id)` pops them). Costs
+/// popped never decrease and most moves cost nothing, so the nodes created
+/// at the cost being expanded wait in a FIFO beside the heap: their ids
+/// exceed those of every node the heap holds at that cost, so they pop
+/// after those and in the order they came.
+struct Queue {
+    heap: BinaryHeap<Reverse<(u128, usize)>>,
+    level: VecDeque<usize>,
+    /// The cost being expanded.
+    cost: u128,
+}
+
+impl Queue {
+    fn new() -> Queue {
+        Queue {
+            heap: BinaryHeap::new(),
+            level: VecDeque::new(),
+            cost: 0,
+        }
+    }
+
+    /// Queue node `id` at cost `c`, no cheaper than the cost being expanded.
+    #[inline]
+    fn push(&mut self, c: u128, id: usize) {
+        debug_assert!(c >= self.cost, "costs popped never decrease");
+        if c == self.cost {
+            self.level.push_back(id);
+        } else {
+            self.heap.push(Reverse((c, id)));
+        }
+    }
+
+    /// Put back the node just popped: it is the least, so the heap gives it
+    /// back first.
+    fn unpop(&mut self, c: u128, id: usize) {
+        self.heap.push(Reverse((c, id)));
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(u128, usize)> {
+        if let Some(&Reverse((c, id))) = self.heap.peek()
+            && c == self.cost
+        {
+            self.heap.pop();
+            return Some((c, id));
+        }
+        if let Some(id) = self.level.pop_front() {
+            return Some((self.cost, id));
+        }
+        let Reverse((c, id)) = self.heap.pop()?;
+        self.cost = c;
+        Some((c, id))
+    }
+
+    fn memory(&self) -> u64 {
+        (self.heap.capacity() * 32 + self.level.capacity() * 8) as u64
     }
 }
 
 /// The search's bookkeeping.
 pub(crate) struct Search<const R: usize> {
     pub nodes: Vec<Node<R>>,
-    dist: Visited<R>,
-    heap: BinaryHeap<Reverse<(u128, usize)>>,
+    dist: Visited,
+    layout: Layout,
+    /// A state being looked up, packed.
+    key: Vec<u64>,
+    queue: Queue,
     /// Cost and run of the cheapest false positive found so far.
     pub best: Option<(u128, Vec<PathItem<R>>)>,
     /// States expanded (nodes popped plus states walked in chains).
@@ -274,11 +340,19 @@ pub(crate) struct Search<const R: usize> {
 
 impl<const R: usize> Search<R> {
     /// A search from `init` at cost 0.
-    pub fn new(init: State<R>, max_cycles: Option<u128>, bounds: Bounds) -> Search<R> {
+    pub fn new(
+        m: &Machine<'_>,
+        init: State<R>,
+        max_cycles: Option<u128>,
+        bounds: Bounds,
+    ) -> Search<R> {
+        let layout = Layout::of::<R>(m);
         let mut s = Search {
             nodes: Vec::new(),
-            dist: Visited::new(),
-            heap: BinaryHeap::new(),
+            dist: Visited::new(layout.stride),
+            key: vec![0; layout.stride],
+            layout,
+            queue: Queue::new(),
             best: None,
             states: 0,
             pruned: false,
@@ -290,7 +364,8 @@ impl<const R: usize> Search<R> {
             popped: 0,
             last_cost: 0,
         };
-        let key = s.dist.improve(&init, 0).expect("a new table");
+        s.layout.pack(&init, &mut s.key);
+        let key = s.dist.improve(&s.key, 0).expect("a new table");
         s.nodes.push(Node {
             key,
             cost: 0,
@@ -298,20 +373,21 @@ impl<const R: usize> Search<R> {
             chain: Vec::new(),
             last: None,
         });
-        s.heap.push(Reverse((0, 0)));
+        s.queue.push(0, 0);
         s
     }
 
     /// Estimated bytes held by the search.
     pub fn memory(&self) -> u64 {
         let node = std::mem::size_of::<Node<R>>() as u64;
-        self.nodes.capacity() as u64 * node + self.dist.memory() + self.heap.capacity() as u64 * 32
+        self.nodes.capacity() as u64 * node + self.dist.memory() + self.queue.memory()
     }
 
     /// The state of node `id`.
     #[inline]
-    pub fn state(&self, id: usize) -> &State<R> {
-        &self.dist.states[self.nodes[id].key as usize]
+    pub fn state(&self, id: usize) -> State<R> {
+        self.layout
+            .unpack(self.dist.at(self.nodes[id].key as usize))
     }
 
     /// Check the bounds; records the first one exceeded.
@@ -343,7 +419,7 @@ impl<const R: usize> Search<R> {
     /// empty, nothing left can beat the best false positive, or a bound
     /// was reached.
     pub fn pop(&mut self) -> Option<usize> {
-        while let Some(Reverse((c, id))) = self.heap.pop() {
+        while let Some((c, id)) = self.queue.pop() {
             if self.best.as_ref().is_some_and(|(b, _)| c >= *b) {
                 return None;
             }
@@ -353,7 +429,7 @@ impl<const R: usize> Search<R> {
             self.popped += 1;
             self.last_cost = c;
             if self.popped & 0x3FF == 0 && self.over_limits() {
-                self.heap.push(Reverse((c, id)));
+                self.queue.unpop(c, id);
                 return None;
             }
             return Some(id);
@@ -372,8 +448,9 @@ impl<const R: usize> Search<R> {
     }
 
     /// Has `state` been reached at cost `cost` or less?
-    pub fn known(&self, state: &State<R>, cost: u128) -> bool {
-        self.dist.get(state).is_some_and(|d| d <= cost)
+    pub fn known(&mut self, state: &State<R>, cost: u128) -> bool {
+        self.layout.pack(state, &mut self.key);
+        self.dist.get(&self.key).is_some_and(|d| d <= cost)
     }
 
     /// Is the search bushy enough that walks record where they pass?
@@ -386,7 +463,8 @@ impl<const R: usize> Search<R> {
     /// bushy (a long forced run from a few nodes gains nothing from it).
     pub fn pass(&mut self, state: &State<R>, cost: u128) {
         if self.dist.len() >= 4096 {
-            self.dist.improve(state, cost);
+            self.layout.pack(state, &mut self.key);
+            self.dist.improve(&self.key, cost);
         }
     }
 
@@ -408,7 +486,8 @@ impl<const R: usize> Search<R> {
         if self.over_bound(cost) || !self.worth(cost) {
             return;
         }
-        let Some(key) = self.dist.improve(&state, cost) else {
+        self.layout.pack(&state, &mut self.key);
+        let Some(key) = self.dist.improve(&self.key, cost) else {
             return;
         };
         let id = self.nodes.len();
@@ -419,7 +498,7 @@ impl<const R: usize> Search<R> {
             chain: chain.to_vec(),
             last: Some(last),
         });
-        self.heap.push(Reverse((cost, id)));
+        self.queue.push(cost, id);
     }
 
     /// Record a false positive reached from node `parent` by the forced
