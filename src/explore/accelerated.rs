@@ -56,7 +56,7 @@ pub(crate) fn run<const R: usize>(
     while let Some(id) = search.pop() {
         search.states += 1;
         meter.tick(search.nodes[id].cost, search.states);
-        let st = search.nodes[id].state;
+        let st = search.state(id);
         let cost = search.nodes[id].cost;
         m.moves(&st, &mut moves)?;
         for &mv in &moves {
@@ -230,12 +230,12 @@ fn jump_lengths<const R: usize>(m: &Machine<'_>, st: &State<R>, deltas: &Deltas)
     if m.readers_matter && in_flight {
         limit = limit.min(next_gp(m, map, x));
     }
+    // The landing points found; each is jumped to, and one cycle either
+    // side of it.
     let mut ks: Vec<u128> = Vec::new();
     let mut land = |k: u128| {
         if k >= 1 {
             ks.push(k);
-            ks.push(k - 1);
-            ks.push(k.saturating_add(1));
         }
     };
     // The next cycles on another writer path.
@@ -354,10 +354,20 @@ fn jump_lengths<const R: usize>(m: &Machine<'_>, st: &State<R>, deltas: &Deltas)
             }
         }
     }
-    ks.retain(|&k| k >= 1 && k <= limit);
+    // Sorting the landing points before widening them keeps the sort
+    // small (points repeat); widened in ascending order, each length is
+    // kept once, ascending.
     ks.sort_unstable();
     ks.dedup();
-    ks
+    let mut out: Vec<u128> = Vec::with_capacity(ks.len() * 3);
+    for &k in &ks {
+        for j in [k - 1, k, k.saturating_add(1)] {
+            if j >= 1 && j <= limit && out.last().is_none_or(|&l| j > l) {
+                out.push(j);
+            }
+        }
+    }
+    out
 }
 
 /// Cycles from boundary `x` until the next cycle that runs

@@ -98,7 +98,7 @@ fn walk<const R: usize>(
     moves: &mut Vec<Move>,
     meter: &mut Meter,
 ) -> Result<()> {
-    let mut st = search.nodes[id].state;
+    let mut st = search.state(id);
     let mut cost = search.nodes[id].cost;
     let mut chain: Vec<PathItem<R>> = Vec::new();
     let mut run = Run::<R>::new();

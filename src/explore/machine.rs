@@ -240,6 +240,11 @@ impl<'a> Machine<'a> {
         self
     }
 
+    /// The writer's cycles in all, when limited.
+    pub fn cycle_cap(&self) -> Option<u32> {
+        self.cycle_cap
+    }
+
     /// Locals live at reader instruction `pc`.
     pub fn live_at(&self, pc: Node) -> u16 {
         self.live[pc as usize]

@@ -36,6 +36,7 @@ mod accelerated;
 mod brute;
 pub mod cycle;
 pub mod machine;
+mod pack;
 mod progress;
 pub mod search;
 pub mod state;
@@ -379,7 +380,7 @@ fn run<const R: usize>(cfg: &ExploreConfig, mode: ExploreMode, bounds: Bounds) -
     let symmetric = cfg.max_writer_cycles.is_none();
     let m = Machine::new(&cfg.scheme, cfg.model, symmetric)?.with_cycle_cap(cfg.max_writer_cycles);
     let init = m.initial::<R>()?;
-    let mut search = Search::new(init, cfg.max_cycles, bounds);
+    let mut search = Search::new(&m, init, cfg.max_cycles, bounds);
     let period = 1u128 << cfg.scheme.total_bits().min(127);
     let mut meter =
         progress::Meter::new(cfg.progress, cfg.max_cycles.unwrap_or(period).min(period));

@@ -423,7 +423,8 @@ impl<'s> Shared<'s> {
                 if self.quit.load(Acquire) {
                     return Ok(());
                 }
-                if w.at == self.target() {
+                let target = self.target();
+                if w.at == target {
                     // Stop here (mid-cycle: holding the lock) until the
                     // target moves.
                     let generation = self.generation.load(SeqCst);
@@ -444,12 +445,18 @@ impl<'s> Shared<'s> {
                     }
                     continue;
                 }
-                if w.at > self.target() {
+                if w.at > target {
                     return Err(Error::Run(format!(
-                        "internal: the writers passed their target {:?} at {:?}",
-                        self.target(),
+                        "internal: the writers passed their target {target:?} at {:?}",
                         w.at
                     )));
+                }
+                if target.cycles > w.at.cycles {
+                    // The target lies past this cycle's end (targets only
+                    // move forward): no position inside it is one to stop
+                    // at, so it runs to its end unchecked.
+                    self.finish_cycle(&mut w)?;
+                    break;
                 }
                 if self.step(&mut w)? {
                     break; // a cycle ended: let the lock go between cycles
@@ -458,34 +465,21 @@ impl<'s> Shared<'s> {
         }
     }
 
-    /// Run the writer's statements up to and including its next memory
-    /// event. `true` when that ended the cycle.
-    fn step(&self, w: &mut WriterState) -> Result<bool> {
-        loop {
-            let stmts = w.stmts.get(self.scheme);
-            if w.next >= stmts.len() {
-                // The cycle's end: the lock is released.
-                let mut end = w.start;
-                for (i, a) in self.words.iter().enumerate() {
-                    end[i] = a.load(Relaxed);
-                }
-                w.start = end;
-                w.stmts = Stmts::of(self.scheme, &w.start)?;
-                w.next = 0;
-                w.at = At {
-                    cycles: w.at.cycles + 1,
-                    events: 0,
-                };
-                if w.at.cycles & 0xFFFF == 0 {
-                    (self.progress)(0x1_0000);
-                }
-                return Ok(true);
-            }
-            let e = stmts[w.next].clone();
-            w.next += 1;
-            match e.kind {
+    /// Run the rest of the current cycle and end it: what repeated
+    /// [`Shared::step`] calls do, without stopping between events.
+    #[inline]
+    fn finish_cycle(&self, w: &mut WriterState) -> Result<()> {
+        let WriterState {
+            stmts,
+            next,
+            at,
+            version,
+            start,
+        } = w;
+        for e in &stmts.get(self.scheme)[*next..] {
+            match &e.kind {
                 TKind::Fence(k) => {
-                    fence_for(k);
+                    fence_for(*k);
                     continue;
                 }
                 TKind::Store {
@@ -493,26 +487,83 @@ impl<'s> Shared<'s> {
                     value,
                     release,
                 } => {
-                    let v = truncate(value.at(&w.start), self.bits[word as usize]);
-                    self.words[word as usize].store(v, if release { Release } else { Relaxed });
+                    let v = truncate(value.at(start), self.bits[*word as usize]);
+                    self.words[*word as usize].store(v, if *release { Release } else { Relaxed });
+                }
+                TKind::Modify => {
+                    *version += 1;
+                    self.data.store(*version, Relaxed);
+                }
+                TKind::SyncRcu => self.sync_rcu(),
+            }
+            at.events += 1;
+        }
+        self.end_cycle(w)
+    }
+
+    /// The cycle's end: the words are the next cycle's start, and the lock
+    /// is released (by the caller).
+    #[inline]
+    fn end_cycle(&self, w: &mut WriterState) -> Result<()> {
+        for (i, a) in self.words.iter().enumerate() {
+            w.start[i] = a.load(Relaxed);
+        }
+        w.stmts = Stmts::of(self.scheme, &w.start)?;
+        w.next = 0;
+        w.at = At {
+            cycles: w.at.cycles + 1,
+            events: 0,
+        };
+        if w.at.cycles & 0xFFFF == 0 {
+            (self.progress)(0x1_0000);
+        }
+        Ok(())
+    }
+
+    /// `synchronize_rcu()`: wait until the speculation in flight now has
+    /// ended.
+    fn sync_rcu(&self) {
+        fence(SeqCst);
+        let snap = self.in_flight.load(SeqCst);
+        if snap & 1 == 1 {
+            self.grace_waited.store(true, SeqCst);
+            self.set_status(Status::Blocked);
+            while self.in_flight.load(SeqCst) == snap && !self.quit.load(Acquire) {
+                std::thread::sleep(Duration::from_micros(20));
+            }
+        }
+        fence(SeqCst);
+    }
+
+    /// Run the writer's statements up to and including its next memory
+    /// event. `true` when that ended the cycle.
+    fn step(&self, w: &mut WriterState) -> Result<bool> {
+        loop {
+            let stmts = w.stmts.get(self.scheme);
+            if w.next >= stmts.len() {
+                self.end_cycle(w)?;
+                return Ok(true);
+            }
+            let e = &stmts[w.next];
+            w.next += 1;
+            match &e.kind {
+                TKind::Fence(k) => {
+                    fence_for(*k);
+                    continue;
+                }
+                TKind::Store {
+                    word,
+                    value,
+                    release,
+                } => {
+                    let v = truncate(value.at(&w.start), self.bits[*word as usize]);
+                    self.words[*word as usize].store(v, if *release { Release } else { Relaxed });
                 }
                 TKind::Modify => {
                     w.version += 1;
                     self.data.store(w.version, Relaxed);
                 }
-                TKind::SyncRcu => {
-                    // Wait until the speculation in flight now has ended.
-                    fence(SeqCst);
-                    let snap = self.in_flight.load(SeqCst);
-                    if snap & 1 == 1 {
-                        self.grace_waited.store(true, SeqCst);
-                        self.set_status(Status::Blocked);
-                        while self.in_flight.load(SeqCst) == snap && !self.quit.load(Acquire) {
-                            std::thread::sleep(Duration::from_micros(20));
-                        }
-                    }
-                    fence(SeqCst);
-                }
+                TKind::SyncRcu => self.sync_rcu(),
             }
             // After a cycle's last event the writer stands at (c, n) until
             // its next step ends the cycle: a schedule may stop it there
