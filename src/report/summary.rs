@@ -577,20 +577,22 @@ fn adversary_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         human_duration(t32),
         sig3(t32 / longest.0),
     );
-    let unbounded_here: Vec<String> = crate::stall::rows()
+    let unbounded: Vec<(&crate::stall::StallRow, bool)> = crate::stall::rows()
         .iter()
         .filter(|r| r.unbounded)
-        .map(|r| (r, crate::stall::table::applies(r, inp.machine)))
-        .filter(|(_, a)| a.yes())
+        .map(|r| (r, crate::stall::table::applies(r, inp.machine).yes()))
+        .collect();
+    let here: Vec<String> = unbounded
+        .iter()
+        .filter(|(_, y)| *y)
+        .map(|(r, _)| format!("{} ({})", r.holder, r.key))
+        .collect();
+    let elsewhere: Vec<String> = unbounded
+        .iter()
+        .filter(|(_, y)| !*y)
         .map(|(r, _)| r.key.to_string())
         .collect();
-    let unbounded_elsewhere: Vec<String> = crate::stall::rows()
-        .iter()
-        .filter(|r| r.unbounded)
-        .map(|r| r.key.to_string())
-        .filter(|k| !unbounded_here.contains(k))
-        .collect();
-    if unbounded_here.is_empty() {
+    if here.is_empty() {
         p.push_str(
             ", and no unbounded hold applies to this machine: here a \
              32-bit counter is out of an attacker's reach as far as the \
@@ -600,18 +602,21 @@ fn adversary_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         p.push_str(&format!(
             ": only an unbounded hold reaches it, and on this machine that \
              is {}.",
-            unbounded_here.join(", ")
+            here.join("; ")
         ));
     }
-    if !unbounded_elsewhere.is_empty() {
+    if !elsewhere.is_empty() {
         p.push_str(&format!(
-            " Under other models ({}) it is reachable too. A 64-bit counter \
-             at the same rate needs {}: no hold, bounded or not, outlasts \
-             the machine.",
-            unbounded_elsewhere.join(", "),
-            human_duration(m64 / a.rate)
+            " Where the rows {} apply (a preemptible kernel) it is \
+             reachable too.",
+            elsewhere.join(", ")
         ));
     }
+    p.push_str(&format!(
+        " A 64-bit counter at the same rate needs {}: no hold, bounded or \
+         not, outlasts the machine.",
+        human_duration(m64 / a.rate)
+    ));
     p.push_str(" The stall figure plots this: stalls.png.");
     s.push_str(&wrap(&p));
     // Times by width at the rates the report measured and observed.
@@ -865,7 +870,7 @@ fn ordering_section(rows: &Rows<'_>) -> String {
     s.push('\n');
     // Where the model changes the answer, in words.
     let mut changed = Vec::new();
-    for (label, _, bits, per) in groups.iter().filter(|g| g.2 >= 32) {
+    for (label, _, _, per) in groups.iter().filter(|g| g.2 >= 32) {
         if per.len() < 2 {
             continue;
         }
@@ -874,13 +879,15 @@ fn ordering_section(rows: &Rows<'_>) -> String {
             .map(|(m, b)| {
                 let what = if b.min_exact.is_empty() {
                     "no false positive".to_string()
+                } else if b.min_exact == "1" {
+                    "1 cycle".to_string()
                 } else {
-                    format!("{} cycles", b.min_text)
+                    format!("{} cycles", cycles_text(&b.min_exact))
                 };
                 format!("{what} under {}", m.join(" and "))
             })
             .collect();
-        changed.push(format!("{label} ({bits} bits): {}", parts.join("; ")));
+        changed.push(format!("{label}: {}", parts.join("; ")));
     }
     if changed.is_empty() {
         s.push_str(&wrap("No scheme's answer depends on the memory model."));
@@ -895,7 +902,7 @@ fn ordering_section(rows: &Rows<'_>) -> String {
     }
     // The shortest counterexample of each broken instance, at 8 bits.
     let mut shown = 0;
-    for (label, key, bits, per) in groups.iter().filter(|g| g.2 <= 16) {
+    for (label, key, _, per) in groups.iter().filter(|g| g.2 <= 16) {
         for (models, bar) in per {
             if bar.outcome() != FixOutcome::Broken || shown >= 2 {
                 continue;
@@ -910,8 +917,8 @@ fn ordering_section(rows: &Rows<'_>) -> String {
                 shown += 1;
                 s.push('\n');
                 s.push_str(&wrap(&format!(
-                    "Shortest counterexample, {label} at {bits} bits under {} \
-                     (explorer) [run-fixes]:",
+                    "Shortest counterexample, {label} under {} (explorer) \
+                     [run-fixes]:",
                     models.join(" and ")
                 )));
                 s.push_str("\n```\n");
