@@ -230,7 +230,7 @@ mod tests {
         assert!(wrap(&long).lines().all(|l| l.chars().count() <= MAX_COLS));
         assert!(bullet(&long).lines().all(|l| l.chars().count() <= MAX_COLS));
         let mut wide = Table::new(&["a", "b"]);
-        wide.row(vec!["x".repeat(80), "1".into()]);
+        wide.row(vec!["wide ".repeat(16), "1".into()]);
         assert!(fit(&wide).lines().all(|l| l.chars().count() <= MAX_COLS));
     }
 
