@@ -10,14 +10,18 @@
 //! under it: a *false positive*. seqwrap answers the question four ways that
 //! check one another:
 //!
-//! - [`explore`]: every interleaving of readers and writers over a
-//!   [`model::Protocol`], brute force or with writer runs jumped exactly;
-//! - `analyze`: closed forms, exact (num-bigint, log-space);
-//! - `sample`: Monte Carlo over timed schedules, seeded;
-//! - `stress`: real threads, real atomics, and the kernel's own lock rate.
+//! - [`explore`]: every execution of readers and writers of a protocol
+//!   description ([`protocol`]) under a memory model ([`memory`]: SC,
+//!   x86-TSO, the Linux-kernel memory model), brute force or with writer
+//!   runs jumped exactly; [`litmus`] exports the same question to herd7;
+//! - [`analyze`]: closed forms, exact (num-bigint, log-space);
+//! - [`sample`]: Monte Carlo over timed schedules, seeded;
+//! - [`stress`]: real threads and atomics replaying the explorer's
+//!   counterexamples, and the kernel's own write-lock rates.
 //!
-//! The protocol semantics every engine shares are in DESIGN.md and in
-//! [`model`].
+//! The description format and the semantics every engine shares are in
+//! `docs/DESIGN.md` (cited as "DESIGN §N" in the code) and in
+//! [`protocol`].
 #![deny(missing_docs, rust_2018_idioms)]
 #![deny(unsafe_code)]
 

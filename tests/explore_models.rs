@@ -199,3 +199,114 @@ fn a_three_word_counter_is_explored_exactly() {
         all_models(&s);
     }
 }
+
+/// Accelerated only: the file's closed form at every width up to 64 bits
+/// (where brute force cannot go), under every model the file states one
+/// for; and every weaker model finds no fewer.
+fn wide(s: &Scheme) {
+    let mut mins: [Option<BigUint>; 3] = [None, None, None];
+    for (i, m) in Model::ALL.into_iter().enumerate() {
+        let (v, min) = run(s, ExploreMode::Accelerated, m);
+        assert!(
+            matches!(v, Verdict::FalsePositive | Verdict::NoneAtAll),
+            "{s} {m}: {v:?}"
+        );
+        if let Some(expect) = s.expected_min_cycles(m.name()).unwrap() {
+            assert_eq!(
+                min, expect,
+                "{s} under {m}: explorer vs the file's closed form"
+            );
+        }
+        mins[i] = min;
+    }
+    monotone(s, &mins);
+}
+
+#[test]
+fn closed_forms_hold_at_every_width_to_64_bits() {
+    for w in 2..=64u32 {
+        let ws = w.to_string();
+        for name in [
+            "plain", "rfc-v1", "rfc-v2", "seqcount", "guard", "saturate", "bounded",
+        ] {
+            wide(&scheme(name, &[("W", &ws)]).unwrap());
+        }
+    }
+    wide(&scheme("atomic64", &[]).unwrap());
+    for (h, l) in [
+        (1u32, 63u32),
+        (63, 1),
+        (16, 16),
+        (32, 32),
+        (20, 44),
+        (44, 20),
+        (31, 33),
+    ] {
+        for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
+            for order in ["lo-first", "hi-first"] {
+                wide(
+                    &scheme(
+                        "split",
+                        &[
+                            ("H", &h.to_string()),
+                            ("L", &l.to_string()),
+                            ("READ", read),
+                            ("ORDER", order),
+                        ],
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+    }
+    for (w, e) in [(32u32, 32u32), (16, 48), (48, 16), (63, 1), (2, 62)] {
+        for order in ["seq-first", "epoch-first"] {
+            wide(
+                &scheme(
+                    "epoch",
+                    &[
+                        ("W", &w.to_string()),
+                        ("E", &e.to_string()),
+                        ("ORDER", order),
+                    ],
+                )
+                .unwrap(),
+            );
+        }
+    }
+}
+
+/// Issue 8: a counter bumped only at unlock, or only at lock, is broken
+/// after one cycle (a torn read), whatever the width, under every model.
+#[test]
+fn a_counter_bumped_once_per_cycle_breaks_after_one_cycle() {
+    for name in ["unlock-only", "lock-only"] {
+        for w in [2u32, 8, 16, 31, 32, 63, 64] {
+            let s = user_file(name, &[("W", &w.to_string())]);
+            for m in Model::ALL {
+                let (v, min) = run(&s, ExploreMode::Auto, m);
+                assert_eq!(v, Verdict::FalsePositive, "{s} {m}");
+                assert_eq!(min, Some(BigUint::from(1u32)), "{s} {m}");
+            }
+            if w <= 8 {
+                all_models(&s);
+            }
+        }
+    }
+}
+
+/// Issue 8: the x86 PAE pattern (native_set_pte stores hi, smp_wmb, lo;
+/// ptep_get_lockless reads lo, hi, lo) at 32+32 holds the full period,
+/// 2^63 cycles, next to hi-lo-hi's 2^63 - 2^31 + 1 with the same stores.
+#[test]
+fn lo_hi_lo_hi_first_holds_the_full_period_at_32_plus_32() {
+    let min = |read: &str| {
+        let s = scheme("split", &[("READ", read), ("ORDER", "hi-first")]).unwrap();
+        run(&s, ExploreMode::Auto, Model::Sc).1.unwrap()
+    };
+    assert_eq!(min("lo-hi-lo"), BigUint::from(1u128 << 63));
+    assert_eq!(
+        min("hi-lo-hi"),
+        BigUint::from((1u128 << 63) - (1u128 << 31) + 1)
+    );
+}

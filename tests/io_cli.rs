@@ -181,6 +181,15 @@ fn every_command_takes_a_closed_pipe_as_success() {
             strings(&["report", "--out", "r", "--data", "rd", "--analysis", "none"]),
             true,
         ),
+        (strings(&["schemes", "--show", "split"]), false),
+        (
+            strings(&["litmus", "--scheme", "plain", "--param", "W=2"]),
+            false,
+        ),
+        (
+            strings(&["explore", "--scheme", "rfc-v1", "--memory-model", "lkmm"]),
+            true,
+        ),
         (strings(&["completions", "bash"]), false),
         (strings(&["man"]), false),
         (strings(&["--help"]), false),

@@ -84,14 +84,23 @@ pub struct AnalyzeReport {
     pub probabilities: Option<Probabilities>,
     /// Fleet risk (when a fleet was given).
     pub fleet: Option<FleetRisk>,
+    /// What the timed probabilities leave out, when the adversarial count
+    /// is below the counter's period: a torn read or an ordering bug needs
+    /// a reader stalled between two loads of one phase (probability 0 in
+    /// the timed model, see `crate::timing::outcome`), so the
+    /// probabilities are the wraps' alone.
+    pub timed_scope: Option<String>,
 }
 
 /// The fewest writer cycles inside one speculation that give a false
-/// positive, against an adversary who schedules everything (SC): the
-/// description's closed form when it states one, else the explorer's exact
-/// answer. `None` when there is none at all.
+/// positive, against an adversary who schedules everything (SC): a catalog
+/// entry's closed form (tested against the explorer at every width), else
+/// the explorer's exact answer — a user file's `[expect]` is not trusted.
+/// `None` when there is none at all.
 pub fn adversarial_min(s: &Scheme) -> Result<Option<BigUint>> {
-    if let Some(c) = s.expected_min_cycles("sc")? {
+    if s.is_catalog()
+        && let Some(c) = s.expected_min_cycles("sc")?
+    {
         return Ok(c);
     }
     let mut cfg = crate::explore::ExploreConfig::new(s.clone());
@@ -124,12 +133,22 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
             ));
         }
     };
+    let timed_scope = match (&min_cycles, &probabilities) {
+        (Some(m), Some(p)) if *m < BigUint::from(p.period_cycles) => Some(format!(
+            "the shortest false positive ({m} cycles, SC) needs a reader stalled \
+             between two loads of one phase; the probabilities count wraps of \
+             the whole counter ({} cycles) only",
+            p.period_cycles
+        )),
+        _ => None,
+    };
     Ok(AnalyzeReport {
         config: cfg.clone(),
         min_cycles,
         time_to_fp_s,
         probabilities,
         fleet,
+        timed_scope,
     })
 }
 

@@ -29,6 +29,7 @@ pub fn to_json(r: &AnalyzeReport) -> Value {
         "min_cycles": r.min_cycles.as_ref().map(|m| m.to_string()),
         "time_to_fp_s": r.time_to_fp_s,
         "time_to_fp_human": r.time_to_fp_s.map(human_duration),
+        "timed_scope": r.timed_scope,
     });
     let m = o.as_object_mut().expect("object");
     if let Some(p) = &r.probabilities {
@@ -63,6 +64,20 @@ pub fn to_json(r: &AnalyzeReport) -> Value {
     o
 }
 
+/// `head` then `text`, wrapped at 72 columns with a 3-space indent.
+fn wrapped(out: &mut Vec<String>, head: &str, text: &str) {
+    let mut cur = String::from(head);
+    for word in text.split(' ') {
+        if cur.len() + 1 + word.len() > 72 {
+            out.push(std::mem::take(&mut cur));
+            cur = String::from("   ");
+        }
+        cur.push(' ');
+        cur.push_str(word);
+    }
+    out.push(cur);
+}
+
 /// The plain-text report: one `name: value` line each, <= 72 columns
 /// (long explanations are wrapped), for pasting into mail.
 pub fn to_text(r: &AnalyzeReport) -> String {
@@ -95,16 +110,10 @@ pub fn to_text(r: &AnalyzeReport) -> String {
         );
         line(&mut out, "P(false positive)", p.false_positive.sci());
         if let Some(why) = &p.false_positive_zero_reason {
-            let mut cur = String::from("  exactly 0 --");
-            for word in why.split(' ') {
-                if cur.len() + 1 + word.len() > 72 {
-                    out.push(std::mem::take(&mut cur));
-                    cur = String::from("   ");
-                }
-                cur.push(' ');
-                cur.push_str(word);
-            }
-            out.push(cur);
+            wrapped(&mut out, "  exactly 0 --", why);
+        }
+        if let Some(scope) = &r.timed_scope {
+            wrapped(&mut out, "  note:", scope);
         }
         line(&mut out, "P(retry)", p.retry.sci());
         line(&mut out, "P(abort)", p.abort.sci());

@@ -245,7 +245,7 @@ fn print_stress(r: &StressReport, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     if let Some(why) = &r.not_reproducible {
-        writeln!(out, "not reproducible here: {why}")?;
+        writeln!(out, "weaker model: {why}")?;
     }
     match r.observed_at_cycles {
         Some(n) => writeln!(out, "FALSE POSITIVE observed at {n} cycles")?,

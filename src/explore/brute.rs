@@ -299,7 +299,7 @@ mod fast {
             let words: Vec<usize> = log
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|(n, _)| match code[*n as usize] {
+                .filter_map(|(n, _, _)| match code[*n as usize] {
                     Instr::Load { word, .. } => Some(word as usize),
                     _ => None,
                 })

@@ -550,12 +550,14 @@ impl<'a> Machine<'a> {
     }
 
     /// [`Machine::apply`], also listing the reader loads the move satisfied
-    /// (a move under SC takes a data load with its neighbour), for traces.
+    /// (a move under SC takes a data load with its neighbour), for traces:
+    /// each load's instruction, the value read, and the reader's program
+    /// counter at that moment (a load satisfied ahead of it is early).
     pub fn apply_logged<const R: usize>(
         &self,
         st: &mut State<R>,
         mv: Move,
-        log: &mut Option<Vec<(Node, u64)>>,
+        log: &mut Option<Vec<(Node, u64, Node)>>,
     ) -> Result<(u128, bool)> {
         let r = match mv {
             Move::Writer(j) => self.writer(st, j as usize).map(|c| (c, true)),
@@ -641,13 +643,14 @@ impl<'a> Machine<'a> {
         node: Node,
         guess: u32,
         n_guess: u8,
-        log: &mut Option<Vec<(Node, u64)>>,
+        log: &mut Option<Vec<(Node, u64, Node)>>,
     ) -> Result<bool> {
         let vis = st.view.vis;
         let rs = &mut st.readers[r];
+        let pc_then = rs.pc;
         let value = self.satisfy(rs, node, &vis);
         if let Some(l) = log {
-            l.push((node, value));
+            l.push((node, value, pc_then));
         }
         // The path the reader commits to: the walk extended its decisions.
         rs.guess = guess;
@@ -674,7 +677,7 @@ impl<'a> Machine<'a> {
             let pc = rs.pc;
             let v = self.satisfy(rs, pc, &vis);
             if let Some(l) = log {
-                l.push((pc, v));
+                l.push((pc, v, pc));
             }
             self.take_at_pc(rs, v);
             if !self.commit_logged(rs, true, log)? {
@@ -726,7 +729,7 @@ impl<'a> Machine<'a> {
         &self,
         rs: &mut RState,
         after_load: bool,
-        log: &mut Option<Vec<(Node, u64)>>,
+        log: &mut Option<Vec<(Node, u64, Node)>>,
     ) -> Result<bool> {
         let code = &self.prog.reader.code;
         for _ in 0..code.len() * 2 + 2 {
@@ -747,7 +750,7 @@ impl<'a> Machine<'a> {
                     } else if self.auto_data && !*second && after_load {
                         rs.flags |= flags::DATA;
                         if let Some(l) = log {
-                            l.push((rs.pc, 0));
+                            l.push((rs.pc, 0, rs.pc));
                         }
                         rs.pc = *next;
                     } else {

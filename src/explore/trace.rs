@@ -347,8 +347,7 @@ fn writer_or_reader<const R: usize>(
                 writer_events: 0,
             });
         }
-        Move::Reader { r, node, .. } => {
-            let pc = st.readers[r as usize].pc;
+        Move::Reader { r, .. } => {
             let mut log = Some(Vec::new());
             let (dc, alive) = m.apply_logged(st, mv, &mut log)?;
             if !alive {
@@ -359,7 +358,7 @@ fn writer_or_reader<const R: usize>(
             *cost += dc;
             let log = log.unwrap_or_default();
             let n = log.len();
-            for (k, (at, value)) in log.into_iter().enumerate() {
+            for (k, (at, value, pc_then)) in log.into_iter().enumerate() {
                 let (op, word, val) = match prog.reader.code[at as usize] {
                     Instr::Load { word, .. } => (
                         Op::Load,
@@ -369,8 +368,8 @@ fn writer_or_reader<const R: usize>(
                     Instr::DataLoad { second: false, .. } => (Op::ReadBegins, None, None),
                     _ => (Op::ReadEnds, None, None),
                 };
-                let reorder = (k == 0 && node != pc)
-                    .then(|| format!("satisfied early, before line {}", rline(pc)));
+                let reorder = (at != pc_then)
+                    .then(|| format!("satisfied early, before line {}", rline(pc_then)));
                 let last = k + 1 == n;
                 let rs = &st.readers[r as usize];
                 steps.push(TraceStep {

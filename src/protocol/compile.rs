@@ -126,6 +126,13 @@ fn parse_override(
     if let Some(v) = preset {
         return Ok((v, v.to_string()));
     }
+    // A count as seqwrap writes counts everywhere else (`1e6`, `2^31`): on
+    // a command line `2^31` means a power, not C's exclusive or.
+    if let Ok(v) = crate::timing::units::parse_count_u128(t)
+        && let Ok(v) = i128::try_from(v)
+    {
+        return Ok((v, v.to_string()));
+    }
     let e = parse::parse_expr(t).map_err(|(_, m)| {
         Error::usage(format!(
             "{origin}: '{t}' is not a value for {}: {m}; allowed: an integer or an expression \
@@ -1025,6 +1032,18 @@ fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
                 } else {
                     c
                 };
+                if c == 0
+                    && matches!(
+                        b.code[x],
+                        Instr::Return(crate::protocol::ReturnKind::Accept)
+                    )
+                {
+                    return Err(err(
+                        x,
+                        "return ACCEPT on a path without read(): nothing was read to accept; \
+                         allowed: ACCEPT after the data phase, read()",
+                    ));
+                }
                 if seen[x][c] {
                     continue;
                 }

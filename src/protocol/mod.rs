@@ -145,6 +145,11 @@ impl Scheme {
     ) -> Result<Scheme> {
         let params = compile::resolve_params(&desc, overrides)?;
         let program = compile::compile(&desc, &params)?;
+        // A closed form that does not parse or evaluate is a bad file, found
+        // now rather than when a test first compares with it.
+        for (_, l) in &desc.expect {
+            compile::eval_with_params(&desc, &params, l)?;
+        }
         Ok(Scheme {
             desc,
             params,
@@ -199,6 +204,13 @@ impl Scheme {
             .map(|p| format!("{}={}", p.name, p.text))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// Is this a built-in catalog description, unchanged? Only those have
+    /// closed forms the tests check against the explorer at every width; a
+    /// user file's `[expect]` is a claim, not a fact.
+    pub fn is_catalog(&self) -> bool {
+        catalog::text(&self.desc.name).is_some_and(|t| t == self.desc.file.text)
     }
 
     /// The compiled program.

@@ -592,13 +592,20 @@ impl Parser {
             }
             let (word, word_at) = self.ident("a word's name")?;
             self.expect(")", "to close the load")?;
-            if !self.is_punct(";") {
+            let continues = match self.peek() {
+                Tok::Punct(p) => binop(p).is_some() || matches!(*p, "?" | "[" | "." | "->"),
+                _ => false,
+            };
+            if continues {
                 return Err((
                     self.at(),
                     "a load must be a statement of its own (x = READ_ONCE(w);): loads are \
                      the steps the memory model orders"
                         .into(),
                 ));
+            }
+            if !self.is_punct(";") {
+                self.expect(";", "after the load")?;
             }
             return Ok(Rhs::Load {
                 word,

@@ -1,0 +1,209 @@
+//! Issue 8: a description that is not in the catalog runs through every
+//! engine from the command line — explore, analyze, sample, stress (see
+//! `stress_cli.rs`), sweep (a spec's `protocol = "file"` entry) and
+//! litmus — and gives what another engine or the theory says.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn file(name: &str) -> String {
+    format!("{}/tests/protocols/{name}.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = Command::cargo_bin("seqwrap")
+        .unwrap()
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The RFC pasted as posted, at 8 bits: explore finds the wrap under SC
+/// and the ordering bug under LKMM (as the catalog's rfc-v1 does); analyze
+/// takes its adversarial count from explore (the file states no closed
+/// form) and its timed period from the writer; sample's 99.9% interval
+/// holds analyze's probability.
+#[test]
+fn the_rfc_as_posted_runs_through_explore_analyze_and_sample() {
+    let f = file("rfc-as-posted");
+    let base = ["--protocol", f.as_str(), "--param", "BITS=8"];
+    let ex = json(&[&["explore"][..], &base[..]].concat());
+    assert_eq!(ex["min_cycles_exact"], "128");
+    let cat = json(&[
+        "explore",
+        "--scheme",
+        "rfc-v1",
+        "--bits",
+        "8",
+        "--memory-model",
+        "lkmm",
+    ]);
+    let lk = json(&[&["explore"][..], &base[..], &["--memory-model", "lkmm"][..]].concat());
+    assert_eq!(lk["min_cycles_exact"], cat["min_cycles_exact"]);
+    assert_eq!(lk["reorders"], true);
+
+    let timing = ["--rate", "1e6", "--window", "exp:128us"];
+    let an = json(&[&["analyze"][..], &base[..], &timing[..]].concat());
+    assert_eq!(an["min_cycles_exact"], ex["min_cycles_exact"]);
+    assert_eq!(an["period_cycles_exact"], "128");
+    let p: f64 = an["p_false_positive_exact"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sa = json(
+        &[
+            &["sample"][..],
+            &base[..],
+            &timing[..],
+            &["--samples", "200000", "--seed", "7"][..],
+        ]
+        .concat(),
+    );
+    let fp = &sa["false_positive"];
+    let (lo, hi) = (
+        fp["ci_low"].as_f64().unwrap(),
+        fp["ci_high"].as_f64().unwrap(),
+    );
+    // The 95% interval, widened to 99.9% by the ratio of the z values.
+    let mid = fp["rate"].as_f64().unwrap();
+    let k = 3.29 / 1.96;
+    assert!(
+        mid - k * (mid - lo) <= p && p <= mid + k * (hi - mid),
+        "analyze {p} vs sample {mid} [{lo}, {hi}]"
+    );
+}
+
+/// A three-word counter read naively tears at its low word's carry, as a
+/// split counter does: explore gives 2^(A-1) at any width; analyze and a
+/// sweep spec that names the file agree with it.
+#[test]
+fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
+    let f = file("three-word");
+    for (a, b, c) in [(4u32, 4u32, 4u32), (21, 21, 21), (8, 16, 20)] {
+        let params = [format!("A={a}"), format!("B={b}"), format!("C={c}")];
+        let mut args = vec!["explore", "--protocol", f.as_str()];
+        for p in &params {
+            args.extend(["--param", p.as_str()]);
+        }
+        let ex = json(&args);
+        assert_eq!(
+            ex["min_cycles_exact"],
+            (1u64 << (a - 1)).to_string(),
+            "{params:?}"
+        );
+        args[0] = "analyze";
+        args.extend(["--rate", "1e6"]);
+        let an = json(&args);
+        assert_eq!(an["min_cycles_exact"], ex["min_cycles_exact"]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("user.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "name = \"user\"\ntitle = \"a user file\"\nseed = 1\nengines = [\"explore\", \"analyze\"]\n\
+             memory_models = [\"sc\", \"lkmm\"]\nrates = [\"1e6\"]\nwindows = [\"exp:1ms\"]\n\
+             [[schemes]]\nprotocol = {:?}\nparams = {{ A = 4, B = 4, C = 4 }}\n",
+            f
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let o = Command::cargo_bin("seqwrap")
+        .unwrap()
+        .args([
+            "sweep",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mins: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",explore,min_cycles,") || l.contains(",analyze,min_cycles,"))
+        .collect();
+    assert!(mins.len() >= 3, "{csv}");
+    for l in &mins {
+        assert!(l.contains("three-word"), "{l}");
+        assert!(l.contains(",8,"), "min_cycles 2^(A-1) = 8: {l}");
+    }
+    assert!(csv.lines().any(|l| l.contains(",lkmm")), "{csv}");
+}
+
+/// `seqwrap litmus` exports a user file too (herd7's verdicts on these
+/// files are checked in `herd_lkmm.rs`).
+#[test]
+fn a_user_file_exports_as_a_litmus_test() {
+    let out = Command::cargo_bin("seqwrap")
+        .unwrap()
+        .args([
+            "litmus",
+            "--protocol",
+            &file("rfc-as-posted"),
+            "--param",
+            "BITS=2",
+            "--cycles",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("C seqwrap-rfc-as-posted-BITS2-K2"),
+        "{text}"
+    );
+    assert!(text.contains("smp_store_release"), "{text}");
+    assert!(text.trim_end().ends_with("exists (1:fp=1)"), "{text}");
+}
+
+/// A user file's `[expect]` is a claim: analyze asks the explorer (a
+/// plain counter claiming 5 cycles still needs 2^(W-1)); and a count on
+/// the command line is a count (`2^7` is 128, not C's 2 XOR 7).
+#[test]
+fn a_user_files_claims_are_checked_and_counts_are_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = seqwrap::protocol::catalog::text("plain")
+        .unwrap()
+        .replace("name   = \"plain\"", "name   = \"claims\"")
+        .replace("sc   = \"1 << (W - 1)\"", "sc   = \"5\"");
+    assert!(text.contains("sc   = \"5\""));
+    let f = dir.path().join("claims.toml");
+    std::fs::write(&f, text).unwrap();
+    let an = json(&[
+        "analyze",
+        "--protocol",
+        f.to_str().unwrap(),
+        "--param",
+        "W=8",
+        "--rate",
+        "1e6",
+    ]);
+    assert_eq!(an["min_cycles_exact"], "128");
+    let b = json(&[
+        "explore",
+        "--scheme",
+        "bounded",
+        "--bits",
+        "8",
+        "--max-window-cycles",
+        "2^7",
+    ]);
+    assert_eq!(b["params"]["T"], "128");
+    assert_eq!(b["min_cycles_exact"], "128");
+}
