@@ -1,45 +1,108 @@
-//! `seqwrap pick`: the smallest counter width, and the scheme, that meet a
-//! threat model — explained in a few sentences with the numbers behind them.
+//! `seqwrap pick`: the counter width, and the schemes, that meet a threat
+//! model — explained in a few sentences with the numbers behind them.
 //!
 //! Two threat models:
-//! - **adversarial**: a reader can be stalled inside its window for as long
-//!   as an attacker likes while the writer runs at the given rate; the
-//!   counter must not come back within the horizon (the fleet's lifetime,
-//!   or 1000 years). The count is the explorer-checked minimum 2^(W-1)
-//!   (`analyze`'s `time_to_fp_s`).
+//! - **adversarial**: an attacker drives the write lock at the given rate
+//!   and holds one reader inside its speculation for as long as the threat
+//!   model allows. The *horizon* is that longest hold ([`StallBound`]): a
+//!   bound the user states (`--stall`), or this machine's when it panics
+//!   on an RCU stall (`--stall machine`), else unbounded, and then the
+//!   machine's uptime (`--uptime`, default [`DEFAULT_UPTIME_YEARS`]): a
+//!   reader cannot be held longer than the machine is up. It is not a
+//!   wrap time. The counter must not come back within `rate x horizon`
+//!   cycles; a plain W-bit counter comes back after 2^(W-1) (analyze's
+//!   closed form, held to the explorer by the tests). Every other option
+//!   that meets the same count under sc, tso *and* lkmm is found by
+//!   iterating the catalog ([`safe_options`]) and asking the explorer, and
+//!   listed by cost; no scheme is known here by name.
 //! - **window D**: accidental; speculation lengths follow D and the writer
 //!   is Poisson at the rate; P(false positive) per speculation (or, with a
 //!   fleet, P(at least one over its lifetime)) must be at most the target.
-//!   P is non-increasing in W for `plain` (a multiple of 2^W cycles is a
-//!   multiple of 2^(W-1)), so the smallest width is found by bisection.
-//!
-//! Whatever the width, above 32 bits the answer also says what the explorer
-//! finds for the same width kept as two 32-bit words, because that is what a
-//! 32-bit kernel would do with it.
+//!   A *fixed* window is read with a jittered writer ([`JITTER_P99`]): with
+//!   an exactly Poisson writer and an exactly fixed window the count is
+//!   concentrated within sqrt(rate x T) of rate x T, and P then depends on
+//!   how close rate x T lies to a multiple of the period — a lattice
+//!   artifact no real writer has (a 1% change of rate moves it by tens of
+//!   orders of magnitude). P is non-increasing in W for a plain counter (a
+//!   multiple of 2^W cycles is a multiple of 2^(W-1)), so the smallest
+//!   width is found by bisection.
 
+use std::sync::Arc;
+
+use num_bigint::BigUint;
+use num_traits::ToPrimitive;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
 use crate::error::{Error, Result};
-use crate::explore::{ExploreConfig, explore};
-use crate::protocol::{Scheme, catalog};
-use crate::report::table::wrap;
-use crate::sweep::cost::pow2_text;
-use crate::timing::{Process, Window, Writer, YEAR_S, human_duration};
+use crate::explore::{ExploreConfig, Verdict, explore};
+use crate::memory::Model;
+use crate::plot::data::{cycles_text, short_label};
+use crate::protocol::desc::Description;
+use crate::protocol::{Scheme, catalog, cost};
+use crate::report::table::{Table, bullet, fit, rate_text, short_p, wrap};
+use crate::timing::{Process, Window, Writer, YEAR_S, human_duration, sig3};
 
 /// Default target probability for `--window` (per speculation, or of at
 /// least one false positive over the fleet's lifetime with `--fleet`).
 pub const DEFAULT_TARGET: f64 = 1e-6;
-/// Default horizon of `--adversarial` without `--fleet`: 1000 years.
-pub const DEFAULT_HORIZON_YEARS: f64 = 1000.0;
+/// Default uptime for `--adversarial` when no stall bound applies: ten
+/// years without a reboot (Julian years).
+pub const DEFAULT_UPTIME_YEARS: f64 = 10.0;
+/// The jittered writer's spread: the rate of a speculation's writer is the
+/// nominal rate times a lognormal factor with median 1 and 99th percentile
+/// this (1.5: a third of the runs of the rate table already spread this
+/// much). For a Poisson writer without a hold, a fixed window T read with
+/// it is exactly a `lognormal:T,1.5T` window at the nominal rate.
+pub const JITTER_P99: f64 = 1.5;
+/// The memory models an option must meet the target under.
+pub const MODELS: [Model; 3] = [Model::Sc, Model::Tso, Model::Lkmm];
 
-/// The threat model.
+/// The threat.
 #[derive(Clone, Debug)]
 pub enum Threat {
-    /// A reader stalled at will.
+    /// A reader held as long as the threat model allows.
     Adversarial,
     /// Accidental, windows from this distribution (as written, parsed).
     Window(String, Window),
+}
+
+/// The longest time the threat model lets a reader be held inside one
+/// speculation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StallBound {
+    /// Nothing bounds it: the machine's uptime does.
+    Unbounded,
+    /// At most this long, and why.
+    At {
+        /// Seconds.
+        seconds: f64,
+        /// Where the bound comes from.
+        why: String,
+    },
+}
+
+impl StallBound {
+    /// This machine's bound: the RCU stall timeout times the warnings
+    /// before the panic when `kernel.panic_on_rcu_stall` is set (a reader
+    /// held that long inside `rcu_read_lock()` panics the machine), else
+    /// unbounded (the stall warning is a warning only).
+    pub fn of_machine(m: &crate::stall::MachineModel) -> StallBound {
+        match (m.panic_on_rcu_stall.value, m.stall_timeout_s()) {
+            (Some(p), Some(t)) if p > 0 => {
+                let n = m.max_rcu_stall_to_panic.value.unwrap_or(0).max(1);
+                StallBound::At {
+                    seconds: t as f64 * f64::from(n),
+                    why: format!(
+                        "this machine panics on an RCU stall (panic_on_rcu_stall={p}) after \
+                         {n} warning(s) of {t} s"
+                    ),
+                }
+            }
+            _ => StallBound::Unbounded,
+        }
+    }
 }
 
 /// What to pick for.
@@ -55,6 +118,79 @@ pub struct PickRequest {
     pub fleet: Option<Fleet>,
     /// Target probability (`--window` only).
     pub target: Option<f64>,
+    /// The longest hold (`--adversarial` only).
+    pub stall: StallBound,
+    /// The machine's uptime in seconds (`--adversarial`); `None`: the
+    /// fleet's lifetime when a fleet is given, else
+    /// [`DEFAULT_UPTIME_YEARS`].
+    pub uptime_s: Option<f64>,
+    /// The jittered writer's p99 factor for fixed windows (> 1).
+    pub jitter_p99: f64,
+}
+
+impl PickRequest {
+    /// A request with the defaults: no fleet, no target, unbounded stall,
+    /// default uptime and jitter.
+    pub fn new(threat: Threat, rate: f64, rate_words: impl Into<String>) -> PickRequest {
+        PickRequest {
+            threat,
+            rate,
+            rate_words: rate_words.into(),
+            fleet: None,
+            target: None,
+            stall: StallBound::Unbounded,
+            uptime_s: None,
+            jitter_p99: JITTER_P99,
+        }
+    }
+}
+
+/// The explorer's answer for one option under one memory model.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelAnswer {
+    /// `sc`, `tso` or `lkmm`.
+    pub model: String,
+    /// Fewest writer cycles to a false positive (decimal); `None`: none.
+    pub min_cycles: Option<String>,
+}
+
+/// One option that meets an adversarial target, with its cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct PickOption {
+    /// Short label (`split 32+32 lo-hi-lo hi-first`).
+    pub label: String,
+    /// The description's name.
+    pub scheme: String,
+    /// Its parameters (`NAME=VALUE ...`).
+    pub params: String,
+    /// Total bits of its words.
+    pub bits: u32,
+    /// Its words (`1x64`, `2x32`).
+    pub words: String,
+    /// Its widest word: an option with a 64-bit word needs 64-bit atomic
+    /// loads and stores (a 64-bit kernel, or atomic64_t).
+    pub widest_word: u32,
+    /// The fewest cycles over the three models (decimal); `None`: no false
+    /// positive under any.
+    pub min_cycles: Option<String>,
+    /// Per model.
+    pub per_model: Vec<ModelAnswer>,
+    /// Loads and fences (acquire loads included) on the reader's path to
+    /// ACCEPT: the cost per speculation.
+    pub reader_ops: u32,
+    /// Stores and fences (release stores included) of one writer cycle.
+    pub writer_ops: u32,
+    /// The writer's rarer paths (`+1 store per 2^31 cycles`).
+    pub writer_rare: Vec<String>,
+    /// The writer waits for a grace period on some path.
+    pub grace_period: bool,
+    /// What the description says the program cannot show.
+    pub note: Option<String>,
+    /// The enumerated choices (`READ=lo-hi-lo ORDER=hi-first WMB=1
+    /// RMB=1`): instances of one description that differ only in width
+    /// share them.
+    #[serde(skip)]
+    pub choices: String,
 }
 
 /// The recommendation.
@@ -66,16 +202,32 @@ pub struct PickAnswer {
     pub rate: f64,
     /// Smallest plain width meeting the target, if any width up to 64 does.
     pub bits: Option<u32>,
-    /// The recommended scheme (`plain bits=W`, or `guard bits=32`).
+    /// The recommended scheme (`plain W=64`), or the cheapest option with
+    /// no false positive at all when no width suffices.
     pub scheme: String,
-    /// The C type a kernel would use: `int`, `u64`, or a guard.
+    /// The C type: `a 32-bit counter (int)`, `a 64-bit counter (u64)`.
     pub kernel_type: String,
+    /// Adversarial: the horizon in seconds.
+    pub horizon_s: Option<f64>,
+    /// Adversarial: cycles the counter must survive (rate x horizon).
+    pub needed_cycles: Option<f64>,
     /// The numbers: for adversarial the time to a false positive at the
     /// chosen width; for window the probability that is compared.
     pub value_at_bits: Option<String>,
     /// The same at one bit less (why not smaller).
     pub value_at_bits_minus_1: Option<String>,
-    /// The explanation, a few sentences.
+    /// Window: P(false positive) per speculation of a 32-bit counter
+    /// (with the jittered writer for a fixed window).
+    pub p_32: Option<String>,
+    /// Window: the same for a 64-bit counter.
+    pub p_64: Option<String>,
+    /// Window: how many 2^31-cycle periods a fixed window holds at the
+    /// nominal rate.
+    pub wraps_32: Option<f64>,
+    /// Adversarial: every option that meets the target, by cost.
+    pub options: Vec<PickOption>,
+    /// The explanation, a few sentences and the options table (at most 72
+    /// columns).
     pub explanation: String,
 }
 
@@ -99,8 +251,458 @@ fn time_to_fp(bits: u32, rate: f64) -> Result<f64> {
         .ok_or_else(|| Error::Run("analyze gave no time for plain".into()))
 }
 
+/// The C type a kernel would use for a plain counter of `bits`.
+pub fn kernel_type(bits: u32) -> &'static str {
+    if bits <= 32 {
+        "a 32-bit counter (int, unsigned)"
+    } else {
+        "a 64-bit counter (u64)"
+    }
+}
+
+/// The kernel width for `bits`: 32 or 64.
+fn kernel_bits(bits: u32) -> u32 {
+    if bits <= 32 { 32 } else { 64 }
+}
+
+/// The parameters that size a word by themselves (`seq = "W"`), in word
+/// order: the parameters a total width is split among.
+fn sizing_params(d: &Description) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in &d.words {
+        let p = w.width.text.trim();
+        if d.params.iter().any(|q| q.name == p) && !out.iter().any(|s| s == p) {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+/// Every instance of description `d` whose words total `total` bits: the
+/// total split evenly among its sizing parameters, every choice of every
+/// choice parameter, both values of every on/off parameter (a range of two
+/// values: a barrier present or not), the default of every other one.
+/// Instances the description refuses (a range, a constraint) are left out.
+pub fn instances_at(d: &Arc<Description>, total: u32) -> Vec<Scheme> {
+    instances_with_choices(d, total)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// [`instances_at`] with, for each instance, the values it was given for
+/// the parameters that were enumerated (its choices, not its widths).
+fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, String)> {
+    let sizing = sizing_params(d);
+    if sizing.is_empty() || !total.is_multiple_of(sizing.len() as u32) {
+        return Vec::new();
+    }
+    let each = (total / sizing.len() as u32).to_string();
+    let mut sets: Vec<Vec<(String, String)>> =
+        vec![sizing.iter().map(|p| (p.clone(), each.clone())).collect()];
+    for p in &d.params {
+        if sizing.contains(&p.name) {
+            continue;
+        }
+        let values: Vec<String> = if !p.choices.is_empty() {
+            p.choices.clone()
+        } else {
+            match (p.min, p.max) {
+                (Some(lo), Some(hi)) if hi - lo == 1 => vec![lo.to_string(), hi.to_string()],
+                _ => continue,
+            }
+        };
+        sets = sets
+            .into_iter()
+            .flat_map(|s| {
+                values.iter().map(move |v| {
+                    let mut t = s.clone();
+                    t.push((p.name.clone(), v.clone()));
+                    t
+                })
+            })
+            .collect();
+    }
+    let n = sizing.len();
+    sets.into_iter()
+        .filter_map(|set| {
+            let s = Scheme::new(d.clone(), &set, "pick").ok()?;
+            let choices: Vec<String> = set[n..].iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (s.total_bits() == total).then(|| (s, choices.join(" ")))
+        })
+        .collect()
+}
+
+/// The explorer's fewest cycles under `model`: `Ok(Some(n))`, `Ok(None)`
+/// for no false positive at all, `Err` when the search did not settle.
+fn min_under(s: &Scheme, model: Model) -> Result<Option<BigUint>> {
+    let mut cfg = ExploreConfig::new(s.clone());
+    cfg.model = model;
+    let r = explore(&cfg)?;
+    match r.verdict {
+        Verdict::FalsePositive => Ok(r.min_cycles),
+        Verdict::NoneAtAll => Ok(None),
+        other => Err(Error::Run(format!("{s} under {model}: {other}"))),
+    }
+}
+
+/// Does a count meet `needed` cycles (none at all always does)?
+fn meets(min: &Option<BigUint>, needed: f64) -> bool {
+    min.as_ref()
+        .is_none_or(|m| m.to_f64().unwrap_or(f64::INFINITY) >= needed)
+}
+
+fn words_of(s: &Scheme) -> String {
+    let mut counts: Vec<(u32, usize)> = Vec::new();
+    for w in &s.program().words {
+        match counts.iter_mut().find(|(b, _)| *b == w.bits) {
+            Some(c) => c.1 += 1,
+            None => counts.push((w.bits, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(b, n)| format!("{n}x{b}"))
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+fn option_of(s: &Scheme, choices: &str, per_model: Vec<(Model, Option<BigUint>)>) -> PickOption {
+    let c = cost::costs(s);
+    let min = per_model
+        .iter()
+        .filter_map(|(_, m)| m.clone())
+        .min()
+        .map(|m| m.to_string());
+    PickOption {
+        label: short_label(s.name(), &s.params_string()),
+        scheme: s.name().to_string(),
+        params: s.params_string(),
+        bits: s.total_bits(),
+        words: words_of(s),
+        widest_word: s.program().words.iter().map(|w| w.bits).max().unwrap_or(0),
+        min_cycles: min,
+        per_model: per_model
+            .into_iter()
+            .map(|(m, v)| ModelAnswer {
+                model: m.to_string(),
+                min_cycles: v.map(|v| v.to_string()),
+            })
+            .collect(),
+        reader_ops: c.reader_loads + c.reader_fences,
+        writer_ops: c.writer_stores + c.writer_fences,
+        writer_rare: c.writer_rare.clone(),
+        grace_period: s.shape().has_gp,
+        note: c.note.clone(),
+        choices: choices.to_string(),
+    }
+}
+
+/// The cost order: the reader's loads and fences first (the fast path is
+/// why the speculation exists), then the writer's per cycle, then a grace
+/// period on the writer's path (it holds mmap_lock while it waits), then a
+/// cost the program cannot show (the description's note), then rarer
+/// writer work, then fewer bits.
+fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
+    (
+        o.reader_ops,
+        o.writer_ops,
+        o.grace_period,
+        o.note.is_some(),
+        o.writer_rare.len(),
+        o.bits,
+        o.label.clone(),
+    )
+}
+
+/// Every instance of every catalog description at each of `totals` bits
+/// that survives `needed` writer cycles inside one reader window under sc,
+/// tso and lkmm (explorer, exact), by cost. Of the instances of one
+/// description that differ only in width, only the narrowest that meets
+/// the target is kept; an instance another one beats in every respect
+/// ([`dominates`]: more bits or a wider word, more work, no more margin) is
+/// left out.
+/// lkmm is asked first: an instance that fails there fails the target, and
+/// sc and tso are not asked.
+///
+/// Errors: a search that does not settle (an explorer bound) is an error
+/// naming the instance, not a silent omission.
+pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
+    let mut all: Vec<(Scheme, String)> = Vec::new();
+    for d in catalog::catalog() {
+        for &t in totals {
+            all.extend(instances_with_choices(d, t));
+        }
+    }
+    let answers: Vec<Option<PickOption>> = all
+        .par_iter()
+        .map(|(s, choices)| -> Result<Option<PickOption>> {
+            let weakest = min_under(s, Model::Lkmm)?;
+            if !meets(&weakest, needed) {
+                return Ok(None);
+            }
+            let mut per = Vec::new();
+            for m in MODELS {
+                let v = if m == Model::Lkmm {
+                    weakest.clone()
+                } else {
+                    min_under(s, m)?
+                };
+                if !meets(&v, needed) {
+                    return Ok(None);
+                }
+                per.push((m, v));
+            }
+            Ok(Some(option_of(s, choices, per)))
+        })
+        .collect::<Result<_>>()?;
+    let mut kept: Vec<PickOption> = Vec::new();
+    for o in answers.into_iter().flatten() {
+        // The same description with the same choices at a narrower total
+        // already meets the target: the wider one adds nothing.
+        let narrower = kept
+            .iter()
+            .position(|k| k.scheme == o.scheme && k.choices == o.choices);
+        match narrower {
+            Some(i) if kept[i].bits <= o.bits => {}
+            Some(i) => kept[i] = o,
+            None => kept.push(o),
+        }
+    }
+    let all_kept = kept.clone();
+    kept.retain(|o| !all_kept.iter().any(|other| dominates(other, o)));
+    kept.sort_by_key(cost_key);
+    Ok(kept)
+}
+
+/// The fewest cycles as a number (none at all: infinite).
+fn margin(o: &PickOption) -> f64 {
+    o.min_cycles
+        .as_deref()
+        .and_then(|m| m.parse::<f64>().ok())
+        .unwrap_or(f64::INFINITY)
+}
+
+/// `a` is at least as good as `b` in every respect the model measures —
+/// no more bits, no wider word (a 64-bit word needs 64-bit atomics), no
+/// more reader or writer work, no grace period where `b` has none, no
+/// fewer cycles to a false positive — and better in one. A description's
+/// note is prose (a locked read, a clock) and is not compared: an option
+/// with a note hides no other option, except one with the same note.
+fn dominates(a: &PickOption, b: &PickOption) -> bool {
+    let no_worse = a.bits <= b.bits
+        && a.widest_word <= b.widest_word
+        && a.reader_ops <= b.reader_ops
+        && a.writer_ops <= b.writer_ops
+        && (!a.grace_period || b.grace_period)
+        && margin(a) >= margin(b)
+        && (a.note.is_none() || a.note == b.note);
+    let better = a.bits < b.bits
+        || a.widest_word < b.widest_word
+        || a.reader_ops < b.reader_ops
+        || a.writer_ops < b.writer_ops
+        || (!a.grace_period && b.grace_period)
+        || margin(a) > margin(b);
+    no_worse && better
+}
+
+/// The options as a table of at most 72 columns, and their notes.
+pub fn options_text(options: &[PickOption]) -> String {
+    let mut t = Table::new(&["#", "option", "min cycles", "reader", "writer"]);
+    let mut notes = String::new();
+    for (i, o) in options.iter().enumerate() {
+        let n = (i + 1).to_string();
+        let min = o.min_cycles.as_deref().map_or("none".into(), cycles_text);
+        let writer = if o.grace_period {
+            format!("{} +GP", o.writer_ops)
+        } else {
+            o.writer_ops.to_string()
+        };
+        t.row(vec![
+            n.clone(),
+            o.label.clone(),
+            min,
+            o.reader_ops.to_string(),
+            writer,
+        ]);
+        let mut extra: Vec<String> = vec![format!("words {}", o.words)];
+        extra.extend(o.writer_rare.iter().cloned());
+        if let Some(note) = &o.note {
+            extra.push(note.clone());
+        }
+        notes.push_str(&bullet(&format!("{n}: {}", extra.join("; "))));
+    }
+    let mut s = fit(&t);
+    s.push_str(&wrap(
+        "min cycles: the fewest writer cycles inside one reader window \
+         that give a false positive, the least over sc, tso and lkmm \
+         (explorer). reader: loads and fences per speculation; writer: \
+         stores and fences per cycle (+GP: a grace period on a rare path).",
+    ));
+    s.push_str(&notes);
+    s
+}
+
+/// Pick the width and the schemes for a threat model.
+pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
+    if !(req.rate.is_finite() && req.rate > 0.0) {
+        return Err(Error::usage("--rate: must be > 0"));
+    }
+    match &req.threat {
+        Threat::Adversarial => adversarial(req),
+        Threat::Window(text, w) => accidental(req, text, w),
+    }
+}
+
+/// The horizon of an adversarial request: (seconds, words).
+fn horizon(req: &PickRequest) -> (f64, String) {
+    let (uptime, up_words) = match (req.uptime_s, &req.fleet) {
+        (Some(u), _) => (u, format!("the uptime you gave, {}", human_duration(u))),
+        (None, Some(f)) => (
+            f.years * YEAR_S,
+            format!(
+                "the fleet's lifetime, {} (no machine is up longer)",
+                human_duration(f.years * YEAR_S)
+            ),
+        ),
+        (None, None) => (
+            DEFAULT_UPTIME_YEARS * YEAR_S,
+            format!(
+                "the machine's uptime, {} by default (--uptime)",
+                human_duration(DEFAULT_UPTIME_YEARS * YEAR_S)
+            ),
+        ),
+    };
+    match &req.stall {
+        StallBound::At { seconds, why } if *seconds < uptime => {
+            (*seconds, format!("{} ({why})", human_duration(*seconds)))
+        }
+        StallBound::At { .. } => (
+            uptime,
+            format!("{up_words}, which is shorter than the stall bound"),
+        ),
+        StallBound::Unbounded => (
+            uptime,
+            format!(
+                "unbounded (nothing in the threat model bounds it), so the \
+                 horizon is {up_words}, since a reader cannot be held longer \
+                 than the machine is up"
+            ),
+        ),
+    }
+}
+
+fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
+    if req.target.is_some() {
+        return Err(Error::usage(
+            "--target applies to --window; with --adversarial the horizon is the longest \
+             stall (--stall) or the uptime (--uptime)",
+        ));
+    }
+    let (h, h_words) = horizon(req);
+    let needed = req.rate * h;
+    let mut found = None;
+    for bits in 2..=64 {
+        if time_to_fp(bits, req.rate)? >= h {
+            found = Some(bits);
+            break;
+        }
+    }
+    let t32 = time_to_fp(32, req.rate)?;
+    let t64 = time_to_fp(64, req.rate)?;
+    let mut s = format!(
+        "An attacker who holds one reader inside its speculation while the \
+         write lock cycles at {}/s ({}) breaks a W-bit counter after \
+         2^(W-1) cycles. The longest hold this threat model allows is {h_words}: \
+         the counter must survive {} cycles.",
+        rate_text(req.rate),
+        req.rate_words,
+        sig3(needed)
+    );
+    let options = safe_options(needed, &[32, 64])?;
+    let mut answer = PickAnswer {
+        threat: "adversarial".into(),
+        rate: req.rate,
+        bits: found,
+        scheme: String::new(),
+        kernel_type: String::new(),
+        horizon_s: Some(h),
+        needed_cycles: Some(needed),
+        value_at_bits: None,
+        value_at_bits_minus_1: None,
+        p_32: None,
+        p_64: None,
+        wraps_32: None,
+        options: Vec::new(),
+        explanation: String::new(),
+    };
+    match found {
+        Some(bits) => {
+            let t = time_to_fp(bits, req.rate)?;
+            s.push_str(&format!(
+                " The smallest width that does is {bits} bits (2^{} cycles take {}",
+                bits - 1,
+                human_duration(t)
+            ));
+            if bits > 2 {
+                let b = time_to_fp(bits - 1, req.rate)?;
+                s.push_str(&format!(
+                    "; {} bits would fall after {}",
+                    bits - 1,
+                    human_duration(b)
+                ));
+                answer.value_at_bits_minus_1 = Some(format!("{b:e} s"));
+            }
+            let k = kernel_bits(bits);
+            s.push_str(&format!(
+                "). A 32-bit counter falls after {}, a 64-bit one after {}. \
+                 Use {}.",
+                human_duration(t32),
+                human_duration(t64),
+                kernel_type(bits)
+            ));
+            answer.scheme = format!("plain W={k}");
+            answer.kernel_type = kernel_type(bits).into();
+            answer.value_at_bits = Some(format!("{t:e} s"));
+        }
+        None => {
+            let cheapest = options.iter().find(|o| o.min_cycles.is_none());
+            s.push_str(&format!(
+                " No width up to 64 bits does (a 64-bit counter falls after {}); \
+                 only a scheme with no false positive at all meets it.",
+                human_duration(t64)
+            ));
+            answer.scheme =
+                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
+            answer.kernel_type = cheapest.map_or("none".into(), |o| o.label.clone());
+            answer.value_at_bits_minus_1 = Some(format!("{t64:e} s"));
+        }
+    }
+    let mut text = wrap(&s);
+    if options.is_empty() {
+        text.push_str(&wrap(
+            "No instance of the catalog at 32 or 64 bits meets it under \
+             all three memory models.",
+        ));
+    } else {
+        text.push('\n');
+        text.push_str(&wrap(&format!(
+            "Every option of the catalog at 32 or 64 bits that survives {} \
+             cycles under sc, tso and lkmm, by cost; of the variants of one \
+             scheme the narrowest that does, and none that another beats \
+             in bits, word width, work and margin alike:",
+            sig3(needed)
+        )));
+        text.push('\n');
+        text.push_str(&options_text(&options));
+    }
+    answer.options = options;
+    answer.explanation = text;
+    Ok(answer)
+}
+
 /// The probability compared with the target at width `bits`: per
-/// speculation, or of at least one over the fleet.
+/// speculation, or of at least one over the fleet; and P(retry).
 fn risk(bits: u32, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
     let r = analyze(&AnalyzeConfig {
         scheme: plain(bits),
@@ -115,163 +717,28 @@ fn risk(bits: u32, req: &PickRequest, window: &Window) -> Result<(LogProb, LogPr
     Ok((p, r.fleet.map_or(p, |f| f.p_any)))
 }
 
-/// What the explorer finds for `bits` kept as two words (hi = bits - 32,
-/// lo = 32), read hi-lo-hi, in both writer store orders.
-fn two_word_sentence(bits: u32) -> Result<Option<String>> {
-    if bits <= 32 {
-        return Ok(None);
-    }
-    let mut parts = Vec::new();
-    for order in ["hi-first", "lo-first"] {
-        let spec = catalog::scheme(
-            "split",
-            &[
-                ("H", &(bits - 32).to_string()),
-                ("L", "32"),
-                ("READ", "hi-lo-hi"),
-                ("ORDER", order),
-            ],
-        )?;
-        let r = explore(&ExploreConfig::new(spec))?;
-        let what = match r.min_cycles {
-            Some(m) => format!(
-                "a false positive after {} cycles",
-                pow2_text(&m.to_string())
-            ),
-            None => "no false positive at all".into(),
-        };
-        parts.push(format!("writer storing {order} gives {what}"));
-    }
-    Ok(Some(format!(
-        "Kept as two words on a 32-bit kernel ({}+32 bits, reader loads \
-         hi, lo, hi), the explorer finds: {}.",
-        bits - 32,
-        parts.join("; ")
-    )))
-}
-
-fn kernel_type(bits: u32) -> &'static str {
-    if bits <= 32 {
-        "int (32 bits)"
-    } else {
-        "u64 (64 bits)"
+/// A fixed window read with a writer jittered by `p99` (see
+/// [`JITTER_P99`]); any other window as it is.
+pub fn jittered(window: &Window, p99: f64) -> Window {
+    match window {
+        Window::Fixed { len } => Window::LogNormal {
+            median: *len,
+            p99: len * p99,
+        },
+        other => other.clone(),
     }
 }
 
-/// Pick the smallest width and the scheme for a threat model.
-pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
-    match &req.threat {
-        Threat::Adversarial => adversarial(req),
-        Threat::Window(text, w) => accidental(req, text, w),
-    }
-}
-
-fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
-    if req.target.is_some() {
+fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswer> {
+    let target = req.target.unwrap_or(DEFAULT_TARGET);
+    if !(req.jitter_p99.is_finite() && req.jitter_p99 > 1.0) {
         return Err(Error::usage(
-            "--target applies to --window; with --adversarial the horizon is \
-             the fleet's YEARS (default 1000 years)",
+            "--jitter: allowed: a factor > 1 (the writer rate's p99 over its median)",
         ));
     }
-    let years = req.fleet.map_or(DEFAULT_HORIZON_YEARS, |f| f.years);
-    let horizon = years * YEAR_S;
-    let mut found = None;
-    for bits in 2..=64 {
-        if time_to_fp(bits, req.rate)? >= horizon {
-            found = Some(bits);
-            break;
-        }
-    }
-    let mut s = format!(
-        "An adversary who stalls one reader inside its window while the \
-         write lock cycles at {} per second ({}) breaks a W-bit counter \
-         after 2^(W-1) cycles.",
-        crate::report::summary::rate_text(req.rate),
-        req.rate_words
-    );
-    let t32 = time_to_fp(32, req.rate)?;
-    let t64 = time_to_fp(64, req.rate)?;
-    let answer = match found {
-        Some(bits) => {
-            let t = time_to_fp(bits, req.rate)?;
-            let below = if bits > 2 {
-                Some(time_to_fp(bits - 1, req.rate)?)
-            } else {
-                None
-            };
-            s.push_str(&format!(
-                " To hold for {years} years, the counter needs {bits} bits: \
-                 2^{} cycles take {}",
-                bits - 1,
-                human_duration(t)
-            ));
-            if let Some(b) = below {
-                s.push_str(&format!(
-                    ", while {} bits would fall after {}",
-                    bits - 1,
-                    human_duration(b)
-                ));
-            }
-            s.push_str(&format!(
-                ". An int falls after {} and a u64 after {}. Use a {}.",
-                human_duration(t32),
-                human_duration(t64),
-                kernel_type(bits)
-            ));
-            if let Some(two) = two_word_sentence(if bits > 32 { 64 } else { bits })? {
-                s.push(' ');
-                s.push_str(&two);
-            }
-            PickAnswer {
-                threat: "adversarial".into(),
-                rate: req.rate,
-                bits: Some(bits),
-                scheme: format!("plain bits={bits}"),
-                kernel_type: kernel_type(bits).into(),
-                value_at_bits: Some(format!("{t:e} s")),
-                value_at_bits_minus_1: below.map(|b| format!("{b:e} s")),
-                explanation: String::new(),
-            }
-        }
-        None => {
-            let guard = explore(&ExploreConfig::new(catalog::scheme(
-                "guard",
-                &[("W", "32")],
-            )?))?;
-            let verdict = if guard.min_cycles.is_none() {
-                "the explorer finds no false positive at all".to_string()
-            } else {
-                "even that fails in the explorer".to_string()
-            };
-            s.push_str(&format!(
-                " No width up to 64 bits holds for {years} years (a u64 falls \
-                 after {}). Only a guard helps: the writer waits for a grace \
-                 period before the counter wraps; {verdict}, at one grace \
-                 period per 2^31 cycles for an int.",
-                human_duration(t64)
-            ));
-            PickAnswer {
-                threat: "adversarial".into(),
-                rate: req.rate,
-                bits: None,
-                scheme: "guard bits=32".into(),
-                kernel_type: "int with a guard".into(),
-                value_at_bits: None,
-                value_at_bits_minus_1: Some(format!("{t64:e} s")),
-                explanation: String::new(),
-            }
-        }
-    };
-    Ok(PickAnswer {
-        explanation: wrap(&s),
-        ..answer
-    })
-}
-
-fn accidental(req: &PickRequest, text: &str, window: &Window) -> Result<PickAnswer> {
-    let target = req.target.unwrap_or(DEFAULT_TARGET);
+    let window = jittered(given, req.jitter_p99);
     let ok = |bits: u32| -> Result<bool> {
-        let (_, q) = risk(bits, req, window)?;
+        let (_, q) = risk(bits, req, &window)?;
         Ok(q.is_zero() || q.log10() <= target.log10())
     };
     // Smallest W in 2..=64 with ok(W); P is non-increasing in W.
@@ -293,78 +760,217 @@ fn accidental(req: &PickRequest, text: &str, window: &Window) -> Result<PickAnsw
     } else {
         "P(false positive) per speculation"
     };
-    let mut s = format!(
-        "With speculation windows {text} and a Poisson writer at {} cycles \
-         per second ({}), the target is {what} <= {target:e}.",
-        crate::report::summary::rate_text(req.rate),
-        req.rate_words
-    );
+    let mut s = String::new();
+    if let Window::Fixed { len } = given {
+        let cycles = req.rate * len;
+        let wraps = cycles / 2f64.powi(31);
+        let exact = risk(32, req, given)?.0;
+        s.push_str(&format!(
+            "A fixed {} window at {}/s holds {} writer cycles: {} wraps of a \
+             32-bit counter (2^31 cycles each). With an exactly Poisson \
+             writer and an exactly fixed window the count stays within about \
+             {} cycles of {}, so P depends only on how close {} lies to a \
+             multiple of 2^31 ({} here): a lattice artifact, not a risk, \
+             since no real writer keeps its rate to that precision. This \
+             answer jitters the writer: each speculation's rate is {}/s times \
+             a lognormal factor with median 1 and p99 {} (--jitter), which \
+             for this writer is the window {}.",
+            human_duration(*len),
+            rate_text(req.rate),
+            sig3(cycles),
+            sig3(wraps),
+            sig3(cycles.sqrt()),
+            sig3(cycles),
+            sig3(cycles),
+            short_p(&exact.sci()),
+            rate_text(req.rate),
+            sig3(req.jitter_p99),
+            window_text(&window)
+        ));
+        if wraps >= 1.0 {
+            let band: Vec<String> = [1.2, 2.0]
+                .iter()
+                .map(|j| -> Result<String> {
+                    let p = risk(32, req, &jittered(given, *j))?.0;
+                    Ok(format!("{} with p99 {}", short_p(&p.sci()), sig3(*j)))
+                })
+                .collect::<Result<_>>()?;
+            s.push_str(&format!(
+                " A window that spans several wraps is a lottery: each wrap \
+                 ending in it lands on the recorded value with chance \
+                 2^-31 = {}, and the jittered answer for a 32-bit counter is \
+                 {} ({}).",
+                short_p(&LogProb::from_ln(-31.0 * std::f64::consts::LN_2).sci()),
+                short_p(&risk(32, req, &window)?.0.sci()),
+                band.join(", ")
+            ));
+        }
+        s.push(' ');
+    }
+    s.push_str(&format!(
+        "With speculation windows {text} and a Poisson writer at {}/s ({}), \
+         the target is {what} <= {}.",
+        rate_text(req.rate),
+        req.rate_words,
+        sig3(target)
+    ));
     if let Some(f) = &req.fleet {
         s.push_str(&format!(
-            " The fleet makes {:.3e} speculations ({} machines x {} per second x {} years).",
-            f.speculations(),
-            f.machines,
-            f.speculations_per_s,
-            f.years
+            " The fleet makes {} speculations ({} machines x {}/s x {} years).",
+            sig3(f.speculations()),
+            sig3(f.machines),
+            sig3(f.speculations_per_s),
+            sig3(f.years)
         ));
     }
-    let (p32, q32) = risk(32, req, window)?;
-    let (p64, _) = risk(64, req, window)?;
+    let (p32, q32) = risk(32, req, &window)?;
+    let (p64, _) = risk(64, req, &window)?;
     let mut answer = PickAnswer {
         threat: "window".into(),
         rate: req.rate,
         bits: found,
         scheme: String::new(),
         kernel_type: String::new(),
+        horizon_s: None,
+        needed_cycles: None,
         value_at_bits: None,
         value_at_bits_minus_1: None,
+        p_32: Some(p32.sci()),
+        p_64: Some(p64.sci()),
+        wraps_32: match given {
+            Window::Fixed { len } => Some(req.rate * len / 2f64.powi(31)),
+            _ => None,
+        },
+        options: Vec::new(),
         explanation: String::new(),
     };
     match found {
         Some(bits) => {
-            let (p, q) = risk(bits, req, window)?;
+            let (p, q) = risk(bits, req, &window)?;
             s.push_str(&format!(
                 " The smallest width that meets it is {bits} bits: P per \
-                 speculation {}, {what} {}.",
-                p.sci(),
-                q.sci()
+                 speculation {}",
+                short_p(&p.sci())
             ));
+            if req.fleet.is_some() {
+                s.push_str(&format!(", {what} {}", short_p(&q.sci())));
+            }
+            s.push('.');
             if bits > 2 {
-                let (_, qb) = risk(bits - 1, req, window)?;
-                s.push_str(&format!(" At {} bits it would be {}.", bits - 1, qb.sci()));
+                let (_, qb) = risk(bits - 1, req, &window)?;
+                s.push_str(&format!(
+                    " At {} bits it would be {}.",
+                    bits - 1,
+                    short_p(&qb.sci())
+                ));
                 answer.value_at_bits_minus_1 = Some(qb.sci());
             }
+            let against = if req.fleet.is_some() {
+                format!(" ({} against the target)", short_p(&q32.sci()))
+            } else {
+                String::new()
+            };
             s.push_str(&format!(
-                " An int gives {} per speculation ({} against the target), a \
-                 u64 {}. Use a {}.",
-                p32.sci(),
-                q32.sci(),
-                p64.sci(),
+                " A 32-bit counter gives {} per speculation{against}, a 64-bit \
+                 one {}. Use {}.",
+                short_p(&p32.sci()),
+                short_p(&p64.sci()),
                 kernel_type(bits)
             ));
-            if let Some(two) = two_word_sentence(if bits > 32 { 64 } else { bits })? {
-                s.push(' ');
-                s.push_str(&two);
-            }
-            answer.scheme = format!("plain bits={bits}");
+            answer.scheme = format!("plain W={}", kernel_bits(bits));
             answer.kernel_type = kernel_type(bits).into();
             answer.value_at_bits = Some(q.sci());
         }
         None => {
+            let opts = safe_options(f64::INFINITY, &[32])?;
+            let cheapest = opts.first();
             s.push_str(&format!(
-                " No width up to 64 bits meets it (a u64 gives {} per \
-                 speculation); use a guard, which the explorer shows has no \
-                 false positive at all.",
-                p64.sci()
+                " No width up to 64 bits meets it (a 64-bit counter gives {} \
+                 per speculation); only a scheme with no false positive at all \
+                 does{}.",
+                short_p(&p64.sci()),
+                cheapest.map_or(String::new(), |o| format!(
+                    ", the cheapest being {}",
+                    o.label
+                ))
             ));
-            answer.scheme = "guard bits=32".into();
-            answer.kernel_type = "int with a guard".into();
+            answer.scheme =
+                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
+            answer.kernel_type = cheapest.map_or("none".into(), |o| o.label.clone());
+            answer.options = opts;
         }
     }
     s.push_str(
-        " This is the accidental risk only; a reader that can be stalled at \
+        " This is the accidental risk only; a reader that can be held at \
          will needs the --adversarial answer.",
     );
     answer.explanation = wrap(&s);
     Ok(answer)
+}
+
+/// A window as a spec would spell it.
+fn window_text(w: &Window) -> String {
+    use crate::timing::compact_duration as c;
+    match w {
+        Window::Fixed { len } => format!("fixed:{}", c(*len)),
+        Window::Exp { mean } => format!("exp:{}", c(*mean)),
+        Window::LogNormal { median, p99 } => format!("lognormal:{},{}", c(*median), c(*p99)),
+        Window::Pareto { xmin, alpha } => format!("pareto:{},{alpha}", c(*xmin)),
+        Window::Hist { path, .. } => format!("hist:{path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The enumeration is driven by the descriptions: every catalog entry
+    /// with a sizing parameter has instances at 64 bits, the two-word
+    /// split has every read, order and barrier combination, and nothing
+    /// is instantiated at a width its description refuses.
+    #[test]
+    fn instances_come_from_the_descriptions() {
+        let mut names = Vec::new();
+        for d in catalog::catalog() {
+            let v = instances_at(d, 64);
+            assert!(v.iter().all(|s| s.total_bits() == 64));
+            if !v.is_empty() {
+                names.push(d.name.clone());
+            }
+            // split: 3 reads x 2 orders x WMB x RMB.
+            if sizing_params(d).len() == 2 && d.params.len() == 6 {
+                assert_eq!(v.len(), 24, "{}", d.name);
+            }
+        }
+        assert_eq!(names.len(), catalog::catalog().len());
+        // A description fixed at 64 bits has no 32-bit instance.
+        let fixed: Vec<&Arc<Description>> = catalog::catalog()
+            .iter()
+            .filter(|d| {
+                d.params
+                    .iter()
+                    .any(|p| p.min == Some(64) && p.max == Some(64))
+            })
+            .collect();
+        assert!(!fixed.is_empty());
+        for d in fixed {
+            assert!(instances_at(d, 32).is_empty());
+        }
+    }
+
+    #[test]
+    fn jitter_turns_fixed_windows_into_lognormal_ones() {
+        assert_eq!(
+            jittered(&Window::Fixed { len: 600.0 }, 1.5),
+            Window::LogNormal {
+                median: 600.0,
+                p99: 900.0
+            }
+        );
+        let ln = Window::LogNormal {
+            median: 1e-6,
+            p99: 1e-3,
+        };
+        assert_eq!(jittered(&ln, 1.5), ln);
+    }
 }

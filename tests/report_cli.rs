@@ -121,47 +121,162 @@ fn plot_draws_real_pngs_and_svgs() {
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
 
+fn pick_json(args: &[&str]) -> serde_json::Value {
+    let mut a: Vec<&str> = vec!["pick"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let o = seqwrap().args(&a).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{a:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The explanation keeps to the tool's promises: 72 columns, no line
+/// repeated, three significant digits (no float printed with four or
+/// more), no "a int".
+fn check_text(text: &str) {
+    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+    let mut seen = std::collections::BTreeSet::new();
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(seen.insert(l), "repeated line: {l}");
+    }
+    let bytes = text.as_bytes();
+    for (i, w) in bytes.windows(5).enumerate() {
+        let digits = |s: &[u8]| s.iter().all(|c| c.is_ascii_digit());
+        // d.ddd: four significant digits, unless part of a word or count.
+        let before = if i > 0 { bytes[i - 1] } else { b' ' };
+        if w[0].is_ascii_digit()
+            && w[1] == b'.'
+            && digits(&w[2..5])
+            && !before.is_ascii_digit()
+            && before != b'.'
+        {
+            panic!(
+                "more than 3 significant digits near: {}",
+                &text[i.saturating_sub(20)..(i + 20).min(text.len())]
+            );
+        }
+    }
+    assert!(!text.contains("a int"), "{text}");
+}
+
 #[test]
-fn pick_adversarial_is_the_theory() {
-    // At 1e9 cycles/s a W-bit counter falls after 2^(W-1)/1e9 s. 1000 years
-    // is 3.156e10 s, so 2^(W-1) >= 3.156e19 needs W-1 >= 64.8: no width up
-    // to 64 holds and the answer is the guard. At 1e6/s: W-1 >= 54.8, W = 56.
-    let o = seqwrap()
-        .args(["pick", "--adversarial", "--rate", "1e6", "--json"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["bits"], 56);
-    assert_eq!(v["kernel_type"], "u64 (64 bits)");
-    let text = v["explanation"].as_str().unwrap();
-    assert!(text.contains("56 bits"), "{text}");
-    assert!(text.lines().all(|l| l.chars().count() <= 72));
-
-    let o = seqwrap()
-        .args(["pick", "--adversarial", "--rate", "1e9", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["bits"].is_null());
-    assert_eq!(v["scheme"], "guard");
-    assert_eq!(v["params"]["bits"], "32");
-
-    // A fleet's lifetime is the horizon: 10 years at 1e6/s: W-1 >= 48.2.
-    let o = seqwrap()
-        .args([
-            "pick",
-            "--adversarial",
-            "--rate",
-            "1e6",
-            "--fleet",
-            "1e6,100,10",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
+    // Nothing bounds the stall: the horizon is the uptime, 10 years by
+    // default, 3.156e8 s. At 1e6/s, 2^(W-1) >= 3.156e14 needs W-1 >= 48.2.
+    let v = pick_json(&["--adversarial", "--rate", "1e6"]);
     assert_eq!(v["bits"], 50);
+    assert_eq!(v["kernel_type"], "a 64-bit counter (u64)");
+    assert!((v["horizon_s"].as_f64().unwrap() - 10.0 * 31_557_600.0).abs() < 1.0);
+    check_text(v["explanation"].as_str().unwrap());
+
+    // At 1e9/s: 2^(W-1) >= 3.156e17, W = 60: a 64-bit counter, and the
+    // other options that meet the target under all three models.
+    let v = pick_json(&["--adversarial", "--rate", "1e9"]);
+    assert_eq!(v["bits"], 60);
+    assert_eq!(v["scheme"], "plain");
+    assert_eq!(v["params"]["W"], "64");
+    assert_eq!(v["kernel_type"], "a 64-bit counter (u64)");
+    let text = v["explanation"].as_str().unwrap();
+    check_text(text);
+    assert!(text.contains("Use a 64-bit counter (u64)."), "{text}");
+    let opts = v["options"].as_array().unwrap();
+    let labels: Vec<&str> = opts.iter().map(|o| o["label"].as_str().unwrap()).collect();
+    // The recommendation itself, two-word orders with their barriers, and
+    // the 32-bit schemes with no false positive at all, each once.
+    assert_eq!(labels.first(), Some(&"plain 64"), "{labels:?}");
+    for want in [
+        "split 32+32 lo-hi-lo hi-first",
+        "epoch 32+32 epoch-first",
+        "atomic64 64",
+        "guard 32",
+        "saturate 32",
+        "bounded 32",
+    ] {
+        assert!(labels.contains(&want), "{want} missing: {labels:?}");
+    }
+    let mut dedup = labels.clone();
+    dedup.sort_unstable();
+    dedup.dedup();
+    assert_eq!(dedup.len(), labels.len(), "{labels:?}");
+    // The same order at the same cost with a smaller margin is beaten by
+    // lo-hi-lo; without a barrier, or broken under lkmm: not an option.
+    assert!(!labels.contains(&"split 32+32 hi-lo-hi hi-first"));
+    assert!(
+        !labels
+            .iter()
+            .any(|l| l.contains("WMB=0") || l.contains("RMB=0"))
+    );
+    assert!(!labels.iter().any(|l| l.starts_with("rfc-v1")));
+    // Every option survives the needed count under every model.
+    let needed = v["needed_cycles"].as_f64().unwrap();
+    for o in opts {
+        assert_eq!(o["per_model"].as_array().unwrap().len(), 3);
+        if let Some(m) = o["min_cycles"].as_str() {
+            assert!(m.parse::<f64>().unwrap() >= needed, "{o}");
+        }
+    }
+    // Ordered by cost: the reader's work never decreases down the list.
+    let reader: Vec<u64> = opts
+        .iter()
+        .map(|o| o["reader_ops"].as_u64().unwrap())
+        .collect();
+    assert!(reader.windows(2).all(|w| w[0] <= w[1]), "{reader:?}");
+
+    // A stall bound is the horizon: 35 s at 7.4e6/s is 2.59e8 cycles,
+    // W - 1 >= 27.95: a 32-bit counter.
+    let v = pick_json(&["--adversarial", "--rate", "7.4e6", "--stall", "35s"]);
+    assert_eq!(v["bits"], 29);
+    assert_eq!(v["kernel_type"], "a 32-bit counter (int, unsigned)");
+    check_text(v["explanation"].as_str().unwrap());
+
+    // An uptime no 64-bit counter survives at 1e9/s: only the options
+    // with no false positive at all remain, and one is recommended.
+    let v = pick_json(&["--adversarial", "--rate", "1e9", "--uptime", "1000y"]);
+    assert!(v["bits"].is_null());
+    let opts = v["options"].as_array().unwrap();
+    assert!(!opts.is_empty());
+    assert!(opts.iter().all(|o| o["min_cycles"].is_null()), "{opts:?}");
+    assert_eq!(v["kernel_type"], opts[0]["label"]);
+
+    // A fleet's lifetime bounds the uptime: 10 years at 1e6/s.
+    let v = pick_json(&["--adversarial", "--rate", "1e6", "--fleet", "1e6,100,10"]);
+    assert_eq!(v["bits"], 50);
+}
+
+#[test]
+fn pick_fixed_window_is_read_with_a_jittered_writer() {
+    // fixed:10min at 9.7e6/s: 5.82e9 cycles, 2.71 wraps of 2^31.
+    let v = pick_json(&["--window", "fixed:10min", "--rate", "9.7e6"]);
+    let text = v["explanation"].as_str().unwrap();
+    check_text(text);
+    assert!(text.contains("2.71 wraps"), "{text}");
+    assert!((v["wraps_32"].as_f64().unwrap() - 2.71).abs() < 0.01);
+    assert_eq!(v["kernel_type"], "a 32-bit counter (int, unsigned)");
+    // Once the window spans wraps, P is about one in the period (2^-31 =
+    // 4.66e-10), not the lattice's 1e-13966345.
+    let p32: f64 = v["p_32_exact"]
+        .as_str()
+        .or(v["p_32"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1e-10..1e-9).contains(&p32), "{p32}");
+    // It does not rest on the lattice: a 1% change of rate moves it by
+    // less than a factor of two (on the lattice: 36 orders of magnitude).
+    let w = pick_json(&["--window", "fixed:10min", "--rate", "9.8e6"]);
+    let q32: f64 = w["p_32"].as_str().unwrap().parse().unwrap();
+    assert!(q32 / p32 < 2.0 && p32 / q32 < 2.0, "{p32} {q32}");
+    // Neighbouring windows give neighbouring answers (on the lattice a
+    // 222 s window came out orders of magnitude "safer" than 221 s).
+    let l = pick_json(&["--window", "fixed:222s", "--rate", "9.7e6"]);
+    let s = pick_json(&["--window", "fixed:221s", "--rate", "9.7e6"]);
+    let pl: f64 = l["p_32"].as_str().unwrap().parse().unwrap();
+    let ps: f64 = s["p_32"].as_str().unwrap().parse().unwrap();
+    assert!(pl / ps < 1.1 && ps / pl < 1.1, "222 s {pl}, 221 s {ps}");
 }
 
 #[test]
@@ -211,16 +326,120 @@ fn pick_bad_input_is_one_line_exit_2() {
             "2",
         ],
         vec!["pick", "--rate", "1e6"],
+        vec![
+            "pick", "--window", "fixed:1s", "--rate", "1e6", "--stall", "1s",
+        ],
+        vec!["pick", "--adversarial", "--rate", "1e6", "--jitter", "2"],
+        vec![
+            "pick", "--window", "fixed:1s", "--rate", "1e6", "--jitter", "1",
+        ],
+        vec![
+            "pick",
+            "--adversarial",
+            "--rate",
+            "1e6",
+            "--stall",
+            "forever",
+        ],
+        vec!["pick", "--adversarial", "--rate", "1e6", "--uptime", "0"],
+        vec!["report", "--observe-seconds", "-1"],
+        vec!["report", "--workload-size", "huge"],
+        vec!["report", "--rate-runs", "0"],
+        vec!["report", "--rate-duration", "1us"],
+        vec!["report", "--threads", "0"],
     ] {
         let o = seqwrap().args(&args).output().unwrap();
         common::assert_bad_input(&o, &format!("{args:?}"), "error: ");
     }
 }
 
+/// The sections a summary has, in order.
+const SECTIONS: [&str; 14] = [
+    "## Headline",
+    "## Recommendation",
+    "## Write-lock rates on this machine",
+    "## Accidental write rates: a real workload",
+    "## How long a reader can be held",
+    "## Adversary: wrap time against the stalls",
+    "## Accident: P(false positive) per speculation",
+    "## Memory ordering: the fixes under sc, tso and lkmm",
+    "## Consequences of a false positive",
+    "## Precedents",
+    "## Costs beyond the model",
+    "## Cross-checks between engines",
+    "## Files",
+    "## Sources",
+];
+
+/// The text of section `title` (up to the next `## `).
+fn section<'a>(summary: &'a str, title: &str) -> &'a str {
+    let head = format!("\n{title}");
+    let start = summary.find(&head).unwrap_or_else(|| panic!("no {title}"));
+    let rest = &summary[start + head.len()..];
+    let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+/// The bullets of a text, each with its continuation lines joined.
+fn bullets(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in body.lines() {
+        if let Some(b) = l.strip_prefix("- ") {
+            out.push(b.to_string());
+        } else if let (Some(last), Some(cont)) = (out.last_mut(), l.strip_prefix("  ")) {
+            last.push(' ');
+            last.push_str(cont);
+        }
+    }
+    out
+}
+
+/// Every claim bullet of the claim sections cites at least one source, and
+/// every source it cites is listed under ## Sources with a reference; no
+/// `[id]` anywhere names a source that does not exist.
+fn check_claims(summary: &str) {
+    let sources = bullets(section(summary, "## Sources"));
+    let listed: Vec<String> = sources
+        .iter()
+        .filter_map(|l| l.strip_prefix('['))
+        .filter_map(|l| l.split_once(']'))
+        .map(|(id, rest)| {
+            assert!(rest.contains(':'), "source {id} has no reference: {rest}");
+            id.to_string()
+        })
+        .collect();
+    assert!(!listed.is_empty());
+    for title in [
+        "## Consequences of a false positive",
+        "## Precedents",
+        "## Costs beyond the model",
+    ] {
+        let claims = bullets(section(summary, title));
+        assert!(!claims.is_empty(), "{title} has no claims");
+        for b in claims {
+            let cited: Vec<&String> = listed
+                .iter()
+                .filter(|id| b.contains(&format!("[{id}]")))
+                .collect();
+            assert!(!cited.is_empty(), "{title}: a claim without a source: {b}");
+        }
+    }
+    let unknown = seqwrap::report::claims::unknown_citations(summary);
+    assert!(unknown.is_empty(), "cited but not sources: {unknown:?}");
+    for id in seqwrap::report::claims::cited_in(summary) {
+        assert!(listed.iter().any(|l| l == id), "[{id}] cited, not listed");
+    }
+    assert!(!summary.contains("as proposed in the thread"));
+}
+
 #[test]
-fn report_runs_the_shipped_specs_and_fits_72_columns() {
+fn report_answers_with_sources_in_72_columns() {
     let d = tempfile::tempdir().unwrap();
-    let (out, data) = (d.path().join("reports"), d.path().join("data"));
+    let (out, data, cache) = (
+        d.path().join("reports"),
+        d.path().join("data"),
+        d.path().join("cache"),
+    );
     let o = seqwrap()
         .arg("report")
         .arg("--out")
@@ -230,6 +449,10 @@ fn report_runs_the_shipped_specs_and_fits_72_columns() {
         // Built-in specs: the temp dir has no analysis/.
         .arg("--analysis")
         .arg(d.path().join("none"))
+        // A short measurement and the quick workload (README, "report").
+        .args(["--workload-size", "quick", "--observe-seconds", "20"])
+        .args(["--rate-duration", "200ms", "--rate-runs", "2"])
+        .env("SEQWRAP_CACHE_DIR", &cache)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -244,31 +467,57 @@ fn report_runs_the_shipped_specs_and_fits_72_columns() {
             l.chars().count()
         );
     }
-    for section in [
-        "## Answer",
-        "## This machine",
-        "## Adversary: time to the first false positive",
-        "## Accident: P(false positive) per speculation",
-        "## The fixes, checked by the explorer",
-        "## Cross-checks between engines",
-    ] {
-        assert!(summary.contains(section), "missing {section}");
+    let mut at = 0;
+    for title in SECTIONS {
+        let i = summary[at..]
+            .find(&format!("\n{title}\n"))
+            .unwrap_or_else(|| panic!("missing or out of order: {title}"));
+        at += i;
     }
-    // Theory in the headline table: plain i32 at 1e9 cycles/s is 2^31 ns.
-    assert!(summary.contains("| 1e9 "), "{summary}");
-    assert!(summary.contains("2.15 s"), "2^31 cycles at 1e9/s is 2.15 s");
-    // The explorer's plain 64 answer is in the fixes table.
-    assert!(summary.contains("| plain ") && summary.contains("2^63"));
+    check_claims(&summary);
+    // The fixes under the three memory models, from the explorer.
+    let ordering = section(&summary, "## Memory ordering");
+    assert!(ordering.contains("| plain 64 ") && ordering.contains("2^63"));
+    assert!(ordering.contains("lkmm") && ordering.contains("broken"));
+    // The accident bands name every tail.
+    let accident = section(&summary, "## Accident: P(false positive) per speculation");
+    for w in seqwrap::report::summary::TAILS {
+        assert!(accident.contains(w), "{w} missing");
+    }
+    assert!(accident.contains("jittered writer"));
     for f in ["mm_lock_seq", "fixes", "widths", "engines"] {
         let csv = std::fs::read_to_string(data.join(format!("{f}.csv"))).unwrap();
         assert!(csv.starts_with("point,spec,scheme,"), "{f}");
     }
-    for fig in ["time_to_fp", "p_window", "fixes", "engines"] {
+    let fixes = std::fs::read_to_string(data.join("fixes.csv")).unwrap();
+    assert!(fixes.contains(",lkmm") && fixes.contains(",tso"));
+    let mut figures = vec!["time_to_fp", "p_window", "fixes", "engines"];
+    if cfg!(target_os = "linux") {
+        // The measured rates the report used, beside its CSVs; the cache
+        // outside the checkout.
+        let rates = std::fs::read_to_string(data.join("measured_rates.csv")).unwrap();
+        assert!(rates.starts_with("op,threads,rate_per_s,"), "{rates}");
+        assert!(rates.contains("munmap-null"));
+        assert!(cache.join("measured_rates.csv").exists());
+        assert!(summary.contains("## Headline") && summary.contains("[run-rates]"));
+        figures.push("stalls");
+    }
+    for fig in figures {
         let (w, h, px) = decode_png(&out.join(format!("{fig}.png")));
         // fixes grows with its rows; the others are 1024 x 640.
         assert_eq!(w, 1024);
         assert!(h == 640 || (fig == "fixes" && h > 640), "{fig}: {w}x{h}");
         assert!(ink(&px, [0, 0, 0]).0 > 1024 * 640 / 100, "{fig} is blank");
         assert!(out.join(format!("{fig}.svg")).exists());
+    }
+    // The window figure draws the measured rate, labelled as such.
+    if cfg!(target_os = "linux") {
+        let svg = std::fs::read_to_string(out.join("p_window.svg")).unwrap();
+        assert!(
+            svg.contains("measured here"),
+            "p_window lacks the measured rate"
+        );
+        let svg = std::fs::read_to_string(out.join("time_to_fp.svg")).unwrap();
+        assert!(svg.contains("measured here"));
     }
 }

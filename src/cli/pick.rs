@@ -3,13 +3,16 @@
 use std::io::Write;
 
 use seqwrap::analyze::Fleet;
-use seqwrap::pick::{PickRequest, Threat, pick};
-use seqwrap::timing::{FlagExt, Window, parse_rate, resolve_rate};
+use seqwrap::pick::{PickRequest, StallBound, Threat, pick};
+use seqwrap::timing::{FlagExt, Window, parse_positive_time, parse_rate, resolve_rate};
 
 /// Shown by `seqwrap pick --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap pick --adversarial --rate measured:kernel
+  seqwrap pick --adversarial --rate 1e9
+  seqwrap pick --adversarial --rate measured:kernel --stall machine
+  seqwrap pick --adversarial --rate 7.4e6 --stall 35s
+  seqwrap pick --window fixed:10min --rate 9.7e6
   seqwrap pick --window lognormal:2us,1ms --rate 1e7 --target 1e-9
   seqwrap pick --window exp:1ms --rate 187ns --fleet 1e6,1e3,10 \\
       --target 1e-3 --json";
@@ -18,18 +21,34 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("threat").required(true).args(["adversarial", "window"])))]
 pub struct Args {
-    /// A reader can be stalled at will: the counter must not come back
-    /// within the fleet's lifetime (default 1000 years).
+    /// A reader can be held inside its speculation as long as the threat
+    /// model allows (--stall, else the machine's uptime): the counter must
+    /// not come back within rate x that long.
     #[arg(long)]
     pub adversarial: bool,
     /// Accidental risk with speculation windows from this distribution
     /// (fixed:T, exp:MEAN, lognormal:MEDIAN,P99, pareto:XMIN,ALPHA, hist:FILE).
+    /// A fixed window is read with a jittered writer (--jitter).
     #[arg(long, value_name = "D")]
     pub window: Option<String>,
     /// Writer (write-lock) cycles per second, a cycle time (187ns), or
     /// measured:kernel / measured:stress.
     #[arg(long, value_name = "R")]
     pub rate: String,
+    /// --adversarial: the longest time a reader can be held inside one
+    /// speculation (a time: 35s), or `machine` for this machine's bound
+    /// (the RCU stall timeout when it panics on a stall, else none)
+    /// [default: unbounded, so the uptime].
+    #[arg(long, value_name = "T|machine")]
+    pub stall: Option<String>,
+    /// --adversarial: the machine's uptime, the horizon when no stall bound
+    /// applies [default: the fleet's years with --fleet, else 10y].
+    #[arg(long, value_name = "T")]
+    pub uptime: Option<String>,
+    /// --window with a fixed window: the writer rate's p99 over its median
+    /// (a lognormal factor per speculation) [default: 1.5].
+    #[arg(long, value_name = "F")]
+    pub jitter: Option<String>,
     /// MACHINES,SPECULATIONS_PER_S,YEARS.
     #[arg(long, value_name = "M,S,Y")]
     pub fleet: Option<String>,
@@ -42,9 +61,27 @@ pub struct Args {
     pub json: bool,
 }
 
+fn usage(msg: String) -> seqwrap::Error {
+    seqwrap::Error::usage(msg)
+}
+
 /// Pick.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (rate, rate_words) = resolve_rate(parse_rate(&args.rate).flag("--rate")?)?;
+    let adversarial = args.window.is_none();
+    for (flag, given, applies) in [
+        ("--stall", args.stall.is_some(), adversarial),
+        ("--uptime", args.uptime.is_some(), adversarial),
+        ("--jitter", args.jitter.is_some(), !adversarial),
+    ] {
+        if given && !applies {
+            let with = if adversarial {
+                "--window"
+            } else {
+                "--adversarial"
+            };
+            return Err(usage(format!("{flag} applies only with {with}")).into());
+        }
+    }
     let threat = match &args.window {
         Some(w) => Threat::Window(w.clone(), Window::parse(w).flag("--window")?),
         None => Threat::Adversarial,
@@ -62,29 +99,56 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                 .ok()
                 .filter(|p| *p > 0.0 && *p < 1.0)
                 .ok_or_else(|| {
-                    seqwrap::Error::usage(format!(
+                    usage(format!(
                         "--target: '{t}' is not a probability; allowed: a number in (0, 1)"
                     ))
                 })?,
         ),
     };
+    let uptime_s = args
+        .uptime
+        .as_deref()
+        .map(|u| parse_positive_time(u).flag("--uptime"))
+        .transpose()?;
+    let jitter_p99 = match &args.jitter {
+        None => seqwrap::pick::JITTER_P99,
+        Some(j) => j
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 1.0 && *v <= 1e6)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--jitter: '{j}' is not a factor; allowed: a number > 1 (1.5: the rate's p99 \
+                     is 1.5 times its median)"
+                ))
+            })?,
+    };
+    let stall = match args.stall.as_deref().map(str::trim) {
+        None => StallBound::Unbounded,
+        Some("machine") => StallBound::of_machine(&seqwrap::stall::MachineModel::read()),
+        Some(t) => StallBound::At {
+            seconds: parse_positive_time(t).flag("--stall")?,
+            why: "--stall".into(),
+        },
+    };
+    let (rate, rate_words) = resolve_rate(parse_rate(&args.rate).flag("--rate")?)?;
     let answer = pick(&PickRequest {
         threat,
         rate,
         rate_words,
         fleet,
         target,
+        stall,
+        uptime_s,
+        jitter_p99,
     })?;
     if args.json {
         super::print_json(out, "pick", json(&answer)?)?;
     } else {
         match answer.bits {
-            Some(b) => writeln!(
-                out,
-                "pick: {b} bits, {} ({})\n",
-                answer.scheme, answer.kernel_type
-            )?,
-            None => writeln!(out, "pick: {} ({})\n", answer.scheme, answer.kernel_type)?,
+            Some(b) => writeln!(out, "pick: {} ({b} bits needed)\n", answer.kernel_type)?,
+            None => writeln!(out, "pick: {}\n", answer.kernel_type)?,
         }
         write!(out, "{}", answer.explanation)?;
     }
@@ -93,7 +157,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// The answer in the shared JSON style: the scheme as `scheme` (name) and
 /// `params` like every other command (pick.rs keeps it as one string,
-/// `plain bits=59`, which is split here), the compared values as numbers
+/// `plain W=64`, which is split here), the compared values as numbers
 /// with `*_exact` strings.
 fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
     let mut v = seqwrap::export::json::value(a)?;

@@ -18,6 +18,16 @@ pub fn log2_dec(s: &str) -> Option<f64> {
     num(s).filter(|v| *v > 0.0).map(f64::log2)
 }
 
+/// A cycle count as tables print it: small counts in decimal (`1`, `8`),
+/// counts near a power of two in their exact short form (`2^31`,
+/// `2^63-2^31+1`; `sweep::cost::pow2_text`).
+pub fn cycles_text(dec: &str) -> String {
+    match dec.trim().parse::<u128>() {
+        Ok(v) if v < 1024 => v.to_string(),
+        _ => crate::sweep::cost::pow2_text(dec),
+    }
+}
+
 /// Rows of one engine and metric.
 pub fn select<'a>(
     rows: &'a [Row],
@@ -28,12 +38,25 @@ pub fn select<'a>(
         .filter(move |r| r.engine == engine && r.metric == metric)
 }
 
+/// The scheme the width figures follow: the first scheme of the rows
+/// that has `metric` rows from analyze (a width sweep holds one scheme
+/// family; which one is read from the data, never assumed by name).
+fn first_scheme<'a>(rows: &'a [Row], metric: &'a str) -> Option<&'a str> {
+    select(rows, "analyze", metric)
+        .map(|r| r.scheme.as_str())
+        .next()
+}
+
 /// Time to the first false positive vs width, one series per rate: rate
-/// (cycles/s) -> sorted (bits, seconds). Only scheme `plain`, first value
-/// per (rate, bits) — the time does not depend on the window.
+/// (cycles/s) -> sorted (bits, seconds). The first scheme of the rows
+/// ([`first_scheme`]), first value per (rate, bits): the time does not
+/// depend on the window.
 pub fn time_to_fp(rows: &[Row]) -> BTreeMap<u64, (f64, Vec<(u32, f64)>)> {
     let mut out: BTreeMap<u64, (f64, BTreeMap<u32, f64>)> = BTreeMap::new();
-    for r in select(rows, "analyze", "time_to_fp_s").filter(|r| r.scheme == "plain") {
+    let Some(scheme) = first_scheme(rows, "time_to_fp_s") else {
+        return BTreeMap::new();
+    };
+    for r in select(rows, "analyze", "time_to_fp_s").filter(|r| r.scheme == scheme) {
         let (Some(rate), Some(t)) = (num(&r.rate), num(&r.value)) else {
             continue;
         };
@@ -46,51 +69,171 @@ pub fn time_to_fp(rows: &[Row]) -> BTreeMap<u64, (f64, Vec<(u32, f64)>)> {
         .collect()
 }
 
-/// P(false positive per speculation) vs fixed window length for scheme
-/// plain at one rate, process and hold (the first of each in the CSV):
-/// (rate, process, hold, bits -> sorted (window seconds, log10 p)).
-pub type PWindowData = (f64, String, String, BTreeMap<u32, Vec<(f64, f64)>>);
-
-/// See [`PWindowData`]. Prefers the highest rate in the CSV, the
-/// conservative reading for a maintainer.
-pub fn p_window(rows: &[Row]) -> Option<PWindowData> {
-    let sel: Vec<&Row> = select(rows, "analyze", "log10_p_false_positive")
-        .filter(|r| r.scheme == "plain" && Window::fixed_len_of(&r.window).is_some())
-        .collect();
-    let rate = sel
-        .iter()
-        .filter_map(|r| num(&r.rate))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))?;
-    let first = sel.iter().find(|r| num(&r.rate) == Some(rate))?;
-    let (process, hold) = (first.process.clone(), first.hold.clone());
-    let mut by_bits: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
-    for r in sel
-        .iter()
-        .filter(|r| num(&r.rate) == Some(rate) && r.process == process && r.hold == hold)
-    {
-        if let (Some(w), Some(lp)) = (Window::fixed_len_of(&r.window), num(&r.value)) {
-            by_bits.entry(r.bits).or_default().push((w, lp));
-        }
+/// How a window of length T is spelled in a sweep: `fixed:T`, or, for a
+/// fixed length read with a jittered writer, `lognormal:T,P99` with
+/// `P99 = T x` [`crate::pick::JITTER_P99`]. For a Poisson writer without
+/// a hold the count in a window depends only on rate x length, so a writer
+/// whose rate varies by a lognormal factor (median 1, p99 1.5) over a
+/// fixed window T is exactly a lognormal window (median T, p99 1.5 T) at
+/// the median rate. Returns (T, jittered).
+pub fn window_length(text: &str) -> Option<(f64, bool)> {
+    if let Some(t) = Window::fixed_len_of(text) {
+        return Some((t, false));
     }
-    for v in by_bits.values_mut() {
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    Some((rate, process, hold, by_bits))
+    let (m, p) = text.trim().strip_prefix("lognormal:")?.split_once(',')?;
+    let m = crate::timing::parse_positive_time(m.trim()).ok()?;
+    let p = crate::timing::parse_positive_time(p.trim()).ok()?;
+    ((p / m - crate::pick::JITTER_P99).abs() < 1e-9).then_some((m, true))
 }
 
-/// One scheme instance in the fixes comparison.
+/// One line of the window figure: P(false positive) per speculation vs
+/// window length for one rate and width.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PWindowSeries {
+    /// Writer cycles per second.
+    pub rate: f64,
+    /// Counter bits.
+    pub bits: u32,
+    /// (window length seconds, log10 p), by length.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What the window figure draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PWindowData {
+    /// Windows of a fixed length with a jittered writer (else exactly
+    /// fixed windows: the lattice artifact, drawn only when the rows have
+    /// nothing else).
+    pub jittered: bool,
+    /// The writer process.
+    pub process: String,
+    /// The lines, by rate then bits.
+    pub series: Vec<PWindowSeries>,
+}
+
+/// P(false positive per speculation) vs window length for the first
+/// scheme of the rows, at the given rates (all rates of the rows when
+/// `rates` is empty; the highest only when there are more than two and
+/// none is asked for), one process and hold. Jittered fixed windows
+/// ([`window_length`]) are preferred over exactly fixed ones.
+pub fn p_window(rows: &[Row], rates: &[f64]) -> Option<PWindowData> {
+    let scheme = first_scheme(rows, "log10_p_false_positive")?;
+    let all: Vec<(&Row, f64, bool)> = select(rows, "analyze", "log10_p_false_positive")
+        .filter(|r| r.scheme == scheme)
+        .filter_map(|r| window_length(&r.window).map(|(t, j)| (r, t, j)))
+        .collect();
+    let jittered = all.iter().any(|a| a.2);
+    let sel: Vec<&(&Row, f64, bool)> = all.iter().filter(|a| a.2 == jittered).collect();
+    let first = sel.first()?.0;
+    let (process, hold) = (first.process.clone(), first.hold.clone());
+    let mut have: Vec<f64> = sel.iter().filter_map(|a| num(&a.0.rate)).collect();
+    have.sort_by(f64::total_cmp);
+    have.dedup();
+    let want: Vec<f64> = if rates.is_empty() {
+        if have.len() > 2 {
+            have.last().copied().into_iter().collect()
+        } else {
+            have
+        }
+    } else {
+        have.into_iter()
+            .filter(|h| rates.iter().any(|r| (r - h).abs() <= 1e-9 * r.abs()))
+            .collect()
+    };
+    let mut series = Vec::new();
+    for rate in want {
+        let mut by_bits: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
+        for (r, t, _) in sel.iter().map(|a| **a) {
+            if num(&r.rate) == Some(rate)
+                && r.process == process
+                && r.hold == hold
+                && let Some(lp) = num(&r.value)
+            {
+                by_bits.entry(r.bits).or_default().push((t, lp));
+            }
+        }
+        for (bits, mut points) in by_bits {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            series.push(PWindowSeries { rate, bits, points });
+        }
+    }
+    (!series.is_empty()).then_some(PWindowData {
+        jittered,
+        process,
+        series,
+    })
+}
+
+/// How a scheme instance fares against a stalled reader, from the
+/// explorer's fewest cycles `m` and its total bits `b` (the classes of
+/// the fixes figure and the summary's tables):
+/// - `Full`: no sooner than 2^(b-2), i.e. at least half the period of one
+///   b-bit word (one atomic b-bit counter gives exactly 2^(b-1));
+/// - `Short`: sooner, but not before 2^(b/4) cycles: a wrap of part of the
+///   state (a torn read or one word's period);
+/// - `Broken`: before 2^(b/4) cycles: an ordering bug, not a wrap;
+/// - `Never`: no false positive at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FixOutcome {
+    /// At least half the full period.
+    Full,
+    /// A wrap of part of the state.
+    Short,
+    /// A handful of cycles: an ordering bug.
+    Broken,
+    /// No false positive at all.
+    Never,
+}
+
+impl FixOutcome {
+    /// Classify (see the type's docs); `min` is the exact decimal count,
+    /// empty or unparsable for none.
+    pub fn of(bits: u32, min: &str) -> FixOutcome {
+        match log2_dec(min) {
+            None => FixOutcome::Never,
+            Some(l) if l >= f64::from(bits) - 2.0 - 1e-9 => FixOutcome::Full,
+            Some(l) if l >= f64::from(bits) / 4.0 => FixOutcome::Short,
+            Some(_) => FixOutcome::Broken,
+        }
+    }
+
+    /// One word for tables.
+    pub fn word(self) -> &'static str {
+        match self {
+            FixOutcome::Full => "full",
+            FixOutcome::Short => "short",
+            FixOutcome::Broken => "broken",
+            FixOutcome::Never => "none",
+        }
+    }
+}
+
+/// One scheme instance under one memory model in the fixes comparison.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FixBar {
-    /// `split hi-lo-hi 32+32` style label.
+    /// `split 32+32 hi-lo-hi` style label ([`short_label`]).
     pub label: String,
+    /// The CSV's scheme and params (to find its other rows).
+    pub key: (String, String),
     /// Total bits.
     pub bits: u32,
+    /// The memory model (`sc` for CSVs written before the column).
+    pub model: String,
     /// log2 of the explorer's minimal cycles, `None` when none at all.
     pub log2_min: Option<f64>,
     /// The explorer's verdict text.
     pub verdict: String,
     /// The minimal cycles in exact short form (`2^63-2^31+1`), or empty.
     pub min_text: String,
+    /// The exact decimal minimal cycles, or empty.
+    pub min_exact: String,
+}
+
+impl FixBar {
+    /// Its class ([`FixOutcome`]).
+    pub fn outcome(&self) -> FixOutcome {
+        FixOutcome::of(self.bits, &self.min_exact)
+    }
 }
 
 /// A short label for a scheme instance (`crate::protocol::catalog::label`):
@@ -99,29 +242,98 @@ pub fn scheme_label(scheme: &str, params: &str) -> String {
     crate::protocol::catalog::label(scheme, params)
 }
 
-/// The explorer's answers per scheme instance, in CSV order.
+/// [`scheme_label`] with the parameters that size the words written as
+/// one total (`split 32+32 hi-lo-hi hi-first`, `plain 64`, `epoch 32+32
+/// epoch-first`), for tables that must fit 72 columns. Which parameters
+/// size a word is read from the description (its `[words]`); a scheme
+/// outside the catalog keeps the long label.
+pub fn short_label(scheme: &str, params: &str) -> String {
+    let long = scheme_label(scheme, params);
+    let Ok(d) = crate::protocol::catalog::find(scheme) else {
+        return long;
+    };
+    let sizing: Vec<&str> = d.words.iter().map(|w| w.width.text.trim()).collect();
+    let mut sizes = Vec::new();
+    let mut rest = Vec::new();
+    for tok in long.split_whitespace().skip(1) {
+        match tok.split_once('=') {
+            Some((k, v)) if sizing.contains(&k) => sizes.push(v.to_string()),
+            _ => rest.push(tok.to_string()),
+        }
+    }
+    let mut out = scheme.to_string();
+    if !sizes.is_empty() {
+        out.push(' ');
+        out.push_str(&sizes.join("+"));
+    }
+    for t in rest {
+        out.push(' ');
+        out.push_str(&t);
+    }
+    out
+}
+
+/// The explorer's answers per scheme instance and memory model, in CSV
+/// order.
 pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
     let mut out: Vec<FixBar> = Vec::new();
     let mut seen = BTreeMap::new();
     for r in rows.iter().filter(|r| r.engine == "explore") {
-        let key = (r.scheme.clone(), r.params.clone());
+        let model = if r.memory_model.is_empty() {
+            "sc".to_string()
+        } else {
+            r.memory_model.clone()
+        };
+        let key = (r.scheme.clone(), r.params.clone(), model.clone());
         let i = *seen.entry(key).or_insert_with(|| {
             out.push(FixBar {
-                label: scheme_label(&r.scheme, &r.params),
+                label: short_label(&r.scheme, &r.params),
+                key: (r.scheme.clone(), r.params.clone()),
                 bits: r.bits,
+                model,
                 log2_min: None,
                 verdict: String::new(),
                 min_text: String::new(),
+                min_exact: String::new(),
             });
             out.len() - 1
         });
         match r.metric.as_str() {
             "min_cycles" => {
                 out[i].log2_min = log2_dec(&r.value);
-                out[i].min_text = crate::sweep::cost::pow2_text(&r.value);
+                out[i].min_text = cycles_text(&r.value);
+                out[i].min_exact = r.value.clone();
             }
             "verdict" => out[i].verdict = r.value.clone(),
             _ => {}
+        }
+    }
+    out
+}
+
+/// One scheme instance with the memory models grouped by their answer:
+/// `(label, key, bits, [(models, bar)])`, models that agree sharing one
+/// entry (`sc tso`), in the order sc, tso, lkmm met in the rows.
+pub type FixGroup = (String, (String, String), u32, Vec<(Vec<String>, FixBar)>);
+
+/// [`fixes`] grouped per scheme instance ([`FixGroup`]).
+pub fn fix_groups(rows: &[Row]) -> Vec<FixGroup> {
+    let mut out: Vec<FixGroup> = Vec::new();
+    for b in fixes(rows) {
+        let i = match out.iter().position(|g| g.1 == b.key) {
+            Some(i) => i,
+            None => {
+                out.push((b.label.clone(), b.key.clone(), b.bits, Vec::new()));
+                out.len() - 1
+            }
+        };
+        let same = out[i]
+            .3
+            .iter_mut()
+            .find(|(_, o)| o.min_exact == b.min_exact && o.verdict == b.verdict);
+        match same {
+            Some((models, _)) => models.push(b.model.clone()),
+            None => out[i].3.push((vec![b.model.clone()], b)),
         }
     }
     out
@@ -206,10 +418,37 @@ mod tests {
     #[test]
     fn labels_read_well() {
         assert_eq!(scheme_label("plain", "W=32"), "plain W=32");
+        assert_eq!(short_label("plain", "W=32"), "plain 32");
+        assert_eq!(
+            short_label(
+                "split",
+                "H=32 L=32 READ=lo-hi-lo ORDER=hi-first WMB=0 RMB=1"
+            ),
+            "split 32+32 lo-hi-lo hi-first WMB=0"
+        );
+        assert_eq!(short_label("mine", "A=3"), "mine A=3");
         assert_eq!(
             scheme_label("epoch", "W=32 E=32 ORDER=epoch-first"),
             "epoch W=32 E=32 epoch-first"
         );
         assert_eq!(log2_dec("9223372036854775808"), Some(63.0));
+    }
+
+    #[test]
+    fn outcomes_classify_by_how_much_of_the_period_is_left() {
+        assert_eq!(FixOutcome::of(64, "9223372036854775808"), FixOutcome::Full);
+        // 2^63 - 2^31 + 1: nearly the full period.
+        assert_eq!(FixOutcome::of(64, "9223372034707292161"), FixOutcome::Full);
+        assert_eq!(FixOutcome::of(64, "2147483648"), FixOutcome::Short);
+        assert_eq!(FixOutcome::of(32, "1"), FixOutcome::Broken);
+        assert_eq!(FixOutcome::of(32, ""), FixOutcome::Never);
+        assert_eq!(FixOutcome::of(8, "128"), FixOutcome::Full);
+    }
+
+    #[test]
+    fn jittered_windows_read_as_their_length() {
+        assert_eq!(window_length("fixed:1s"), Some((1.0, false)));
+        assert_eq!(window_length("lognormal:10min,15min"), Some((600.0, true)));
+        assert_eq!(window_length("lognormal:2us,1ms"), None);
     }
 }

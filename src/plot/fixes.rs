@@ -1,51 +1,80 @@
 //! Figure (c): the fixes compared — the explorer's minimal writer cycles
-//! to a false positive for each scheme instance, with its cost.
+//! to a false positive for each scheme instance under each memory model
+//! (models with the same answer share a bar), coloured by outcome: full
+//! period (at least half the period of its bits), short (a wrap of part of
+//! the state), broken (an ordering bug: a handful of cycles), none (no
+//! false positive at all). The classes are `data::FixOutcome`'s.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe};
+use super::data::FixOutcome;
+use super::{FONT, Figure, LABEL_PX, TITLE_PX, data, pe};
 use crate::sweep::csv::Row;
 
 /// Bars reach this log2 when the explorer finds no false positive at all.
 const NEVER: f64 = 70.0;
+/// Empty rows above the bars for the legend.
+const LEGEND_ROWS: usize = 5;
+
+/// One bar: label, models, the explorer's answer, cost.
+struct Bar {
+    label: String,
+    models: String,
+    bar: data::FixBar,
+    cost: String,
+}
 
 pub(crate) struct Fixes {
-    bars: Vec<(data::FixBar, String)>,
+    bars: Vec<Bar>,
+    models: usize,
 }
 
 impl Fixes {
     pub(crate) fn from_rows(rows: &[Row]) -> Option<Fixes> {
-        let bars = data::fixes(rows);
-        let schemes: std::collections::BTreeSet<&str> = bars
-            .iter()
-            .map(|b| b.label.split(' ').next().unwrap_or(""))
-            .collect();
+        let groups = data::fix_groups(rows);
+        let schemes: std::collections::BTreeSet<&str> =
+            groups.iter().map(|g| g.1.0.as_str()).collect();
         if schemes.len() < 2 {
             return None;
         }
-        let cost = |label: &str| -> String {
+        let cost = |key: &(String, String)| -> String {
             rows.iter()
                 .filter(|r| r.engine == "explore" && r.metric == "scheme_cost")
-                .find(|r| data::scheme_label(&r.scheme, &r.params) == label)
-                .map(|r| r.value.clone())
+                .find(|r| r.scheme == key.0 && r.params == key.1)
+                .map(|r| crate::report::summary::short_cost(&r.value))
                 .unwrap_or_default()
         };
-        let bars = bars.into_iter().map(|b| {
-            let c = cost(&b.label);
-            (b, c)
-        });
+        let mut models = std::collections::BTreeSet::new();
+        let mut bars = Vec::new();
+        for (label, key, _bits, per) in groups {
+            let c = cost(&key);
+            for (m, bar) in per {
+                models.extend(m.iter().cloned());
+                bars.push(Bar {
+                    label: label.clone(),
+                    models: m.join(" "),
+                    bar,
+                    cost: c.clone(),
+                });
+            }
+        }
         Some(Fixes {
-            bars: bars.collect(),
+            bars,
+            models: models.len(),
         })
     }
 }
 
-/// Colours: exactly the full period 2^(W-1) of the width (as good as one
-/// atomic word), fewer (an interleaving the explorer found), none at all.
-const FULL: usize = 0;
-const BELOW: usize = 1;
-const SAFE: usize = 2;
+/// The colour of an outcome (Okabe-Ito: blue, orange, vermillion, green).
+fn colour(o: FixOutcome) -> RGBColor {
+    match o {
+        FixOutcome::Full => RGBColor(0, 114, 178),
+        FixOutcome::Short => RGBColor(230, 159, 0),
+        FixOutcome::Broken => RGBColor(213, 94, 0),
+        FixOutcome::Never => RGBColor(0, 158, 115),
+    }
+}
 
 impl Figure for Fixes {
     fn name(&self) -> &'static str {
@@ -55,22 +84,34 @@ impl Figure for Fixes {
     fn size(&self) -> (u32, u32) {
         (
             super::SIZE.0,
-            (28 * self.bars.len() as u32 + 170).max(super::SIZE.1),
+            (24 * (self.bars.len() as u32 + LEGEND_ROWS as u32) + 190).max(super::SIZE.1),
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let n = self.bars.len();
-        let labels: Vec<String> = self.bars.iter().map(|b| b.0.label.clone()).collect();
+        let labels: Vec<String> = self
+            .bars
+            .iter()
+            .map(|b| {
+                if self.models > 1 {
+                    format!("{} [{}]", b.label, b.models)
+                } else {
+                    b.label.clone()
+                }
+            })
+            .collect();
+        let caption = if self.models > 1 {
+            "Fixes under each memory model: writer cycles a held reader must sleep through"
+        } else {
+            "Fixes compared: writer cycles a held reader must sleep through"
+        };
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Fixes compared: writer cycles a stalled reader must sleep through",
-                (FONT, TITLE_PX - 2),
-            )
+            .caption(caption, (FONT, TITLE_PX - 6))
             .margin(16)
             .x_label_area_size(50)
-            .y_label_area_size(250)
-            .build_cartesian_2d(0.0..NEVER + 2.0, -0.5..n as f64 - 0.5)
+            .y_label_area_size(330)
+            .build_cartesian_2d(0.0..NEVER + 2.0, -0.5..(n + LEGEND_ROWS) as f64 - 0.5)
             .map_err(pe)?;
         let ylab = |v: &f64| -> String {
             let i = v.round();
@@ -85,59 +126,61 @@ impl Figure for Fixes {
             .x_desc("fewest writer cycles inside one reader window that give a false positive (explorer)")
             .x_label_formatter(&|v| format!("2^{v:.0}"))
             .y_label_formatter(&ylab)
-            .y_labels(n * 2 + 1)
+            .y_labels((n + LEGEND_ROWS) * 2 + 1)
             .disable_y_mesh()
             .light_line_style(WHITE.mix(0.0))
-            .label_style((FONT, LABEL_PX))
+            .label_style((FONT, LABEL_PX - 2))
             .axis_desc_style((FONT, LABEL_PX + 2))
             .draw()
             .map_err(pe)?;
-        for (i, (bar, cost)) in self.bars.iter().enumerate() {
+        for (i, b) in self.bars.iter().enumerate() {
             let y = (n - 1 - i) as f64;
-            let x = bar.log2_min.unwrap_or(NEVER);
-            let full = format!("2^{}", bar.bits - 1);
-            let kind = match bar.log2_min {
-                None => SAFE,
-                Some(_) if bar.min_text == full => FULL,
-                Some(_) => BELOW,
-            };
-            let c = colour(kind);
+            let outcome = b.bar.outcome();
+            let x = b.bar.log2_min.unwrap_or(NEVER);
+            let c = colour(outcome);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - 0.38), (x, y + 0.38)],
-                    c.mix(if kind == SAFE { 0.35 } else { 0.75 }).filled(),
+                    [(0.0, y - 0.38), (x.max(0.6), y + 0.38)],
+                    c.mix(0.8).filled(),
                 )))
                 .map_err(pe)?;
-            let verdict = if kind == SAFE {
-                format!("no false positive ({})", bar.verdict)
+            let verdict = if outcome == FixOutcome::Never {
+                format!("no false positive ({})", b.bar.verdict)
             } else {
-                bar.min_text.clone()
+                format!("{} ({})", b.bar.min_text, outcome.word())
             };
-            let text = if cost.is_empty() {
+            let text = if b.cost.is_empty() {
                 verdict
             } else {
-                format!("{verdict};  {cost}")
+                format!("{verdict};  {}", b.cost)
             };
             chart
                 .draw_series(std::iter::once(Text::new(
                     text,
-                    (0.8, y + 0.25),
-                    (FONT, LABEL_PX - 2).into_font().color(&BLACK),
+                    (if x > 40.0 { 0.8 } else { x.max(0.6) + 0.6 }, y + 0.25),
+                    (FONT, LABEL_PX - 3).into_font().color(&BLACK),
                 )))
                 .map_err(pe)?;
         }
-        for (kind, what) in [
-            (FULL, "exactly 2^(W-1): the full period of its W bits"),
-            (BELOW, "fewer: an interleaving of loads and stores"),
-            (SAFE, "no false positive at all"),
+        for (o, what) in [
+            (
+                FixOutcome::Full,
+                "full: at least half the period of its bits",
+            ),
+            (FixOutcome::Short, "short: a wrap of part of the state"),
+            (
+                FixOutcome::Broken,
+                "broken: an ordering bug, a handful of cycles",
+            ),
+            (FixOutcome::Never, "none: no false positive at all"),
         ] {
-            let c = colour(kind);
+            let c = colour(o);
             chart
                 .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
                 .map_err(pe)?
                 .label(what)
                 .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.mix(0.75).filled())
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.mix(0.8).filled())
                 });
         }
         super::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;

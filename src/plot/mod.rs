@@ -13,7 +13,10 @@ pub mod data;
 mod engines;
 mod fixes;
 mod p_window;
+mod stall;
 mod time_to_fp;
+
+pub use stall::{StallPlot, StallWriter, WriterKind, plot_stalls};
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -114,7 +117,7 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::Coor
 }
 
 /// Render `fig` as `DIR/STEM_NAME.png` and `.svg`, each written atomically.
-fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     register_fonts();
     let base = if stem.is_empty() {
         fig.name().to_string()
@@ -159,6 +162,77 @@ fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     Ok(vec![png, svg])
 }
 
+/// Rates a figure draws apart from the fixed ones of a sweep: those
+/// measured on this machine and those observed in a real workload, each
+/// with its label. Rows at any other rate are drawn as plain reference
+/// lines. `seqwrap plot` has none; `seqwrap report` passes its own.
+#[derive(Clone, Debug, Default)]
+pub struct RateMarks {
+    /// (cycles/s, label) of measured rates.
+    pub measured: Vec<(f64, String)>,
+    /// (cycles/s, label) of observed rates.
+    pub observed: Vec<(f64, String)>,
+}
+
+/// How a rate is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// A fixed rate of the sweep: a thin reference line.
+    Fixed,
+    /// Measured on this machine: a thick solid line.
+    Measured,
+    /// Observed in a workload: a thick dashed line.
+    Observed,
+}
+
+impl RateMarks {
+    /// What `rate` is, and its label when it is marked.
+    pub fn kind(&self, rate: f64) -> (LineKind, Option<&str>) {
+        let near = |r: &f64| (r - rate).abs() <= 1e-9 * rate.abs();
+        if let Some((_, l)) = self.measured.iter().find(|(r, _)| near(r)) {
+            return (LineKind::Measured, Some(l));
+        }
+        if let Some((_, l)) = self.observed.iter().find(|(r, _)| near(r)) {
+            return (LineKind::Observed, Some(l));
+        }
+        (LineKind::Fixed, None)
+    }
+
+    /// The marked rates, measured first.
+    pub fn rates(&self) -> Vec<f64> {
+        self.measured
+            .iter()
+            .chain(&self.observed)
+            .map(|(r, _)| *r)
+            .collect()
+    }
+}
+
+/// Dash a polyline in data coordinates (plotters' dashed series draws in
+/// pixels only on straight segments): every other piece of `pieces`
+/// equal parts of each segment, on log axes as given.
+pub(crate) fn dashed(points: &[(f64, f64)], pieces: usize) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    for w in points.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        for k in (0..pieces).step_by(2) {
+            let a = k as f64 / pieces as f64;
+            let b = (k + 1) as f64 / pieces as f64;
+            let lerp = |t: f64| {
+                // Interpolate in log x when x is positive (log axes).
+                let x = if x0 > 0.0 && x1 > 0.0 {
+                    (x0.ln() + t * (x1.ln() - x0.ln())).exp()
+                } else {
+                    x0 + t * (x1 - x0)
+                };
+                (x, y0 + t * (y1 - y0))
+            };
+            out.push(vec![lerp(a), lerp(b)]);
+        }
+    }
+    out
+}
+
 /// What `plot` drew and what it skipped (and why).
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct PlotOutcome {
@@ -168,9 +242,10 @@ pub struct PlotOutcome {
     pub skipped: Vec<String>,
 }
 
-/// The figures, by name: time to first false positive vs width
-/// (`time_to_fp`), P(false positive) vs window (`p_window`), fixes
-/// compared (`fixes`), engines agreeing (`engines`).
+/// The figures drawn from sweep CSVs, by name: time to first false
+/// positive vs width (`time_to_fp`), P(false positive) vs window
+/// (`p_window`), fixes compared (`fixes`), engines agreeing (`engines`).
+/// The report adds `stalls` ([`plot_stalls`]) from its measurements.
 pub const FIGURES: [&str; 4] = ["time_to_fp", "p_window", "fixes", "engines"];
 
 /// Draw the figures the rows have data for into `dir` as
@@ -181,6 +256,19 @@ pub fn plot_rows(
     dir: &Path,
     stem: &str,
     only: Option<&[&str]>,
+) -> Result<PlotOutcome> {
+    plot_rows_marked(rows, dir, stem, only, &RateMarks::default())
+}
+
+/// [`plot_rows`] with measured and observed rates drawn apart and
+/// labelled ([`RateMarks`]); the window figure draws exactly those rates
+/// when there are any.
+pub fn plot_rows_marked(
+    rows: &[Row],
+    dir: &Path,
+    stem: &str,
+    only: Option<&[&str]>,
+    marks: &RateMarks,
 ) -> Result<PlotOutcome> {
     let mut out = PlotOutcome::default();
     let wanted = |name: &str| only.is_none_or(|o| o.contains(&name));
@@ -196,16 +284,16 @@ pub fn plot_rows(
         Ok(())
     };
     add(
-        time_to_fp::TimeToFp::from_rows(rows)
+        time_to_fp::TimeToFp::from_rows(rows, marks)
             .filter(|_| wanted("time_to_fp"))
             .map(|f| render(&f, dir, stem)),
-        "time_to_fp: needs analyze time_to_fp_s rows of scheme plain",
+        "time_to_fp: needs analyze time_to_fp_s rows",
     )?;
     add(
-        p_window::PWindow::from_rows(rows)
+        p_window::PWindow::from_rows(rows, marks)
             .filter(|_| wanted("p_window"))
             .map(|f| render(&f, dir, stem)),
-        "p_window: needs analyze log10_p_false_positive rows with fixed windows",
+        "p_window: needs analyze log10_p_false_positive rows with fixed (or jittered fixed) windows",
     )?;
     add(
         fixes::Fixes::from_rows(rows)

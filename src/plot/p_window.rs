@@ -1,12 +1,21 @@
 //! Figure (b): probability of a false positive per speculation vs window
-//! length, one line per counter width, at one writer rate.
-
-use std::collections::BTreeMap;
+//! length, one colour per counter width and one line style per writer
+//! rate: the rates measured on this machine (solid) and observed in a
+//! workload (dashed) when the report marks them, else the sweep's highest.
+//!
+//! Windows are of a fixed length read with a jittered writer (see
+//! `pick::JITTER_P99`); exactly fixed windows are drawn only when a CSV has
+//! nothing else, and the title then says so (their values are a lattice
+//! artifact). The x range spans from the shortest window to the longest,
+//! so each width's step from nothing to 2^-(W-1) shows where it happens:
+//! at the window that holds its period.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{AXIS_PX, FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe, time_tick};
+use super::{
+    AXIS_PX, FONT, Figure, LABEL_PX, LineKind, RateMarks, TITLE_PX, colour, data, pe, time_tick,
+};
 use crate::sweep::csv::Row;
 
 /// Probabilities below 10^FLOOR are not drawn (the CSV keeps them exactly,
@@ -14,19 +23,28 @@ use crate::sweep::csv::Row;
 pub const FLOOR: f64 = -40.0;
 
 pub(crate) struct PWindow {
-    rate: f64,
-    process: String,
-    by_bits: BTreeMap<u32, Vec<(f64, f64)>>,
+    data: data::PWindowData,
+    /// Per series: kind and label of its rate.
+    kinds: Vec<(LineKind, String)>,
 }
 
 impl PWindow {
-    pub(crate) fn from_rows(rows: &[Row]) -> Option<PWindow> {
-        let (rate, process, _hold, by_bits) = data::p_window(rows)?;
-        (!by_bits.is_empty()).then_some(PWindow {
-            rate,
-            process,
-            by_bits,
-        })
+    pub(crate) fn from_rows(rows: &[Row], marks: &RateMarks) -> Option<PWindow> {
+        let data = data::p_window(rows, &marks.rates())?;
+        let kinds = data
+            .series
+            .iter()
+            .map(|s| {
+                let (k, l) = marks.kind(s.rate);
+                let rate = crate::report::table::rate_text(s.rate);
+                let what = match l {
+                    Some(l) => format!("{l}, {rate}/s"),
+                    None => format!("{rate}/s"),
+                };
+                (k, what)
+            })
+            .collect();
+        Some(PWindow { data, kinds })
     }
 }
 
@@ -36,18 +54,33 @@ impl Figure for PWindow {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let ws = self.by_bits.values().flatten().map(|p| p.0);
+        let ws = self
+            .data
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0));
         let (w0, w1) = ws.fold((f64::MAX, f64::MIN), |(a, b), w| (a.min(w), b.max(w)));
-        let title = format!(
-            "Accident: P(false positive) per speculation vs window ({} writer, {}/s)",
-            self.process,
-            crate::report::summary::rate_text(self.rate)
-        );
-        let mut keys: Vec<f64> = self.by_bits.values().flatten().map(|p| p.0).collect();
+        let title = if self.data.jittered {
+            "Accident: P(false positive) per speculation vs window (jittered writer)".to_string()
+        } else {
+            format!(
+                "Accident: P(false positive) per speculation vs window ({} writer, exact: lattice)",
+                self.data.process
+            )
+        };
+        let mut keys: Vec<f64> = self
+            .data
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
         keys.sort_by(f64::total_cmp);
         keys.dedup();
+        // At most a dozen labelled ticks.
+        let step = keys.len().div_ceil(12).max(1);
+        let keys: Vec<f64> = keys.into_iter().step_by(step).collect();
         let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, TITLE_PX - 4))
+            .caption(title, (FONT, TITLE_PX - 6))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(80)
@@ -56,9 +89,14 @@ impl Figure for PWindow {
                 FLOOR..1.0,
             )
             .map_err(pe)?;
+        let x_desc = if self.data.jittered {
+            "window length T (writer rate x lognormal factor, median 1, p99 1.5)"
+        } else {
+            "speculation window length (exactly fixed)"
+        };
         chart
             .configure_mesh()
-            .x_desc("speculation window length (fixed)")
+            .x_desc(x_desc)
             .y_desc("P(false positive), log10 (below 1e-40 not drawn)")
             .x_label_formatter(&|v| time_tick(*v))
             .y_label_formatter(&|v| super::pow10_tick(10f64.powf(v.round())))
@@ -66,12 +104,18 @@ impl Figure for PWindow {
             .axis_desc_style((FONT, AXIS_PX))
             .draw()
             .map_err(pe)?;
-        for (i, (bits, pts)) in self.by_bits.iter().enumerate() {
-            let c = colour(i);
+        let mut bits: Vec<u32> = self.data.series.iter().map(|s| s.bits).collect();
+        bits.sort_unstable();
+        bits.dedup();
+        for (s, (kind, what)) in self.data.series.iter().zip(&self.kinds) {
+            let ci = bits.iter().position(|b| *b == s.bits).unwrap_or(0);
+            let c = colour(ci);
+            let dashed = *kind == LineKind::Observed;
+            let label = format!("{}-bit counter, {what}", s.bits);
             // Split the line where it leaves the plot so nothing is drawn
             // at a made-up value.
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-            for p in pts {
+            for p in &s.points {
                 if p.1 >= FLOOR {
                     if let Some(r) = runs.last_mut() {
                         r.push(*p);
@@ -82,25 +126,41 @@ impl Figure for PWindow {
             }
             let mut labelled = false;
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
-                let s = chart
-                    .draw_series(LineSeries::new(run.iter().copied(), c.stroke_width(2)))
-                    .map_err(pe)?;
-                if !labelled {
-                    s.label(format!("{bits}-bit counter"))
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
+                let pieces = if dashed {
+                    super::dashed(&run, 4)
+                } else {
+                    vec![run.clone()]
+                };
+                for (k, piece) in pieces.into_iter().enumerate() {
+                    let series = chart
+                        .draw_series(LineSeries::new(piece, c.stroke_width(3)))
+                        .map_err(pe)?;
+                    if !labelled && k == 0 {
+                        series.label(label.clone()).legend(move |(x, y)| {
+                            if dashed {
+                                PathElement::new([(x, y), (x + 8, y)], c.stroke_width(3))
+                            } else {
+                                PathElement::new([(x, y), (x + 20, y)], c.stroke_width(3))
+                            }
                         });
-                    labelled = true;
+                        labelled = true;
+                    }
                 }
-                chart
-                    .draw_series(run.iter().map(|p| Circle::new(*p, 4, c.filled())))
-                    .map_err(pe)?;
+                if dashed {
+                    chart
+                        .draw_series(run.iter().map(|p| Cross::new(*p, 6, c.stroke_width(2))))
+                        .map_err(pe)?;
+                } else {
+                    chart
+                        .draw_series(run.iter().map(|p| Circle::new(*p, 4, c.filled())))
+                        .map_err(pe)?;
+                }
             }
             if !labelled {
                 chart
                     .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                     .map_err(pe)?
-                    .label(format!("{bits}-bit counter: below 1e-40 everywhere"))
+                    .label(format!("{label}: below 1e-40 everywhere"))
                     .legend(move |(x, y)| {
                         PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
                     });

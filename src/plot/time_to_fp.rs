@@ -1,11 +1,16 @@
 //! Figure (a): time to the first false positive vs counter width, one line
 //! per writer rate, with marks at 1 s, 1 h, 1 day, 1 year, 1000 years.
+//! Rates measured on this machine and observed in a workload are drawn
+//! apart (thick, solid and dashed) and labelled as such; the sweep's fixed
+//! rates are thin grey references.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{AXIS_PX, FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe, time_tick};
+use super::{
+    AXIS_PX, FONT, Figure, LABEL_PX, LineKind, RateMarks, TITLE_PX, colour, data, pe, time_tick,
+};
 use crate::sweep::csv::Row;
 use crate::timing::YEAR_S;
 
@@ -18,16 +23,29 @@ pub const MARKS: [(f64, &str); 5] = [
     (1000.0 * YEAR_S, "1000 years"),
 ];
 
+/// One line: rate, how it is drawn, its label, (bits, seconds) points.
+type Series = (f64, LineKind, String, Vec<(u32, f64)>);
+
 pub(crate) struct TimeToFp {
-    series: Vec<(f64, Vec<(u32, f64)>)>,
+    series: Vec<Series>,
 }
 
 impl TimeToFp {
-    pub(crate) fn from_rows(rows: &[Row]) -> Option<TimeToFp> {
-        let series: Vec<_> = data::time_to_fp(rows).into_values().collect();
+    pub(crate) fn from_rows(rows: &[Row], marks: &RateMarks) -> Option<TimeToFp> {
+        let series: Vec<_> = data::time_to_fp(rows)
+            .into_values()
+            .map(|(rate, pts)| {
+                let (kind, label) = marks.kind(rate);
+                let label = match label {
+                    Some(l) => format!("{l}, {}/s", crate::report::table::rate_text(rate)),
+                    None => rate_label(rate),
+                };
+                (rate, kind, label, pts)
+            })
+            .collect();
         series
             .iter()
-            .any(|s| !s.1.is_empty())
+            .any(|s| !s.3.is_empty())
             .then_some(TimeToFp { series })
     }
 }
@@ -45,7 +63,7 @@ fn key_points(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn rate_label(r: f64) -> String {
-    format!("{} writer cycles/s", crate::report::summary::rate_text(r))
+    format!("{} writer cycles/s", crate::report::table::rate_text(r))
 }
 
 impl Figure for TimeToFp {
@@ -54,7 +72,7 @@ impl Figure for TimeToFp {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let all = self.series.iter().flat_map(|s| s.1.iter());
+        let all = self.series.iter().flat_map(|s| s.3.iter());
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
         let (mut wlo, mut whi) = (u32::MAX, 0);
         for (b, t) in all {
@@ -113,18 +131,57 @@ impl Figure for TimeToFp {
                 )))
                 .map_err(pe)?;
         }
-        for (i, (rate, pts)) in self.series.iter().enumerate() {
-            let c = colour(i);
+        // Reference lines first, so the measured and observed ones are on
+        // top of any fixed rate they lie close to.
+        let mut order: Vec<usize> = (0..self.series.len()).collect();
+        order.sort_by_key(|&i| self.series[i].1 != LineKind::Fixed);
+        let mut fixed_i = 0;
+        let any_marked = self.series.iter().any(|s| s.1 != LineKind::Fixed);
+        for i in order {
+            let (_, kind, label, pts) = &self.series[i];
+            let (c, width) = match kind {
+                // Without measured or observed rates every line is a rate
+                // of the sweep: the palette tells them apart.
+                LineKind::Fixed if !any_marked => (colour(i), 2),
+                LineKind::Fixed => {
+                    fixed_i += 1;
+                    let g = 200 - (fixed_i * 25).min(120) as u8;
+                    (RGBColor(g, g, g), 1)
+                }
+                LineKind::Measured => (colour(1), 4),
+                LineKind::Observed => (colour(0), 4),
+            };
+            let line: Vec<(u32, f64)> = pts.clone();
+            if *kind == LineKind::Observed {
+                for (j, w) in line.windows(2).enumerate() {
+                    if j % 2 == 0 {
+                        chart
+                            .draw_series(LineSeries::new(w.iter().copied(), c.stroke_width(width)))
+                            .map_err(pe)?;
+                    }
+                }
+                chart
+                    .draw_series(std::iter::empty::<Circle<(u32, f64), i32>>())
+                    .map_err(pe)?
+                    .label(label.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 8, y)], c.stroke_width(width))
+                    });
+            } else {
+                chart
+                    .draw_series(LineSeries::new(line.iter().copied(), c.stroke_width(width)))
+                    .map_err(pe)?
+                    .label(label.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], c.stroke_width(width))
+                    });
+            }
+            let r = if *kind == LineKind::Fixed { 2 } else { 4 };
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-                .map_err(pe)?
-                .label(rate_label(*rate))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart
-                .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.filled())))
+                .draw_series(line.iter().map(|p| Circle::new(*p, r, c.filled())))
                 .map_err(pe)?;
         }
-        super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     }
 }

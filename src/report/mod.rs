@@ -1,13 +1,28 @@
-//! `seqwrap report`: the main job. Runs the shipped questions, writes their
-//! CSVs, the plots and `summary.md` — an answer to the seed's question a
-//! maintainer can paste into a reply (every line at most 72 columns).
+//! `seqwrap report`: the main job. Measures this machine, runs the shipped
+//! questions, writes their CSVs, the plots and `summary.md` — an answer to
+//! the seed's question a maintainer can paste into a reply (every line at
+//! most 72 columns, every claim with its source).
 //!
-//! Order: measure the kernel's write-lock rate once (or say why not); load
-//! each shipped spec, dropping engines this build lacks and the measured
-//! rate if it could not be taken (both said in the summary, never replaced
-//! by made-up numbers); sweep each into `DATA/NAME.csv`; plot each into
-//! `OUT/`; read the CSVs back and write `OUT/summary.md` from the rows only.
+//! Order:
+//! 1. read this machine's preemption and stall model ([`evidence::machine`]);
+//! 2. measure the kernel's write-lock rate table, every default operation
+//!    on 1..N threads, tracepoint-checked, and append it to the user's rate
+//!    cache ([`evidence::measure_rates`]);
+//! 3. observe a real workload (an offline `cargo build` the report starts)
+//!    through the same tracepoint ([`evidence::observe_workload`]);
+//! 4. load each shipped spec; a `measured:kernel` rate becomes the
+//!    attacker's rate of step 2 (the fastest verified cell) and the
+//!    observed rate of step 3 joins it; engines this build lacks and
+//!    measured rates that could not be taken are dropped (both said in the
+//!    summary, never replaced by made-up numbers);
+//! 5. sweep each spec into `DATA/NAME.csv`;
+//! 6. `pick --adversarial` at the attacker's rate;
+//! 7. plot each CSV into `OUT/`, plus the stall figure;
+//! 8. write what was measured into `DATA/measured_rates.csv` and
+//!    `DATA/observed_rates.csv`, and `OUT/summary.md` from all of it.
 
+pub mod claims;
+pub mod evidence;
 pub mod specs;
 pub mod summary;
 pub mod table;
@@ -18,24 +33,28 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::error::Result;
-use crate::question::{EngineKind, Question};
+use crate::pick::{PickAnswer, PickRequest, Threat, pick};
+use crate::question::{EngineKind, Question, Spelled};
 use crate::stress::RateKind;
 use crate::sweep::engines::MeasuredRate;
 use crate::sweep::{Engines, Metric, Point, SweepOptions, run_sweep};
 use crate::timing::RateSpec;
+use evidence::{Attacker, MeasureOptions};
 
-/// Where the report reads and writes.
+/// Where the report reads and writes, and what it measures.
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     /// Plots and summary.md.
     pub out: PathBuf,
-    /// Sweep CSVs.
+    /// Sweep CSVs and the measurement artifacts.
     pub data: PathBuf,
     /// Spec directory; the shipped copies built into the binary are used
     /// for any spec not found there.
     pub analysis: PathBuf,
     /// Progress bars on stderr.
     pub progress: bool,
+    /// The measurement and the observation.
+    pub measure: MeasureOptions,
 }
 
 /// What the report did.
@@ -47,6 +66,10 @@ pub struct ReportOutcome {
     pub files: Vec<PathBuf>,
     /// Things the reader must know: missing engines, skipped measurements.
     pub notes: Vec<String>,
+    /// The attacker's rate the report used.
+    pub attacker: Option<Attacker>,
+    /// The observed rate the report used.
+    pub observed_rate: Option<f64>,
     /// Wall time.
     pub elapsed_s: f64,
 }
@@ -93,6 +116,43 @@ fn figures_of(spec: &str) -> &'static [&'static str] {
     }
 }
 
+/// A spec's rates with `measured:kernel` read as this run's measurement:
+/// the attacker's rate, and the observed rate beside it. Without a
+/// measurement the kernel rates are dropped (`None` when nothing is left).
+fn resolve_rates(
+    q: &mut Question,
+    attacker: Option<&Attacker>,
+    observed: Option<f64>,
+) -> Option<()> {
+    let asks = q
+        .rates
+        .iter()
+        .any(|r| matches!(r.value, RateSpec::Measured(RateKind::Kernel { .. })));
+    if !asks {
+        return Some(());
+    }
+    let mut rates: Vec<Spelled<RateSpec>> = q
+        .rates
+        .iter()
+        .filter(|r| !matches!(r.value, RateSpec::Measured(RateKind::Kernel { .. })))
+        .cloned()
+        .collect();
+    if let Some(a) = attacker {
+        rates.push(Spelled {
+            text: format!("measured:kernel:{}:{}", a.op, a.threads),
+            value: RateSpec::PerSecond(a.rate),
+        });
+        if let Some(o) = observed {
+            rates.push(Spelled {
+                text: "observed".into(),
+                value: RateSpec::PerSecond(o),
+            });
+        }
+    }
+    q.rates = rates;
+    Some(())
+}
+
 /// Run the report.
 pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportOutcome> {
     let start = Instant::now();
@@ -103,16 +163,30 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     let mut notes = Vec::new();
     let mut files = Vec::new();
 
-    let kernel = match shared.measure(RateKind::KERNEL) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            notes.push(format!(
-                "The kernel write-lock rate was not measured ({e}); \
-                 the tables use the fixed rates only."
-            ));
-            None
-        }
-    };
+    let machine = evidence::machine();
+    let rates = evidence::measure_rates(&opts.measure);
+    if let Some(why) = &rates.why_not {
+        notes.push(format!(
+            "The kernel write-lock rates were not measured ({why}); the \
+             tables use the fixed rates only."
+        ));
+    }
+    let observed = evidence::observe_workload(&opts.measure);
+    if let Some(why) = &observed.why_not {
+        notes.push(format!("The workload was not observed in full: {why}."));
+    }
+    let attacker = rates.attacker();
+    if let Some(a) = &attacker
+        && a.verified != "verified"
+    {
+        notes.push(format!(
+            "The attacker's rate ({}) is not tracepoint-verified here ({}).",
+            a.label(),
+            a.verified
+        ));
+    }
+    let observed_rate = observed.rate();
+
     let mut missing = Vec::new();
     for e in EngineKind::ALL {
         if let Err(why) = shared.available(e) {
@@ -127,13 +201,14 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     for (name, q) in specs::load_shipped(&opts.analysis)? {
         let mut q = q;
         q.engines.retain(|e| !missing.contains(e));
-        if kernel.is_none() {
-            q.rates
-                .retain(|r| !matches!(r.value, RateSpec::Measured(_)));
-        }
+        resolve_rates(
+            &mut q,
+            attacker.as_ref(),
+            observed_rate.as_ref().map(|o| o.0),
+        );
         if q.engines.is_empty() || q.point_count() == 0 {
             notes.push(format!(
-                "Spec {name} has nothing to run with the engines of this build."
+                "Spec {name} has nothing to run with the engines and rates of this run."
             ));
             continue;
         }
@@ -145,10 +220,40 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
         csvs.push((q, out));
     }
 
+    let pick_answer: Option<PickAnswer> = match &attacker {
+        Some(a) => {
+            let mut req = PickRequest::new(
+                Threat::Adversarial,
+                a.rate,
+                format!("measured here: {}", a.label()),
+            );
+            req.stall = crate::pick::StallBound::of_machine(&machine);
+            match pick(&req) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    notes.push(format!("pick did not answer: {e}"));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+
+    let marks = crate::plot::RateMarks {
+        measured: attacker
+            .iter()
+            .map(|a| (a.rate, format!("measured here: {}", a.label())))
+            .collect(),
+        observed: observed_rate
+            .iter()
+            .map(|(r, _)| (*r, "observed: busiest mm of the workload".to_string()))
+            .collect(),
+    };
     let mut tables = Vec::new();
     for (q, csv) in &csvs {
         let rows = crate::sweep::csv::read(csv)?;
-        let plotted = crate::plot::plot_rows(&rows, &opts.out, "", Some(figures_of(&q.name)))?;
+        let plotted =
+            crate::plot::plot_rows_marked(&rows, &opts.out, "", Some(figures_of(&q.name)), &marks)?;
         files.extend(plotted.files.iter().cloned());
         tables.push(summary::SpecRows {
             question: q.clone(),
@@ -156,9 +261,24 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
             plots: plotted.files,
         });
     }
+    let stall_input = stall_figure_input(&rates, &machine, &tables, observed_rate.as_ref());
+    let mut extra_plots = Vec::new();
+    if let Some(input) = &stall_input {
+        let f = crate::plot::plot_stalls(input, &opts.out)?;
+        files.extend(f.iter().cloned());
+        extra_plots.extend(f);
+    }
+    files.extend(evidence::write_artifacts(&opts.data, &rates, &observed)?);
+
     let text = summary::render(&summary::Inputs {
-        kernel: kernel.as_ref(),
+        machine: &machine,
+        rates: &rates,
+        attacker: attacker.as_ref(),
+        observed: &observed,
+        observed_rate: observed_rate.as_ref(),
+        pick: pick_answer.as_ref(),
         specs: &tables,
+        plots: &extra_plots,
         notes: &notes,
     });
     let path = opts.out.join("summary.md");
@@ -168,6 +288,88 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
         summary: text,
         files,
         notes,
+        attacker,
+        observed_rate: observed_rate.map(|o| o.0),
         elapsed_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The stall figure's data: each operation's fastest cell (median and the
+/// runs' range), the thread's estimate, the observed rate; the explorer's
+/// 2^31 and 2^63 from the width sweep; the stall rows with a figure and
+/// the unbounded ones. `None` without a rate table or a width sweep.
+fn stall_figure_input(
+    rates: &evidence::Rates,
+    machine: &crate::stall::MachineModel,
+    specs: &[summary::SpecRows],
+    observed: Option<&(f64, String)>,
+) -> Option<crate::plot::StallPlot> {
+    use crate::plot::{StallPlot, StallWriter};
+    let widths = specs.iter().find(|s| s.question.name == "widths")?;
+    let min = |bits: u32| {
+        widths
+            .rows
+            .iter()
+            .find(|r| r.engine == "explore" && r.metric == "min_cycles" && r.bits == bits)
+            .and_then(|r| crate::plot::data::num(&r.value))
+    };
+    let (m32, m64) = (min(32)?, min(64)?);
+    let mut writers: Vec<StallWriter> = rates
+        .fastest_per_op()
+        .iter()
+        .map(|c| StallWriter {
+            label: format!("{} x{}", c.op, c.threads),
+            rate: c.spread.median,
+            lo: c.spread.min,
+            hi: c.spread.max,
+            kind: crate::plot::WriterKind::Measured,
+        })
+        .collect();
+    if writers.is_empty() {
+        return None;
+    }
+    let w = 1e9 / summary::WILLY_NS;
+    writers.push(StallWriter {
+        label: "217 ns (thread)".into(),
+        rate: w,
+        lo: w,
+        hi: w,
+        kind: crate::plot::WriterKind::Estimate,
+    });
+    if let Some((r, _)) = observed {
+        writers.push(StallWriter {
+            label: "observed mm".into(),
+            rate: *r,
+            lo: *r,
+            hi: *r,
+            kind: crate::plot::WriterKind::Observed,
+        });
+    }
+    let mut marks: Vec<(f64, String)> = crate::stall::rows()
+        .iter()
+        .filter(|r| !r.unbounded)
+        .filter_map(|r| r.seconds.map(|s| (s, r.key.to_string())))
+        .collect();
+    if let Some(t) = machine.stall_timeout_s() {
+        marks.push((t as f64, "stall warning here".into()));
+    }
+    let unbounded = crate::stall::rows()
+        .iter()
+        .filter(|r| r.unbounded)
+        .map(|r| {
+            let here = crate::stall::table::applies(r, machine);
+            format!(
+                "{}{}",
+                r.key,
+                if here.yes() { " (applies here)" } else { "" }
+            )
+        })
+        .collect();
+    Some(StallPlot {
+        writers,
+        cycles_32: m32,
+        cycles_64: m64,
+        marks,
+        unbounded,
     })
 }

@@ -1,25 +1,55 @@
-//! `summary.md`: the answer, written from CSV rows only.
+//! `summary.md`: the answer, written from result structs only — the rate
+//! table, the observed workload, this machine's stall model, the pick, and
+//! the sweep CSVs' rows.
 //!
 //! Every line is at most [`MAX_COLS`] columns (tables, code blocks and
 //! prose alike) so the whole file can be pasted into a reply on a kernel
-//! mailing list. Every number comes from a row (engine and seed in the
-//! CSV); when a row is missing, the text says so instead of guessing.
+//! mailing list. Every number is computed by this run (each cites the
+//! artifact it comes from, `[run-*]`), every other claim is one of
+//! [`super::claims::CLAIMS`] and cites its sources; when a number is
+//! missing, the text says so instead of guessing. No scheme is known here
+//! by name: rows are selected by spec, metric, width and memory model.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::table::{MAX_COLS, Table, bullet, wrap};
-use crate::plot::data::{num, scheme_label};
+use super::claims::{self, Section};
+use super::evidence::{Attacker, Observed, Rates};
+use super::table::{MAX_COLS, Table, bullet, fit, wrap};
+use crate::pick::PickAnswer;
+use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label, window_length};
 use crate::question::Question;
+use crate::stall::MachineModel;
 use crate::sweep::cost::pow2_text;
 use crate::sweep::csv::Row;
-use crate::sweep::engines::MeasuredRate;
-use crate::timing::human_duration;
+use crate::timing::{human_duration, sig3};
+
+pub use super::table::{rate_text, short_p};
+
+/// Willy's estimate of one syscall, the thread's figure for one write-lock
+/// cycle of `munmap(1, 0)` (claim `willy-estimate`).
+pub const WILLY_NS: f64 = 217.0;
+
+/// The accident's window tails: lognormal windows (median 2 us) with a p99
+/// from 0.5 ms to 10 ms, and Pareto windows from 1 us with alpha from 2 to
+/// 1.1 (as spelled in `analysis/mm_lock_seq.toml`).
+pub const TAILS: [&str; 9] = [
+    "lognormal:2us,500us",
+    "lognormal:2us,1ms",
+    "lognormal:2us,2ms",
+    "lognormal:2us,5ms",
+    "lognormal:2us,10ms",
+    "pareto:1us,2",
+    "pareto:1us,1.5",
+    "pareto:1us,1.25",
+    "pareto:1us,1.1",
+];
 
 /// One spec's rows and plots.
 #[derive(Clone, Debug)]
 pub struct SpecRows {
-    /// The question as run (engines this build lacks removed).
+    /// The question as run (engines this build lacks removed, measured
+    /// rates resolved).
     pub question: Question,
     /// Its CSV rows.
     pub rows: Vec<Row>,
@@ -29,10 +59,22 @@ pub struct SpecRows {
 
 /// What the summary is written from.
 pub struct Inputs<'a> {
-    /// The kernel measurement, if taken.
-    pub kernel: Option<&'a MeasuredRate>,
+    /// This machine's preemption and stall model.
+    pub machine: &'a MachineModel,
+    /// The rate table.
+    pub rates: &'a Rates,
+    /// The attacker's rate (the fastest verified cell).
+    pub attacker: Option<&'a Attacker>,
+    /// The observed workload.
+    pub observed: &'a Observed,
+    /// The accidental rate taken from it, and what it is.
+    pub observed_rate: Option<&'a (f64, String)>,
+    /// `pick --adversarial` at the attacker's rate.
+    pub pick: Option<&'a PickAnswer>,
     /// Each spec's rows, in report order.
     pub specs: &'a [SpecRows],
+    /// Extra figures (the stall plot).
+    pub plots: &'a [PathBuf],
     /// Caveats to print first.
     pub notes: &'a [String],
 }
@@ -40,6 +82,10 @@ pub struct Inputs<'a> {
 /// Look-ups over all rows.
 struct Rows<'a> {
     specs: &'a [SpecRows],
+}
+
+fn same_rate(r: &Row, rate: f64) -> bool {
+    num(&r.rate).is_some_and(|x| (x - rate).abs() <= 1e-12 * rate.abs())
 }
 
 impl<'a> Rows<'a> {
@@ -51,103 +97,53 @@ impl<'a> Rows<'a> {
         self.spec(spec).map_or(&[], |s| s.rows.as_slice())
     }
 
-    /// The first value of `metric` by `engine` for scheme `plain` at `bits`
-    /// and `rate` (and `window` if given).
-    fn plain(
-        &self,
-        spec: &str,
-        engine: &str,
-        metric: &str,
-        bits: u32,
-        rate: Option<f64>,
-        window: Option<&str>,
-    ) -> Option<&'a Row> {
-        self.of(spec).iter().find(|r| {
-            r.scheme == "plain"
-                && r.engine == engine
+    /// The explorer's fewest cycles for the width sweep's scheme at
+    /// `bits` (sc).
+    fn min_cycles(&self, bits: u32) -> Option<String> {
+        self.of("widths")
+            .iter()
+            .chain(self.of("mm_lock_seq"))
+            .find(|r| {
+                r.engine == "explore"
+                    && r.metric == "min_cycles"
+                    && r.bits == bits
+                    && (r.memory_model.is_empty() || r.memory_model == "sc")
+            })
+            .map(|r| r.value.clone())
+    }
+
+    /// analyze's time to the first false positive at `bits` and `rate`.
+    fn time_to_fp(&self, bits: u32, rate: f64) -> Option<f64> {
+        self.of("widths")
+            .iter()
+            .chain(self.of("mm_lock_seq"))
+            .find(|r| {
+                r.engine == "analyze"
+                    && r.metric == "time_to_fp_s"
+                    && r.bits == bits
+                    && same_rate(r, rate)
+            })
+            .and_then(|r| num(&r.value))
+    }
+
+    /// An analyze metric of the mm_lock_seq spec.
+    fn accident(&self, metric: &str, bits: u32, rate: f64, window: &str) -> Option<&'a Row> {
+        self.of("mm_lock_seq").iter().find(|r| {
+            r.engine == "analyze"
                 && r.metric == metric
                 && r.bits == bits
-                && rate.is_none_or(|x| num(&r.rate) == Some(x))
-                && window.is_none_or(|w| r.window == w)
+                && r.window == window
+                && same_rate(r, rate)
         })
     }
-}
-
-/// A probability string in three significant digits, exponent kept as the
-/// engine wrote it: `1.2345e-19` -> `1.23e-19`; `1e-4300000000` stays.
-pub fn short_p(s: &str) -> String {
-    let t = s.trim();
-    if let Ok(v) = t.parse::<f64>()
-        && v.is_finite()
-        && ((v == 0.0 && !t.contains(['e', 'E'])) || v.abs() > 1e-300)
-    {
-        if v == 0.0 {
-            return "0".into();
-        }
-        let r = format!("{v:.2e}");
-        let (m, e) = r.split_once('e').unwrap_or((&r, "0"));
-        let m = m.trim_end_matches('0').trim_end_matches('.');
-        return if e == "0" {
-            m.to_string()
-        } else {
-            format!("{m}e{e}")
-        };
-    }
-    // Beyond f64: shorten the mantissa, keep the exponent as written;
-    // past 10^15 the exponent itself is an f64 (no digit below its third
-    // is meaningful) and the mantissa is unknown: `10^(-1.62e20)`.
-    if let Some((_, e)) = t.split_once(['e', 'E'])
-        && let Ok(x) = e.parse::<f64>()
-        && x.abs() >= 1e15
-    {
-        return format!("10^({x:.2e})");
-    }
-    match t.split_once(['e', 'E']) {
-        Some((m, e)) => {
-            let m = match m.parse::<f64>() {
-                Ok(v) => {
-                    let r = format!("{v:.2}");
-                    r.trim_end_matches('0').trim_end_matches('.').to_string()
-                }
-                Err(_) => m.to_string(),
-            };
-            format!("{m}e{}", e.trim_start_matches('+'))
-        }
-        None => t.to_string(),
-    }
-}
-
-/// A rate in three significant digits: `8.61e6`, `1e9`.
-pub fn rate_text(r: f64) -> String {
-    let s = format!("{r:.2e}");
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let m = m.trim_end_matches('0').trim_end_matches('.');
-    format!("{m}e{e}")
 }
 
 fn width_name(bits: u32) -> String {
     crate::width::Width::new(bits).map_or(bits.to_string(), |w| w.to_string())
 }
 
-/// The rate the summary reads its answers at: the measured kernel rate if
-/// there is one, else the highest fixed rate of the mm_lock_seq spec.
-fn headline_rate(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> Option<(f64, String)> {
-    if let Some(k) = kernel {
-        return Some((
-            k.cycles_per_s,
-            format!("{} cycles/s measured", rate_text(k.cycles_per_s)),
-        ));
-    }
-    rows.of("mm_lock_seq")
-        .iter()
-        .filter_map(|r| num(&r.rate))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
-        .map(|r| {
-            (
-                r,
-                format!("{} cycles/s (no measurement; highest rate)", rate_text(r)),
-            )
-        })
+fn section(title: &str) -> String {
+    format!("\n## {title}\n\n")
 }
 
 /// Render the summary.
@@ -156,535 +152,819 @@ pub fn render(inp: &Inputs<'_>) -> String {
     let mut s = String::new();
     s.push_str("# How wide must mm_lock_seq be?\n\n");
     s.push_str(&wrap(&format!(
-        "seqwrap {} answers the question of the mmap_lock_speculation RFC \
+        "seqwrap {} answers the question of the mmap_lock_speculation \
          thread: how many write-lock cycles until a speculating reader's \
-         recorded mm_lock_seq comes back (a false positive), how long that \
-         takes, and how likely it is by accident. Every number below is a \
-         row of data/*.csv with its engine and seed; `cargo run --release \
-         -- report` reproduces them.",
+         recorded mm_lock_seq comes back, how fast this machine's kernel \
+         lets user space drive them, how long a reader can be held, how \
+         likely a false positive is by accident, and which fixes hold \
+         under which memory model. Rates and stalls are measured and read \
+         on this machine: they are machine-specific, and rerunning moves \
+         the rates. `cargo run --release -- report` reproduces everything; \
+         numbers cite the data/ file they come from as [run-*], other \
+         claims cite their sources (## Sources).",
         env!("CARGO_PKG_VERSION")
     )));
     if !inp.notes.is_empty() {
-        s.push_str("\n## Caveats\n\n");
+        s.push_str(&section("Caveats"));
         for n in inp.notes {
             s.push_str(&bullet(n));
         }
     }
-    let head = headline_rate(&rows, inp.kernel);
+    s.push_str(&headline(inp, &rows));
+    s.push_str(&recommendation(inp));
+    s.push_str(&rate_section(inp));
+    s.push_str(&observed_section(inp));
+    s.push_str(&stall_section(inp));
+    s.push_str(&adversary_section(inp, &rows));
+    s.push_str(&accident_section(inp, &rows));
+    s.push_str(&ordering_section(&rows));
+    s.push_str(&claims_section(
+        "Consequences of a false positive",
+        Section::Consequences,
+    ));
+    s.push_str(&claims_section("Precedents", Section::Precedents));
+    s.push_str(&claims_section("Costs beyond the model", Section::Costs));
+    s.push_str(&engines_section(&rows));
+    s.push_str(&files_section(inp));
+    s.push_str(&sources_section(&s));
+    s
+}
 
-    s.push_str("\n## Answer\n\n");
-    s.push_str(&answer(&rows, inp.kernel, head.as_ref()));
-
-    s.push_str("\n## This machine\n\n");
-    match inp.kernel {
-        Some(k) => {
-            s.push_str(&bullet(&format!(
-                "mmap_lock write-lock cycles: {} per second ({}).",
-                rate_text(k.cycles_per_s),
-                k.what
-            )));
-            for bits in [32u32, 64] {
-                let t = rows
-                    .plain(
-                        "mm_lock_seq",
-                        "analyze",
-                        "time_to_fp_s",
-                        bits,
-                        Some(k.cycles_per_s),
-                        None,
-                    )
-                    .and_then(|r| num(&r.value));
-                let line = match t {
-                    Some(t) => format!(
-                        "A {bits}-bit mm_lock_seq needs 2^{} cycles to come back: {} at this rate.",
-                        bits - 1,
-                        human_duration(t)
-                    ),
-                    None => format!(
-                        "A {bits}-bit mm_lock_seq needs 2^{} cycles (no analyze row for the time).",
-                        bits - 1
-                    ),
-                };
-                s.push_str(&bullet(&line));
-            }
+fn headline(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
+    let mut s = section("Headline");
+    let min32 = rows.min_cycles(32);
+    let min64 = rows.min_cycles(64);
+    let m32 = min32.as_deref().and_then(num);
+    let m64 = min64.as_deref().and_then(num);
+    let (Some(a), Some(t)) = (inp.attacker, inp.rates.table.as_ref()) else {
+        s.push_str(&wrap(&format!(
+            "The kernel's write-lock rate could not be measured here ({}); \
+             see the adversary table for fixed rates.",
+            inp.rates.why_not.as_deref().unwrap_or("no rate table")
+        )));
+        return s;
+    };
+    let m = &t.machine;
+    let guest = match inp.machine.hypervisor.value.as_deref() {
+        Some(h) if h != "none" => format!(", a {h} guest"),
+        _ => String::new(),
+    };
+    let check = if a.verified == "verified" {
+        "the mmap_lock_acquire_returned tracepoint counted exactly one \
+         write lock per call"
+    } else {
+        "not checked against the mmap_lock_acquire_returned tracepoint"
+    };
+    let mut p = format!(
+        "On this machine ({}, {} cores, Linux {}{guest}) the fastest \
+         user-space loop that takes mmap_lock for writing, {} on {}, ran \
+         {} write-lock cycles/s (median of {} runs, {}..{}; {check}) \
+         [run-rates].",
+        m.cpu_model,
+        m.cores,
+        m.kernel,
+        a.op,
+        if a.threads == 1 {
+            "one thread".to_string()
+        } else {
+            format!("{} threads", a.threads)
+        },
+        rate_text(a.rate),
+        a.runs,
+        rate_text(a.min),
+        rate_text(a.max),
+    );
+    if let (Some(m32), Some(m32t)) = (m32, min32.as_deref()) {
+        let t32 = rows.time_to_fp(32, a.rate).unwrap_or(m32 / a.rate);
+        let willy = m32 * WILLY_NS * 1e-9;
+        p.push_str(&format!(
+            " A 32-bit mm_lock_seq comes back to a recorded value after {} \
+             write-lock cycles (explorer) [run-widths]: {} at this rate, \
+             against {} ({}) at the thread's 217 ns a cycle [willy]",
+            pow2_text(m32t),
+            human_duration(t32),
+            human_duration(willy),
+            ratio_words(willy / t32),
+        ));
+        if let (Some(m64), Some(m64t)) = (m64, min64.as_deref()) {
+            p.push_str(&format!(
+                "; a 64-bit one after {} cycles: {}",
+                pow2_text(m64t),
+                human_duration(rows.time_to_fp(64, a.rate).unwrap_or(m64 / a.rate))
+            ));
         }
-        None => s.push_str(&wrap(
-            "The kernel's write-lock rate was not measured here (see Caveats); \
-             read the tables at the fixed rates.",
+        p.push_str(&format!(
+            ". A 32-bit counter is therefore safe exactly as long as no \
+             reader can be held inside its speculation for {}.",
+            human_duration(t32)
+        ));
+    }
+    s.push_str(&wrap(&p));
+    s.push('\n');
+    s.push_str(&wrap(&crate::stall::table::machine_sentence(inp.machine)));
+    s.push('\n');
+    for c in claims::of(Section::Thread) {
+        s.push_str(&bullet(&claims::text(c)));
+    }
+    s
+}
+
+/// "1.61 times longer" / "2.3 times shorter".
+fn ratio_words(x: f64) -> String {
+    if x >= 1.0 {
+        format!("{} times as long", sig3(x))
+    } else {
+        format!("{} of it", sig3(x))
+    }
+}
+
+fn recommendation(inp: &Inputs<'_>) -> String {
+    let mut s = section("Recommendation");
+    match (inp.pick, inp.attacker) {
+        (Some(p), Some(a)) => {
+            s.push_str(&wrap(&format!(
+                "`seqwrap pick --adversarial --rate {}` (this machine's \
+                 attacker rate, {}): use {}.",
+                rate_text(a.rate),
+                a.label(),
+                p.kernel_type
+            )));
+            s.push('\n');
+            s.push_str(&p.explanation);
+        }
+        _ => s.push_str(&wrap(
+            "No measured rate, so no recommendation at this machine's rate; \
+             run `seqwrap pick --adversarial --rate R` with your own.",
         )),
     }
+    s
+}
 
-    s.push_str(&adversary_section(&rows, inp.kernel));
-    s.push_str(&accident_section(&rows, head.as_ref()));
-    s.push_str(&fixes_section(&rows));
-    s.push_str(&engines_section(&rows));
-
-    s.push_str("\n## Files\n\n");
-    for sp in inp.specs {
-        let plots: Vec<String> = sp
-            .plots
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "png"))
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
+fn rate_section(inp: &Inputs<'_>) -> String {
+    let mut s = section("Write-lock rates on this machine");
+    let Some(t) = &inp.rates.table else {
+        s.push_str(&wrap(&format!(
+            "Not measured: {}.",
+            inp.rates.why_not.as_deref().unwrap_or("unknown")
+        )));
+        return s;
+    };
+    s.push_str(&wrap(&format!(
+        "`seqwrap stress --kernel`: each operation on 1..{} threads of one \
+         mm, {} runs of {:.0} ms per cell interleaved across cells; rates \
+         are write-lock cycles per second [run-rates]. lock/call: write \
+         acquisitions per call counted by the mmap_lock_acquire_returned \
+         tracepoint on this thread (against a getpid control).",
+        t.cells.iter().map(|c| c.threads).max().unwrap_or(1),
+        t.runs,
+        t.run_s * 1e3
+    )));
+    s.push('\n');
+    let mut tb = Table::new(&["op", "thr", "median/s", "runs min..max", "lock/call"]);
+    for c in &t.cells {
+        let v = t.verification_of(c.op);
+        let per = match v {
+            Some(v) if v.verified() => format!("{} ok", v.per_call.map_or("?".into(), sig3)),
+            Some(v) => match v.per_call {
+                Some(pc) => format!("{} {}", sig3(pc), v.status),
+                None => "not checked".into(),
+            },
+            None => "not checked".into(),
+        };
+        tb.row(vec![
+            c.op.name().into(),
+            c.threads.to_string(),
+            rate_text(c.spread.median),
+            format!("{}..{}", rate_text(c.spread.min), rate_text(c.spread.max)),
+            per,
+        ]);
+    }
+    s.push_str(&fit(&tb));
+    s.push('\n');
+    let ops: Vec<String> = inp
+        .rates
+        .fastest_per_op()
+        .iter()
+        .filter_map(|c| {
+            let max_t = t
+                .cells
+                .iter()
+                .filter(|d| d.op == c.op)
+                .max_by_key(|d| d.threads)?;
+            (max_t.threads > 1).then(|| {
+                format!(
+                    "{} x{} {}",
+                    c.op,
+                    max_t.threads,
+                    max_t
+                        .speedup_vs_1_thread
+                        .map_or("?".into(), |x| format!("{}x", sig3(x)))
+                )
+            })
+        })
+        .collect();
+    if !ops.is_empty() {
         s.push_str(&bullet(&format!(
-            "{} ({}): data/{}.csv, {} rows{}{}",
-            spec_path(&sp.question.file),
-            sp.question.title,
-            sp.question.name,
-            sp.rows.len(),
-            if plots.is_empty() { "" } else { "; plots " },
-            plots.join(", ")
+            "More threads on one mm, against one thread of the same \
+             operation: {}. The write lock serialises the writers; more \
+             threads overlap only the work outside it [run-rates].",
+            ops.join(", ")
+        )));
+    }
+    if !t.io_uring.available
+        && let Some(why) = &t.io_uring.reason
+        && why != "not asked for"
+    {
+        s.push_str(&bullet(&format!("io_uring is not available here: {why}.")));
+    }
+    let unverified: Vec<String> = t
+        .verification
+        .iter()
+        .filter(|v| !v.verified())
+        .map(|v| {
+            format!(
+                "{} {} ({})",
+                v.op,
+                v.status,
+                v.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    if t.verification.is_empty() {
+        s.push_str(&bullet("Not checked against the tracepoint."));
+    } else if !unverified.is_empty() {
+        s.push_str(&bullet(&format!(
+            "Not verified: {}.",
+            unverified.join("; ")
+        )));
+    }
+    if let Some(e) = &t.munmap_errno {
+        s.push_str(&bullet(&format!(
+            "munmap(1, 0) fails with {e} on every call, after taking and \
+             dropping the write lock."
+        )));
+    }
+    s.push_str(&bullet(&format!(
+        "These figures belong to this machine ({}, {} cores, Linux {}) and \
+         its load at the time: the runs of one cell spread by up to {}x, \
+         and rerunning moves them.{}",
+        t.machine.cpu_model,
+        t.machine.cores,
+        t.machine.kernel,
+        sig3(
+            t.cells
+                .iter()
+                .map(|c| c.spread.max / c.spread.min)
+                .fold(1.0, f64::max)
+        ),
+        inp.rates
+            .cached_in
+            .as_ref()
+            .map_or(String::new(), |p| format!(
+                " Also recorded in the rate cache {}.",
+                p.display()
+            ))
+    )));
+    s
+}
+
+fn observed_section(inp: &Inputs<'_>) -> String {
+    let mut s = section("Accidental write rates: a real workload");
+    let Some(r) = inp.observed.report.as_ref().filter(|r| r.available) else {
+        s.push_str(&wrap(&format!(
+            "Not observed here: {}. The accident section then shows the \
+             attacker's rate only.",
+            inp.observed.why_not.as_deref().unwrap_or("unknown")
+        )));
+        return s;
+    };
+    let what = match &r.workload {
+        Some(w) => format!(
+            "while it ran {} (`{}`; {}, {})",
+            w.name,
+            w.command,
+            w.outcome,
+            human_duration(w.wall_s)
+        ),
+        None => "while the machine did what it was doing".to_string(),
+    };
+    s.push_str(&wrap(&format!(
+        "`seqwrap stress --kernel --observe` counted the successful write \
+         acquisitions of every mm from the same tracepoint {what}: {} in \
+         {} over {} mms, {}/s in all [run-observed].",
+        r.total_acquisitions,
+        human_duration(r.window_s),
+        r.distinct_mms,
+        rate_text(r.total_rate_per_s)
+    )));
+    s.push('\n');
+    let mut tb = Table::new(&["process", "workload", "acq", "mean/s", "peak/s"]);
+    for m in r.mms.iter().filter(|m| !m.is_self).take(8) {
+        tb.row(vec![
+            m.name().chars().take(16).collect(),
+            if m.in_workload { "yes" } else { "no" }.into(),
+            m.acquisitions.to_string(),
+            rate_text(m.mean_rate_per_s),
+            rate_text(m.peak_rate_per_s),
+        ]);
+    }
+    s.push_str(&fit(&tb));
+    s.push('\n');
+    if r.lost_events > 0 {
+        s.push_str(&bullet(&format!(
+            "The trace lost {} events: the counts are lower bounds.",
+            r.lost_events
+        )));
+    }
+    if let (Some((rate, _)), Some(a)) = (inp.observed_rate, inp.attacker) {
+        s.push_str(&bullet(&format!(
+            "peak/s is the busiest {:.0} ms bin of an mm; mean/s is over its \
+             active life. The accident section uses {} busiest mm at its \
+             peak: {}/s, {} times below the attacker's {}/s.",
+            r.bin_s * 1e3,
+            if (*rate - r.workload_max_peak_rate_per_s).abs() <= 1e-9 * rate {
+                "the workload's"
+            } else {
+                "the machine's"
+            },
+            rate_text(*rate),
+            sig3(a.rate / rate),
+            rate_text(a.rate)
         )));
     }
     s
 }
 
-fn answer(rows: &Rows<'_>, kernel: Option<&MeasuredRate>, head: Option<&(f64, String)>) -> String {
-    let mut out = String::new();
-    let Some((rate, rate_words)) = head else {
-        return wrap("No writer rate is available, so no time can be given.");
-    };
-    let t = |bits| {
-        rows.plain(
-            "mm_lock_seq",
-            "analyze",
-            "time_to_fp_s",
-            bits,
-            Some(*rate),
-            None,
-        )
-        .and_then(|r| num(&r.value))
-    };
-    let explore_min = |bits| {
-        rows.plain("mm_lock_seq", "explore", "min_cycles", bits, None, None)
-            .map(|r| pow2_text(&r.value))
-    };
-    let min32 = explore_min(32).unwrap_or_else(|| "2^31".into());
-    let min64 = explore_min(64).unwrap_or_else(|| "2^63".into());
-    let mut p = format!(
-        "The explorer finds the shortest false positive of the posted scheme \
-         (an int bumped at lock and unlock) after {min32} write-lock cycles \
-         inside one reader window; a 64-bit counter needs {min64}."
-    );
-    if let (Some(t32), Some(t64)) = (t(32), t(64)) {
-        p.push_str(&format!(
-            " At {rate_words}, that is {} for the int and {} for a u64.",
-            human_duration(t32),
-            human_duration(t64)
-        ));
-        if kernel.is_some() {
-            p.push_str(
-                " The rate was driven from user space on this machine, so \
-                 with a 32-bit counter the only question left is whether a \
-                 reader can be stalled that long inside its window \
-                 (preemption, a throttled cgroup, a fault on slow storage); \
-                 an unprivileged process supplies the writes.",
-            );
-        }
-    } else {
-        p.push_str(" (The analyze engine's times are missing from this run.)");
-    }
-    out.push_str(&wrap(&p));
-    out.push('\n');
-
-    // Accident at a typical window.
-    let w = "lognormal:2us,1ms";
-    let p32 = rows.plain(
-        "mm_lock_seq",
-        "analyze",
-        "p_false_positive",
-        32,
-        Some(*rate),
-        Some(w),
-    );
-    let f32 = rows.plain(
-        "mm_lock_seq",
-        "analyze",
-        "fleet_expected",
-        32,
-        Some(*rate),
-        Some(w),
-    );
-    if let Some(p32) = p32 {
-        let mut a = format!(
-            "By accident: with windows lognormal (median 2 us, p99 1 ms) \
-             and a Poisson writer at that rate, P(false positive) per \
-             speculation of the int is {}",
-            short_p(&p32.value)
-        );
-        if let Some(f) = f32 {
-            a.push_str(&format!(
-                "; a fleet of {} would expect {} in its lifetime",
-                fleet_words(rows),
-                short_p(&f.value)
-            ));
-            match num(&f.value) {
-                Some(e) if e < 1.0 && e > 0.0 => a.push_str(&format!(
-                    ", about a 1 in {:.0} chance that any machine ever sees one. \
-                     The stalled or adversarial reader, not the typical one, \
-                     is the risk",
-                    (1.0 / e).round()
-                )),
-                Some(e) if e >= 1.0 => {
-                    a.push_str(". Accident alone is a reason to widen the counter")
-                }
-                _ => {}
-            }
-        }
-        a.push('.');
-        out.push_str(&wrap(&a));
-        out.push('\n');
-    }
-
-    out.push_str(&wrap(&recommendation(rows)));
-    out
-}
-
-/// The recommendation, from the explorer's verdicts on the fixes at 64
-/// bits of state: a plain u64 where the machine has 64-bit atomics; on
-/// 32-bit kernels the two-word variants that keep (nearly) the full
-/// period, and a warning for those that do not.
-fn recommendation(rows: &Rows<'_>) -> String {
-    let fixes = rows.of("fixes");
-    // (label, log2 of min cycles or None for no false positive, text)
-    let mut at64: Vec<(String, Option<f64>, String)> = Vec::new();
-    for r in fixes
-        .iter()
-        .filter(|r| r.engine == "explore" && r.metric == "min_cycles" && r.bits == 64)
-    {
-        let label = scheme_label(&r.scheme, &r.params);
-        let l2 = crate::plot::data::log2_dec(&r.value);
-        at64.push((label, l2, pow2_text(&r.value)));
-    }
-    let plain = at64.iter().find(|f| f.0 == "plain 64");
-    let mut r = match plain {
-        Some((_, Some(_), m)) => format!(
-            "Recommendation: make mm_lock_seq 64 bits. As one atomic 64-bit \
-             word the explorer needs {m} writer cycles for a false positive."
-        ),
-        _ => "Recommendation: make mm_lock_seq 64 bits.".to_string(),
-    };
-    let two_word = |f: &&(String, Option<f64>, String)| {
-        f.0.starts_with("split hi-lo-hi") || f.0.starts_with("epoch")
-    };
-    let good: Vec<String> = at64
-        .iter()
-        .filter(two_word)
-        .filter(|f| f.1.is_none_or(|l| l >= 62.0))
-        .map(|f| {
-            format!(
-                "{} ({})",
-                f.0,
-                if f.1.is_some() { f.2.as_str() } else { "none" }
-            )
-        })
-        .collect();
-    let bad: Vec<String> = at64
-        .iter()
-        .filter(|f| two_word(f) || f.0.starts_with("split naive"))
-        .filter(|f| f.1.is_some_and(|l| l < 62.0))
-        .map(|f| format!("{} ({})", f.0, f.2))
-        .collect();
-    if !good.is_empty() {
-        r.push_str(&format!(
-            " Where it must be two 32-bit words (32-bit kernels), the store \
-             and load orders decide: {} keep nearly the full period.",
-            good.join(", ")
-        ));
-    }
-    if !bad.is_empty() {
-        r.push_str(&format!(
-            " The explorer breaks {} far sooner, no better than the int; \
-             see the traces below.",
-            bad.join(", ")
-        ));
-    }
-    let guard = fixes.iter().find(|r| {
-        r.engine == "explore" && r.metric == "verdict" && r.scheme == "guard" && r.bits == 32
-    });
-    if let Some(g) = guard {
-        let what = if g.value == "none-at-all" {
-            "the explorer finds no false positive at all".to_string()
-        } else {
-            format!("the explorer says {}", g.value)
-        };
-        r.push_str(&format!(
-            " Keeping the int is possible only with a guard (the writer \
-             waits for a grace period before the counter wraps): {what}, at \
-             the cost of one grace period per 2^31 write-lock cycles."
-        ));
-    }
-    r
-}
-
-fn fleet_words(rows: &Rows<'_>) -> String {
-    rows.spec("mm_lock_seq")
-        .and_then(|s| s.question.fleet)
-        .map_or("machines".into(), |f| {
-            format!(
-                "{} machines x {} speculations/s x {} years",
-                rate_text(f.machines),
-                rate_text(f.speculations_per_s),
-                f.years
-            )
-        })
-}
-
-fn adversary_section(rows: &Rows<'_>, kernel: Option<&MeasuredRate>) -> String {
-    let mut s = String::from("\n## Adversary: time to the first false positive\n\n");
+fn stall_section(inp: &Inputs<'_>) -> String {
+    let mut s = section("How long a reader can be held");
     s.push_str(&wrap(
-        "A reader stalled inside its window while writers lock and unlock \
-         at the given rate: the time until the counter has come back \
-         (2^(W-1) cycles, from analyze; the explorer finds the same count).",
+        "The uprobes reader runs under guard(rcu)() and touches kernel \
+         memory only [uprobes]: it cannot fault on storage or sleep. What \
+         can hold it inside rcu_read_lock(), per preemption model, each \
+         row with its sources, and which rows apply to this machine (read \
+         from /proc/config.gz, the boot log, sysfs and uname -v):",
     ));
-    let data = rows.of("mm_lock_seq");
-    let mut by_rate: BTreeMap<u64, (f64, BTreeMap<u32, f64>)> = BTreeMap::new();
-    for r in data
-        .iter()
-        .filter(|r| r.engine == "analyze" && r.metric == "time_to_fp_s")
-    {
-        if let (Some(rate), Some(t)) = (num(&r.rate), num(&r.value)) {
-            by_rate
-                .entry(rate.to_bits())
-                .or_insert((rate, BTreeMap::new()))
-                .1
-                .entry(r.bits)
-                .or_insert(t);
-        }
-    }
-    if by_rate.is_empty() {
-        s.push_str(&wrap("(No analyze rows: the analyze engine did not run.)"));
-        return s;
-    }
-    let widths: Vec<u32> = {
-        let mut w: Vec<u32> = by_rate.values().flat_map(|v| v.1.keys().copied()).collect();
-        w.sort_unstable();
-        w.dedup();
-        w
-    };
-    let mut header = vec!["writer cycles/s".to_string()];
-    header.extend(widths.iter().map(|b| width_name(*b)));
-    let mut t = Table {
-        header,
-        rows: Vec::new(),
-    };
-    let mut entries: Vec<&(f64, BTreeMap<u32, f64>)> = by_rate.values().collect();
-    entries.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (rate, m) in entries {
-        let measured = kernel.is_some_and(|k| k.cycles_per_s == *rate);
-        let mut cells = vec![if measured {
-            format!("{} (this box)", rate_text(*rate))
-        } else {
-            rate_text(*rate)
-        }];
-        cells.extend(
-            widths
-                .iter()
-                .map(|b| m.get(b).map_or("-".into(), |t| human_duration(*t))),
-        );
-        t.row(cells);
-    }
     s.push('\n');
-    s.push_str(&t.render());
+    // The machine paragraph is the headline's; not repeated here.
+    let para = wrap(&crate::stall::table::machine_sentence(inp.machine));
+    s.push_str(&crate::stall::render(Some(inp.machine)).replacen(&format!("{para}\n"), "", 1));
     s
 }
 
-fn accident_section(rows: &Rows<'_>, head: Option<&(f64, String)>) -> String {
-    let mut s = String::from("\n## Accident: P(false positive) per speculation\n\n");
-    let Some((rate, words)) = head else {
+fn adversary_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
+    let mut s = section("Adversary: wrap time against the stalls");
+    let (Some(m32), Some(m64)) = (
+        rows.min_cycles(32).as_deref().and_then(num),
+        rows.min_cycles(64).as_deref().and_then(num),
+    ) else {
+        s.push_str(&wrap("(The width sweep did not run: no wrap counts.)"));
         return s;
     };
-    let data = rows.of("mm_lock_seq");
-    let sel: Vec<&Row> = data
-        .iter()
-        .filter(|r| {
-            r.engine == "analyze" && r.metric == "p_false_positive" && num(&r.rate) == Some(*rate)
-        })
-        .collect();
-    if sel.is_empty() {
-        s.push_str(&wrap("(No analyze rows at this rate.)"));
+    s.push_str(&wrap(
+        "Time for the counter to come back at each writer rate (the \
+         explorer's 2^31 and 2^63 cycles over the rate) [run-widths] \
+         [run-rates]:",
+    ));
+    s.push('\n');
+    let mut tb = Table::new(&["writer", "cycles/s", "i32 wraps", "u64 wraps"]);
+    for c in inp.rates.fastest_per_op() {
+        let r = c.spread.median;
+        tb.row(vec![
+            format!("{} x{}", c.op, c.threads),
+            rate_text(r),
+            human_duration(rows.time_to_fp(32, r).unwrap_or(m32 / r)),
+            human_duration(rows.time_to_fp(64, r).unwrap_or(m64 / r)),
+        ]);
+    }
+    let willy = 1e9 / WILLY_NS;
+    tb.row(vec![
+        "217 ns a cycle [willy]".into(),
+        rate_text(willy),
+        human_duration(m32 / willy),
+        human_duration(m64 / willy),
+    ]);
+    if let Some((r, _)) = inp.observed_rate {
+        tb.row(vec![
+            "observed, busiest mm".into(),
+            rate_text(*r),
+            human_duration(rows.time_to_fp(32, *r).unwrap_or(m32 / r)),
+            human_duration(rows.time_to_fp(64, *r).unwrap_or(m64 / r)),
+        ]);
+    }
+    s.push_str(&fit(&tb));
+    s.push('\n');
+    let Some(a) = inp.attacker else {
         return s;
+    };
+    let t32 = m32 / a.rate;
+    let marks: Vec<&crate::stall::StallRow> = crate::stall::rows()
+        .iter()
+        .filter(|r| r.seconds.is_some())
+        .collect();
+    let longest = marks
+        .iter()
+        .filter(|r| !r.unbounded)
+        .filter_map(|r| r.seconds.map(|x| (x, r.key)))
+        .fold((0.0, ""), |m, x| if x.0 > m.0 { x } else { m });
+    let here_timeout = inp.machine.stall_timeout_s();
+    let mut p = format!(
+        "The bounded holds the sources give reach at most {} ({}); this \
+         machine's RCU stall warning comes after {}. The 32-bit wrap at the \
+         attacker's rate, {}, is {} times the longest of them",
+        human_duration(longest.0),
+        longest.1,
+        here_timeout.map_or("an unknown time".into(), |t| format!("{t} s")),
+        human_duration(t32),
+        sig3(t32 / longest.0),
+    );
+    let unbounded: Vec<(&crate::stall::StallRow, bool)> = crate::stall::rows()
+        .iter()
+        .filter(|r| r.unbounded)
+        .map(|r| (r, crate::stall::table::applies(r, inp.machine).yes()))
+        .collect();
+    let here: Vec<String> = unbounded
+        .iter()
+        .filter(|(_, y)| *y)
+        .map(|(r, _)| format!("{} ({})", r.holder, r.key))
+        .collect();
+    let elsewhere: Vec<String> = unbounded
+        .iter()
+        .filter(|(_, y)| !*y)
+        .map(|(r, _)| r.key.to_string())
+        .collect();
+    if here.is_empty() {
+        p.push_str(
+            ", and no unbounded hold applies to this machine: here a \
+             32-bit counter is out of an attacker's reach as far as the \
+             sources go.",
+        );
+    } else {
+        p.push_str(&format!(
+            ": only an unbounded hold reaches it, and on this machine that \
+             is {}.",
+            here.join("; ")
+        ));
     }
-    let process = sel[0].process.clone();
-    let hold = sel[0].hold.clone();
-    s.push_str(&wrap(&format!(
-        "Assumed: a {process} writer at {words}, lock hold {hold}, and the \
-         window distribution in the first column (fixed:T a constant \
-         length; lognormal:MEDIAN,P99; pareto:XMIN,ALPHA). Exact values from analyze, \
-         exponents kept: a probability is never rounded to 0."
-    )));
-    let mut windows: Vec<String> = Vec::new();
-    for r in &sel {
-        if !windows.contains(&r.window) {
-            windows.push(r.window.clone());
-        }
+    if !elsewhere.is_empty() {
+        p.push_str(&format!(
+            " Where the rows {} apply (a preemptible kernel) it is \
+             reachable too.",
+            elsewhere.join(", ")
+        ));
     }
-    let widths = [16u32, 32, 64];
-    let mut header = vec!["window".to_string()];
-    header.extend(widths.iter().map(|b| width_name(*b)));
-    let mut t = Table {
+    p.push_str(&format!(
+        " A 64-bit counter at the same rate needs {}: no hold, bounded or \
+         not, outlasts the machine.",
+        human_duration(m64 / a.rate)
+    ));
+    p.push_str(" The stall figure plots this: stalls.png.");
+    s.push_str(&wrap(&p));
+    // Times by width at the rates the report measured and observed.
+    let mut rates: Vec<(String, f64)> = Vec::new();
+    if let Some((r, _)) = inp.observed_rate {
+        rates.push(("observed".into(), *r));
+    }
+    rates.push(("attacker".into(), a.rate));
+    rates.push(("1e9/s".into(), 1e9));
+    let mut header: Vec<String> = vec!["width".into()];
+    header.extend(rates.iter().map(|(n, _)| n.clone()));
+    let mut tb = Table {
         header,
         rows: Vec::new(),
     };
-    for w in &windows {
-        let mut cells = vec![w.clone()];
-        for b in widths {
-            let v = sel
-                .iter()
-                .find(|r| &r.window == w && r.bits == b && r.process == process && r.hold == hold)
-                .map_or("-".into(), |r| short_p(&r.value));
-            cells.push(v);
+    for bits in [16u32, 24, 32, 40, 48, 56, 64] {
+        let mut row = vec![width_name(bits)];
+        let mut any = false;
+        for (_, r) in &rates {
+            match rows.time_to_fp(bits, *r) {
+                Some(t) => {
+                    any = true;
+                    row.push(human_duration(t));
+                }
+                None => row.push("-".into()),
+            }
         }
-        t.row(cells);
+        if any {
+            tb.rows.push(row);
+        }
     }
+    if !tb.rows.is_empty() {
+        s.push('\n');
+        s.push_str(&wrap(
+            "Time to the first false positive by width (analyze) [run-widths]:",
+        ));
+        s.push('\n');
+        s.push_str(&fit(&tb));
+    }
+    s
+}
+
+fn accident_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
+    let mut s = section("Accident: P(false positive) per speculation");
+    let Some(a) = inp.attacker else {
+        s.push_str(&wrap("(No measured rate: the accident rows are missing.)"));
+        return s;
+    };
+    let obs = inp.observed_rate.map(|(r, _)| *r);
+    s.push_str(&wrap(&format!(
+        "A Poisson writer with no hold, at the observed rate ({}) and at \
+         the attacker's ({}/s), against windows whose median is assumed \
+         (2 us for lognormal, 1 us minimum for Pareto) and whose tail is \
+         unknown, so the tail is swept: lognormal p99 from 0.5 ms to 10 ms, \
+         Pareto alpha from 2 down to 1.1 (infinite variance). Exact values \
+         from analyze, exponents kept [run-accident]. Beside each, \
+         P(retry): how often the same speculation fails honestly.",
+        obs.map_or("not observed".into(), |r| format!("{}/s", rate_text(r))),
+        rate_text(a.rate)
+    )));
     s.push('\n');
-    let rendered = t.render();
-    if rendered.lines().all(|l| l.chars().count() <= MAX_COLS) {
-        s.push_str(&rendered);
-    } else {
-        // Exponents beyond ~1e-10^9 can make a cell too wide: one row a line.
-        for r in &t.rows {
+    let cell = |metric: &str, bits: u32, rate: Option<f64>, w: &str| -> String {
+        rate.and_then(|r| rows.accident(metric, bits, r, w))
+            .map_or("-".into(), |r| short_p(&r.value))
+    };
+    let mut tb = Table::new(&["i32, window", "P obs", "retry obs", "P att", "retry att"]);
+    for w in TAILS {
+        tb.row(vec![
+            w.into(),
+            cell("p_false_positive", 32, obs, w),
+            cell("p_retry", 32, obs, w),
+            cell("p_false_positive", 32, Some(a.rate), w),
+            cell("p_retry", 32, Some(a.rate), w),
+        ]);
+    }
+    s.push_str(&fit(&tb));
+    s.push('\n');
+    let band = |bits: u32, rate: Option<f64>, metric: &str| -> Option<(String, String)> {
+        let r = rate?;
+        let v: Vec<&Row> = TAILS
+            .iter()
+            .filter_map(|w| rows.accident(metric, bits, r, w))
+            .collect();
+        let lo = v.iter().min_by(|x, y| cmp_log(x, y))?;
+        let hi = v.iter().max_by(|x, y| cmp_log(x, y))?;
+        Some((short_p(&lo.value), short_p(&hi.value)))
+    };
+    for (bits, rate, who) in [
+        (32, obs, "i32 at the observed rate"),
+        (32, Some(a.rate), "i32 at the attacker's rate"),
+        (64, Some(a.rate), "u64 at the attacker's rate"),
+    ] {
+        if let Some((lo, hi)) = band(bits, rate, "p_false_positive") {
             s.push_str(&bullet(&format!(
-                "{}: i16 {}, i32 {}, u64 {}",
-                r[0], r[1], r[2], r[3]
+                "{who}: P(false positive) from {lo} to {hi} per speculation \
+                 over the tails."
             )));
         }
     }
-    let fleet: Vec<(u32, &Row)> = widths
+    if let Some(f) = rows.spec("mm_lock_seq").and_then(|sp| sp.question.fleet) {
+        let fleet = format!(
+            "{} machines x {} speculations/s x {} years",
+            rate_text(f.machines),
+            rate_text(f.speculations_per_s),
+            sig3(f.years)
+        );
+        let mut p = format!("Fleet of {fleet}, expected false positives over its life: ");
+        let mut parts = Vec::new();
+        if let Some((lo, hi)) = band(32, obs, "fleet_expected") {
+            parts.push(format!(
+                "{lo} to {hi} for an i32 if every mm wrote at the observed \
+                 peak all the time (itself an upper bound)"
+            ));
+        }
+        if let Some((lo, hi)) = band(32, Some(a.rate), "fleet_expected") {
+            parts.push(format!(
+                "{lo} to {hi} if every mm of every machine ran the \
+                 attacker's loop for the fleet's whole life, a scenario no \
+                 fleet lives"
+            ));
+        }
+        if let Some((lo, hi)) = band(64, Some(a.rate), "fleet_expected") {
+            parts.push(format!("{lo} to {hi} for a u64 in that scenario"));
+        }
+        if !parts.is_empty() {
+            p.push_str(&parts.join("; "));
+            p.push_str(
+                ". The range is the answer: the window's tail, which nobody \
+                 has measured for this reader, moves it by orders of \
+                 magnitude [run-accident].",
+            );
+            s.push('\n');
+            s.push_str(&wrap(&p));
+        }
+    }
+    s.push('\n');
+    s.push_str(&wrap(&format!(
+        "Windows of a fixed length appear only with a jittered writer. With \
+         an exactly Poisson writer and an exactly fixed window T the count \
+         of cycles stays within about sqrt(rate x T) of rate x T, so \
+         whether it lands on a multiple of the period decides P by tens of \
+         orders of magnitude, and a 1% change of rate moves one cell that \
+         far: an artifact of exactness, not a risk. Here each \
+         speculation's writer runs at the rate times a lognormal factor \
+         (median 1, p99 {}), which for this writer is exactly a lognormal \
+         window (median T, p99 {} T). At the attacker's rate:",
+        sig3(crate::pick::JITTER_P99),
+        sig3(crate::pick::JITTER_P99)
+    )));
+    s.push('\n');
+    let mut tb = Table::new(&["fixed T", "i32 wraps", "i16", "i32", "u64"]);
+    let mut ladder: Vec<(f64, String)> = rows
+        .of("mm_lock_seq")
         .iter()
-        .filter_map(|b| {
-            data.iter()
-                .find(|r| {
-                    r.engine == "analyze"
-                        && r.metric == "fleet_expected"
-                        && r.bits == *b
-                        && num(&r.rate) == Some(*rate)
-                        && r.window == "lognormal:2us,1ms"
-                })
-                .map(|r| (*b, r))
+        .filter(|r| r.engine == "analyze" && r.metric == "p_false_positive")
+        .filter_map(|r| {
+            let (t, j) = window_length(&r.window)?;
+            j.then(|| (t, r.window.clone()))
         })
         .collect();
-    if !fleet.is_empty() {
-        let list: Vec<String> = fleet
-            .iter()
-            .map(|(b, r)| format!("{} {}", width_name(*b), short_p(&r.value)))
-            .collect();
+    ladder.sort_by(|x, y| x.0.total_cmp(&y.0));
+    ladder.dedup_by(|x, y| x.1 == y.1);
+    for (t, w) in ladder
+        .iter()
+        .filter(|(t, _)| (1.0..=86_400.0 * 1.01).contains(t))
+    {
+        let wraps = m32_of(rows).map_or("-".into(), |m| sig3(a.rate * t / m));
+        tb.row(vec![
+            human_duration(*t),
+            wraps,
+            cell("p_false_positive", 16, Some(a.rate), w),
+            cell("p_false_positive", 32, Some(a.rate), w),
+            cell("p_false_positive", 64, Some(a.rate), w),
+        ]);
+    }
+    if !tb.rows.is_empty() {
+        s.push_str(&fit(&tb));
         s.push('\n');
         s.push_str(&wrap(&format!(
-            "Fleet ({}), lognormal windows: expected false positives over its \
-             lifetime: {}.",
-            fleet_words(rows),
-            list.join("; ")
+            "Once a window spans a wrap, each wrap that ends in it lands on \
+             the recorded value with chance one in the period: {} for an \
+             i32 (1/{} cycles). Such a window is a reader held for minutes, \
+             which is the adversary's case above, not an accident. The \
+             figure p_window.png draws these at the observed and attacker \
+             rates.",
+            m32_of(rows).map_or("-".into(), |m| sig3(1.0 / m)),
+            rows.min_cycles(32).as_deref().map_or("-".into(), pow2_text)
         )));
     }
     s
 }
 
-fn fixes_section(rows: &Rows<'_>) -> String {
-    let mut s = String::from("\n## The fixes, checked by the explorer\n\n");
+fn m32_of(rows: &Rows<'_>) -> Option<f64> {
+    rows.min_cycles(32).as_deref().and_then(num)
+}
+
+/// Order two probability rows by their log10 (exact text beyond f64).
+fn cmp_log(a: &Row, b: &Row) -> std::cmp::Ordering {
+    let l = |r: &Row| num(&r.log10_value).unwrap_or(f64::NEG_INFINITY);
+    l(a).total_cmp(&l(b))
+}
+
+fn ordering_section(rows: &Rows<'_>) -> String {
+    let mut s = section("Memory ordering: the fixes under sc, tso and lkmm");
+    for c in claims::of(Section::Ordering) {
+        s.push_str(&bullet(&claims::text(c)));
+    }
     let data = rows.of("fixes");
     if data.is_empty() {
         s.push_str(&wrap("(The fixes spec did not run.)"));
         return s;
     }
+    let groups = fix_groups(data);
+    s.push('\n');
     s.push_str(&wrap(
-        "Every interleaving of one reader and one writer (auto mode: \
-         writer-only stretches jumped exactly, so 64 bits is exhaustive \
-         too). \"min cycles\" is the fewest writer cycles inside one reader \
-         window that give a false positive. Cost: reader loads per \
-         speculation (ld) and the writer's extra work (st = store, GP = \
-         grace period) per that many cycles.",
+        "Every interleaving of one reader and one writer under each memory \
+         model (sc: interleavings; tso: x86 store buffers; lkmm: the \
+         Linux-kernel memory model, cross-checked with herd7), exact at 32 \
+         and 64 bits. min cycles: the fewest writer cycles inside one \
+         reader window that give a false positive; outcome: full (at least \
+         half the period of its bits), short (a wrap of part of the state), \
+         broken (an ordering bug: a handful of cycles), none [run-fixes].",
     ));
-    let mut order: Vec<(String, String, u32)> = Vec::new();
-    let mut t = Table::new(&["scheme", "min cycles"]);
-    let mut tc = Table::new(&["scheme", "cost"]);
-    for r in data.iter().filter(|r| r.engine == "explore") {
-        let key = (r.scheme.clone(), r.params.clone(), r.bits);
-        if !order.contains(&key) {
-            order.push(key);
+    s.push('\n');
+    let mut tb = Table::new(&["scheme", "models", "min cycles", "outcome"]);
+    for (label, _, _, per) in groups.iter().filter(|g| g.2 >= 32) {
+        for (models, bar) in per {
+            let models = if models.len() == 3 {
+                "all".to_string()
+            } else {
+                models.join(" ")
+            };
+            let min = if bar.min_exact.is_empty() {
+                if bar.verdict == "none-at-all" {
+                    "none".to_string()
+                } else {
+                    bar.verdict.clone()
+                }
+            } else {
+                cycles_text(&bar.min_exact)
+            };
+            tb.row(vec![
+                label.clone(),
+                models,
+                min,
+                bar.outcome().word().into(),
+            ]);
         }
     }
-    for (scheme, params, bits) in &order {
-        if *bits < 32 {
+    s.push_str(&fit(&tb));
+    s.push('\n');
+    // Where the model changes the answer, in words.
+    let mut changed = Vec::new();
+    for (label, _, _, per) in groups.iter().filter(|g| g.2 >= 32) {
+        if per.len() < 2 {
             continue;
         }
-        let get = |m: &str| {
-            data.iter().find(|r| {
-                r.engine == "explore" && &r.scheme == scheme && &r.params == params && r.metric == m
-            })
-        };
-        let min = get("min_cycles")
-            .map(|r| r.value.clone())
-            .unwrap_or_default();
-        let verdict = get("verdict").map(|r| r.value.clone()).unwrap_or_default();
-        let min_text = if !min.is_empty() {
-            pow2_text(&min)
-        } else if verdict == "none-at-all" {
-            "none".into()
-        } else if verdict.is_empty() {
-            "-".into()
-        } else {
-            verdict.clone()
-        };
-        let name = scheme_label(scheme, params);
-        let cost = get("scheme_cost")
-            .map(|r| short_cost(&r.value))
-            .unwrap_or_default();
-        t.row(vec![name.clone(), min_text]);
-        tc.row(vec![name, cost]);
-    }
-    s.push('\n');
-    s.push_str(&t.render());
-    s.push('\n');
-    s.push_str(&tc.render());
-    // Shortest traces at 8 bits for the schemes that fail early.
-    for (scheme, params, bits) in &order {
-        if *bits != 8 {
-            continue;
-        }
-        let label = scheme_label(scheme, params);
-        let min = data
+        let parts: Vec<String> = per
             .iter()
-            .find(|r| {
-                r.engine == "explore"
-                    && &r.scheme == scheme
-                    && &r.params == params
-                    && r.metric == "min_cycles"
+            .map(|(m, b)| {
+                let what = if b.min_exact.is_empty() {
+                    "no false positive".to_string()
+                } else if b.min_exact == "1" {
+                    "1 cycle".to_string()
+                } else {
+                    format!("{} cycles", cycles_text(&b.min_exact))
+                };
+                format!("{what} under {}", m.join(" and "))
             })
-            .and_then(|r| r.value.parse::<u128>().ok());
-        let full = 1u128 << (bits - 1);
-        // The plain reference, and every scheme that fails before half its
-        // width's full period: those are the findings worth a trace.
-        if !(scheme == "plain" || min.is_some_and(|m| m < full / 2)) {
-            continue;
-        }
-        let trace = data.iter().find(|r| {
-            r.engine == "explore"
-                && &r.scheme == scheme
-                && &r.params == params
-                && r.metric == "trace"
-        });
-        if let Some(tr) = trace.filter(|t| !t.value.is_empty()) {
-            s.push('\n');
-            s.push_str(&wrap(&format!(
-                "Shortest counterexample, {label} (explorer):"
-            )));
-            s.push_str("\n```\n");
-            for l in tr.value.lines() {
-                s.push_str(l);
-                s.push('\n');
-            }
-            s.push_str("```\n");
+            .collect();
+        changed.push(format!("{label}: {}", parts.join("; ")));
+    }
+    if changed.is_empty() {
+        s.push_str(&wrap("No scheme's answer depends on the memory model."));
+    } else {
+        s.push_str(&wrap(
+            "Where the memory model changes the answer (a test on x86, \
+             which is TSO, cannot see the lkmm-only ones):",
+        ));
+        for c in changed {
+            s.push_str(&bullet(&c));
         }
     }
+    // The shortest counterexample of each broken instance, at 8 bits.
+    let mut shown = 0;
+    for (label, key, _, per) in groups.iter().filter(|g| g.2 <= 16) {
+        for (models, bar) in per {
+            if bar.outcome() != FixOutcome::Broken || shown >= 2 {
+                continue;
+            }
+            let trace = data.iter().find(|r| {
+                r.engine == "explore"
+                    && r.metric == "trace"
+                    && (r.scheme.clone(), r.params.clone()) == *key
+                    && models.contains(&r.memory_model)
+            });
+            if let Some(tr) = trace.filter(|t| !t.value.is_empty()) {
+                shown += 1;
+                s.push('\n');
+                s.push_str(&wrap(&format!(
+                    "Shortest counterexample, {label} under {} (explorer) \
+                     [run-fixes]:",
+                    models.join(" and ")
+                )));
+                s.push_str("\n```\n");
+                for l in tr.value.lines() {
+                    let l: String = l.chars().take(MAX_COLS).collect();
+                    s.push_str(&l);
+                    s.push('\n');
+                }
+                s.push_str("```\n");
+            }
+        }
+    }
+    s.push_str(&cost_table(data));
+    s
+}
+
+fn cost_table(data: &[Row]) -> String {
+    let mut s = String::from("\n");
+    s.push_str(&wrap(
+        "Costs read off each description: reader loads (ld) and fences (f) \
+         per speculation; writer stores (st) and fences per cycle; rarer \
+         work with how often (GP: a grace period) [run-fixes]. What a \
+         description cannot show is in its note (schemes --show NAME).",
+    ));
+    s.push('\n');
+    let mut tb = Table::new(&["scheme", "cost"]);
+    let mut seen: Vec<String> = Vec::new();
+    for r in data
+        .iter()
+        .filter(|r| r.engine == "explore" && r.metric == "scheme_cost" && r.bits >= 32)
+    {
+        let label = crate::plot::data::short_label(&r.scheme, &r.params);
+        if seen.contains(&label) {
+            continue;
+        }
+        seen.push(label.clone());
+        tb.row(vec![label, short_cost(&r.value)]);
+    }
+    s.push_str(&fit(&tb));
     s
 }
 
 /// `protocol::cost` summaries shortened for a 72-column table:
 /// `2 loads, 2 fences; writer 2 stores, 2 fences; +1 store per 2^31
 /// cycles` -> `2ld 2f; 2st 2f; +1st/2^31`.
-fn short_cost(c: &str) -> String {
+pub fn short_cost(c: &str) -> String {
     // The description's note ("; also: ...") is prose, not a column.
     let c = c.split("; also: ").next().unwrap_or(c);
     c.replace(" loads, ", "ld ")
@@ -701,8 +981,16 @@ fn short_cost(c: &str) -> String {
         .replace(" cycles", "")
 }
 
+fn claims_section(title: &str, sec: Section) -> String {
+    let mut s = section(title);
+    for c in claims::of(sec) {
+        s.push_str(&bullet(&claims::text(c)));
+    }
+    s
+}
+
 fn engines_section(rows: &Rows<'_>) -> String {
-    let mut s = String::from("\n## Cross-checks between engines\n\n");
+    let mut s = section("Cross-checks between engines");
     let all: Vec<&Row> = rows.specs.iter().flat_map(|sp| sp.rows.iter()).collect();
     let key = |r: &Row| (r.spec.clone(), r.scheme.clone(), r.params.clone());
     let analyze_min: BTreeMap<_, &str> = all
@@ -718,14 +1006,13 @@ fn engines_section(rows: &Rows<'_>) -> String {
         }
     };
     let mut lines = Vec::new();
-
-    // explore vs analyze on minimal cycles.
     let (mut same, mut n) = (0, 0);
     let mut differ: Vec<String> = Vec::new();
-    for r in all
-        .iter()
-        .filter(|r| r.engine == "explore" && r.metric == "min_cycles")
-    {
+    for r in all.iter().filter(|r| {
+        r.engine == "explore"
+            && r.metric == "min_cycles"
+            && (r.memory_model.is_empty() || r.memory_model == "sc")
+    }) {
         let Some(a) = analyze_min.get(&key(r)) else {
             continue;
         };
@@ -746,22 +1033,14 @@ fn engines_section(rows: &Rows<'_>) -> String {
     }
     if n > 0 {
         let mut l = format!(
-            "explore and analyze agree on the minimal cycles for {same} of {n} \
-             scheme instances."
+            "explore (sc) and analyze agree on the minimal cycles for {same} \
+             of {n} scheme instances."
         );
         if !differ.is_empty() {
-            l.push_str(&format!(
-                " They differ for {}: analyze's closed form takes a phase's \
-                 loads at one instant, the explorer interleaves every load \
-                 and store, so its shorter count is a real interleaving \
-                 (trace above).",
-                differ.join(", ")
-            ));
+            l.push_str(&format!(" They differ for {}.", differ.join(", ")));
         }
         lines.push(l);
     }
-
-    // sample's interval vs analyze's exact probability.
     let pkey = |r: &Row| {
         (
             r.spec.clone(),
@@ -798,8 +1077,6 @@ fn engines_section(rows: &Rows<'_>) -> String {
              where the check has teeth; about 5% may miss by chance)."
         ));
     }
-
-    // stress: observed cycles vs analyze's count.
     let mut matched = Vec::new();
     let mut seen = Vec::new();
     for r in all
@@ -860,6 +1137,58 @@ fn engines_section(rows: &Rows<'_>) -> String {
     s
 }
 
+fn files_section(inp: &Inputs<'_>) -> String {
+    let mut s = section("Files");
+    for sp in inp.specs {
+        let plots: Vec<String> = sp
+            .plots
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        s.push_str(&bullet(&format!(
+            "{} ({}): data/{}.csv, {} rows{}{}",
+            spec_path(&sp.question.file),
+            sp.question.title,
+            sp.question.name,
+            sp.rows.len(),
+            if plots.is_empty() { "" } else { "; plots " },
+            plots.join(", ")
+        )));
+    }
+    let extra: Vec<String> = inp
+        .plots
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if !extra.is_empty() {
+        s.push_str(&bullet(&format!(
+            "the rate table and the stall model: data/measured_rates.csv, \
+             data/observed_rates.csv; plots {}",
+            extra.join(", ")
+        )));
+    }
+    s
+}
+
+/// Every source cited in `text`, with its reference.
+fn sources_section(text: &str) -> String {
+    let mut s = section("Sources");
+    s.push_str(&wrap(
+        "Message-IDs resolve at https://lore.kernel.org/all/ID/; kernel \
+         files are paths of the Linux tree; run-* are this run's files. The \
+         stall table above carries its own sources.",
+    ));
+    s.push('\n');
+    for id in claims::cited_in(text) {
+        if let Some(src) = claims::source(id) {
+            s.push_str(&bullet(&format!("[{}] {}: {}", src.id, src.what, src.cite)));
+        }
+    }
+    s
+}
+
 /// `analysis/NAME.toml` for a spec however it was named on the command line.
 fn spec_path(file: &str) -> String {
     let name = file
@@ -876,16 +1205,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn probabilities_shorten_but_keep_exponents() {
-        assert_eq!(short_p("1.23456e-19"), "1.23e-19");
-        assert_eq!(short_p("1e-4300000000"), "1e-4300000000");
-        assert_eq!(short_p("1e-161637288913984978944"), "10^(-1.62e20)");
-        assert_eq!(short_p("0.0078125"), "7.81e-3");
-        assert_eq!(short_p("1.5"), "1.5");
+    fn costs_shorten() {
         assert_eq!(pow2_text("2147483648"), "2^31");
         assert_eq!(
             short_cost("6 loads, 4 fences; writer 3 stores, 2 fences; +1 store per 2^31 cycles"),
             "6ld 4f; 3st 2f; +1st/2^31"
         );
+        assert_eq!(ratio_words(2.0), "2 times as long");
     }
 }

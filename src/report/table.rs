@@ -137,6 +137,78 @@ fn wrap_width(text: &str, cols: usize) -> String {
     out.join("\n")
 }
 
+/// A probability string in three significant digits, exponent kept as the
+/// engine wrote it: `1.2345e-19` -> `1.23e-19`; `1e-4300000000` stays;
+/// past 10^15 the exponent itself is an f64 and the mantissa unknown:
+/// `10^(-1.62e20)`.
+pub fn short_p(s: &str) -> String {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<f64>()
+        && v.is_finite()
+        && ((v == 0.0 && !t.contains(['e', 'E'])) || v.abs() > 1e-300)
+    {
+        if v == 0.0 {
+            return "0".into();
+        }
+        let r = format!("{v:.2e}");
+        let (m, e) = r.split_once('e').unwrap_or((&r, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return if e == "0" {
+            m.to_string()
+        } else {
+            format!("{m}e{e}")
+        };
+    }
+    if let Some((_, e)) = t.split_once(['e', 'E'])
+        && let Ok(x) = e.parse::<f64>()
+        && x.abs() >= 1e15
+    {
+        return format!("10^({x:.2e})");
+    }
+    match t.split_once(['e', 'E']) {
+        Some((m, e)) => {
+            let m = match m.parse::<f64>() {
+                Ok(v) => {
+                    let r = format!("{v:.2}");
+                    r.trim_end_matches('0').trim_end_matches('.').to_string()
+                }
+                Err(_) => m.to_string(),
+            };
+            format!("{m}e{}", e.trim_start_matches('+'))
+        }
+        None => t.to_string(),
+    }
+}
+
+/// A rate in three significant digits: `8.61e6`, `1e9`, `1.48e3`.
+pub fn rate_text(r: f64) -> String {
+    let s = format!("{r:.2e}");
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let m = m.trim_end_matches('0').trim_end_matches('.');
+    format!("{m}e{e}")
+}
+
+/// Render `t` if every line fits [`MAX_COLS`], else one bullet a row
+/// (`header: cell, header: cell`), so a table with an unexpectedly wide
+/// cell never breaks the 72-column promise.
+pub fn fit(t: &Table) -> String {
+    let r = t.render();
+    if r.lines().all(|l| l.chars().count() <= MAX_COLS) {
+        return r;
+    }
+    let mut out = String::new();
+    for row in &t.rows {
+        let cells: Vec<String> = t
+            .header
+            .iter()
+            .zip(row)
+            .map(|(h, c)| format!("{h}: {c}"))
+            .collect();
+        out.push_str(&bullet(&cells.join(", ")));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +229,19 @@ mod tests {
         let long = "word ".repeat(60);
         assert!(wrap(&long).lines().all(|l| l.chars().count() <= MAX_COLS));
         assert!(bullet(&long).lines().all(|l| l.chars().count() <= MAX_COLS));
+        let mut wide = Table::new(&["a", "b"]);
+        wide.row(vec!["wide ".repeat(16), "1".into()]);
+        assert!(fit(&wide).lines().all(|l| l.chars().count() <= MAX_COLS));
+    }
+
+    #[test]
+    fn probabilities_shorten_but_keep_exponents() {
+        assert_eq!(short_p("1.23456e-19"), "1.23e-19");
+        assert_eq!(short_p("1e-4300000000"), "1e-4300000000");
+        assert_eq!(short_p("1e-161637288913984978944"), "10^(-1.62e20)");
+        assert_eq!(short_p("0.0078125"), "7.81e-3");
+        assert_eq!(short_p("1.5"), "1.5");
+        assert_eq!(rate_text(7.4412e6), "7.44e6");
+        assert_eq!(rate_text(1e9), "1e9");
     }
 }
