@@ -126,6 +126,10 @@ pub struct PickRequest {
     pub uptime_s: Option<f64>,
     /// The jittered writer's p99 factor for fixed windows (> 1).
     pub jitter_p99: f64,
+    /// A protocol to judge against the same threat (`--scheme` or
+    /// `--protocol`): a user's description goes through the same explorer
+    /// and closed forms as the catalog's options.
+    pub yours: Option<Scheme>,
 }
 
 impl PickRequest {
@@ -141,6 +145,7 @@ impl PickRequest {
             stall: StallBound::Unbounded,
             uptime_s: None,
             jitter_p99: JITTER_P99,
+            yours: None,
         }
     }
 }
@@ -226,9 +231,29 @@ pub struct PickAnswer {
     pub wraps_32: Option<f64>,
     /// Adversarial: every option that meets the target, by cost.
     pub options: Vec<PickOption>,
+    /// The protocol the request asked about, judged against the target.
+    pub yours: Option<YourAnswer>,
     /// The explanation, a few sentences and the options table (at most 72
     /// columns).
     pub explanation: String,
+}
+
+/// The protocol given with `--scheme`/`--protocol`, judged against the
+/// same target as the recommendation.
+#[derive(Clone, Debug, Serialize)]
+pub struct YourAnswer {
+    /// It as an option: its cost and its fewest cycles under sc, tso and
+    /// lkmm (explorer).
+    pub option: PickOption,
+    /// Does it meet the target: under every model (adversarial), or with
+    /// its probability at most the target (window)?
+    pub meets: bool,
+    /// Window: the probability compared with the target.
+    pub p: Option<String>,
+    /// When it does not meet the target: the narrowest instance that does
+    /// with every word-sizing parameter at one width and the others as
+    /// given (`NAME=VALUE ...`); `None` when no width up to 64 does.
+    pub widened: Option<String>,
 }
 
 fn plain(bits: u32) -> Scheme {
@@ -475,6 +500,108 @@ pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
     Ok(kept)
 }
 
+/// Does `s` survive `needed` cycles under every model? lkmm first: it
+/// allows the most, so a failure there ends the question.
+fn survives(s: &Scheme, needed: f64) -> Result<bool> {
+    for m in [Model::Lkmm, Model::Tso, Model::Sc] {
+        if !meets(&min_under(s, m)?, needed) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The narrowest instance of `s` that `ok` accepts with every parameter
+/// that sizes a word set to one width above today's widest (the others as
+/// given); `None` when no width up to 64 is accepted or nothing sizes a
+/// word. Widths the description refuses are skipped.
+fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<Option<Scheme>> {
+    let sizing = sizing_params(s.description());
+    let Some(now) = sizing.iter().filter_map(|p| s.param(p)).max() else {
+        return Ok(None);
+    };
+    for each in (now + 1).max(2)..=64 {
+        let over: Vec<(String, String)> = sizing
+            .iter()
+            .map(|p| (p.clone(), each.to_string()))
+            .collect();
+        let Ok(w) = s.with_params(&over) else {
+            continue;
+        };
+        if ok(&w)? {
+            return Ok(Some(w));
+        }
+    }
+    Ok(None)
+}
+
+/// Judge `s` with `ok`, with its fewest cycles under every model for the
+/// table and, when it fails, the widening that passes.
+fn judge(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>, p: Option<String>) -> Result<YourAnswer> {
+    let per = MODELS
+        .iter()
+        .map(|&m| Ok((m, min_under(s, m)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let option = option_of(s, "", per);
+    let meets = ok(s)?;
+    let widened = if meets {
+        None
+    } else {
+        widen(s, ok)?.map(|w| w.params_string())
+    };
+    Ok(YourAnswer {
+        option,
+        meets,
+        p,
+        widened,
+    })
+}
+
+/// The paragraph about the protocol the request asked about.
+fn yours_text(y: &YourAnswer, s: &Scheme, target: &str) -> String {
+    let o = &y.option;
+    let per: Vec<String> = o
+        .per_model
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m.model,
+                m.min_cycles.as_deref().map_or("none".into(), cycles_text)
+            )
+        })
+        .collect();
+    let mut t = format!(
+        "Yours, {} ({}): the fewest writer cycles to a false positive are \
+         {} (explorer); its reader does {} loads and fences a speculation, \
+         its writer {} stores and fences a cycle{}.",
+        s.name(),
+        s.params_string(),
+        per.join(", "),
+        o.reader_ops,
+        o.writer_ops,
+        y.p.as_deref()
+            .map_or(String::new(), |p| format!("; P = {}", short_p(p)))
+    );
+    if y.meets {
+        t.push_str(&format!(" It meets {target}."));
+    } else {
+        t.push_str(&format!(" It does not meet {target}."));
+        let sizing = sizing_params(s.description()).join(", ");
+        match &y.widened {
+            Some(w) => t.push_str(&format!(
+                " With {w} it does (the other parameters as given)."
+            )),
+            None if sizing.is_empty() => {}
+            None => t.push_str(&format!(
+                " No width of {sizing} up to 64 bits does (the other \
+                 parameters as given)."
+            )),
+        }
+    }
+    t
+}
+
 /// The fewest cycles as a number (none at all: infinite).
 fn margin(o: &PickOption) -> f64 {
     o.min_cycles
@@ -634,6 +761,7 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
         p_64: None,
         wraps_32: None,
         options: Vec::new(),
+        yours: None,
         explanation: String::new(),
     };
     match found {
@@ -696,6 +824,17 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
         text.push('\n');
         text.push_str(&options_text(&options));
     }
+    if let Some(y) = &req.yours {
+        let ok = |s: &Scheme| survives(s, needed);
+        let judged = judge(y, &ok, None)?;
+        text.push('\n');
+        text.push_str(&wrap(&yours_text(
+            &judged,
+            y,
+            &format!("the target ({} cycles)", sig3(needed)),
+        )));
+        answer.yours = Some(judged);
+    }
     answer.options = options;
     answer.explanation = text;
     Ok(answer)
@@ -704,8 +843,14 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
 /// The probability compared with the target at width `bits`: per
 /// speculation, or of at least one over the fleet; and P(retry).
 fn risk(bits: u32, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
+    risk_of(&plain(bits), req, window)
+}
+
+/// [`risk`] of any scheme (its closed form for a catalog entry, else the
+/// explorer's period).
+fn risk_of(s: &Scheme, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
     let r = analyze(&AnalyzeConfig {
-        scheme: plain(bits),
+        scheme: s.clone(),
         writer: writer(req.rate)?,
         window: Some(window.clone()),
         fleet: req.fleet,
@@ -842,6 +987,7 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
             _ => None,
         },
         options: Vec::new(),
+        yours: None,
         explanation: String::new(),
     };
     match found {
@@ -900,11 +1046,29 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
             answer.options = opts;
         }
     }
+    let mut yours = String::new();
+    if let Some(y) = &req.yours {
+        let ok = |s: &Scheme| -> Result<bool> {
+            let (_, q) = risk_of(s, req, &window)?;
+            Ok(q.is_zero() || q.log10() <= target.log10())
+        };
+        let (_, q) = risk_of(y, req, &window)?;
+        let judged = judge(y, &ok, Some(q.sci()))?;
+        yours = format!(
+            "\n{}",
+            wrap(&yours_text(
+                &judged,
+                y,
+                &format!("the target ({what} <= {})", sig3(target)),
+            ))
+        );
+        answer.yours = Some(judged);
+    }
     s.push_str(
         " This is the accidental risk only; a reader that can be held at \
          will needs the --adversarial answer.",
     );
-    answer.explanation = wrap(&s);
+    answer.explanation = wrap(&s) + &yours;
     Ok(answer)
 }
 

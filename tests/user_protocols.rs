@@ -207,3 +207,90 @@ fn a_user_files_claims_are_checked_and_counts_are_counts() {
     assert_eq!(b["params"]["T"], "128");
     assert_eq!(b["min_cycles_exact"], "128");
 }
+
+/// `pick --protocol` judges a user's file against the same threat as the
+/// recommendation, by the explorer under sc, tso and lkmm.
+#[test]
+fn pick_judges_a_user_file_against_the_threat() {
+    // The RFC as posted ends its read section with an acquire load: under
+    // lkmm the reader accepts after one writer cycle, at any width, so no
+    // widening helps; under sc only the wrap, 2^(W-1).
+    let v = json(&[
+        "pick",
+        "--adversarial",
+        "--rate",
+        "1e9",
+        "--stall",
+        "1ms",
+        "--protocol",
+        &file("rfc-as-posted"),
+        "--param",
+        "BITS=64",
+    ]);
+    let y = &v["yours"];
+    assert_eq!(y["meets"], false, "{y}");
+    assert!(y["widened"].is_null(), "{y}");
+    let per = y["option"]["per_model"].as_array().unwrap();
+    let min = |m: &str| {
+        per.iter().find(|x| x["model"] == m).unwrap()["min_cycles"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(min("lkmm"), "1");
+    assert_eq!(min("sc"), (1u128 << 63).to_string());
+    assert_eq!(min("tso"), (1u128 << 63).to_string());
+    assert!(v["explanation"].as_str().unwrap().contains("No width of BITS"));
+
+    // Three words carried low first and read naively fall after 2^(A-1)
+    // cycles (a reader stalled between its loads). 1e9/s held for 1 ms is
+    // 1e6 cycles: A = 21 (2^20 = 1048576) is the first width that holds.
+    let v = json(&[
+        "pick",
+        "--adversarial",
+        "--rate",
+        "1e9",
+        "--stall",
+        "1ms",
+        "--protocol",
+        &file("three-word"),
+    ]);
+    assert_eq!(v["yours"]["meets"], false);
+    assert_eq!(v["yours"]["widened"], "A=21 B=21 C=21");
+}
+
+/// The explorer's widening of a catalog scheme agrees with the closed
+/// form pick recommends from: 1e9/s held 35 s is 3.5e10 cycles, and
+/// 2^35 < 3.5e10 <= 2^36, so 37 bits.
+#[test]
+fn pick_widens_a_scheme_to_the_width_it_recommends() {
+    let v = json(&[
+        "pick",
+        "--adversarial",
+        "--rate",
+        "1e9",
+        "--stall",
+        "35s",
+        "--scheme",
+        "plain",
+        "--bits",
+        "32",
+    ]);
+    assert_eq!(v["bits"], 37);
+    assert_eq!(v["yours"]["meets"], false);
+    assert_eq!(v["yours"]["widened"], "W=37");
+
+    // A window: the three-word counter's wraps come every 2^47 cycles, far
+    // beyond a 1 us window at 1e7/s.
+    let v = json(&[
+        "pick",
+        "--window",
+        "exp:1us",
+        "--rate",
+        "1e7",
+        "--protocol",
+        &file("three-word"),
+    ]);
+    assert_eq!(v["yours"]["meets"], true, "{}", v["yours"]);
+    assert!(v["yours"]["p"].is_string());
+}

@@ -15,7 +15,9 @@ Examples:
   seqwrap pick --window fixed:10min --rate 9.7e6
   seqwrap pick --window lognormal:2us,1ms --rate 1e7 --target 1e-9
   seqwrap pick --window exp:1ms --rate 187ns --fleet 1e6,1e3,10 \\
-      --target 1e-3 --json";
+      --target 1e-3 --json
+  seqwrap pick --adversarial --rate 1e9 --protocol my-seqcount.toml \\
+      --param W=32";
 
 /// Arguments of `seqwrap pick`.
 #[derive(Debug, clap::Args)]
@@ -56,6 +58,10 @@ pub struct Args {
     /// false positive over the fleet's lifetime with --fleet [default: 1e-6].
     #[arg(long, value_name = "P")]
     pub target: Option<String>,
+    /// A protocol to judge against the same threat, beside the
+    /// recommendation (a catalog scheme or a description file).
+    #[command(flatten)]
+    pub scheme: super::scheme_args::SchemeArgs,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -132,6 +138,22 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             why: "--stall".into(),
         },
     };
+    let sa = &args.scheme;
+    let asked = sa.scheme.is_some()
+        || sa.protocol.is_some()
+        || !sa.params.is_empty()
+        || [
+            &sa.bits,
+            &sa.hi,
+            &sa.lo,
+            &sa.read,
+            &sa.write_order,
+            &sa.epoch_bits,
+            &sa.max_window_cycles,
+        ]
+        .iter()
+        .any(|f| f.is_some());
+    let yours = asked.then(|| sa.spec()).transpose()?;
     let (rate, rate_words) = resolve_rate(parse_rate(&args.rate).flag("--rate")?)?;
     let answer = pick(&PickRequest {
         threat,
@@ -142,6 +164,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         stall,
         uptime_s,
         jitter_p99,
+        yours,
     })?;
     if args.json {
         super::print_json(out, "pick", json(&answer)?)?;
