@@ -537,7 +537,11 @@ fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<Option<Sche
 
 /// Judge `s` with `ok`, with its fewest cycles under every model for the
 /// table and, when it fails, the widening that passes.
-fn judge(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>, p: Option<String>) -> Result<YourAnswer> {
+fn judge(
+    s: &Scheme,
+    ok: &dyn Fn(&Scheme) -> Result<bool>,
+    p: Option<String>,
+) -> Result<YourAnswer> {
     let per = MODELS
         .iter()
         .map(|&m| Ok((m, min_under(s, m)?)))

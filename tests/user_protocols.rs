@@ -240,7 +240,12 @@ fn pick_judges_a_user_file_against_the_threat() {
     assert_eq!(min("lkmm"), "1");
     assert_eq!(min("sc"), (1u128 << 63).to_string());
     assert_eq!(min("tso"), (1u128 << 63).to_string());
-    assert!(v["explanation"].as_str().unwrap().contains("No width of BITS"));
+    assert!(
+        v["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("No width of BITS")
+    );
 
     // Three words carried low first and read naively fall after 2^(A-1)
     // cycles (a reader stalled between its loads). 1e9/s held for 1 ms is
