@@ -35,11 +35,10 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::explore::trace::{Op, Trace};
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{
-    CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId, truncate,
-};
-use crate::protocol::shape::{TEvent, TKind};
+use crate::protocol::program::{CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId};
+use crate::protocol::shape::{Sym, TEvent, TKind};
 use crate::protocol::{Outcome, Scheme, verdict};
+use crate::width::mask;
 
 /// Where the writers stand: whole cycles completed, and memory events of
 /// the next cycle done.
@@ -242,17 +241,6 @@ impl AWord {
             AWord::U64(a) => a.load(o),
         }
     }
-
-    /// Store `v`, already truncated to the word's width.
-    #[inline(always)]
-    fn store(&self, v: u64, o: std::sync::atomic::Ordering) {
-        match self {
-            AWord::U8(a) => a.store(v as u8, o),
-            AWord::U16(a) => a.store(v as u16, o),
-            AWord::U32(a) => a.store(v as u32, o),
-            AWord::U64(a) => a.store(v, o),
-        }
-    }
 }
 
 fn fence_for(k: FenceKind) {
@@ -264,10 +252,141 @@ fn fence_for(k: FenceKind) {
     }
 }
 
+// A store's word index is masked into the words array, not bounds-checked.
+const _: () = assert!(MAX_WORDS.is_power_of_two());
+
+/// A store as the hot loop runs it: the word's new value from its current
+/// one, `(cur & sel) + add` masked to the width. `sel` is all ones and
+/// `add` the step from the word's previous store in the cycle (or its
+/// start) for `x_w + c`, `sel` is 0 for a constant. Sums mod 2^64 then
+/// masked to a width of at most 64 bits agree with the i128 sum truncated,
+/// and chaining the steps agrees with `x_w + c` from the start, so the
+/// words never need loading back or copying at a cycle's end.
+#[derive(Clone, Copy, Debug)]
+struct St {
+    word: u8,
+    release: bool,
+    sel: u64,
+    add: u64,
+    mask: u64,
+}
+
+impl St {
+    /// The word's next value, kept in `cur` too.
+    #[inline(always)]
+    fn next(self, cur: &mut [u64; MAX_WORDS]) -> u64 {
+        let c = &mut cur[self.word as usize & (MAX_WORDS - 1)];
+        *c = (*c & self.sel).wrapping_add(self.add) & self.mask;
+        *c
+    }
+
+    #[inline(always)]
+    fn order(self) -> std::sync::atomic::Ordering {
+        if self.release { Release } else { Relaxed }
+    }
+}
+
+/// A writer event as the hot loop runs it, compiled once per path: one
+/// dispatch per event straight to the word's atomic of its width, and no
+/// i128 arithmetic, width lookup or walk through the description's types.
+#[derive(Clone, Copy, Debug)]
+enum Ev<'a> {
+    U8(&'a AtomicU8, St),
+    U16(&'a AtomicU16, St),
+    U32(&'a AtomicU32, St),
+    U64(&'a AtomicU64, St),
+    Modify,
+    Fence(FenceKind),
+    SyncRcu,
+}
+
+/// A cycle's events ready to run.
+struct Path<'a> {
+    /// The start values it covers (a shape path's box; unused for a
+    /// concrete run).
+    bx: [(u64, u64); MAX_WORDS],
+    events: Vec<Ev<'a>>,
+}
+
+impl<'a> Path<'a> {
+    fn of(
+        bx: [(u64, u64); MAX_WORDS],
+        events: &[TEvent],
+        words: &'a [AWord],
+        bits: &[u32],
+    ) -> Result<Path<'a>> {
+        // Per word: what its last store added to its start value, `None`
+        // after a constant store (the start value is gone from `cur`).
+        let mut added: [Option<u64>; MAX_WORDS] = [Some(0); MAX_WORDS];
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            out.push(match &e.kind {
+                TKind::Store {
+                    word,
+                    value,
+                    release,
+                } => {
+                    let w = *word as usize;
+                    let (sel, add) = match *value {
+                        Sym::Const(c) => {
+                            added[w] = None;
+                            (0, c as u64)
+                        }
+                        Sym::Rel(src, c) => match added[w] {
+                            Some(prev) if src == *word => {
+                                added[w] = Some(c as u64);
+                                (u64::MAX, (c as u64).wrapping_sub(prev))
+                            }
+                            // The shape analysis reads a word's latest
+                            // value and refuses stores of one word from
+                            // another: neither happens.
+                            _ => {
+                                return Err(Error::Run(format!(
+                                    "internal: stress cannot run the writer store {:?}",
+                                    e.kind
+                                )));
+                            }
+                        },
+                    };
+                    let st = St {
+                        word: *word,
+                        release: *release,
+                        sel,
+                        add,
+                        mask: mask(bits[w]),
+                    };
+                    match &words[w] {
+                        AWord::U8(a) => Ev::U8(a, st),
+                        AWord::U16(a) => Ev::U16(a, st),
+                        AWord::U32(a) => Ev::U32(a, st),
+                        AWord::U64(a) => Ev::U64(a, st),
+                    }
+                }
+                TKind::Modify => Ev::Modify,
+                TKind::Fence(k) => Ev::Fence(*k),
+                TKind::SyncRcu => Ev::SyncRcu,
+            });
+        }
+        Ok(Path { bx, events: out })
+    }
+
+    /// Whether a cycle from `x` takes this path: the path's events hold for
+    /// every start in its box, so a hit needs no search through the map.
+    #[inline(always)]
+    fn contains(&self, x: &[u64]) -> bool {
+        x.iter()
+            .zip(&self.bx)
+            .all(|(&v, &(lo, hi))| lo <= v && v <= hi)
+    }
+}
+
 /// The writers' program state, guarded by the lock.
-struct WriterState {
-    start: [u64; MAX_WORDS],
-    stmts: Stmts,
+struct WriterState<'a> {
+    /// The words as the writers last stored them: only writers store, and
+    /// only holding the lock, so this is what memory holds (at a cycle's
+    /// end, the next one's start).
+    cur: [u64; MAX_WORDS],
+    stmts: Stmts<'a>,
     next: usize,
     at: At,
     version: u64,
@@ -275,28 +394,17 @@ struct WriterState {
 
 /// A cycle's statements: a path of the shape analysis (no allocation per
 /// cycle), or the writer run concretely where there is none.
-enum Stmts {
+enum Stmts<'a> {
     Path(usize),
-    Own(Vec<TEvent>),
+    Own(Path<'a>),
 }
 
-impl Stmts {
-    fn of(s: &Scheme, start: &[u64; MAX_WORDS]) -> Result<Stmts> {
-        let shape = s.shape();
-        let n = s.program().words.len();
-        if let (Ok(_), Some(i)) = (&shape.paths, shape.path_of(&start[..n])) {
-            return Ok(Stmts::Path(i));
-        }
-        Ok(Stmts::Own(run_writer(s.program(), start)?))
-    }
-
-    fn get<'a>(&'a self, s: &'a Scheme) -> &'a [TEvent] {
+impl<'a> Stmts<'a> {
+    #[inline(always)]
+    fn get<'b>(&'b self, paths: &'b [Path<'a>]) -> &'b Path<'a> {
         match self {
-            Stmts::Path(i) => match &s.shape().paths {
-                Ok(p) => &p[*i].events,
-                Err(_) => &[],
-            },
-            Stmts::Own(v) => v,
+            Stmts::Path(i) => &paths[*i],
+            Stmts::Own(p) => p,
         }
     }
 }
@@ -304,13 +412,15 @@ impl Stmts {
 /// Everything the threads share.
 struct Shared<'s> {
     scheme: &'s Scheme,
-    /// Each word's width.
+    /// The shape's paths, compiled (empty when there are none).
+    paths: Vec<Path<'s>>,
+    /// The program's words' widths.
     bits: Vec<u32>,
-    words: Vec<AWord>,
+    words: &'s [AWord],
     data: AtomicU64,
     /// Odd while the reader's speculation is in flight.
     in_flight: AtomicU64,
-    lock: Mutex<WriterState>,
+    lock: Mutex<WriterState<'s>>,
     target_cycles: AtomicU64,
     target_events: AtomicU32,
     /// Bumped whenever the target moves (waiters watch it).
@@ -330,19 +440,41 @@ enum Status {
     Failed,
 }
 
+/// The words of a fresh harness, at 0, each on the atomic of its width.
+fn words_of(s: &Scheme) -> Vec<AWord> {
+    s.program()
+        .words
+        .iter()
+        .map(|w| AWord::new(w.bits))
+        .collect()
+}
+
 impl<'s> Shared<'s> {
-    fn new(scheme: &'s Scheme, progress: &'s (dyn Fn(u64) + Sync)) -> Result<Shared<'s>> {
-        let p = scheme.program();
-        let start = [0u64; MAX_WORDS];
-        Ok(Shared {
+    /// `words` from [`words_of`]: owned by the caller so that the compiled
+    /// events can point at them.
+    fn new(
+        scheme: &'s Scheme,
+        words: &'s [AWord],
+        progress: &'s (dyn Fn(u64) + Sync),
+    ) -> Result<Shared<'s>> {
+        let bits: Vec<u32> = scheme.program().words.iter().map(|w| w.bits).collect();
+        let paths = match &scheme.shape().paths {
+            Ok(ps) => ps
+                .iter()
+                .map(|sp| Path::of(sp.bx, &sp.events, words, &bits))
+                .collect::<Result<_>>()?,
+            Err(_) => Vec::new(),
+        };
+        let mut sh = Shared {
             scheme,
-            words: p.words.iter().map(|w| AWord::new(w.bits)).collect(),
-            bits: p.words.iter().map(|w| w.bits).collect(),
+            paths,
+            bits,
+            words,
             data: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             lock: Mutex::new(WriterState {
-                start,
-                stmts: Stmts::of(scheme, &start)?,
+                cur: [0; MAX_WORDS],
+                stmts: Stmts::Path(0),
                 next: 0,
                 at: At {
                     cycles: 0,
@@ -358,7 +490,29 @@ impl<'s> Shared<'s> {
             changed: Condvar::new(),
             grace_waited: AtomicBool::new(false),
             progress,
-        })
+        };
+        let stmts = sh.stmts_of(&[0; MAX_WORDS])?;
+        sh.lock
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stmts = stmts;
+        Ok(sh)
+    }
+
+    /// The statements of a cycle from `start`, found from scratch.
+    fn stmts_of(&self, start: &[u64; MAX_WORDS]) -> Result<Stmts<'s>> {
+        if !self.paths.is_empty()
+            && let Some(i) = self.scheme.shape().path_of(&start[..self.words.len()])
+        {
+            return Ok(Stmts::Path(i));
+        }
+        let events = run_writer(self.scheme.program(), start)?;
+        Ok(Stmts::Own(Path::of(
+            [(0, 0); MAX_WORDS],
+            &events,
+            self.words,
+            &self.bits,
+        )?))
     }
 
     fn set_status(&self, s: Status) {
@@ -415,10 +569,17 @@ impl<'s> Shared<'s> {
 
     fn writer_loop(&self) -> Result<()> {
         loop {
+            let mut w = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
             if self.quit.load(Acquire) {
                 return Ok(());
             }
-            let mut w = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.target_cycles.load(Acquire) > w.at.cycles {
+                // The target lies past this cycle's end (targets only move
+                // forward): no position inside it is one to stop at, so it
+                // runs to its end unchecked. The hot path: one target load.
+                self.finish_cycle(&mut w)?;
+                continue;
+            }
             loop {
                 if self.quit.load(Acquire) {
                     return Ok(());
@@ -452,9 +613,6 @@ impl<'s> Shared<'s> {
                     )));
                 }
                 if target.cycles > w.at.cycles {
-                    // The target lies past this cycle's end (targets only
-                    // move forward): no position inside it is one to stop
-                    // at, so it runs to its end unchecked.
                     self.finish_cycle(&mut w)?;
                     break;
                 }
@@ -467,48 +625,50 @@ impl<'s> Shared<'s> {
 
     /// Run the rest of the current cycle and end it: what repeated
     /// [`Shared::step`] calls do, without stopping between events.
-    #[inline]
-    fn finish_cycle(&self, w: &mut WriterState) -> Result<()> {
+    #[inline(always)]
+    fn finish_cycle(&self, w: &mut WriterState<'s>) -> Result<()> {
         let WriterState {
             stmts,
             next,
-            at,
             version,
-            start,
+            cur,
+            ..
         } = w;
-        for e in &stmts.get(self.scheme)[*next..] {
-            match &e.kind {
-                TKind::Fence(k) => {
-                    fence_for(*k);
-                    continue;
-                }
-                TKind::Store {
-                    word,
-                    value,
-                    release,
-                } => {
-                    let v = truncate(value.at(start), self.bits[*word as usize]);
-                    self.words[*word as usize].store(v, if *release { Release } else { Relaxed });
-                }
-                TKind::Modify => {
-                    *version += 1;
-                    self.data.store(*version, Relaxed);
-                }
-                TKind::SyncRcu => self.sync_rcu(),
-            }
-            at.events += 1;
+        for e in stmts.get(&self.paths).events.get(*next..).unwrap_or(&[]) {
+            self.event(e, cur, version);
         }
         self.end_cycle(w)
     }
 
+    #[inline(always)]
+    fn event(&self, e: &Ev<'s>, cur: &mut [u64; MAX_WORDS], version: &mut u64) {
+        match *e {
+            Ev::U8(a, st) => a.store(st.next(cur) as u8, st.order()),
+            Ev::U16(a, st) => a.store(st.next(cur) as u16, st.order()),
+            Ev::U32(a, st) => a.store(st.next(cur) as u32, st.order()),
+            Ev::U64(a, st) => a.store(st.next(cur), st.order()),
+            Ev::Modify => {
+                *version += 1;
+                self.data.store(*version, Relaxed);
+            }
+            Ev::Fence(k) => fence_for(k),
+            Ev::SyncRcu => self.sync_rcu(),
+        }
+    }
+
     /// The cycle's end: the words are the next cycle's start, and the lock
     /// is released (by the caller).
-    #[inline]
-    fn end_cycle(&self, w: &mut WriterState) -> Result<()> {
-        for (i, a) in self.words.iter().enumerate() {
-            w.start[i] = a.load(Relaxed);
+    #[inline(always)]
+    fn end_cycle(&self, w: &mut WriterState<'s>) -> Result<()> {
+        // Most cycles start where the last one's path holds again (a
+        // counter far from its wrap): only a start outside it looks again.
+        let again = match w.stmts {
+            Stmts::Path(i) => self.paths[i].contains(&w.cur[..self.words.len()]),
+            Stmts::Own(_) => false,
+        };
+        if !again {
+            self.relocate(w)?;
         }
-        w.stmts = Stmts::of(self.scheme, &w.start)?;
         w.next = 0;
         w.at = At {
             cycles: w.at.cycles + 1,
@@ -517,6 +677,13 @@ impl<'s> Shared<'s> {
         if w.at.cycles & 0xFFFF == 0 {
             (self.progress)(0x1_0000);
         }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn relocate(&self, w: &mut WriterState<'s>) -> Result<()> {
+        w.stmts = self.stmts_of(&w.cur)?;
         Ok(())
     }
 
@@ -537,39 +704,29 @@ impl<'s> Shared<'s> {
 
     /// Run the writer's statements up to and including its next memory
     /// event. `true` when that ended the cycle.
-    fn step(&self, w: &mut WriterState) -> Result<bool> {
+    fn step(&self, w: &mut WriterState<'s>) -> Result<bool> {
         loop {
-            let stmts = w.stmts.get(self.scheme);
-            if w.next >= stmts.len() {
+            let WriterState {
+                stmts,
+                next,
+                at,
+                version,
+                cur,
+            } = &mut *w;
+            let Some(e) = stmts.get(&self.paths).events.get(*next) else {
                 self.end_cycle(w)?;
                 return Ok(true);
-            }
-            let e = &stmts[w.next];
-            w.next += 1;
-            match &e.kind {
-                TKind::Fence(k) => {
-                    fence_for(*k);
-                    continue;
-                }
-                TKind::Store {
-                    word,
-                    value,
-                    release,
-                } => {
-                    let v = truncate(value.at(&w.start), self.bits[*word as usize]);
-                    self.words[*word as usize].store(v, if *release { Release } else { Relaxed });
-                }
-                TKind::Modify => {
-                    w.version += 1;
-                    self.data.store(w.version, Relaxed);
-                }
-                TKind::SyncRcu => self.sync_rcu(),
+            };
+            *next += 1;
+            self.event(e, cur, version);
+            if let Ev::Fence(_) = e {
+                continue;
             }
             // After a cycle's last event the writer stands at (c, n) until
             // its next step ends the cycle: a schedule may stop it there
             // (the unlock has no memory event, so (c, n) and (c + 1, 0)
             // show the readers the same memory).
-            w.at.events += 1;
+            at.events += 1;
             return Ok(false);
         }
     }
@@ -601,7 +758,8 @@ pub fn run(
     writers: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Replayed> {
-    let sh = Shared::new(s, progress)?;
+    let words = words_of(s);
+    let sh = Shared::new(s, &words, progress)?;
     let t0 = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..writers.max(1) {
@@ -766,7 +924,8 @@ pub fn time_cycles(
     cycles: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Duration> {
-    let sh = Shared::new(s, progress)?;
+    let words = words_of(s);
+    let sh = Shared::new(s, &words, progress)?;
     std::thread::scope(|scope| {
         for _ in 0..writers.max(1) {
             scope.spawn(|| sh.writer());
