@@ -288,9 +288,10 @@ impl St {
 /// i128 arithmetic, width lookup or walk through the description's types.
 #[derive(Clone, Copy, Debug)]
 struct Ev<'a> {
-    /// The fence just before the event in program order, run in the same
-    /// dispatch: a branch that is no instruction at all for most fences on
-    /// x86, where a dispatch of its own costs an indirect jump.
+    /// The fence just before the event in program order, run in the
+    /// event's dispatch: the seqcount's `smp_wmb()`s then cost no dispatch
+    /// of their own (a fence followed by another fence, or ending the
+    /// cycle, stays an event of its own).
     pre: Option<FenceKind>,
     op: Wop<'a>,
 }
@@ -333,7 +334,6 @@ impl<'a> Path<'a> {
         let mut pre = None;
         for (i, e) in events.iter().enumerate() {
             if let TKind::Fence(k) = e.kind
-                && pre.is_none()
                 && events
                     .get(i + 1)
                     .is_some_and(|n| !matches!(n.kind, TKind::Fence(_)))
@@ -499,6 +499,7 @@ impl<'s> Shared<'s> {
             data: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             lock: Mutex::new(WriterState {
+                // Set below, once the paths can be searched.
                 stmts: Stmts::Path(0),
                 prev: usize::MAX,
                 next: 0,
