@@ -607,9 +607,14 @@ fn adversary_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     }
     if !elsewhere.is_empty() {
         p.push_str(&format!(
-            " Where the rows {} apply (a preemptible kernel) it is \
+            " On a preemptible kernel, where {} {}, it is \
              reachable too.",
-            elsewhere.join(", ")
+            elsewhere.join(" and "),
+            if elsewhere.len() == 1 {
+                "applies"
+            } else {
+                "apply"
+            }
         ));
     }
     p.push_str(&format!(
