@@ -200,6 +200,12 @@ impl std::fmt::Display for Verdict {
                         f,
                         "INCOMPLETE ({reason}): nothing settled, not even windows of 0 cycles"
                     )?;
+                } else if *below == 1 {
+                    write!(
+                        f,
+                        "INCOMPLETE ({reason}): no false positive in windows of 0 cycles, \
+                         nothing settled beyond"
+                    )?;
                 } else {
                     write!(
                         f,
