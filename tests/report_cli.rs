@@ -215,8 +215,12 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     let needed = v["needed_cycles"].as_f64().unwrap();
     for o in opts {
         assert_eq!(o["per_model"].as_array().unwrap().len(), 3);
-        if let Some(m) = o["min_cycles"].as_str() {
+        if let Some(m) = o["min_cycles_exact"].as_str() {
             assert!(m.parse::<f64>().unwrap() >= needed, "{o}");
+            assert_eq!(o["min_cycles"].as_f64(), m.parse::<f64>().ok(), "{o}");
+        }
+        for m in o["per_model"].as_array().unwrap() {
+            assert!(m.get("min_cycles_exact").is_some(), "{m}");
         }
     }
     // Ordered by cost: the reader's work never decreases down the list.
@@ -239,7 +243,11 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     assert!(v["bits"].is_null());
     let opts = v["options"].as_array().unwrap();
     assert!(!opts.is_empty());
-    assert!(opts.iter().all(|o| o["min_cycles"].is_null()), "{opts:?}");
+    assert!(
+        opts.iter()
+            .all(|o| o["min_cycles"].is_null() && o["min_cycles_exact"].is_null()),
+        "{opts:?}"
+    );
     assert_eq!(v["kernel_type"], opts[0]["label"]);
 
     // A fleet's lifetime bounds the uptime: 10 years at 1e6/s.
@@ -258,24 +266,20 @@ fn pick_fixed_window_is_read_with_a_jittered_writer() {
     assert_eq!(v["kernel_type"], "a 32-bit counter (int, unsigned)");
     // Once the window spans wraps, P is about one in the period (2^-31 =
     // 4.66e-10), not the lattice's 1e-13966345.
-    let p32: f64 = v["p_32_exact"]
-        .as_str()
-        .or(v["p_32"].as_str())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let p32: f64 = v["p_32_exact"].as_str().unwrap().parse().unwrap();
+    assert_eq!(v["p_32"].as_f64(), Some(p32));
     assert!((1e-10..1e-9).contains(&p32), "{p32}");
     // It does not rest on the lattice: a 1% change of rate moves it by
     // less than a factor of two (on the lattice: 36 orders of magnitude).
     let w = pick_json(&["--window", "fixed:10min", "--rate", "9.8e6"]);
-    let q32: f64 = w["p_32"].as_str().unwrap().parse().unwrap();
+    let q32: f64 = w["p_32_exact"].as_str().unwrap().parse().unwrap();
     assert!(q32 / p32 < 2.0 && p32 / q32 < 2.0, "{p32} {q32}");
     // Neighbouring windows give neighbouring answers (on the lattice a
     // 222 s window came out orders of magnitude "safer" than 221 s).
     let l = pick_json(&["--window", "fixed:222s", "--rate", "9.7e6"]);
     let s = pick_json(&["--window", "fixed:221s", "--rate", "9.7e6"]);
-    let pl: f64 = l["p_32"].as_str().unwrap().parse().unwrap();
-    let ps: f64 = s["p_32"].as_str().unwrap().parse().unwrap();
+    let pl: f64 = l["p_32_exact"].as_str().unwrap().parse().unwrap();
+    let ps: f64 = s["p_32_exact"].as_str().unwrap().parse().unwrap();
     assert!(pl / ps < 1.1 && ps / pl < 1.1, "222 s {pl}, 221 s {ps}");
 }
 

@@ -192,6 +192,29 @@ fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
         .collect();
     v["scheme"] = serde_json::Value::from(name);
     v["params"] = serde_json::Value::Object(params);
-    seqwrap::export::json::promote_exact(&mut v, &["value_at_bits", "value_at_bits_minus_1"]);
+    seqwrap::export::json::promote_exact(
+        &mut v,
+        &["value_at_bits", "value_at_bits_minus_1", "p_32", "p_64"],
+    );
+    if let Some(opts) = v.get_mut("options").and_then(|o| o.as_array_mut()) {
+        opts.iter_mut().for_each(promote_option);
+    }
+    if let Some(y) = v.get_mut("yours").filter(|y| y.is_object()) {
+        seqwrap::export::json::promote_exact(y, &["p"]);
+        if let Some(o) = y.get_mut("option") {
+            promote_option(o);
+        }
+    }
     Ok(v)
+}
+
+/// An option's cycle counts (decimal strings, 2^63 among them) as numbers
+/// with `*_exact` beside them, overall and per model.
+fn promote_option(o: &mut serde_json::Value) {
+    seqwrap::export::json::promote_exact(o, &["min_cycles"]);
+    if let Some(per) = o.get_mut("per_model").and_then(|p| p.as_array_mut()) {
+        for m in per {
+            seqwrap::export::json::promote_exact(m, &["min_cycles"]);
+        }
+    }
 }
