@@ -168,6 +168,48 @@ fn a_memory_ceiling_gives_incomplete_not_none() {
     assert_eq!(v["verdict_kind"], "incomplete", "{v}");
 }
 
+/// `--max-states N` stops within one expansion of N, in the general search
+/// and in brute mode's forced runs and blocks alike (it used to be checked
+/// every 2^20 states, so a forced run walked millions past a small bound,
+/// or found a false positive the bound should have cut).
+#[test]
+fn a_state_bound_is_kept_closely() {
+    let cases: [&[&str]; 3] = [
+        &["--scheme", "plain", "--bits", "28"],
+        &["--scheme", "plain", "--bits", "20"],
+        &[
+            "--scheme",
+            "split",
+            "--hi",
+            "6",
+            "--lo",
+            "6",
+            "--read",
+            "hi-lo-hi",
+            "--write-order",
+            "hi-first",
+            "--param",
+            "WMB=0",
+            "--memory-model",
+            "lkmm",
+        ],
+    ];
+    for args in cases {
+        for n in [100u64, 2000, 200_000] {
+            let ns = n.to_string();
+            let mut a = vec!["explore", "--mode", "brute", "--max-states", &ns, "--json"];
+            a.extend_from_slice(args);
+            let v = json(&a);
+            assert_eq!(v["verdict_kind"], "incomplete", "{args:?} {n}: {v}");
+            let states = v["states"].as_u64().unwrap();
+            assert!(
+                states > n && states <= n + 64,
+                "{args:?} {n}: {states} states"
+            );
+        }
+    }
+}
+
 #[test]
 fn u64_is_exact() {
     let v = json(&["explore", "--scheme", "plain", "--bits", "u64", "--json"]);

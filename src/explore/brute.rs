@@ -433,6 +433,8 @@ mod fast {
 
     /// Cycles a block walks (each of the two cores).
     const BLOCK_CYCLES: u128 = 1 << 21;
+    /// The shortest block worth a second thread.
+    const MIN_BLOCK_CYCLES: u128 = 1 << 12;
     /// Blocks start only after this many plain forced steps.
     const BLOCKS_AFTER: u64 = 1 << 22;
 
@@ -603,6 +605,7 @@ mod fast {
         let mut power: u64 = 1;
         let mut lam: u64 = 0;
         let mut plain_steps: u64 = 0;
+        let mut cost0 = *cost;
         loop {
             let before = *st;
             let (dc, what) = step(m, st, canon)?;
@@ -667,16 +670,20 @@ mod fast {
                 }
                 search.pass(st, *cost);
             }
-            if search.states & 0xF_FFFF == 0 {
+            if search.states & 0xF_FFFF == 0 || search.states_left() == Some(0) {
                 meter.tick(*cost, search.states);
                 if search.over_limits() {
                     return Ok(End::Done);
                 }
             }
             if plain_steps >= BLOCKS_AFTER && m.map().is_some() {
-                blocks(m, search, st, cost, run, &table, canon, meter);
+                // Steps a cycle takes on this stretch, to size the blocks
+                // to what --max-states still allows.
+                let per_cycle = (plain_steps as u128).div_ceil((*cost - cost0).max(1)) as u64;
+                blocks(m, search, st, cost, run, &table, canon, meter, per_cycle);
                 // Whatever stopped the blocks is near: walk it step by step.
                 plain_steps = 0;
+                cost0 = *cost;
                 checkpoint = st.view;
                 power = 1;
                 lam = 0;
@@ -695,25 +702,26 @@ mod fast {
         table: &[Reaction],
         canon: bool,
         meter: &mut Meter,
+        per_cycle: u64,
     ) {
         loop {
+            // Two blocks must fit in what --max-states leaves; shorter
+            // blocks than MIN_BLOCK_CYCLES are not worth a thread, and
+            // stepping takes the rest up to the bound exactly.
+            let n = match search.states_left() {
+                None => BLOCK_CYCLES,
+                Some(left) => BLOCK_CYCLES.min(u128::from(left / (2 * per_cycle.max(1)))),
+            };
+            if n < MIN_BLOCK_CYCLES {
+                return;
+            }
             let limit = (search.max_cycles, search.best.as_ref().map(|(b, _)| *b));
             let a_start = *st;
             let mut b_start = a_start;
-            let jumped = m.jump(&mut b_start, BLOCK_CYCLES);
+            let jumped = m.jump(&mut b_start, n);
             let (ra, rb) = std::thread::scope(|s| {
-                let hb = s.spawn(|| {
-                    block(
-                        m,
-                        b_start,
-                        *cost + jumped,
-                        BLOCK_CYCLES,
-                        table,
-                        canon,
-                        limit,
-                    )
-                });
-                let ra = block(m, a_start, *cost, BLOCK_CYCLES, table, canon, limit);
+                let hb = s.spawn(|| block(m, b_start, *cost + jumped, n, table, canon, limit));
+                let ra = block(m, a_start, *cost, n, table, canon, limit);
                 (ra, hb.join().ok().flatten())
             });
             let Some((a_end, a_cost, a_steps)) = ra else {

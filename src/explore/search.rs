@@ -391,6 +391,13 @@ impl<const R: usize> Search<R> {
     }
 
     /// Check the bounds; records the first one exceeded.
+    /// States `--max-states` still allows (`None`: no state bound).
+    pub fn states_left(&self) -> Option<u64> {
+        self.bounds
+            .max_states
+            .map(|m| m.saturating_sub(self.states))
+    }
+
     pub fn over_limits(&mut self) -> bool {
         if self.cut.is_some() {
             return true;
@@ -428,7 +435,10 @@ impl<const R: usize> Search<R> {
             }
             self.popped += 1;
             self.last_cost = c;
-            if self.popped & 0x3FF == 0 && self.over_limits() {
+            // The state bound is one comparison, so it is checked on every
+            // pop; time and memory cost a syscall or a sum and are checked
+            // every 1024.
+            if (self.popped & 0x3FF == 0 || self.states_left() == Some(0)) && self.over_limits() {
                 self.queue.unpop(c, id);
                 return None;
             }
