@@ -1,6 +1,6 @@
 //! `seqwrap plot`, `seqwrap pick` and `seqwrap report` from the outside.
 //!
-//! Plots are checked beyond existence (DEPENDENCIES.md trap 4): the PNG
+//! Plots are checked beyond existence (docs/DESIGN.md, 6.1): the PNG
 //! decodes to the figure size, is not blank, and carries the first series'
 //! colour; the SVG holds its title. The report runs the shipped specs with
 //! the real engines into a temporary directory, and every line of its
