@@ -535,26 +535,28 @@ fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<Option<Sche
     Ok(None)
 }
 
-/// Judge `s` with `ok`, with its fewest cycles under every model for the
-/// table and, when it fails, the widening that passes.
+/// The fewest cycles of `s` under every model (explorer).
+fn per_model(s: &Scheme) -> Result<Vec<(Model, Option<BigUint>)>> {
+    MODELS.iter().map(|&m| Ok((m, min_under(s, m)?))).collect()
+}
+
+/// `s` judged: `per` its fewest cycles under every model, `meets` the
+/// caller's verdict on it (from `per`, or from a probability the caller
+/// already has), `ok` the same verdict for the widened instances.
 fn judge(
     s: &Scheme,
+    per: Vec<(Model, Option<BigUint>)>,
+    meets: bool,
     ok: &dyn Fn(&Scheme) -> Result<bool>,
     p: Option<String>,
 ) -> Result<YourAnswer> {
-    let per = MODELS
-        .iter()
-        .map(|&m| Ok((m, min_under(s, m)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let option = option_of(s, "", per);
-    let meets = ok(s)?;
     let widened = if meets {
         None
     } else {
         widen(s, ok)?.map(|w| w.params_string())
     };
     Ok(YourAnswer {
-        option,
+        option: option_of(s, "", per),
         meets,
         p,
         widened,
@@ -830,7 +832,9 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
     }
     if let Some(y) = &req.yours {
         let ok = |s: &Scheme| survives(s, needed);
-        let judged = judge(y, &ok, None)?;
+        let per = per_model(y)?;
+        let meets_all = per.iter().all(|(_, v)| meets(v, needed));
+        let judged = judge(y, per, meets_all, &ok, None)?;
         text.push('\n');
         text.push_str(&wrap(&yours_text(
             &judged,
@@ -886,10 +890,9 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
         ));
     }
     let window = jittered(given, req.jitter_p99);
-    let ok = |bits: u32| -> Result<bool> {
-        let (_, q) = risk(bits, req, &window)?;
-        Ok(q.is_zero() || q.log10() <= target.log10())
-    };
+    // The target met: the one rule for plain widths and the request's own.
+    let passes = |q: &LogProb| q.is_zero() || q.log10() <= target.log10();
+    let ok = |bits: u32| -> Result<bool> { Ok(passes(&risk(bits, req, &window)?.1)) };
     // Smallest W in 2..=64 with ok(W); P is non-increasing in W.
     let found = if !ok(64)? {
         None
@@ -1052,12 +1055,9 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
     }
     let mut yours = String::new();
     if let Some(y) = &req.yours {
-        let ok = |s: &Scheme| -> Result<bool> {
-            let (_, q) = risk_of(s, req, &window)?;
-            Ok(q.is_zero() || q.log10() <= target.log10())
-        };
+        let ok = |s: &Scheme| -> Result<bool> { Ok(passes(&risk_of(s, req, &window)?.1)) };
         let (_, q) = risk_of(y, req, &window)?;
-        let judged = judge(y, &ok, Some(q.sci()))?;
+        let judged = judge(y, per_model(y)?, passes(&q), &ok, Some(q.sci()))?;
         yours = format!(
             "\n{}",
             wrap(&yours_text(

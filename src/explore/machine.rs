@@ -28,7 +28,7 @@
 use crate::error::{Error, Result};
 use crate::memory::{Fences, Model, ReaderLoad};
 use crate::protocol::program::{
-    Body, CExpr, CKind, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, WordId,
+    Body, CExpr, CKind, Instr, MAX_LOCALS, MAX_WORDS, Node, Program, WordId,
 };
 use crate::protocol::shape::{CycleMap, Shape};
 use crate::protocol::{Outcome, Scheme, verdict};
@@ -85,23 +85,6 @@ pub struct Machine<'a> {
     nwords: usize,
     bits: [u32; MAX_WORDS],
     cycle_cap: Option<u32>,
-}
-
-struct ReaderEnv<'a> {
-    locals: &'a [i128; MAX_LOCALS],
-    window: u64,
-}
-
-impl Env for ReaderEnv<'_> {
-    fn word(&self, _w: WordId) -> u64 {
-        0
-    }
-    fn local(&self, l: LocalId) -> i128 {
-        self.locals[l as usize]
-    }
-    fn window_cycles(&self) -> u64 {
-        self.window
-    }
 }
 
 /// Locals each reader instruction may still read (backward liveness).
@@ -763,33 +746,23 @@ impl<'a> Machine<'a> {
                     }
                 }
                 Instr::Assign { dst, value, next } => {
-                    let v = value
-                        .eval(&ReaderEnv {
-                            locals: &rs.locals,
-                            window: rs.window,
-                        })
-                        .map_err(|e| {
-                            self.scheme
-                                .description()
-                                .file
-                                .error(e.at, format!("reader: {}", e.msg))
-                        })?;
+                    let v = value.eval_reader(&rs.locals, rs.window).map_err(|e| {
+                        self.scheme
+                            .description()
+                            .file
+                            .error(e.at, format!("reader: {}", e.msg))
+                    })?;
                     rs.locals[*dst as usize] = v;
                     rs.pc = *next;
                 }
                 Instr::Fence { next, .. } => rs.pc = *next,
                 Instr::Branch { cond, then, els } => {
-                    let v =
-                        cond.eval(&ReaderEnv {
-                            locals: &rs.locals,
-                            window: rs.window,
-                        })
-                        .map_err(|e| {
-                            self.scheme
-                                .description()
-                                .file
-                                .error(e.at, format!("reader: {}", e.msg))
-                        })? != 0;
+                    let v = cond.eval_reader(&rs.locals, rs.window).map_err(|e| {
+                        self.scheme
+                            .description()
+                            .file
+                            .error(e.at, format!("reader: {}", e.msg))
+                    })? != 0;
                     if rs.n_guess > 0 {
                         if (rs.guess & 1 == 1) != v {
                             return Ok(false);

@@ -61,37 +61,8 @@ pub fn costs(s: &Scheme) -> Costs {
     let Ok(paths) = &shape.paths else {
         return c;
     };
-    // How often each path runs over one period (log2), so a rare path can
-    // say how often it runs.
-    let Some((weights, period)) = shape
-        .map
-        .as_ref()
-        .ok()
-        .and_then(|m| m.path_frequencies(paths))
-    else {
-        // No period (a saturating counter) or no map: the common path is
-        // the first one, and nothing is "per" anything.
-        if let Some(q) = paths.first() {
-            let st = q
-                .events
-                .iter()
-                .filter(|e| matches!(e.kind, TKind::Store { .. }))
-                .count();
-            c.writer_stores = st as u32;
-            c.writer_fences = q
-                .events
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        e.kind,
-                        TKind::Fence(FenceKind::Wmb | FenceKind::Mb)
-                            | TKind::Store { release: true, .. }
-                    )
-                })
-                .count() as u32;
-        }
-        return c;
-    };
+    // Stores, fences (release stores included) and grace periods of a
+    // writer path.
     let count = |q: &super::shape::SymPath| {
         let stores = q
             .events
@@ -115,6 +86,21 @@ pub fn costs(s: &Scheme) -> Costs {
             .filter(|e| matches!(e.kind, TKind::SyncRcu))
             .count() as u32;
         (stores, fences, gps)
+    };
+    // How often each path runs over one period (log2), so a rare path can
+    // say how often it runs.
+    let Some((weights, period)) = shape
+        .map
+        .as_ref()
+        .ok()
+        .and_then(|m| m.path_frequencies(paths))
+    else {
+        // No period (a saturating counter) or no map: the common path is
+        // the first one, and nothing is "per" anything.
+        if let Some(q) = paths.first() {
+            (c.writer_stores, c.writer_fences, _) = count(q);
+        }
+        return c;
     };
     let Some(common) = (0..paths.len()).max_by(|&a, &b| weights[a].total_cmp(&weights[b])) else {
         return c;

@@ -225,7 +225,36 @@ pub trait Env {
     fn window_cycles(&self) -> u64;
 }
 
+/// What a reader's expression reads: its locals and `window_cycles()`; a
+/// reader never names a word in an expression (loads are statements).
+struct ReaderEnv<'a> {
+    locals: &'a [i128; MAX_LOCALS],
+    window: u64,
+}
+
+impl Env for ReaderEnv<'_> {
+    fn word(&self, _w: WordId) -> u64 {
+        0
+    }
+    fn local(&self, l: LocalId) -> i128 {
+        self.locals[l as usize]
+    }
+    fn window_cycles(&self) -> u64 {
+        self.window
+    }
+}
+
 impl CExpr {
+    /// Evaluate a reader expression over its locals and the cycles begun
+    /// in its window (the explorer and the stress replay share this).
+    pub fn eval_reader(
+        &self,
+        locals: &[i128; MAX_LOCALS],
+        window: u64,
+    ) -> std::result::Result<i128, EvalError> {
+        self.eval(&ReaderEnv { locals, window })
+    }
+
     /// A constant.
     pub fn constant(v: i128, at: usize) -> CExpr {
         CExpr {

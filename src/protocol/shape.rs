@@ -1318,6 +1318,15 @@ mod tests {
     use super::*;
     use crate::protocol::catalog::scheme;
 
+    /// The effect of the piece holding start value `v`.
+    fn effect_at(pieces: &[Piece], v: u64) -> Effect {
+        pieces
+            .iter()
+            .find(|p| p.lo <= v && v <= p.hi)
+            .unwrap()
+            .effect
+    }
+
     #[test]
     fn one_word_writers_are_piecewise() {
         let s = scheme("plain", &[("W", "8")]).unwrap();
@@ -1326,13 +1335,7 @@ mod tests {
             panic!("{:?}", sh.map)
         };
         // Even start values below 254 add 2; 254 wraps to 0.
-        let at = |v: u64| {
-            pieces
-                .iter()
-                .find(|p| p.lo <= v && v <= p.hi)
-                .unwrap()
-                .effect
-        };
+        let at = |v: u64| effect_at(pieces, v);
         assert_eq!(at(0), Effect::Add(2));
         assert_eq!(at(254), Effect::Add(2 - 256));
         assert_eq!(sh.symmetry, vec![(0, 2)]);
@@ -1344,13 +1347,7 @@ mod tests {
         let Ok(CycleMap::Piecewise { pieces, .. }) = &sat.shape().map else {
             panic!()
         };
-        let at = |v: u64| {
-            pieces
-                .iter()
-                .find(|p| p.lo <= v && v <= p.hi)
-                .unwrap()
-                .effect
-        };
+        let at = |v: u64| effect_at(pieces, v);
         assert_eq!(at(254), Effect::Set(255));
         assert_eq!(at(255), Effect::Set(255));
     }

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::explore::trace::{Op, Trace};
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, WordId};
+use crate::protocol::program::{CExpr, Instr, MAX_LOCALS, MAX_WORDS, Node};
 use crate::protocol::shape::{Sym, TEvent, TKind};
 use crate::protocol::{Outcome, Scheme, verdict};
 use crate::width::mask;
@@ -812,23 +812,6 @@ impl<'s> Shared<'s> {
     }
 }
 
-struct ReaderEnv<'a> {
-    locals: &'a [i128; MAX_LOCALS],
-    window: u64,
-}
-
-impl Env for ReaderEnv<'_> {
-    fn word(&self, _w: WordId) -> u64 {
-        0
-    }
-    fn local(&self, l: LocalId) -> i128 {
-        self.locals[l as usize]
-    }
-    fn window_cycles(&self) -> u64 {
-        self.window
-    }
-}
-
 /// Run `schedule` on `writers` writer threads. Every replay starts from a
 /// fresh harness (words and data at 0).
 /// `progress(k)` is called from a writer thread every 65536 cycles.
@@ -863,7 +846,7 @@ fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
     let code = &p.reader.code;
     let file = &sh.scheme.description().file;
     let eval = |e: &CExpr, locals: &[i128; MAX_LOCALS], window: u64| {
-        e.eval(&ReaderEnv { locals, window })
+        e.eval_reader(locals, window)
             .map_err(|x| file.error(x.at, format!("reader: {}", x.msg)))
     };
     let mut locals = [0i128; MAX_LOCALS];
