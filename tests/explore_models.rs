@@ -310,3 +310,42 @@ fn lo_hi_lo_hi_first_holds_the_full_period_at_32_plus_32() {
         BigUint::from((1u128 << 63) - (1u128 << 31) + 1)
     );
 }
+
+/// A reader that tests the lock bit after loading both words: brute mode
+/// (what auto picks here) once answered 1 with a trace ending in ABORT,
+/// and `--writer-cycles K` below the answer failed on replay. The answer is
+/// 4 under SC and TSO, and the least K that finds one agrees.
+#[test]
+fn a_late_odd_check_is_not_shifted_away() {
+    let s = user_file("abort-after-second-load", &[]);
+    for model in [Model::Sc, Model::Tso] {
+        let mut c = ExploreConfig::new(s.clone());
+        c.model = model;
+        let r = explore(&c).unwrap();
+        assert_eq!(r.verdict, Verdict::FalsePositive, "{model}");
+        assert_eq!(r.min_cycles, Some(BigUint::from(4u32)), "{model}");
+        let fp = Some(seqwrap::protocol::Outcome::FalsePositive);
+        assert!(
+            r.trace
+                .steps
+                .iter()
+                .all(|s| s.outcome.is_none() || s.outcome == fp)
+        );
+        assert_eq!(r.trace.steps.last().unwrap().outcome, fp);
+        for k in 1..=5u32 {
+            let mut c = ExploreConfig::new(s.clone());
+            c.model = model;
+            c.max_writer_cycles = Some(k);
+            let r = explore(&c).unwrap_or_else(|e| panic!("K={k} {model}: {e}"));
+            let want = (k >= 4).then(|| BigUint::from(4u32));
+            assert_eq!(r.min_cycles, want, "K={k} {model}");
+            assert!(
+                r.trace
+                    .steps
+                    .iter()
+                    .all(|s| s.outcome.is_none() || s.outcome == fp),
+                "K={k} {model}: a trace with another outcome"
+            );
+        }
+    }
+}

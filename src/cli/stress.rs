@@ -455,16 +455,20 @@ fn sci(x: f64) -> String {
     format!("{x:.2e}")
 }
 
+/// The table's first line, wrapped: CPU model names run past 72 columns
+/// (`Intel(R) Xeon(R) Processor @ 2.80GHz`, with a long kernel release).
+fn header_line(cpu: &str, cores: usize, kernel: &str) -> String {
+    seqwrap::report::table::wrap(&format!(
+        "mmap write-lock cycles/s on {cpu} ({cores} cores), Linux {kernel}"
+    ))
+}
+
 /// The measured table as text (at most 72 columns).
 fn kernel_text(t: &KernelTable) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let m = &t.machine;
-    let _ = writeln!(
-        out,
-        "mmap write-lock cycles/s on {} ({} cores), Linux {}",
-        m.cpu_model, m.cores, m.kernel
-    );
+    out.push_str(&header_line(&m.cpu_model, m.cores, &m.kernel));
     let _ = writeln!(
         out,
         "{} runs x {:.0} ms per cell, runs interleaved across cells",
@@ -654,6 +658,25 @@ mod tests {
         assert_eq!(parse_duration("1min").unwrap(), Duration::from_secs(60));
         for bad in ["", "x", "-1s", "0", "5h", "99999", "1.5", "1m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Whatever the CPU and kernel are called, the header fits 72 columns
+    /// and keeps every character of both names.
+    #[test]
+    fn a_long_cpu_name_is_wrapped() {
+        let cpu = "Intel(R) Xeon(R) Processor @ 2.80GHz";
+        let kernel = "6.18.44-a-very-long-distribution-kernel-release-string-\
+                      that-no-one-would-ever-fit-in-seventy-two-columns-amd64";
+        for (cpu, cores) in [(cpu, 2), ("AMD EPYC 7B13 64-Core Processor", 256)] {
+            let h = header_line(cpu, cores, kernel);
+            assert!(h.lines().all(|l| l.chars().count() <= 72), "{h}");
+            let joined: String = h.split_whitespace().collect();
+            let want: String =
+                format!("mmap write-lock cycles/s on {cpu} ({cores} cores), Linux {kernel}")
+                    .split_whitespace()
+                    .collect();
+            assert_eq!(joined, want);
         }
     }
 }

@@ -21,9 +21,12 @@ use super::progress::Meter;
 /// May a forced writer move start the fast path? Under SC and TSO, with
 /// templated cycles (the writer's shape is understood) and a reader in the
 /// accelerated shape (its moves depend on a loaded value only through
-/// equalities and low bits).
+/// equalities and low bits). Not when the writer's total is capped
+/// (`--writer-cycles K`): the fast path does not count cycles, and once ran
+/// a capped writer past its cap into a false positive no K-cycle run has.
 fn fast_ok(m: &Machine<'_>, mv: &Move) -> bool {
     matches!(mv, Move::Writer(_))
+        && m.cycle_cap().is_none()
         && !m.model.reorders_loads()
         && m.cycles.templated()
         && m.shape.reader.outside.is_none()

@@ -871,9 +871,12 @@ impl<'a> Machine<'a> {
                     .find(|(n, _)| matches!(self.prog.reader.code[*n as usize], Instr::Load { word, .. } if word == w))
                     .map(|(_, v)| *v)
             };
-            let anchor = from_local
-                .or_else(from_ahead)
-                .unwrap_or_else(|| st.view.start[wi] - st.view.start[wi] % stride);
+            // A translation by a multiple of the stride only: the reader
+            // tests the bits below it (`s & 1`), so they must survive. An
+            // anchor taken whole from an odd local once turned an odd count
+            // even and made an ABORT path look like an ACCEPT.
+            let anchor = from_local.or_else(from_ahead).unwrap_or(st.view.start[wi]);
+            let anchor = anchor - anchor % stride;
             if anchor == 0 {
                 continue;
             }

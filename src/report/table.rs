@@ -82,11 +82,13 @@ impl Table {
     }
 }
 
-/// Wrap prose at `MAX_COLS`, keeping words whole.
+/// Wrap prose at `MAX_COLS`, keeping words whole; a single word longer
+/// than a line (a host or kernel name nobody controls) is cut into
+/// line-sized pieces, so every line fits whatever the machine is called.
 pub fn wrap(text: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_whitespace().flat_map(pieces) {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > MAX_COLS {
             out.push_str(&line);
             out.push('\n');
@@ -95,7 +97,7 @@ pub fn wrap(text: &str) -> String {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() {
         out.push_str(&line);
@@ -117,6 +119,12 @@ pub fn bullet(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A word cut into pieces of at most `MAX_COLS` characters.
+fn pieces(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    chars.chunks(MAX_COLS).map(|c| c.iter().collect()).collect()
 }
 
 fn wrap_width(text: &str, cols: usize) -> String {
