@@ -8,7 +8,8 @@
 //!   11.14 s for the old one, same machine, same run, before it was
 //!   deleted; figures in the closing note of issue 8);
 //! - brute at 8 bits under lkmm < 1 s for every catalog entry;
-//! - parsing a description < 1 ms.
+//! - parsing a description < 1 ms; one that uses the kernel API, with the
+//!   prelude, < 1 ms.
 //!
 //! Figures (2026-12-01, 2-core AMD EPYC KVM guest, Linux 6.18.44; medians;
 //! index = row of WIDE/NARROW):
@@ -130,6 +131,77 @@ fn brute_plain_32() -> bool {
 #[divan::bench(args = catalog::names())]
 fn parse(name: &str) -> Description {
     Description::parse(name, catalog::text(name).unwrap()).unwrap()
+}
+
+/// The kernel API files (`tests/protocols/api/`) at 64 bits: the pasted
+/// uprobes reader, a count bumped with each kind of RMW, two independent
+/// counters.
+const API: &[(&str, &[(&str, &str)])] = &[
+    ("uprobes", &[("W", "64")]),
+    ("atomic-seq", &[("W", "64"), ("OP", "inc")]),
+    ("atomic-seq", &[("W", "64"), ("OP", "inc-return")]),
+    ("atomic-seq", &[("W", "64"), ("OP", "inc-barriers")]),
+    ("seqcount-begin", &[("W", "64")]),
+    ("two-counters", &[]),
+];
+const API_IDX: [usize; 6] = [0, 1, 2, 3, 4, 5];
+
+fn api_file(name: &str) -> String {
+    let path = format!(
+        "{}/tests/protocols/api/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).expect("api file")
+}
+
+fn api_scheme(i: usize) -> seqwrap::protocol::Scheme {
+    let (name, params) = API[i];
+    let d = Description::parse(name, &api_file(name)).expect("parse");
+    let p: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    seqwrap::protocol::Scheme::new(std::sync::Arc::new(d), &p, "bench").expect("compile")
+}
+
+#[divan::bench(args = API_IDX, sample_count = 10)]
+fn accelerated_api_64_sc(bencher: divan::Bencher, i: usize) {
+    let s = api_scheme(i);
+    bencher.bench(|| {
+        let mut c = ExploreConfig::new(s.clone());
+        c.mode = ExploreMode::Accelerated;
+        explore(&c).expect("explore").false_positive()
+    });
+}
+
+#[divan::bench(args = API_IDX, sample_count = 5)]
+fn accelerated_api_64_lkmm(bencher: divan::Bencher, i: usize) {
+    let s = api_scheme(i);
+    bencher.bench(|| {
+        let mut c = ExploreConfig::new(s.clone());
+        c.mode = ExploreMode::Accelerated;
+        c.model = Model::Lkmm;
+        explore(&c).expect("explore").false_positive()
+    });
+}
+
+/// Parsing and compiling a file that uses the API: its bodies expanded
+/// through the prelude (parsed once per process), names bound.
+#[divan::bench(args = API_IDX)]
+fn parse_api(bencher: divan::Bencher, i: usize) {
+    let (name, _) = API[i];
+    let text = api_file(name);
+    bencher.bench(|| {
+        let d = Description::parse(name, &text).expect("parse");
+        seqwrap::protocol::Scheme::new(std::sync::Arc::new(d), &[], "bench").expect("compile")
+    });
+}
+
+/// The prelude itself read from its text, as the first call in a process
+/// does (the handwritten macros and the 144 generated atomics).
+#[divan::bench]
+fn parse_prelude() -> usize {
+    seqwrap::protocol::api::define_all().len()
 }
 
 /// The index table, printed once by `cargo bench --bench explore -- --list`

@@ -31,11 +31,17 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::protocol::Scheme;
 use crate::protocol::parse::{BinOp, FenceKind, ReturnKind, UnOp};
-use crate::protocol::program::{CExpr, CKind, Instr, MAX_WORDS, Node, Program};
+use crate::protocol::program::{CExpr, CKind, Instr, MAX_WORDS, Node, Program, RmwOrder};
 use crate::protocol::shape::{Sym, TKind};
 
 /// Loop iterations the reader's unrolling allows.
 pub const UNROLL: u32 = 1;
+
+/// A word's name as a C identifier: a member path (`mm->mm_lock_seq`)
+/// with its `->` and `.` turned into `_`.
+fn c_name(name: &str) -> String {
+    name.replace("->", "_").replace('.', "_")
+}
 
 /// The litmus test for `s` with the writer unrolled `cycles` times.
 pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
@@ -80,7 +86,11 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
     );
     let _ = writeln!(out);
     out.push_str("{}\n\n");
-    let words: Vec<String> = p.words.iter().map(|w| format!("int *{}", w.name)).collect();
+    let words: Vec<String> = p
+        .words
+        .iter()
+        .map(|w| format!("int *{}", c_name(&w.name)))
+        .collect();
     let params = |extra: &str| {
         let mut v = words.clone();
         v.push("int *d".into());
@@ -91,6 +101,12 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
     };
     // The writer.
     let _ = writeln!(out, "P0({}) {{", params("spinlock_t *l"));
+    // A register for the values the RMWs return (herd7 needs one).
+    if p.writer.code.iter().any(|i| {
+        matches!(i, Instr::Store { rmw: Some(r), .. } if r.op.returns() || r.order != RmwOrder::Relaxed)
+    }) {
+        let _ = writeln!(out, "	int r_rmw;");
+    }
     let mut start = [0u64; MAX_WORDS];
     for c in 1..=cycles {
         let _ = writeln!(out, "\tspin_lock(l);");
@@ -100,9 +116,46 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
                 TKind::Store {
                     word,
                     value: Sym::Const(v),
-                    release,
+                    rmw: Some(r),
+                    ..
                 } => {
-                    let w = &p.words[word as usize].name;
+                    // An RMW as the add that gives the value the
+                    // description computes (a W-bit word wraps where herd7's
+                    // int would not), with the ordering of the call: the
+                    // void add is unordered, the value-returning ones carry
+                    // the suffix (linux-kernel.def: __atomic_op_return{mb},
+                    // {once}, {acquire}, {release}).
+                    let w = c_name(&p.words[word as usize].name);
+                    let old = start[word as usize] as i128;
+                    let d = v - old;
+                    let sfx = match r.order {
+                        RmwOrder::Relaxed if !r.op.returns() => None,
+                        RmwOrder::Relaxed => Some("_relaxed"),
+                        RmwOrder::Acquire => Some("_acquire"),
+                        RmwOrder::Release => Some("_release"),
+                        RmwOrder::Full => Some(""),
+                    };
+                    match sfx {
+                        None => {
+                            let _ = writeln!(out, "	atomic_add({d}, {w}); /* {}() */", r.name());
+                        }
+                        Some(sfx) => {
+                            let _ = writeln!(
+                                out,
+                                "	r_rmw = atomic_add_return{sfx}({d}, {w}); /* {}() */",
+                                r.name()
+                            );
+                        }
+                    }
+                    start[word as usize] = v as u64;
+                }
+                TKind::Store {
+                    word,
+                    value: Sym::Const(v),
+                    release,
+                    ..
+                } => {
+                    let w = c_name(&p.words[word as usize].name);
                     if release {
                         let _ = writeln!(out, "\tsmp_store_release({w}, {v});");
                     } else {
@@ -115,7 +168,8 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
                     let _ = writeln!(out, "\tWRITE_ONCE(*d, {c});");
                 }
                 TKind::Fence(k) => {
-                    if k != FenceKind::Barrier {
+                    // RmwFull is the RMW's own ordering, carried by its call.
+                    if !matches!(k, FenceKind::Barrier | FenceKind::RmwFull) {
                         let _ = writeln!(out, "\t{}();", k.macro_name());
                     }
                 }
@@ -165,9 +219,10 @@ fn emit(
                 word,
                 acquire,
                 next,
+                ..
             } => {
                 let r = &p.reader.locals[*dst as usize];
-                let w = &p.words[*word as usize].name;
+                let w = c_name(&p.words[*word as usize].name);
                 if *acquire {
                     let _ = writeln!(out, "{ind}r_{r} = smp_load_acquire({w});");
                 } else {
@@ -184,7 +239,7 @@ fn emit(
                 node = *next;
             }
             Instr::Fence { kind, next } => {
-                if *kind != FenceKind::Barrier {
+                if !matches!(kind, FenceKind::Barrier | FenceKind::RmwFull) {
                     let _ = writeln!(out, "{ind}{}();", kind.macro_name());
                 }
                 node = *next;

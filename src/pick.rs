@@ -326,7 +326,7 @@ fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, Stri
     let mut sets: Vec<Vec<(String, String)>> =
         vec![sizing.iter().map(|p| (p.clone(), each.clone())).collect()];
     for p in &d.params {
-        if sizing.contains(&p.name) {
+        if sizing.contains(&p.name) || !p.pick {
             continue;
         }
         let values: Vec<String> = if !p.choices.is_empty() {
@@ -415,6 +415,9 @@ fn option_of(s: &Scheme, choices: &str, per_model: Vec<(Model, Option<BigUint>)>
             })
             .collect(),
         reader_ops: c.reader_loads + c.reader_fences,
+        // RMWs count as the stores they are: pick has no architecture
+        // yet, and on 32-bit x86 atomic64's locked cmpxchg8b is what keeps a
+        // 64-bit count whole (the costs' per_arch says so).
         writer_ops: c.writer_stores + c.writer_fences,
         writer_rare: c.writer_rare.clone(),
         grace_period: s.shape().has_gp,

@@ -116,10 +116,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown-macro",
-            edit("smp_rmb();\nread();", "smp_mb__after_atomic();\nread();"),
+            edit("smp_rmb();\nread();", "smp_mb__after_spinlock();\nread();"),
             (22, 1),
             &[
-                "unknown macro 'smp_mb__after_atomic'",
+                "unknown macro 'smp_mb__after_spinlock'",
                 "allowed: x = READ_ONCE(w);",
                 "smp_rmb();",
             ],
@@ -444,19 +444,19 @@ fn cases() -> Vec<Case> {
             "macro-outside-the-subset",
             edit(
                 "s = READ_ONCE(seq);",
-                "raw_read_seqcount(&seq);\ns = READ_ONCE(seq);",
+                "read_seqbegin(&seq);\ns = READ_ONCE(seq);",
             ),
             (19, 1),
             &[
-                "unknown macro 'raw_read_seqcount'",
-                "write the load and smp_rmb() it expands to",
+                "unknown macro 'read_seqbegin'",
+                "seqlock_t readers are read_seqcount_begin() on its seqcount",
             ],
         ),
         case(
             "function-call-not-a-kernel-macro",
-            edit("smp_rmb();\nread();", "cpu_relax();\nread();"),
+            edit("smp_rmb();\nread();", "schedule();\nread();"),
             (22, 1),
-            &["unknown macro 'cpu_relax'", "allowed:"],
+            &["unknown macro 'schedule'", "allowed:"],
         ),
         case(
             "function-call-in-an-expression",
@@ -528,10 +528,7 @@ fn cases() -> Vec<Case> {
             "member-access",
             edit("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nf = s[1];"),
             (26, 6),
-            &[
-                "members and arrays are not supported",
-                "name each word in [words]",
-            ],
+            &["arrays are not supported", "name each word in [words]"],
         ),
         case(
             "cast",
@@ -649,6 +646,125 @@ fn cases() -> Vec<Case> {
             edit("if (s & 1)", "if (s & 1").replace('\n', "\r\n"),
             (21, 2),
             &["expected ')' to close the 'if' condition"],
+        ),
+        // --- the kernel API (DESIGN §1.7) ---
+        case(
+            "atomic-barrier-without-its-rmw",
+            edit(
+                "smp_wmb();\nmodify();",
+                "smp_mb__after_atomic();\nmodify();",
+            ),
+            (12, 1),
+            &["smp_mb__after_atomic() must come right after a read-modify-write"],
+        ),
+        case(
+            "rmw-in-the-reader",
+            edit("smp_rmb();\nread();", "atomic_inc(&seq);\nread();"),
+            (22, 1),
+            &["atomic_inc() is a read-modify-write and belongs to the writer"],
+        ),
+        case(
+            "rcu-lock-after-a-load",
+            edit("smp_rmb();\nread();", "rcu_read_lock();\nread();"),
+            (22, 1),
+            &[
+                "rcu_read_lock() after the reader's first load",
+                "lock before",
+            ],
+        ),
+        case(
+            "load-after-rcu-unlock",
+            edit(
+                "s = READ_ONCE(seq);",
+                "rcu_read_lock();\ns = READ_ONCE(seq);\nrcu_read_unlock();",
+            ),
+            (27, 1),
+            &[
+                "a load after rcu_read_unlock()",
+                "unlock after the last load",
+            ],
+        ),
+        case(
+            "grace-period-without-an-rcu-reader",
+            edit(
+                "smp_wmb();\nWRITE_ONCE(seq, seq + 1);\n\"\"\"",
+                "smp_wmb();\nsynchronize_rcu();\nWRITE_ONCE(seq, seq + 1);\n\"\"\"",
+            ),
+            (15, 1),
+            &[
+                "synchronize_rcu() waits only for RCU readers",
+                "rcu_read_lock() or guard(rcu)()",
+            ],
+        ),
+        case(
+            "rcu-in-the-writer",
+            edit("modify();", "rcu_read_lock();\nmodify();"),
+            (13, 1),
+            &["RCU read-side sections belong to the reader"],
+        ),
+        case(
+            "unknown-word-type",
+            edit("seq = \"W\"", "seq = { type = \"seqlock_t\" }"),
+            (8, 16),
+            &[
+                "'seqlock_t' is not a word type",
+                "allowed: u8",
+                "seqcount_t",
+            ],
+        ),
+        case(
+            "word-table-without-a-type",
+            edit("seq = \"W\"", "seq = { bits = \"W\" }"),
+            (8, 7),
+            &["a table needs 'type'"],
+        ),
+        case(
+            "api-call-with-too-few-arguments",
+            edit("e = READ_ONCE(seq);", "e = read_seqcount_retry(&seq);"),
+            (25, 5),
+            &["'read_seqcount_retry' takes 2 argument(s) (s, start), given 1"],
+        ),
+        case(
+            "api-load-where-c-may-skip-it",
+            edit(
+                "if (e == s)",
+                "if (e == s && !read_seqcount_retry(&seq, s))",
+            ),
+            (26, 16),
+            &["where C may skip it", "call it in a statement of its own"],
+        ),
+        case(
+            "guard-other-than-rcu",
+            edit(
+                "s = READ_ONCE(seq);",
+                "guard(mutex)();\ns = READ_ONCE(seq);",
+            ),
+            (19, 7),
+            &["guard(mutex) is not supported", "allowed: guard(rcu)()"],
+        ),
+        case(
+            "member-of-an-undeclared-word",
+            edit("e = READ_ONCE(seq);", "e = READ_ONCE(mm->seq);"),
+            (25, 15),
+            &["'mm->seq' is not a declared word", "words: seq"],
+        ),
+        case(
+            "dereference-of-a-local",
+            edit("if (e == s)", "if (e == *s)"),
+            (26, 10),
+            &["pointers are not supported"],
+        ),
+        case(
+            "store-to-a-member",
+            edit("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nmm->seq = e;"),
+            (26, 3),
+            &["cannot be assigned", "WRITE_ONCE(mm->seq, v)"],
+        ),
+        case(
+            "atomic-read-without-a-pointer",
+            edit("e = READ_ONCE(seq);", "e = atomic_read(seq);"),
+            (25, 5),
+            &["an atomic read takes a pointer", "x = atomic_read(&v);"],
         ),
     ]
 }

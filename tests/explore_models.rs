@@ -349,3 +349,86 @@ fn a_late_odd_check_is_not_shifted_away() {
         }
     }
 }
+
+/// The kernel API pasted as the kernel writes it (`tests/protocols/api/`):
+/// each file, at every choice and small width, is explored alike by brute
+/// force and the accelerated jumps under every model, and meets the
+/// closed form its `[expect]` states — the findings the API was built
+/// for: today's uprobes reader falls only to the wrap under the LKMM; a
+/// count bumped with a void `atomic_inc()` falls after one cycle, with
+/// `atomic_inc_return()` or the atomic barriers only to the wrap, with
+/// `atomic_inc_return_relaxed()` after one again.
+#[test]
+fn the_kernel_api_files_give_the_findings() {
+    let api = |name: &str, params: &[(&str, &str)]| user_file(&format!("api/{name}"), params);
+    for w in ["2", "3", "5", "8"] {
+        all_models(&api("uprobes", &[("W", w)]));
+        all_models(&api("latch", &[("W", w)]));
+        for op in ["inc", "inc-return", "inc-barriers", "inc-return-relaxed"] {
+            all_models(&api("atomic-seq", &[("W", w), ("OP", op)]));
+        }
+        for begin in ["spin", "raw-begin", "raw-read"] {
+            for raw in ["0", "1"] {
+                let s = api(
+                    "seqcount-begin",
+                    &[("W", w), ("BEGIN", begin), ("RAW", raw)],
+                );
+                if s.shape().accel_blocker.is_none() {
+                    all_models(&s);
+                    continue;
+                }
+                // raw_seqcount_begin() masks the loaded count (`& ~1`):
+                // brute force only, against the closed form.
+                for m in Model::ALL {
+                    let (_, min) = run(&s, ExploreMode::Brute, m);
+                    assert_eq!(
+                        Some(min),
+                        s.expected_min_cycles(m.name()).unwrap(),
+                        "{s} {m}"
+                    );
+                }
+            }
+        }
+    }
+    // At the kernel's own width, accelerated (brute cannot go there).
+    let at32 = |s: &Scheme, model: Model| run(s, ExploreMode::Accelerated, model).1;
+    let wrap = Some(BigUint::from(1u64 << 31));
+    let up = api("uprobes", &[]);
+    assert!(up.shape().accel_blocker.is_none());
+    for m in Model::ALL {
+        assert_eq!(at32(&up, m), wrap, "uprobes under {m}");
+    }
+    for (op, lkmm) in [
+        ("inc", Some(BigUint::from(1u32))),
+        ("inc-return", wrap.clone()),
+        ("inc-barriers", wrap.clone()),
+        ("inc-return-relaxed", Some(BigUint::from(1u32))),
+    ] {
+        let s = api("atomic-seq", &[("OP", op)]);
+        assert_eq!(at32(&s, Model::Sc), wrap, "{op} under sc");
+        assert_eq!(at32(&s, Model::Lkmm), lkmm, "{op} under lkmm");
+    }
+}
+
+/// Independent counters (each word plus its own constant a cycle, no
+/// carry) are accelerated and exact at 64 bits: two atomics bumped by 1
+/// and 3 per unlock come back together after the longer period, 2^63.
+#[test]
+fn independent_counters_are_accelerated_at_64_bits() {
+    let s = user_file("api/two-counters", &[]);
+    assert!(
+        s.shape().accel_blocker.is_none(),
+        "{:?}",
+        s.shape().accel_blocker
+    );
+    for m in Model::ALL {
+        assert_eq!(
+            run(&s, ExploreMode::Accelerated, m).1,
+            Some(BigUint::from(1u64 << 63)),
+            "{m}"
+        );
+    }
+    for (a, b) in [("2", "3"), ("3", "4"), ("4", "3"), ("5", "2")] {
+        all_models(&user_file("api/two-counters", &[("A", a), ("B", b)]));
+    }
+}

@@ -11,6 +11,7 @@ pub const EXAMPLES: &str = "\
 Examples:
   seqwrap schemes
   seqwrap schemes --show split > my-split.toml
+  seqwrap schemes --api | grep -A6 read_seqcount_retry
   seqwrap schemes --json | jq -r '.schemes[].name'";
 
 /// Arguments of `seqwrap schemes`.
@@ -23,6 +24,10 @@ pub struct Args {
     /// Print this catalog scheme's description file.
     #[arg(long, value_name = "NAME")]
     pub show: Option<String>,
+    /// Print the kernel API a description may call (seqlock.h, mmap_lock.h,
+    /// the atomics, RCU) with what each call expands to.
+    #[arg(long, conflicts_with = "show")]
+    pub api: bool,
 }
 
 fn default_text(d: &ParamDefault) -> String {
@@ -34,6 +39,21 @@ fn default_text(d: &ParamDefault) -> String {
 
 /// Print the catalog.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    if args.api {
+        let text = seqwrap::protocol::api::prelude_text();
+        if args.json {
+            let mut names: Vec<&String> = seqwrap::protocol::api::macros().keys().collect();
+            names.sort();
+            super::print_json(
+                out,
+                "api",
+                serde_json::json!({"names": names, "text": text}),
+            )?;
+        } else {
+            out.write_all(text.as_bytes())?;
+        }
+        return Ok(());
+    }
     if let Some(name) = &args.show {
         catalog::find(name)?;
         let text = catalog::text(name).expect("found above");

@@ -222,7 +222,9 @@ fn jump_lengths<const R: usize>(m: &Machine<'_>, st: &State<R>, deltas: &Deltas)
     let n = m.nwords();
     let in_flight = st.readers.iter().any(|r| r.in_window());
     let mut limit = match map {
-        CycleMap::Counter { .. } => map.period(&x[..n]).unwrap_or(u128::MAX),
+        CycleMap::Counter { .. } | CycleMap::Independent { .. } => {
+            map.period(&x[..n]).unwrap_or(u128::MAX)
+        }
         CycleMap::Piecewise { word, .. } => map
             .period(&x[..n])
             .unwrap_or_else(|| 1u128 << m.bits()[*word as usize].min(127)),
@@ -241,6 +243,15 @@ fn jump_lengths<const R: usize>(m: &Machine<'_>, st: &State<R>, deltas: &Deltas)
     // The next cycles on another writer path.
     match map {
         CycleMap::Piecewise { word, .. } => land(map.steps_in_piece(x[*word as usize])),
+        // Each word's next wrap.
+        CycleMap::Independent { words, bits, adds } => {
+            for (i, &w) in words.iter().enumerate() {
+                if adds[i] > 0 {
+                    let modulus = 1u128 << bits[i];
+                    land((modulus - u128::from(x[w as usize])).div_ceil(adds[i]));
+                }
+            }
+        }
         CycleMap::Counter { digits, bits, d } => {
             let c = combine(digits, bits, &x[..n]);
             let mut low = 0u32;
@@ -256,6 +267,28 @@ fn jump_lengths<const R: usize>(m: &Machine<'_>, st: &State<R>, deltas: &Deltas)
     if r0.in_window() {
         let vals = values(m, st);
         match map {
+            // Each word back at a value reader 0 holds or compares with
+            // (minus the offsets of the cycle's stores to it); the words
+            // move independently, so the first such point of each word is
+            // where something can happen, and the search plans again from
+            // there.
+            CycleMap::Independent { words, bits, adds } => {
+                for (i, &w) in words.iter().enumerate() {
+                    let wi = w as usize;
+                    if adds[i] == 0 {
+                        continue;
+                    }
+                    let mask = crate::width::mask(bits[i]);
+                    for &v in &vals[wi] {
+                        for &dl in &deltas.per_word[wi] {
+                            let t = (i128::from(v) - dl - i128::from(x[wi])) as u64 & mask;
+                            if let Some(k) = solve(adds[i], u128::from(t), bits[i]) {
+                                land(k);
+                            }
+                        }
+                    }
+                }
+            }
             CycleMap::Piecewise { word, .. } => {
                 let w = *word as usize;
                 let mask = crate::width::mask(m.bits()[w]);
@@ -402,6 +435,7 @@ fn next_gp(m: &Machine<'_>, map: &CycleMap, x: &[u64; MAX_WORDS]) -> u128 {
             }
             u128::MAX
         }
+        CycleMap::Independent { .. } => u128::MAX,
         CycleMap::Counter { digits, bits, d } => {
             // Grace periods are on paths constrained only in the low digit
             // (Shape::accel_blocker refuses others).

@@ -78,6 +78,7 @@ impl Template {
                     word,
                     value,
                     release,
+                    ..
                 } => (EvKind::Store(*word), *value, *release),
                 TKind::Modify => (EvKind::Modify, Sym::Const(0), false),
                 TKind::SyncRcu => (EvKind::Gp, Sym::Const(0), false),
@@ -278,6 +279,7 @@ pub fn run_writer(p: &Program, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> 
                 word,
                 value,
                 release,
+                rmw,
                 next,
             } => {
                 let v = eval(value, &words, &locals).map_err(err)?;
@@ -288,6 +290,7 @@ pub fn run_writer(p: &Program, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> 
                         word: *word,
                         value: Sym::Const(i128::from(t)),
                         release: *release,
+                        rmw: *rmw,
                     },
                     node,
                 });

@@ -402,6 +402,7 @@ impl<'a> Machine<'a> {
                                 acquire,
                                 dst,
                                 next,
+                                ..
                             } => (word, acquire, Some(dst), next, false),
                             Instr::DataLoad { next, second } => (DATA, false, None, next, second),
                             _ => unreachable!(),

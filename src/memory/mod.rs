@@ -95,7 +95,13 @@ impl Fences {
         match k {
             FenceKind::Rmb => self.rmb = true,
             FenceKind::Wmb => self.wmb = true,
-            FenceKind::Mb => self.mb = true,
+            // Exactly smp_mb() where they stand: the compiler places the
+            // two atomic barriers next to their RMW, and a fully ordered
+            // RMW is an smp_mb() on each side (Documentation/atomic_t.txt).
+            FenceKind::Mb
+            | FenceKind::BeforeAtomic
+            | FenceKind::AfterAtomic
+            | FenceKind::RmwFull => self.mb = true,
             FenceKind::Barrier => {}
         }
         self

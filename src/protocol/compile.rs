@@ -14,10 +14,10 @@
 use std::collections::BTreeMap;
 
 use super::desc::{Description, Located, ParamDefault};
-use super::parse::{self, Expr, ExprKind, Rhs, Stmt, StmtKind};
+use super::parse::{self, Expr, ExprKind, FenceKind, Rhs, Stmt, StmtKind};
 use super::program::{
-    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_NODES, MAX_WORDS, Node, Program, Word,
-    WordId, binary, unary,
+    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_NODES, MAX_WORDS, Node, Program, RmwOrder,
+    Word, WordId, binary, unary,
 };
 use super::source::{BodyMap, SourceFile};
 use crate::error::{Error, Result};
@@ -60,6 +60,10 @@ pub(crate) fn const_eval(
                 ),
             )
         }),
+        ExprKind::Addr(n) => Err(err(
+            e.at,
+            format!("'&{n}' is an address; allowed here: integers and parameters"),
+        )),
         ExprKind::WindowCycles => Err(err(
             e.at,
             "window_cycles() only in the reader's body".into(),
@@ -372,8 +376,22 @@ pub fn compile(d: &Description, params: &[ParamValue]) -> Result<Program> {
             format!("the words hold {total} bits together; allowed: at most {MAX_TOTAL_BITS}"),
         ));
     }
-    let writer = compile_body(d, &d.writer, &consts, &words, Role::Writer)?;
-    let reader = compile_body(d, &d.reader, &consts, &words, Role::Reader)?;
+    let (writer, _) = compile_body(d, &d.writer, &consts, &words, Role::Writer)?;
+    let (reader, rcu) = compile_body(d, &d.reader, &consts, &words, Role::Reader)?;
+    // synchronize_rcu() waits only for RCU read-side critical sections: a
+    // writer that counts on it needs a reader that is in one.
+    if rcu.lock_at.is_none()
+        && let Some(n) = writer
+            .code
+            .iter()
+            .position(|i| matches!(i, Instr::SyncRcu { .. }))
+    {
+        return Err(d.file.error(
+            writer.at[n],
+            "synchronize_rcu() waits only for RCU readers; the reader must run its \
+             speculation inside rcu_read_lock() or guard(rcu)() (before its first load)",
+        ));
+    }
     Ok(Program {
         words,
         writer,
@@ -409,6 +427,18 @@ struct Compiler<'a> {
     locals: Vec<String>,
     entry: Option<Node>,
     captures: Vec<Option<Node>>,
+    rcu: Rcu,
+}
+
+/// Where a reader's RCU read-side section begins and ends, in source
+/// order. The model takes the whole speculation as one section
+/// (DESIGN §1.5), so it must begin before the first load and end after the
+/// last.
+#[derive(Clone, Copy, Debug, Default)]
+struct Rcu {
+    lock_at: Option<usize>,
+    unlock_at: Option<usize>,
+    loaded: bool,
 }
 
 fn compile_body(
@@ -417,7 +447,7 @@ fn compile_body(
     consts: &BTreeMap<String, i128>,
     words: &[Word],
     role: Role,
-) -> Result<Body> {
+) -> Result<(Body, Rcu)> {
     let stmts =
         parse::parse_body(&body.text).map_err(|(at, m)| d.file.error(body.map.file(at), m))?;
     let mut c = Compiler {
@@ -431,15 +461,17 @@ fn compile_body(
         locals: Vec::new(),
         entry: None,
         captures: Vec::new(),
+        rcu: Rcu::default(),
     };
     let out = c.stmts(&stmts, vec![Slot::Entry])?;
     let end_at = body.map.file(body.text.trim_end().len());
     let end = c.emit(out, Instr::End, body.text.trim_end().len())?;
     let _ = end;
     let entry = c.entry.expect("the end node at least receives the entry");
+    let rcu = c.rcu;
     let mut b = prune(c.code, c.at, entry, c.locals, end_at);
     check(d, &mut b, role)?;
-    Ok(b)
+    Ok((b, rcu))
 }
 
 impl Compiler<'_> {
@@ -494,10 +526,53 @@ impl Compiler<'_> {
     }
 
     fn stmts(&mut self, list: &[Stmt], mut pending: Vec<Slot>) -> Result<Vec<Slot>> {
-        for s in list {
+        for (i, s) in list.iter().enumerate() {
+            self.atomic_fence_placed(list, i)?;
             pending = self.stmt(s, pending)?;
         }
         Ok(pending)
+    }
+
+    /// `smp_mb__before_atomic()` must have a read-modify-write as the next
+    /// access, `smp_mb__after_atomic()` as the one before: then it is
+    /// exactly an `smp_mb()` where it stands. (The LKMM orders only
+    /// through the RMW, `linux-kernel.cat`'s `mb`; an access between the
+    /// two is not ordered, and `Documentation/atomic_t.txt` gives these
+    /// barriers no other use.)
+    fn atomic_fence_placed(&self, list: &[Stmt], i: usize) -> Result<()> {
+        let StmtKind::Fence(k @ (FenceKind::BeforeAtomic | FenceKind::AfterAtomic)) = list[i].kind
+        else {
+            return Ok(());
+        };
+        let before = k == FenceKind::BeforeAtomic;
+        let neighbour = if before {
+            list[i + 1..].iter().find_map(|s| first_access(s, true))
+        } else {
+            list[..i].iter().rev().find_map(|s| first_access(s, false))
+        };
+        let ok = matches!(
+            neighbour,
+            Some(Stmt {
+                kind: StmtKind::Store { rmw: Some(_), .. },
+                ..
+            })
+        );
+        if ok {
+            return Ok(());
+        }
+        Err(self.err(
+            list[i].at,
+            format!(
+                "{}() must {} a read-modify-write (atomic_inc(), ...) with no other access \
+                 between them: it orders only through that atomic",
+                k.macro_name(),
+                if before {
+                    "come right before"
+                } else {
+                    "come right after"
+                }
+            ),
+        ))
     }
 
     fn simple(&mut self, pending: Vec<Slot>, i: Instr, at: usize) -> Result<Vec<Slot>> {
@@ -531,8 +606,21 @@ impl Compiler<'_> {
         Ok((self.locals.len() - 1) as LocalId)
     }
 
+    /// The word a name or member path names: the word itself, or its
+    /// value member as the kernel's types spell it (`s->sequence` of a
+    /// `seqcount_t`, `l.seqcount.sequence` of a `seqcount_latch_t`,
+    /// `v.counter` of an `atomic_t`).
+    fn word_index(&self, name: &str) -> Option<usize> {
+        let exact = |n: &str| self.words.iter().position(|w| w.name == n);
+        exact(name).or_else(|| {
+            [".seqcount.sequence", ".sequence", ".counter"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix).and_then(exact))
+        })
+    }
+
     fn word(&self, name: &str, at: usize) -> Result<WordId> {
-        if let Some(i) = self.words.iter().position(|w| w.name == name) {
+        if let Some(i) = self.word_index(name) {
             return Ok(i as WordId);
         }
         let words: Vec<&str> = self.words.iter().map(|w| w.name.as_str()).collect();
@@ -565,6 +653,7 @@ impl Compiler<'_> {
                         word,
                         word_at,
                         acquire,
+                        atomic,
                     },
                 ..
             } => {
@@ -577,12 +666,21 @@ impl Compiler<'_> {
                 }
                 let w = self.word(word, *word_at)?;
                 let dst = self.local(name, at)?;
+                if self.rcu.unlock_at.is_some() {
+                    return Err(self.err(
+                        at,
+                        "a load after rcu_read_unlock(): the model takes the whole speculation \
+                         as one RCU read-side section; unlock after the last load",
+                    ));
+                }
+                self.rcu.loaded = true;
                 self.simple(
                     pending,
                     Instr::Load {
                         dst,
                         word: w,
                         acquire: *acquire,
+                        atomic: *atomic,
                         next: HOLE,
                     },
                     at,
@@ -610,22 +708,82 @@ impl Compiler<'_> {
                 word_at,
                 value,
                 release,
+                rmw,
             } => {
                 if self.role == Role::Reader {
-                    return Err(self.err(at, "the reader only loads; stores belong to the writer"));
+                    return Err(self.err(
+                        at,
+                        match rmw {
+                            Some(r) => format!(
+                                "the reader only loads; {}() is a read-modify-write and \
+                                 belongs to the writer",
+                                r.name()
+                            ),
+                            None => "the reader only loads; stores belong to the writer".into(),
+                        },
+                    ));
                 }
                 let w = self.word(word, *word_at)?;
                 let value = self.expr(value)?;
-                self.simple(
+                let full = rmw.is_some_and(|r| r.order == RmwOrder::Full);
+                let mut pending = pending;
+                if full {
+                    pending = self.simple(
+                        pending,
+                        Instr::Fence {
+                            kind: FenceKind::RmwFull,
+                            next: HOLE,
+                        },
+                        at,
+                    )?;
+                }
+                pending = self.simple(
                     pending,
                     Instr::Store {
                         word: w,
                         value,
                         release: *release,
+                        rmw: *rmw,
                         next: HOLE,
                     },
                     at,
-                )
+                )?;
+                if full {
+                    pending = self.simple(
+                        pending,
+                        Instr::Fence {
+                            kind: FenceKind::RmwFull,
+                            next: HOLE,
+                        },
+                        at,
+                    )?;
+                }
+                Ok(pending)
+            }
+            StmtKind::Rcu(lock) => {
+                if self.role == Role::Writer {
+                    return Err(self.err(
+                        at,
+                        "RCU read-side sections belong to the reader; the writer holds the lock",
+                    ));
+                }
+                if *lock {
+                    if self.rcu.loaded {
+                        return Err(self.err(
+                            at,
+                            "rcu_read_lock() after the reader's first load: the model takes \
+                             the whole speculation as one RCU read-side section; lock before \
+                             the first load",
+                        ));
+                    }
+                    self.rcu.lock_at.get_or_insert(at);
+                } else {
+                    if self.rcu.lock_at.is_none() {
+                        return Err(self.err(at, "rcu_read_unlock() without rcu_read_lock()"));
+                    }
+                    self.rcu.unlock_at.get_or_insert(at);
+                }
+                Ok(pending)
             }
             StmtKind::Fence(kind) => self.simple(
                 pending,
@@ -779,7 +937,7 @@ impl Compiler<'_> {
             ExprKind::Name(n) => {
                 if let Some(i) = self.locals.iter().position(|l| l == n) {
                     CKind::Local(i as LocalId)
-                } else if let Some(w) = self.words.iter().position(|w| &w.name == n) {
+                } else if let Some(w) = self.word_index(n) {
                     if self.role == Role::Reader {
                         return Err(self.err(
                             e.at,
@@ -802,6 +960,16 @@ impl Compiler<'_> {
                         format!("unknown name '{n}'; known: {}", names.join(", ")),
                     ));
                 }
+            }
+            ExprKind::Addr(n) => {
+                return Err(self.err(
+                    e.at,
+                    format!(
+                        "'&{n}' is an address; '&' takes an address only in \
+                         smp_load_acquire/smp_store_release and the kernel API's pointer \
+                         arguments"
+                    ),
+                ));
             }
             ExprKind::WindowCycles => {
                 if self.role == Role::Writer {
@@ -879,11 +1047,13 @@ fn prune(
                 dst,
                 word,
                 acquire,
+                atomic,
                 next,
             } => Instr::Load {
                 dst,
                 word,
                 acquire,
+                atomic,
                 next: map(next),
             },
             Instr::DataLoad { second, next } => Instr::DataLoad {
@@ -894,11 +1064,13 @@ fn prune(
                 word,
                 value,
                 release,
+                rmw,
                 next,
             } => Instr::Store {
                 word,
                 value,
                 release,
+                rmw,
                 next: map(next),
             },
             Instr::Modify { next } => Instr::Modify { next: map(next) },
@@ -928,6 +1100,29 @@ fn prune(
         at: out_at,
         locals,
         end_at,
+    }
+}
+
+/// The first (`forward`) or last access a statement makes, looking into
+/// blocks; a branch or a loop counts as an access of its own (it is not
+/// known which comes first). Locals, declarations and fences make none.
+fn first_access(s: &Stmt, forward: bool) -> Option<&Stmt> {
+    match &s.kind {
+        StmtKind::Block(v) => {
+            if forward {
+                v.iter().find_map(|s| first_access(s, true))
+            } else {
+                v.iter().rev().find_map(|s| first_access(s, false))
+            }
+        }
+        StmtKind::Empty
+        | StmtKind::Decl { .. }
+        | StmtKind::Fence(_)
+        | StmtKind::Rcu(_)
+        | StmtKind::Assign {
+            rhs: Rhs::Expr(_), ..
+        } => None,
+        _ => Some(s),
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Scheme;
 use super::parse::{FenceKind, ReturnKind};
-use super::program::{Body, Instr};
+use super::program::{AtomicTy, Body, Instr, Rmw};
 use super::shape::TKind;
 
 /// A protocol's costs.
@@ -23,9 +23,16 @@ pub struct Costs {
     pub writer_stores: u32,
     /// Fences and release stores on that path.
     pub writer_fences: u32,
+    /// Of those stores, read-modify-writes (`atomic_inc()`): locked
+    /// instructions on x86, a full barrier there whatever their ordering.
+    pub writer_rmws: u32,
     /// What rarer writer paths add, with how often (`+1 store per 2^31
     /// cycles`, `1 grace period per 2^31 cycles`).
     pub writer_rare: Vec<String>,
+    /// What the atomics cost where they are not plain accesses, per
+    /// architecture (an `atomic64_read()` on 32-bit x86 is a locked
+    /// `cmpxchg8b`).
+    pub per_arch: Vec<String>,
     /// What the description cannot show.
     pub note: Option<String>,
 }
@@ -37,6 +44,13 @@ impl Costs {
             "{} loads, {} fences; writer {} stores, {} fences",
             self.reader_loads, self.reader_fences, self.writer_stores, self.writer_fences
         );
+        if self.writer_rmws > 0 {
+            s += &format!(
+                " ({} of them RMW{})",
+                self.writer_rmws,
+                if self.writer_rmws == 1 { "" } else { "s" }
+            );
+        }
         for r in &self.writer_rare {
             s += "; ";
             s += r;
@@ -55,7 +69,9 @@ pub fn costs(s: &Scheme) -> Costs {
         reader_fences,
         writer_stores: 0,
         writer_fences: 0,
+        writer_rmws: 0,
         writer_rare: Vec::new(),
+        per_arch: per_arch(p),
         note: s.description().cost_note.clone(),
     };
     let Ok(paths) = &shape.paths else {
@@ -85,7 +101,12 @@ pub fn costs(s: &Scheme) -> Costs {
             .iter()
             .filter(|e| matches!(e.kind, TKind::SyncRcu))
             .count() as u32;
-        (stores, fences, gps)
+        let rmws = q
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, TKind::Store { rmw: Some(_), .. }))
+            .count() as u32;
+        (stores, fences, gps, rmws)
     };
     // How often each path runs over one period (log2), so a rare path can
     // say how often it runs.
@@ -98,22 +119,23 @@ pub fn costs(s: &Scheme) -> Costs {
         // No period (a saturating counter) or no map: the common path is
         // the first one, and nothing is "per" anything.
         if let Some(q) = paths.first() {
-            (c.writer_stores, c.writer_fences, _) = count(q);
+            (c.writer_stores, c.writer_fences, _, c.writer_rmws) = count(q);
         }
         return c;
     };
     let Some(common) = (0..paths.len()).max_by(|&a, &b| weights[a].total_cmp(&weights[b])) else {
         return c;
     };
-    let (cs, cf, cg) = count(&paths[common]);
+    let (cs, cf, cg, cr) = count(&paths[common]);
     c.writer_stores = cs;
     c.writer_fences = cf;
+    c.writer_rmws = cr;
     // Group the rarer paths by what they add; each group's frequency is the
     // sum of its paths' (a carry at hi's wrap is still a carry).
     let mut extra_stores: std::collections::BTreeMap<u32, f64> = Default::default();
     let mut extra_gps: std::collections::BTreeMap<u32, f64> = Default::default();
     for (i, q) in paths.iter().enumerate() {
-        let (st, _, gp) = count(q);
+        let (st, _, gp, _) = count(q);
         if weights[i] == f64::NEG_INFINITY {
             continue;
         }
@@ -140,6 +162,68 @@ pub fn costs(s: &Scheme) -> Costs {
         ));
     }
     c
+}
+
+/// What the program's atomics cost where they are more than a plain
+/// access: `atomic64_t` on a 32-bit machine (`arch/x86/include/asm/
+/// atomic64_32.h`: every operation, a read too, is a `lock cmpxchg8b`;
+/// `lib/atomic64.c`, where an architecture selects `CONFIG_GENERIC_ATOMIC64`:
+/// every operation takes one of 16 hashed spinlocks with interrupts off),
+/// and a read-modify-write anywhere (a locked instruction on x86, a full
+/// barrier whatever its ordering).
+fn per_arch(p: &super::program::Program) -> Vec<String> {
+    let reads64 = p
+        .reader
+        .code
+        .iter()
+        .filter(|i| {
+            matches!(
+                i,
+                Instr::Load {
+                    atomic: Some(AtomicTy::Atomic64),
+                    ..
+                }
+            )
+        })
+        .count();
+    let rmws: Vec<&Rmw> = p
+        .writer
+        .code
+        .iter()
+        .filter_map(|i| match i {
+            Instr::Store { rmw: Some(r), .. } => Some(r),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    if reads64 > 0 {
+        out.push(format!(
+            "32-bit x86: each of the reader's {reads64} atomic64_read() is a locked \
+             cmpxchg8b (a write to the line); 32-bit without 64-bit atomics \
+             (lib/atomic64.c): each takes a hashed spinlock with interrupts off; \
+             64-bit: a plain load"
+        ));
+    }
+    if !rmws.is_empty() {
+        out.push(format!(
+            "x86: each of the writer's {} RMW(s) ({}) is a locked instruction, a full \
+             barrier whatever its ordering{}",
+            rmws.len(),
+            rmws.iter()
+                .map(|r| format!("{}()", r.name()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if rmws.iter().any(|r| r.ty == AtomicTy::Atomic64) {
+                "; atomic64_*() on 32-bit x86 is a cmpxchg8b loop and a hashed \
+                 spinlock without 64-bit atomics (lib/atomic64.c)"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
 }
 
 /// Loads and fences on the shortest path to `return ACCEPT`, taking each

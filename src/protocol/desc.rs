@@ -68,15 +68,66 @@ pub struct ParamDecl {
     pub presets: Vec<(String, Located)>,
     /// One line for `seqwrap schemes --show`.
     pub about: String,
+    /// Whether `pick` tries every value (choices, on/off barriers) as an
+    /// option; `pick = false` keeps the default (a superseded form kept
+    /// reachable, not a fix).
+    pub pick: bool,
 }
 
 /// One `[words]` entry.
 #[derive(Clone, Debug)]
 pub struct WordDecl {
-    /// Its name.
+    /// Its name: a C identifier, or a member path as the kernel writes it
+    /// (`mm->mm_lock_seq`), which the bodies name as written.
     pub name: String,
-    /// Width: an integer or an expression over params.
+    /// Width: an integer or an expression over params (a type's width
+    /// when the entry names a type and no `bits`).
     pub width: Located,
+    /// The C type the entry names (`seqcount_t`), if it names one.
+    pub ty: Option<String>,
+}
+
+/// The C types a word may be declared as, with their width in bits. `long`
+/// and `atomic_long_t` are read as on a 64-bit kernel (LP64); a 32-bit one
+/// says `{ type = "atomic_long_t", bits = 32 }`. `seqcount_t` holds an
+/// `unsigned sequence` on every architecture (`include/linux/
+/// seqlock_types.h`); `atomic_t` is an `int`, `atomic64_t` an `s64`
+/// (`include/linux/types.h`).
+pub const WORD_TYPES: &[(&str, u32)] = &[
+    ("u8", 8),
+    ("s8", 8),
+    ("unsigned char", 8),
+    ("char", 8),
+    ("u16", 16),
+    ("s16", 16),
+    ("unsigned short", 16),
+    ("short", 16),
+    ("u32", 32),
+    ("s32", 32),
+    ("unsigned", 32),
+    ("unsigned int", 32),
+    ("int", 32),
+    ("u64", 64),
+    ("s64", 64),
+    ("unsigned long long", 64),
+    ("long long", 64),
+    ("unsigned long", 64),
+    ("long", 64),
+    ("seqcount_t", 32),
+    ("seqcount_latch_t", 32),
+    ("seqcount_spinlock_t", 32),
+    ("seqcount_raw_spinlock_t", 32),
+    ("seqcount_rwlock_t", 32),
+    ("seqcount_mutex_t", 32),
+    ("atomic_t", 32),
+    ("atomic64_t", 64),
+    ("atomic_long_t", 64),
+];
+
+/// A type's width, its spelling's spaces normalised.
+pub fn type_bits(ty: &str) -> Option<u32> {
+    let t = ty.split_whitespace().collect::<Vec<_>>().join(" ");
+    WORD_TYPES.iter().find(|(n, _)| *n == t).map(|(_, b)| *b)
 }
 
 /// A parsed description file.
@@ -142,7 +193,9 @@ fn body<'t, 'i>(top: &'t DeTable<'i>, key: &str) -> Option<&'t Val<'i>> {
     })
 }
 
-const PARAM_KEYS: &[&str] = &["default", "min", "max", "choices", "presets", "about"];
+const PARAM_KEYS: &[&str] = &[
+    "default", "min", "max", "choices", "presets", "about", "pick",
+];
 const MODELS: &[&str] = &["sc", "tso", "lkmm"];
 
 type Val<'i> = Spanned<DeValue<'i>>;
@@ -209,6 +262,114 @@ fn check_name(r: &Reader<'_>, span: &Range<usize>, what: &str, name: &str) -> Re
             format!("{what} '{name}' must be a C identifier (letters, digits, _)"),
         ))
     }
+}
+
+/// A word's name: a C identifier, or a member path (`mm->mm_lock_seq`,
+/// `s.seq`) of identifiers joined by `->` or `.`.
+fn check_word_name(r: &Reader<'_>, span: &Range<usize>, name: &str) -> Result<()> {
+    let ident = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if name.replace("->", ".").split('.').all(ident) {
+        Ok(())
+    } else {
+        Err(r.err(
+            span,
+            format!(
+                "word '{name}' must be a C identifier or a member path (mm->mm_lock_seq): \
+                 letters, digits, _, -> and ."
+            ),
+        ))
+    }
+}
+
+/// A `[words]` entry's width and type: `seq = 32`, `seq = "W"` (an
+/// expression), `seq = "seqcount_t"` (a type), or `seq = { type =
+/// "seqcount_t", bits = "W" }` (a type whose width a parameter overrides).
+fn word_width(r: &Reader<'_>, name: &str, v: &Val<'_>) -> Result<(Located, Option<String>)> {
+    let at = v.span().start;
+    let int_located = |n: i128| Located {
+        text: n.to_string(),
+        map: BodyMap::new(at, "", ""),
+        at,
+    };
+    match v.get_ref() {
+        DeValue::Integer(_) => Ok((int_located(r.int(v, name)?), None)),
+        DeValue::Table(t) => {
+            let mut ty = None;
+            let mut bits = None;
+            for (k, fv) in in_order(t) {
+                let key = k.get_ref().as_ref();
+                let full = format!("words.{name}.{key}");
+                match key {
+                    "type" => {
+                        let s = r.string(fv, &full)?;
+                        let b = type_bits(&s.text).ok_or_else(|| {
+                            r.err(
+                                &fv.span(),
+                                format!("'{}' is not a word type; {}", s.text, types_allowed()),
+                            )
+                        })?;
+                        ty = Some((s.text, b));
+                    }
+                    "bits" => {
+                        bits = Some(match fv.get_ref() {
+                            DeValue::Integer(_) => {
+                                let n = r.int(fv, &full)?;
+                                Located {
+                                    text: n.to_string(),
+                                    map: BodyMap::new(fv.span().start, "", ""),
+                                    at: fv.span().start,
+                                }
+                            }
+                            _ => r.string(fv, &full)?,
+                        })
+                    }
+                    _ => {
+                        return Err(r.err(
+                            &k.span(),
+                            format!("unknown key '{full}'; allowed: type, bits"),
+                        ));
+                    }
+                }
+            }
+            let Some((ty, b)) = ty else {
+                return Err(r.err(
+                    &v.span(),
+                    format!("words.{name}: a table needs 'type' (and may give 'bits')"),
+                ));
+            };
+            Ok((bits.unwrap_or_else(|| int_located(i128::from(b))), Some(ty)))
+        }
+        _ => {
+            let s = r.string(v, &format!("words.{name}"))?;
+            match type_bits(&s.text) {
+                Some(b) => Ok((
+                    Located {
+                        text: b.to_string(),
+                        ..s.clone()
+                    },
+                    Some(s.text),
+                )),
+                None => Ok((s, None)),
+            }
+        }
+    }
+}
+
+/// What a word's type may be, for messages.
+fn types_allowed() -> String {
+    format!(
+        "allowed: {}",
+        WORD_TYPES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 impl Description {
@@ -279,19 +440,13 @@ impl Description {
             if BODIES.contains(&wname.as_str()) {
                 continue;
             }
-            check_name(&r, &k.span(), "word", &wname)?;
-            let width = match v.get_ref() {
-                DeValue::Integer(_) => {
-                    let n = r.int(v, &wname)?;
-                    Located {
-                        text: n.to_string(),
-                        map: BodyMap::new(v.span().start, "", ""),
-                        at: v.span().start,
-                    }
-                }
-                _ => r.string(v, &format!("words.{wname}"))?,
-            };
-            words.push(WordDecl { name: wname, width });
+            check_word_name(&r, &k.span(), &wname)?;
+            let (width, ty) = word_width(&r, &wname, v)?;
+            words.push(WordDecl {
+                name: wname,
+                width,
+                ty,
+            });
         }
         if words.is_empty() {
             return Err(r.err(&wv.span(), "[words] is empty; declare at least one word"));
@@ -391,6 +546,7 @@ fn param(r: &Reader<'_>, name: &str, at: usize, v: &Val<'_>) -> Result<ParamDecl
         choices: Vec::new(),
         presets: Vec::new(),
         about: String::new(),
+        pick: true,
     };
     match v.get_ref() {
         DeValue::Integer(_) => {
@@ -416,6 +572,11 @@ fn param(r: &Reader<'_>, name: &str, at: usize, v: &Val<'_>) -> Result<ParamDecl
                     "min" => p.min = Some(r.int(fv, &full)?),
                     "max" => p.max = Some(r.int(fv, &full)?),
                     "about" => p.about = r.string(fv, &full)?.text,
+                    "pick" => {
+                        p.pick = fv.get_ref().as_bool().ok_or_else(|| {
+                            r.err(&fv.span(), format!("'{full}' must be true or false"))
+                        })?
+                    }
                     "choices" => {
                         let arr = fv.get_ref().as_array().ok_or_else(|| {
                             r.err(&fv.span(), format!("'{full}' must be an array of names"))

@@ -15,6 +15,7 @@
 
 mod lexer;
 
+pub mod api;
 pub mod catalog;
 pub mod compile;
 pub mod cost;

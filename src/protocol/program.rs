@@ -39,6 +39,130 @@ impl Word {
     }
 }
 
+/// The kernel's atomic types (`include/linux/types.h`,
+/// `include/linux/atomic/atomic-long.h`): which family an `atomic*_()` call
+/// belongs to. The width is the word's; the family decides what an access
+/// costs on an architecture without native atomics of that size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtomicTy {
+    /// `atomic_t`: an `int`.
+    Atomic,
+    /// `atomic64_t`: an `s64`, on every architecture.
+    Atomic64,
+    /// `atomic_long_t`: `atomic64_t` on 64-bit, `atomic_t` on 32-bit.
+    AtomicLong,
+}
+
+impl AtomicTy {
+    /// The function-name prefix (`atomic64`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            AtomicTy::Atomic => "atomic",
+            AtomicTy::Atomic64 => "atomic64",
+            AtomicTy::AtomicLong => "atomic_long",
+        }
+    }
+}
+
+/// What a read-modify-write does with the word's old value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum RmwOp {
+    Inc,
+    Dec,
+    Add,
+    Sub,
+    IncReturn,
+    DecReturn,
+    AddReturn,
+    SubReturn,
+    FetchInc,
+    FetchDec,
+    FetchAdd,
+    FetchSub,
+    Xchg,
+    Cmpxchg,
+    TryCmpxchg,
+}
+
+impl RmwOp {
+    /// As the kernel spells it after the type prefix (`inc_return`).
+    pub fn text(self) -> &'static str {
+        use RmwOp::*;
+        match self {
+            Inc => "inc",
+            Dec => "dec",
+            Add => "add",
+            Sub => "sub",
+            IncReturn => "inc_return",
+            DecReturn => "dec_return",
+            AddReturn => "add_return",
+            SubReturn => "sub_return",
+            FetchInc => "fetch_inc",
+            FetchDec => "fetch_dec",
+            FetchAdd => "fetch_add",
+            FetchSub => "fetch_sub",
+            Xchg => "xchg",
+            Cmpxchg => "cmpxchg",
+            TryCmpxchg => "try_cmpxchg",
+        }
+    }
+
+    /// Does it return a value? Only those are ordered at all
+    /// (`Documentation/atomic_t.txt`: "RMW operations that have a return
+    /// value are fully ordered"; the void ones are unordered).
+    pub fn returns(self) -> bool {
+        !matches!(self, RmwOp::Inc | RmwOp::Dec | RmwOp::Add | RmwOp::Sub)
+    }
+}
+
+/// The ordering of a read-modify-write, by its suffix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RmwOrder {
+    /// A void RMW, or `_relaxed`: unordered.
+    Relaxed,
+    /// `_acquire`: its load is an acquire. A writer never loads anything
+    /// else, so it orders none of the writer's stores (herd7 with the LKMM:
+    /// message passing through it is Sometimes).
+    Acquire,
+    /// `_release`: its store is a release (`smp_store_release`).
+    Release,
+    /// No suffix on a value-returning RMW: fully ordered, as if an
+    /// `smp_mb()` stood on each side.
+    Full,
+}
+
+/// A read-modify-write of a word, the kernel's `atomic*_*()` call: in a
+/// writer that holds the lock it stores the new value (the old one is the
+/// writer's own latest value), ordered as its name says. x86 executes it
+/// as a locked instruction, a full fence under TSO, which a writer that
+/// never loads cannot tell from a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Rmw {
+    /// `atomic`, `atomic64` or `atomic_long`.
+    pub ty: AtomicTy,
+    /// The operation.
+    pub op: RmwOp,
+    /// The ordering.
+    pub order: RmwOrder,
+}
+
+impl Rmw {
+    /// The function as the kernel names it (`atomic64_inc_return_release`).
+    pub fn name(&self) -> String {
+        let suffix = match (self.op.returns(), self.order) {
+            (false, _) | (true, RmwOrder::Full) => "",
+            (true, RmwOrder::Relaxed) => "_relaxed",
+            (true, RmwOrder::Acquire) => "_acquire",
+            (true, RmwOrder::Release) => "_release",
+        };
+        format!("{}_{}{suffix}", self.ty.prefix(), self.op.text())
+    }
+}
+
 /// A compiled expression. Params are folded to constants; arithmetic is
 /// exact (i128, checked: overflow is an error, never a silent wrap).
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +201,8 @@ pub enum Instr {
         word: WordId,
         /// `smp_load_acquire`.
         acquire: bool,
+        /// `atomic*_read()`: which atomic type (what the read costs).
+        atomic: Option<AtomicTy>,
         /// Next instruction.
         next: Node,
     },
@@ -98,6 +224,8 @@ pub enum Instr {
         value: CExpr,
         /// `smp_store_release`.
         release: bool,
+        /// The `atomic*_*()` read-modify-write this store is, if any.
+        rmw: Option<Rmw>,
         /// Next instruction.
         next: Node,
     },

@@ -36,7 +36,7 @@
 
 use super::parse::{BinOp, FenceKind, UnOp};
 use super::program::{
-    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, WordId, truncate,
+    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, Rmw, WordId, truncate,
 };
 use crate::width::mask;
 
@@ -84,6 +84,8 @@ pub enum TKind {
         value: Sym,
         /// `smp_store_release`.
         release: bool,
+        /// The read-modify-write it is, if any (exports and costs).
+        rmw: Option<Rmw>,
     },
     /// `modify()`.
     Modify,
@@ -149,6 +151,17 @@ pub enum CycleMap {
         word: WordId,
         /// Pieces, sorted, covering all values of the word.
         pieces: Vec<Piece>,
+    },
+    /// Independent counters: each word gains its own constant per cycle,
+    /// modulo its width, with no carry between them (`atomic_inc()` on one
+    /// word, `atomic_add(3, ...)` on another).
+    Independent {
+        /// The stored words.
+        words: Vec<WordId>,
+        /// Their widths.
+        bits: Vec<u32>,
+        /// What one cycle adds to each, in `0..2^bits`.
+        adds: Vec<u128>,
     },
     /// A mixed-radix counter: `digits` low first, `d` added per cycle.
     Counter {
@@ -289,7 +302,7 @@ fn gp_blocker(m: &CycleMap, paths: Option<&Vec<SymPath>>) -> Option<String> {
 fn digits_bits(m: &CycleMap) -> Vec<u32> {
     match m {
         CycleMap::Counter { bits, .. } => bits.clone(),
-        CycleMap::Piecewise { .. } => Vec::new(),
+        CycleMap::Piecewise { .. } | CycleMap::Independent { .. } => Vec::new(),
     }
 }
 
@@ -532,6 +545,7 @@ fn writer_paths(
                 word,
                 value,
                 release,
+                rmw,
                 next,
             } => {
                 let w = *word as usize;
@@ -547,6 +561,7 @@ fn writer_paths(
                                 word: *word,
                                 value: v,
                                 release: *release,
+                                rmw: *rmw,
                             },
                             node: st.node,
                         });
@@ -577,6 +592,7 @@ fn writer_paths(
                                     word: *word,
                                     value: v,
                                     release: *release,
+                                    rmw: *rmw,
                                 },
                                 node: st.node,
                             });
@@ -697,8 +713,57 @@ fn cycle_map(p: &Program, paths: &[SymPath], stored: u8) -> Result<CycleMap, Str
             }
             Ok(CycleMap::Piecewise { word: w, pieces })
         }
-        _ => counter(p, &live, &digits),
+        _ => counter(p, &live, &digits).or_else(|why| {
+            independent(p, &live, &digits).map_err(|_| {
+                format!("{why}, nor independent counters (each word plus its own constant)")
+            })
+        }),
     }
+}
+
+/// Check that the writer adds its own constant to each stored word every
+/// cycle, modulo the word's width, with no carry between words: every path
+/// is one combination of "this word wraps this cycle or not", each word's
+/// final value `x + a` on the paths where it does not wrap and `x + a -
+/// 2^bits` where it does. No grace period (it would have to be located
+/// from several words).
+fn independent(p: &Program, paths: &[&SymPath], stored: &[WordId]) -> Result<CycleMap, String> {
+    let zero = [0u64; MAX_WORDS];
+    let from_zero = paths
+        .iter()
+        .find(|q| (0..p.words.len()).all(|w| q.bx[w].0 == 0))
+        .ok_or("no writer path starts from all words 0")?;
+    let bits: Vec<u32> = stored.iter().map(|&w| p.words[w as usize].bits).collect();
+    let adds: Vec<u128> = stored
+        .iter()
+        .map(|&w| from_zero.fin[w as usize].at(&zero) as u128)
+        .collect();
+    for q in paths {
+        if q.has_gp() {
+            return Err("a grace period".into());
+        }
+        for (i, &w) in stored.iter().enumerate() {
+            let modulus = 1i128 << bits[i];
+            let a = adds[i] as i128;
+            let (lo, hi) = q.bx[w as usize];
+            let (lo, hi) = (i128::from(lo), i128::from(hi));
+            let ok = match q.fin[w as usize] {
+                Sym::Rel(src, c) if src == w => {
+                    (c == a && hi + a < modulus) || (c == a - modulus && lo + a >= modulus)
+                }
+                Sym::Const(c) => lo == hi && (lo + a) % modulus == c,
+                Sym::Rel(..) => false,
+            };
+            if !ok {
+                return Err("a word is not its own counter".into());
+            }
+        }
+    }
+    Ok(CycleMap::Independent {
+        words: stored.to_vec(),
+        bits,
+        adds,
+    })
 }
 
 /// All orders of `v`.
@@ -1078,6 +1143,14 @@ impl CycleMap {
                 let c = c.wrapping_add(k.wrapping_mul(*d)) & m;
                 split(digits, bits, c, x);
             }
+            CycleMap::Independent { words, bits, adds } => {
+                for (i, &w) in words.iter().enumerate() {
+                    let m = u128::from(mask(bits[i]));
+                    // k reduced mod 2^bits first: the product then fits.
+                    let step = ((k & m) * adds[i]) & m;
+                    x[w as usize] = ((u128::from(x[w as usize]) + step) & m) as u64;
+                }
+            }
             CycleMap::Piecewise { word, pieces } => {
                 let w = *word as usize;
                 let mut v = x[w];
@@ -1123,6 +1196,21 @@ impl CycleMap {
                 Some(1u128.checked_shl(total - g).unwrap_or(u128::MAX))
             }
             CycleMap::Piecewise { word, .. } => self.first_hit(x, x[*word as usize], u128::MAX),
+            CycleMap::Independent { bits, adds, .. } => {
+                let log = bits
+                    .iter()
+                    .zip(adds)
+                    .map(|(&b, &a)| {
+                        if a == 0 {
+                            0
+                        } else {
+                            b - a.trailing_zeros().min(b)
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0);
+                Some(1u128 << log)
+            }
         }
     }
 
@@ -1265,6 +1353,10 @@ impl CycleMap {
                 }
                 None
             }
+            // The joint orbit's visits to a path's box are not a product
+            // of the words' visits, and the paths differ only in which
+            // words wrap: no frequencies (the first path is the common one).
+            CycleMap::Independent { .. } => None,
         }
     }
 
@@ -1280,7 +1372,7 @@ impl CycleMap {
                     Effect::Add(a) => (v - p.lo) as u128 / (-a) as u128 + 1,
                 }
             }
-            CycleMap::Counter { .. } => 1,
+            CycleMap::Counter { .. } | CycleMap::Independent { .. } => 1,
         }
     }
 
@@ -1288,7 +1380,7 @@ impl CycleMap {
     pub fn counter_value(&self, x: &[u64]) -> Option<u128> {
         match self {
             CycleMap::Counter { digits, bits, .. } => Some(combine(digits, bits, x)),
-            CycleMap::Piecewise { .. } => None,
+            CycleMap::Piecewise { .. } | CycleMap::Independent { .. } => None,
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::explore::trace::{Op, Trace};
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{CExpr, Instr, MAX_LOCALS, MAX_WORDS, Node};
+use crate::protocol::program::{CExpr, Instr, MAX_LOCALS, MAX_WORDS, Node, RmwOrder};
 use crate::protocol::shape::{Sym, TEvent, TKind};
 use crate::protocol::{Outcome, Scheme, verdict};
 use crate::width::mask;
@@ -248,7 +248,12 @@ fn fence_for(k: FenceKind) {
     match k {
         FenceKind::Rmb => fence(Acquire),
         FenceKind::Wmb => fence(Release),
-        FenceKind::Mb => fence(SeqCst),
+        // The atomic barriers stand next to their RMW (the compiler checks
+        // it), where they are an smp_mb(); a fully ordered RMW's own
+        // ordering is its SeqCst swap/fetch_add plus these fences.
+        FenceKind::Mb | FenceKind::BeforeAtomic | FenceKind::AfterAtomic | FenceKind::RmwFull => {
+            fence(SeqCst)
+        }
         FenceKind::Barrier => compiler_fence(SeqCst),
     }
 }
@@ -268,6 +273,12 @@ struct St {
     sel: u64,
     add: u64,
     mask: u64,
+    /// A read-modify-write (`atomic_inc()`...) with this ordering: run as a
+    /// real locked instruction, `fetch_add` where the step is an add over
+    /// the atomic's full width, else `swap` of the computed value.
+    rmw: Option<std::sync::atomic::Ordering>,
+    /// The word is as wide as its atomic (a `fetch_add` wraps as it does).
+    full_width: bool,
 }
 
 impl St {
@@ -279,8 +290,28 @@ impl St {
 
     #[inline(always)]
     fn order(self) -> std::sync::atomic::Ordering {
-        if self.release { Release } else { Relaxed }
+        match self.rmw {
+            Some(o) => o,
+            None if self.release => Release,
+            None => Relaxed,
+        }
     }
+}
+
+/// One writer store on its atomic: a plain store, or a real RMW.
+macro_rules! run_store {
+    ($a:expr, $st:expr, $t:ty) => {{
+        let (a, st) = ($a, $st);
+        match st.rmw {
+            None => a.store(st.next(a.load(Relaxed).into()) as $t, st.order()),
+            Some(o) if st.sel == u64::MAX && st.full_width => {
+                a.fetch_add(st.add as $t, o);
+            }
+            Some(o) => {
+                a.swap(st.next(a.load(Relaxed).into()) as $t, o);
+            }
+        }
+    }};
 }
 
 /// A writer event as the hot loop runs it, compiled once per path: one
@@ -346,6 +377,7 @@ impl<'a> Path<'a> {
                     word,
                     value,
                     release,
+                    rmw,
                 } => {
                     let w = *word as usize;
                     let (sel, add) = match *value {
@@ -369,11 +401,24 @@ impl<'a> Path<'a> {
                             }
                         },
                     };
+                    let atomic_bits = match &words[w] {
+                        AWord::U8(_) => 8,
+                        AWord::U16(_) => 16,
+                        AWord::U32(_) => 32,
+                        AWord::U64(_) => 64,
+                    };
                     let st = St {
                         release: *release,
                         sel,
                         add,
                         mask: mask(bits[w]),
+                        rmw: rmw.map(|r| match r.order {
+                            RmwOrder::Full => SeqCst,
+                            RmwOrder::Release => Release,
+                            RmwOrder::Acquire => Acquire,
+                            RmwOrder::Relaxed => Relaxed,
+                        }),
+                        full_width: bits[w] == atomic_bits,
                     };
                     match &words[w] {
                         AWord::U8(a) => Wop::U8(a, st),
@@ -385,7 +430,12 @@ impl<'a> Path<'a> {
                 TKind::Modify => Wop::Modify,
                 TKind::Fence(FenceKind::Rmb) => Wop::Rmb,
                 TKind::Fence(FenceKind::Wmb) => Wop::Wmb,
-                TKind::Fence(FenceKind::Mb) => Wop::Mb,
+                TKind::Fence(
+                    FenceKind::Mb
+                    | FenceKind::BeforeAtomic
+                    | FenceKind::AfterAtomic
+                    | FenceKind::RmwFull,
+                ) => Wop::Mb,
                 TKind::Fence(FenceKind::Barrier) => Wop::Barrier,
                 TKind::SyncRcu => Wop::SyncRcu,
             };
@@ -710,10 +760,10 @@ impl<'s> Shared<'s> {
             fence_for(k);
         }
         match e.op {
-            Wop::U8(a, st) => a.store(st.next(a.load(Relaxed).into()) as u8, st.order()),
-            Wop::U16(a, st) => a.store(st.next(a.load(Relaxed).into()) as u16, st.order()),
-            Wop::U32(a, st) => a.store(st.next(a.load(Relaxed).into()) as u32, st.order()),
-            Wop::U64(a, st) => a.store(st.next(a.load(Relaxed)), st.order()),
+            Wop::U8(a, st) => run_store!(a, st, u8),
+            Wop::U16(a, st) => run_store!(a, st, u16),
+            Wop::U32(a, st) => run_store!(a, st, u32),
+            Wop::U64(a, st) => run_store!(a, st, u64),
             // The data's version: only writers store it, holding the lock.
             Wop::Modify => self
                 .data
@@ -905,6 +955,7 @@ fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
                         word,
                         acquire,
                         next,
+                        ..
                     } => {
                         let v =
                             sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });

@@ -89,3 +89,21 @@ pub fn assert_bad_input(out: &std::process::Output, what: &str, needle: &str) {
         );
     }
 }
+
+/// A test that needs an optional tool or permission and cannot have it
+/// here: it says `skipped: <why>` where a reader of `cargo test` sees it
+/// (straight to stderr, past the harness's capture), and fails instead
+/// where `SEQWRAP_REQUIRE` names the tool (a comma-separated list: `herd`,
+/// `tracefs`, `dev-full`, ...; `all` for every one), so a machine that must
+/// have it cannot pass by skipping.
+pub fn skip(tool: &str, why: &str) {
+    use std::io::Write as _;
+    let required = std::env::var("SEQWRAP_REQUIRE").unwrap_or_default();
+    if required
+        .split(',')
+        .any(|t| t.trim() == tool || t.trim() == "all")
+    {
+        panic!("SEQWRAP_REQUIRE={required} requires {tool}, but {why}");
+    }
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
