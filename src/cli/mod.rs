@@ -24,6 +24,7 @@ pub mod report;
 pub mod sample;
 pub mod scheme_args;
 pub mod schemes;
+pub mod sites;
 pub mod stress;
 pub mod sweep;
 
@@ -57,6 +58,9 @@ pub enum Command {
     /// List the schemes of the catalog with their parameters.
     #[command(after_long_help = schemes::EXAMPLES)]
     Schemes(schemes::Args),
+    /// The kernel's reader sites and what can hold them (sites/, holds/).
+    #[command(after_long_help = sites::EXAMPLES)]
+    Sites(sites::Args),
     /// Explore every interleaving of readers and writers; find the shortest false positive.
     #[command(after_long_help = explore::EXAMPLES)]
     Explore(explore::Args),
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let out: &mut dyn Write = &mut out;
     match cli.command {
         Command::Schemes(a) => schemes::run(&a, out),
+        Command::Sites(a) => sites::run(&a, out),
         Command::Explore(a) => explore::run(&a, out),
         Command::Litmus(a) => litmus::run(&a, out),
         Command::Analyze(a) => analyze::run(&a, out),

@@ -1,0 +1,245 @@
+//! Reader sites and holds as data (DESIGN §8): every built-in file parses
+//! and cites a commit, a release and its sources; every file under
+//! `sites/` and `holds/` is built in (adding one touches only its file);
+//! a bad site file gets one line `FILE:LINE:COL` and exit 2.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+#[test]
+fn every_site_file_is_built_in_and_cites_its_facts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut on_disk: Vec<String> = std::fs::read_dir(root.join("sites"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let mut built: Vec<String> = seqwrap::site::site_files()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    built.sort();
+    assert_eq!(on_disk, built, "every file under sites/ is built in");
+    let sites = seqwrap::site::sites().unwrap();
+    assert!(sites.len() >= 7, "{} sites", sites.len());
+    for s in &sites {
+        assert!(s.commit.len() >= 12, "{}", s.name);
+        assert!(s.release.starts_with('v'), "{}", s.name);
+        assert!(!s.sources.is_empty(), "{}", s.name);
+        assert_eq!(format!("{}.toml", s.name), {
+            let f = s.path.trim_start_matches("sites/");
+            f.to_string()
+        });
+        s.scheme().unwrap();
+    }
+    // The mm_lock_seq readers of today's kernel.
+    let readers = sites
+        .iter()
+        .filter(|s| s.counter == "mm->mm_lock_seq")
+        .count();
+    assert!(readers >= 5, "{readers}");
+}
+
+#[test]
+fn every_hold_file_is_built_in() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut on_disk: Vec<String> = std::fs::read_dir(root.join("holds"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let mut built: Vec<String> = seqwrap::site::hold_files()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    built.sort();
+    assert_eq!(on_disk, built);
+    seqwrap::site::hold::holds().unwrap();
+}
+
+const BASE: &str = r#"name = "mine"
+title = "a reader of my own"
+function = "my_reader"
+file = "mm/mine.c"
+counter = "mm->mm_lock_seq"
+commit = "0123456789ab"
+release = "v6.14"
+protocol = "seqcount"
+params = { W = "32" }
+writer = "mmap_write_lock()"
+context = ["rcu"]
+window = "a lookup"
+false_positive = "stale data used"
+fallback = "the locked lookup"
+sources = ["mm/mine.c@0123456789ab: my_reader()"]
+"#;
+
+fn edit(old: &str, new: &str) -> String {
+    assert!(BASE.contains(old), "{old}");
+    BASE.replacen(old, new, 1)
+}
+
+fn sites_cmd(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("seqwrap").unwrap();
+    c.current_dir(dir).env("HOME", dir);
+    c
+}
+
+#[test]
+fn the_base_site_file_is_good() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("mine.toml"), BASE).unwrap();
+    let o = sites_cmd(d.path())
+        .args(["sites", "--site", "mine.toml"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("mine: a reader of my own"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+}
+
+/// Each kind: exit 2, one line, FILE:LINE:COL, what is allowed.
+#[test]
+fn bad_site_files_get_one_line_with_their_position() {
+    let cases: Vec<(&str, String, (usize, usize), &str)> = vec![
+        (
+            "not-toml",
+            edit("title = ", "title == "),
+            (2, 8),
+            "not valid TOML",
+        ),
+        (
+            "unknown-key",
+            edit("title", "titel"),
+            (2, 1),
+            "unknown key 'titel'; allowed: name",
+        ),
+        (
+            "missing-key",
+            edit("fallback = \"the locked lookup\"\n", ""),
+            (1, 1),
+            "missing key 'fallback'",
+        ),
+        (
+            "name-not-a-name",
+            edit("\"mine\"", "\"my site\""),
+            (1, 8),
+            "allowed: letters, digits",
+        ),
+        (
+            "short-commit",
+            edit("0123456789ab\"", "0123\""),
+            (6, 10),
+            "allowed: 12 to 40 hex digits",
+        ),
+        (
+            "commit-not-hex",
+            edit("0123456789ab\"", "0123456789xy\""),
+            (6, 10),
+            "12 to 40 hex digits",
+        ),
+        (
+            "release-not-a-tag",
+            edit("\"v6.14\"", "\"6.14\""),
+            (7, 11),
+            "a kernel release tag such as v6.14",
+        ),
+        (
+            "release-rc",
+            edit("\"v6.14\"", "\"v6.14-rc1\""),
+            (7, 11),
+            "release tag",
+        ),
+        (
+            "unknown-protocol",
+            edit("\"seqcount\"", "\"seqlock\""),
+            (8, 12),
+            "is not in the catalog; allowed: plain",
+        ),
+        (
+            "bad-param",
+            edit("W = \"32\"", "W = \"65\""),
+            (9, 16),
+            "out of range",
+        ),
+        (
+            "unknown-context",
+            edit("[\"rcu\"]", "[\"rcu\", \"softirq\"]"),
+            (11, 19),
+            "context 'softirq': allowed: preemptible, rcu",
+        ),
+        (
+            "empty-context",
+            edit("[\"rcu\"]", "[]"),
+            (11, 11),
+            "context is empty",
+        ),
+        (
+            "context-not-array",
+            edit("[\"rcu\"]", "\"rcu\""),
+            (11, 11),
+            "must be an array of strings",
+        ),
+        (
+            "empty-sources",
+            edit("[\"mm/mine.c@0123456789ab: my_reader()\"]", "[]"),
+            (15, 11),
+            "every claim needs one",
+        ),
+        (
+            "title-not-a-string",
+            edit("\"a reader of my own\"", "42"),
+            (2, 9),
+            "'title' must be a string",
+        ),
+        (
+            "empty-window",
+            edit("\"a lookup\"", "\"  \""),
+            (12, 10),
+            "'window' is empty",
+        ),
+        (
+            "bad-wrap-gives",
+            edit("context =", "wrap_gives = \"crash\"\ncontext ="),
+            (11, 14),
+            "allowed: accept, slow-path",
+        ),
+        (
+            "param-not-a-string",
+            edit("W = \"32\"", "W = [32]"),
+            (9, 16),
+            "must be a string or an integer",
+        ),
+    ];
+    assert!(cases.len() >= 15);
+    let d = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (kind, text, (line, col), says) in &cases {
+        let file = format!("{kind}.toml");
+        std::fs::write(d.path().join(&file), text).unwrap();
+        let o = sites_cmd(d.path())
+            .args(["sites", "--site", &file])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        let want = format!("error: {file}:{line}:{col}: ");
+        if o.status.code() != Some(2)
+            || !o.stdout.is_empty()
+            || err.lines().count() != 1
+            || !err.starts_with(&want)
+            || !err.contains(says)
+        {
+            failures.push(format!(
+                "{kind}: want {want}...{says}; got {:?} {err}",
+                o.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
