@@ -275,7 +275,7 @@ impl<'a> Machine<'a> {
                 cycle: 0,
             },
             readers: [RState::new(); R],
-            budget: 0,
+            budget: super::accelerated::BUDGET,
             after_jump: false,
         };
         for r in 0..R {
