@@ -243,3 +243,100 @@ fn bad_site_files_get_one_line_with_their_position() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The answer per site (the library, a given rate: nothing measured).
+/// The shstk reader sleeps in its window: it falls to an unbounded hold at
+/// every privilege, and a kernel fault can be held by FUSE from a user
+/// namespace and by userfaultfd with CAP_SYS_PTRACE. The per-VMA lock's
+/// wrap gives only the slow path. Under preemption model none an RCU
+/// reader is not preemptible: what holds it is interrupts, not the
+/// attacker's threads.
+#[test]
+fn the_audit_answers_per_site() {
+    use seqwrap::site::audit::{Verdict, answer, applicable};
+    use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, Preempt, Privilege, holds};
+    let holds = holds().unwrap();
+    let models: Vec<Preempt> = PREEMPTS.iter().map(|(_, p)| *p).collect();
+    let privs: Vec<Privilege> = PRIVILEGES.iter().map(|(_, p)| *p).collect();
+    let shstk = seqwrap::site::site("shstk-sigreturn").unwrap();
+    let a = answer(&shstk, &holds, 1e7, &models, &privs).unwrap();
+    assert_eq!(a.rows.len(), models.len() * privs.len());
+    for r in &a.rows {
+        let Verdict::FallsUnbounded { all, .. } = &r.verdict else {
+            panic!("{r:?}")
+        };
+        let has = |n: &str| all.iter().any(|(h, _)| h == n);
+        assert_eq!(
+            has("fuse"),
+            r.privilege >= Privilege::UserNamespace,
+            "{r:?}"
+        );
+        assert_eq!(
+            has("userfaultfd"),
+            r.privilege >= Privilege::CapSysPtrace,
+            "{r:?}"
+        );
+        // 2^31 cycles at 1e7/s.
+        assert!((r.wrap_s.unwrap() - 2f64.powi(31) / 1e7).abs() < 1e-9);
+    }
+    let vma = seqwrap::site::site("per-vma-lock").unwrap();
+    let a = answer(&vma, &holds, 1e7, &models, &privs).unwrap();
+    assert!(a.rows.iter().all(|r| r.verdict == Verdict::SafeSlowPath));
+    let up = seqwrap::site::site("uprobes").unwrap();
+    let none = applicable(&up, Preempt::None, Privilege::None, &holds);
+    assert!(none.iter().all(|h| h.name != "own-thread-preemption"));
+    assert!(none.iter().any(|h| h.name == "irq-storm"));
+    let full = applicable(&up, Preempt::Full, Privilege::None, &holds);
+    assert!(full.iter().any(|h| h.name == "own-thread-preemption"));
+    // A bounded hold never stands in for an unbounded one.
+    for h in &holds {
+        if h.bound.is_none() {
+            assert!(!h.longest_shown.contains("bound"), "{}", h.name);
+        }
+    }
+}
+
+/// `sites`, `sites --holds` and `audit` print within 72 columns, and the
+/// audit's JSON and CSV carry every row (nothing measured: a given rate).
+#[test]
+fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
+    let d = tempfile::tempdir().unwrap();
+    for args in [
+        &["sites"][..],
+        &["sites", "--holds"],
+        &["audit", "--rate", "1e7"],
+    ] {
+        let o = sites_cmd(d.path()).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(!text.is_empty());
+        for l in text.lines() {
+            assert!(l.chars().count() <= 72, "{args:?}: {l}");
+        }
+    }
+    let csv = d.path().join("audit.csv");
+    let o = sites_cmd(d.path())
+        .args(["audit", "--rate", "1e7", "--json", "--csv"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sites = v["sites"].as_array().unwrap();
+    let rows: usize = sites
+        .iter()
+        .map(|s| s["rows"].as_array().unwrap().len())
+        .sum();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + rows);
+    assert_eq!(rows, sites.len() * 5 * 6);
+    let bad = sites_cmd(d.path())
+        .args(["audit", "--rate", "1e7", "--preempt", "cooperative"])
+        .output()
+        .unwrap();
+    common::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
+}

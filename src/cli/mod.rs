@@ -13,6 +13,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 pub mod analyze;
+pub mod audit;
 pub mod completions;
 pub mod explore;
 pub mod litmus;
@@ -61,6 +62,9 @@ pub enum Command {
     /// The kernel's reader sites and what can hold them (sites/, holds/).
     #[command(after_long_help = sites::EXAMPLES)]
     Sites(sites::Args),
+    /// The answer per reader site: holds, wrap time, ordering, verdict.
+    #[command(after_long_help = audit::EXAMPLES)]
+    Audit(audit::Args),
     /// Explore every interleaving of readers and writers; find the shortest false positive.
     #[command(after_long_help = explore::EXAMPLES)]
     Explore(explore::Args),
@@ -127,6 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schemes(a) => schemes::run(&a, out),
         Command::Sites(a) => sites::run(&a, out),
+        Command::Audit(a) => audit::run(&a, out),
         Command::Explore(a) => explore::run(&a, out),
         Command::Litmus(a) => litmus::run(&a, out),
         Command::Analyze(a) => analyze::run(&a, out),

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use seqwrap::report::table::wrap;
+use seqwrap::report::table::{hang, wrap};
 use seqwrap::site::{self, Site, hold};
 
 /// Shown by `seqwrap sites --help`.
@@ -35,19 +35,7 @@ pub struct Args {
 
 fn site_text(s: &Site) -> String {
     let mut out = wrap(&format!("{}: {}", s.name, s.title));
-    let field = |k: &str, v: &str| {
-        wrap(&format!("{k}: {v}"))
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    format!("  {l}\n")
-                } else {
-                    format!("    {l}\n")
-                }
-            })
-            .collect::<String>()
-    };
+    let field = |k: &str, v: &str| hang("  ", &format!("{k}: {v}"));
     out += &field("where", &format!("{}() in {}", s.function, s.file));
     let release = if s.release_note.is_empty() {
         s.release.clone()
@@ -75,23 +63,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         for h in &hs {
             let bound = match &h.bound {
-                Some(b) => format!("bounded by {}", b.by),
+                Some(b) => format!(
+                    "bounded: {} (see bounded_by)",
+                    seqwrap::timing::human_duration(b.seconds)
+                ),
                 None if h.longest_shown.is_empty() => "unbounded".to_string(),
                 None => format!("unbounded (longest shown: {})", h.longest_shown),
             };
-            let holds: Vec<String> = h
+            let holds: Vec<&str> = h
                 .holds
                 .iter()
-                .map(|x| format!("{x:?}").to_lowercase())
+                .filter_map(|x| hold::HOLDS.iter().find(|(_, k)| k == x).map(|(n, _)| *n))
                 .collect();
+            out.write_all(wrap(&format!("{}: {}", h.name, h.title)).as_bytes())?;
             out.write_all(
-                wrap(&format!(
-                    "{}: {}; holds {}; privilege {}; {bound}",
-                    h.name,
-                    h.title,
-                    holds.join(", "),
-                    h.privilege.name()
-                ))
+                hang(
+                    "  ",
+                    &format!(
+                        "holds {}; privilege {}; {bound}",
+                        holds.join(", "),
+                        h.privilege.name()
+                    ),
+                )
                 .as_bytes(),
             )?;
         }

@@ -106,6 +106,38 @@ pub fn wrap(text: &str) -> String {
     out
 }
 
+/// `text` wrapped to `MAX_COLS`, the first line after `first`, the others
+/// indented two spaces more (a field of a listing).
+pub fn hang(first: &str, text: &str) -> String {
+    let width = MAX_COLS - first.len() - 2;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    let rest = " ".repeat(first.len() + 2);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{first}{l}\n")
+            } else {
+                format!("{rest}{l}\n")
+            }
+        })
+        .collect()
+}
+
 /// Wrap a bullet: the first line starts with `- `, the rest are indented.
 pub fn bullet(text: &str) -> String {
     let body = wrap_width(text, MAX_COLS - 2);

@@ -67,11 +67,13 @@ impl Preempt {
             .expect("listed")
     }
 
-    /// Does `rcu_read_lock()` leave the reader preemptible? `PREEMPT_RCU`
-    /// is selected by `PREEMPT` (full), `PREEMPT_LAZY` and `PREEMPT_RT`
-    /// (`kernel/rcu/Kconfig`: `config PREEMPT_RCU ... default y if
-    /// PREEMPTION`); under none and voluntary `rcu_read_lock()` disables
-    /// preemption.
+    /// Does `rcu_read_lock()` leave the reader preemptible?
+    /// `kernel/rcu/Kconfig`: `config PREEMPT_RCU ... default y if (PREEMPT
+    /// || PREEMPT_RT || PREEMPT_DYNAMIC)`: full and rt, and lazy as
+    /// `PREEMPT_DYNAMIC` builds run it (the default on x86 and arm64 since
+    /// 7dadeaa6e851, v7.0; a lazy build without `PREEMPT_DYNAMIC` has
+    /// `PREEMPT_RCU=n`, docs/research/holds.md). Under none and voluntary
+    /// `rcu_read_lock()` disables preemption.
     pub fn preemptible_rcu(self) -> bool {
         matches!(self, Preempt::Full | Preempt::Lazy | Preempt::Rt)
     }
@@ -150,6 +152,7 @@ pub struct Bound {
     pub by: String,
 }
 
+// `bounded_by` may explain what limits an unbounded hold in part.
 const HOLD_KEYS: &[&str] = &[
     "name",
     "title",

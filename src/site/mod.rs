@@ -5,6 +5,7 @@
 //! adding one touches only that file), and `--site FILE` / `--hold FILE`
 //! for a user's own. Every claim in them carries its sources.
 
+pub mod audit;
 pub mod file;
 pub mod hold;
 

@@ -1,0 +1,200 @@
+//! `seqwrap audit`: the answer per reader site — for each preemption model
+//! and privilege, the holds that keep the reader in its window (bounded or
+//! not), the wrap time at the writer's rate, the ordering under sc, tso and
+//! lkmm, and the verdict.
+
+use std::io::Write;
+
+use seqwrap::report::table::hang;
+use seqwrap::site::audit::{self, SiteAnswer, Verdict};
+use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, Preempt, Privilege};
+use seqwrap::site::{self as sites};
+use seqwrap::timing::{FlagExt, human_duration, parse_rate, resolve_rate};
+
+/// Shown by `seqwrap audit --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  seqwrap audit --rate 7e6
+  seqwrap audit --site shstk-sigreturn --rate measured:kernel
+  seqwrap audit --rate 1e7 --preempt none,full --privilege none
+  seqwrap audit --rate 1e7 --json | jq '.sites[].rows[0].verdict'
+  seqwrap audit --rate 1e7 --csv data/audit.csv";
+
+/// Arguments of `seqwrap audit`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Sites to judge: built-in names or site files (default: every
+    /// built-in site).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub site: Vec<String>,
+    /// The attacker's write-lock rate: cycles/s, one cycle's time, or
+    /// measured:kernel (this machine, one thread).
+    #[arg(long, default_value = "measured:kernel")]
+    pub rate: String,
+    /// Preemption models, comma-separated (none, voluntary, full, lazy, rt).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "none,voluntary,full,lazy,rt"
+    )]
+    pub preempt: Vec<String>,
+    /// Privileges, comma-separated, least first (none, user-namespace,
+    /// cap-sys-nice, cap-sys-ptrace, root, host).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "none,user-namespace,cap-sys-nice,cap-sys-ptrace,root,host"
+    )]
+    pub privilege: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write every row as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<std::path::PathBuf>,
+}
+
+fn pick<T: Copy>(flag: &str, given: &[String], table: &[(&str, T)]) -> anyhow::Result<Vec<T>> {
+    given
+        .iter()
+        .map(|g| {
+            table
+                .iter()
+                .find(|(n, _)| *n == g.trim())
+                .map(|(_, v)| *v)
+                .ok_or_else(|| {
+                    seqwrap::Error::usage(format!(
+                        "{flag}: '{g}'; allowed: {}",
+                        table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    ))
+                    .into()
+                })
+        })
+        .collect()
+}
+
+fn verdict_text(v: &Verdict) -> String {
+    match v {
+        Verdict::SafeSlowPath => "safe: a wrap gives only the slow path".into(),
+        Verdict::SafeNoHold => "safe: no known hold keeps it open".into(),
+        Verdict::Safe { hold_s, hold } => {
+            format!(
+                "safe: holds end within {} ({hold})",
+                human_duration(*hold_s)
+            )
+        }
+        Verdict::FallsAfter { wrap_s, hold } => {
+            format!("falls after {} ({hold})", human_duration(*wrap_s))
+        }
+        Verdict::FallsUnbounded { all, .. } => {
+            let holds: Vec<String> = all
+                .iter()
+                .map(|(h, p)| format!("{h} ({})", p.name()))
+                .collect();
+            format!("falls: unbounded hold: {}", holds.join(", "))
+        }
+    }
+}
+
+fn answer_text(a: &SiteAnswer, rate: f64, models: &[Preempt], privs: &[Privilege]) -> String {
+    let mut out = format!("{}: {}()\n", a.site, a.function);
+    let ord: Vec<String> = a
+        .ordering
+        .iter()
+        .map(|(m, c)| format!("{m} {}", c.as_deref().unwrap_or("none")))
+        .collect();
+    out += &hang("  ", &format!("ordering (min cycles): {}", ord.join(", ")));
+    if let Some(w) = a.rows.first().and_then(|r| r.wrap_s) {
+        out += &format!("  wrap at {rate:.3e}/s: {}\n", human_duration(w));
+    }
+    for &m in models {
+        let rows: Vec<_> = a.rows.iter().filter(|r| r.preempt == m).collect();
+        // Privileges with the same verdict, merged: who can do it.
+        let mut i = 0;
+        while i < rows.len() {
+            let mut j = i;
+            while j + 1 < rows.len() && rows[j + 1].verdict == rows[i].verdict {
+                j += 1;
+            }
+            let who = if i == j {
+                rows[i].privilege.name().to_string()
+            } else if j + 1 == rows.len() && i == 0 {
+                "any privilege".to_string()
+            } else {
+                format!("{}..{}", rows[i].privilege.name(), rows[j].privilege.name())
+            };
+            out += &hang(
+                "  ",
+                &format!("{}, {who}: {}", m.name(), verdict_text(&rows[i].verdict)),
+            );
+            i = j + 1;
+        }
+    }
+    let _ = privs;
+    out += &hang("  ", &format!("a false positive: {}", a.consequence));
+    out
+}
+
+/// Judge the sites.
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    let models = pick("--preempt", &args.preempt, PREEMPTS)?;
+    let privs = pick("--privilege", &args.privilege, PRIVILEGES)?;
+    if let Some(p) = &args.csv {
+        seqwrap::export::file::check_output("--csv", p, &[], true)?;
+    }
+    let spec = parse_rate(&args.rate).flag("--rate")?;
+    let list = if args.site.is_empty() {
+        sites::sites()?
+    } else {
+        args.site
+            .iter()
+            .map(|s| sites::site(s))
+            .collect::<seqwrap::error::Result<Vec<_>>>()?
+    };
+    let holds = hold::holds()?;
+    let (rate, _words) = resolve_rate(spec)?;
+    let answers: Vec<SiteAnswer> = list
+        .iter()
+        .map(|s| audit::answer(s, &holds, rate, &models, &privs))
+        .collect::<seqwrap::error::Result<_>>()?;
+    if let Some(p) = &args.csv {
+        let mut csv =
+            String::from("site,preempt,privilege,holds,wrap_cycles,wrap_s,verdict,hold\n");
+        for a in &answers {
+            for r in &a.rows {
+                let (kind, hold) = match &r.verdict {
+                    Verdict::SafeSlowPath => ("safe-slow-path", String::new()),
+                    Verdict::SafeNoHold => ("safe-no-hold", String::new()),
+                    Verdict::Safe { hold, .. } => ("safe", hold.clone()),
+                    Verdict::FallsAfter { hold, .. } => ("falls-after", hold.clone()),
+                    Verdict::FallsUnbounded { hold, .. } => ("falls-unbounded", hold.clone()),
+                };
+                csv += &format!(
+                    "{},{},{},{},{},{},{kind},{hold}\n",
+                    r.site,
+                    r.preempt.name(),
+                    r.privilege.name(),
+                    r.holds.join(" "),
+                    r.wrap_cycles.as_deref().unwrap_or(""),
+                    r.wrap_s.map(|w| format!("{w:e}")).unwrap_or_default(),
+                );
+            }
+        }
+        seqwrap::export::file::write_atomic(p, csv.as_bytes())?;
+    }
+    if args.json {
+        super::print_json(
+            out,
+            "audit",
+            serde_json::json!({ "rate_per_s": rate, "sites": answers }),
+        )?;
+        return Ok(());
+    }
+    for (i, a) in answers.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        out.write_all(answer_text(a, rate, &models, &privs).as_bytes())?;
+    }
+    Ok(())
+}
