@@ -470,7 +470,37 @@ impl Parser {
                 ));
             }
         };
-        let s = Stmt { kind, at };
+        let mut s = Stmt { kind, at };
+        // `x = atomic_read(&v);` expands to `__val_3 = LOAD; x = __val_3;`:
+        // load into x directly, so an API call costs no extra local (a
+        // body has at most 12). Sound because an expansion's temporaries
+        // are its own (renamed per expansion) and its value comes last.
+        if let StmtKind::Assign {
+            name,
+            rhs:
+                Rhs::Expr(Expr {
+                    kind: ExprKind::Name(t),
+                    ..
+                }),
+            ..
+        } = &s.kind
+            && t.starts_with("__")
+            && self.hoist.len() > base
+            && matches!(
+                self.hoist.last().map(|h| &h.kind),
+                Some(StmtKind::Assign { name: n, .. }) if n == t
+            )
+        {
+            let name = name.clone();
+            if let Some(Stmt {
+                kind: StmtKind::Assign { name: n, .. },
+                ..
+            }) = self.hoist.last_mut()
+            {
+                *n = name;
+            }
+            s.kind = StmtKind::Empty;
+        }
         if self.hoist.len() > base {
             let mut v = self.hoist.split_off(base);
             v.push(s);
@@ -1226,24 +1256,21 @@ mod tests {
         let mut f = Vec::new();
         flat(&v, &mut f);
         assert!(matches!(f[0], StmtKind::Rcu(true)));
+        // The load goes straight into seq (no temporary).
         assert!(
             matches!(
                 &f[1],
-                StmtKind::Assign { rhs: Rhs::Load { word, acquire: true, .. }, .. }
-                    if word == "mm->mm_lock_seq.sequence"
+                StmtKind::Assign { name, rhs: Rhs::Load { word, acquire: true, .. }, .. }
+                    if word == "mm->mm_lock_seq.sequence" && name == "seq"
             ),
             "{:?}",
             f[1]
         );
-        assert!(
-            matches!(f[2], StmtKind::Assign { .. }),
-            "seq = the loaded value"
-        );
-        assert!(matches!(f[3], StmtKind::If { .. }));
-        assert!(matches!(f[4], StmtKind::Read));
-        assert!(matches!(f[5], StmtKind::Fence(FenceKind::Rmb)));
+        assert!(matches!(f[2], StmtKind::If { .. }));
+        assert!(matches!(f[3], StmtKind::Read));
+        assert!(matches!(f[4], StmtKind::Fence(FenceKind::Rmb)));
         assert!(matches!(
-            &f[6],
+            &f[5],
             StmtKind::Assign {
                 rhs: Rhs::Load { acquire: false, .. },
                 ..
@@ -1269,8 +1296,9 @@ mod tests {
             _ => None,
         };
         assert_eq!(rmw(&f[0]).as_deref(), Some("atomic_inc_return"));
-        assert_eq!(rmw(&f[3]).as_deref(), Some("atomic_add"));
-        assert!(matches!(f[2], StmtKind::Assign { ref name, .. } if name == "x"));
+        // x takes the writer's new value of seq, with no temporary.
+        assert!(matches!(f[1], StmtKind::Assign { ref name, .. } if name == "x"));
+        assert_eq!(rmw(&f[2]).as_deref(), Some("atomic_add"));
     }
 
     #[test]
