@@ -16,7 +16,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// an RMW as a store of w + C, an atomic read as a load. Turning it on
 /// changes every file drawn after the first RMW, so the herd7 expectations
 /// must be regenerated (`tests/herd/regen_random.sh`).
-pub const WITH_RMW: bool = false;
+pub const WITH_RMW: bool = true;
 
 /// Word names, in declaration order.
 pub const WORD_NAMES: [&str; 3] = ["a", "b", "c"];
