@@ -1,6 +1,6 @@
 //! Explorer benchmarks (`cargo bench --bench explore`).
 //!
-//! Targets (issues 8 and 9):
+//! Targets:
 //! - accelerated explore of every catalog entry at 64 bits: < 50 ms each
 //!   under sc, < 1 s each under lkmm;
 //! - brute `plain` at 16 bits < 0.5 s, and at 32 bits no slower than the
@@ -23,6 +23,22 @@
 //! - brute_plain_16 1.84 ms (the hand-written machine: 0.96 ms);
 //!   brute_plain_32 10.26 s (the hand-written machine: 11.14 s);
 //! - parse 5.7-18.7 us (split the largest).
+//!
+//! Figures (2026-12-07, another 2-core KVM guest, Linux 6.18; medians;
+//! before = 12000b2, after = the kernel API and RMWs, same machine, same
+//! hour, two runs each):
+//! - accelerated_64_sc: split hi-lo-hi (4) 41.6/42.3 ms before,
+//!   42.4/43.9 ms after; split lo-hi-lo (5) 56.6/57.5 ms before,
+//!   56.2/58.7 ms after (over the 50 ms target on this machine before
+//!   and after alike); epoch (6) 5.5 ms both; seqcount (3), now written
+//!   with the mmap_lock API, 60 us -> 85-138 us; the rest 50-90 us;
+//! - accelerated_64_lkmm: 146 ms (4), 248 ms (5), 29 ms (6), the rest
+//!   under 0.2 ms (before: 101, 222, 26 ms);
+//! - accelerated_api_64_sc: 17-28 us, two-counters (5) 18.6 ms;
+//!   accelerated_api_64_lkmm: 52-73 us, two-counters 343 ms;
+//! - brute_plain_32: 17.57 s before, 15.94 s after;
+//! - parse_api (parse and compile, prelude already read): 73-149 us;
+//!   parse_prelude (once a process): 670 us.
 
 use seqwrap::explore::{ExploreConfig, ExploreMode, explore};
 use seqwrap::memory::Model;
