@@ -21,6 +21,9 @@
  *    access the memory model sees (seqprop_preemptible() is false for a
  *    plain seqcount_t).
  *
+ * The header texts these follow, with where each was read, are in
+ * docs/research/kernel-api.md.
+ *
  * Atomics (atomic_*, atomic64_*, atomic_long_*) are generated from one
  * table in api.rs; `__rmw()` and `__aread()` are the two builtins they
  * expand to.
