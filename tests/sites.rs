@@ -254,9 +254,9 @@ fn bad_site_files_get_one_line_with_their_position() {
 #[test]
 fn the_audit_answers_per_site() {
     use seqwrap::site::audit::{Verdict, answer, applicable};
-    use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, Preempt, Privilege, holds};
+    use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, PreemptModel, Privilege, holds};
     let holds = holds().unwrap();
-    let models: Vec<Preempt> = PREEMPTS.iter().map(|(_, p)| *p).collect();
+    let models: Vec<PreemptModel> = PREEMPTS.iter().map(|(_, p)| *p).collect();
     let privs: Vec<Privilege> = PRIVILEGES.iter().map(|(_, p)| *p).collect();
     let shstk = seqwrap::site::site("shstk-sigreturn").unwrap();
     let a = answer(&shstk, &holds, 1e7, &models, &privs).unwrap();
@@ -283,10 +283,10 @@ fn the_audit_answers_per_site() {
     let a = answer(&vma, &holds, 1e7, &models, &privs).unwrap();
     assert!(a.rows.iter().all(|r| r.verdict == Verdict::SafeSlowPath));
     let up = seqwrap::site::site("uprobes").unwrap();
-    let none = applicable(&up, Preempt::None, Privilege::None, &holds);
+    let none = applicable(&up, PreemptModel::None, Privilege::None, &holds);
     assert!(none.iter().all(|h| h.name != "own-thread-preemption"));
     assert!(none.iter().any(|h| h.name == "irq-storm"));
-    let full = applicable(&up, Preempt::Full, Privilege::None, &holds);
+    let full = applicable(&up, PreemptModel::Full, Privilege::None, &holds);
     assert!(full.iter().any(|h| h.name == "own-thread-preemption"));
     // A bounded hold never stands in for an unbounded one.
     for h in &holds {

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use seqwrap::report::table::hang;
 use seqwrap::site::audit::{self, SiteAnswer, Verdict};
-use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, Preempt, Privilege};
+use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel, Privilege};
 use seqwrap::site::{self as sites};
 use seqwrap::timing::{FlagExt, human_duration, parse_rate, resolve_rate};
 
@@ -96,7 +96,7 @@ fn verdict_text(v: &Verdict) -> String {
     }
 }
 
-fn answer_text(a: &SiteAnswer, rate: f64, models: &[Preempt], privs: &[Privilege]) -> String {
+fn answer_text(a: &SiteAnswer, rate: f64, models: &[PreemptModel], privs: &[Privilege]) -> String {
     let mut out = format!("{}: {}()\n", a.site, a.function);
     let ord: Vec<String> = a
         .ordering

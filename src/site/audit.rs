@@ -11,7 +11,7 @@ use num_bigint::BigUint;
 use num_traits::ToPrimitive;
 use serde::Serialize;
 
-use super::hold::{Hold, Holds, Preempt, Privilege};
+use super::hold::{Hold, Holds, PreemptModel, Privilege};
 use super::{Context, Site, WrapGives};
 use crate::memory::Model;
 
@@ -19,7 +19,7 @@ use crate::memory::Model;
 /// what a hold must be able to hold to keep it open. A window with a
 /// sleeping part is held by what holds a sleeper; its other parts by what
 /// holds their strongest restriction.
-pub fn reader_kinds(site: &Site, model: Preempt) -> Vec<Holds> {
+pub fn reader_kinds(site: &Site, model: PreemptModel) -> Vec<Holds> {
     let has = |c: Context| site.context.contains(&c);
     let mut out = Vec::new();
     if has(Context::MaySleep) {
@@ -55,7 +55,7 @@ pub fn reader_kinds(site: &Site, model: Preempt) -> Vec<Holds> {
 /// privilege `privilege`.
 pub fn applicable<'h>(
     site: &Site,
-    model: Preempt,
+    model: PreemptModel,
     privilege: Privilege,
     holds: &'h [Hold],
 ) -> Vec<&'h Hold> {
@@ -113,7 +113,7 @@ pub struct Row {
     /// The site.
     pub site: String,
     /// The preemption model.
-    pub preempt: Preempt,
+    pub preempt: PreemptModel,
     /// The attacker's privilege.
     pub privilege: Privilege,
     /// The holds that apply.
@@ -146,7 +146,7 @@ pub struct SiteAnswer {
 /// cycles to a false positive under SC (`None`: none at all) and the rate.
 pub fn judge(
     site: &Site,
-    model: Preempt,
+    model: PreemptModel,
     privilege: Privilege,
     holds: &[Hold],
     min_cycles: Option<&BigUint>,
@@ -202,7 +202,7 @@ pub fn answer(
     site: &Site,
     holds: &[Hold],
     rate: f64,
-    models: &[Preempt],
+    models: &[PreemptModel],
     privileges: &[Privilege],
 ) -> crate::error::Result<SiteAnswer> {
     let scheme = site.scheme()?;

@@ -32,52 +32,16 @@ pub const HOLDS: &[(&str, Holds)] = &[
     ("sleeping", Holds::Sleeping),
 ];
 
-/// A preemption model (`kernel/Kconfig.preempt`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Preempt {
-    /// `PREEMPT_NONE`.
-    None,
-    /// `PREEMPT_VOLUNTARY`.
-    Voluntary,
-    /// `PREEMPT` (full).
-    Full,
-    /// `PREEMPT_LAZY`.
-    Lazy,
-    /// `PREEMPT_RT`.
-    Rt,
-}
+pub use crate::stall::machine::PreemptModel;
 
 /// The spellings `models` accepts, in the kernel's order.
-pub const PREEMPTS: &[(&str, Preempt)] = &[
-    ("none", Preempt::None),
-    ("voluntary", Preempt::Voluntary),
-    ("full", Preempt::Full),
-    ("lazy", Preempt::Lazy),
-    ("rt", Preempt::Rt),
+pub const PREEMPTS: &[(&str, PreemptModel)] = &[
+    ("none", PreemptModel::None),
+    ("voluntary", PreemptModel::Voluntary),
+    ("full", PreemptModel::Full),
+    ("lazy", PreemptModel::Lazy),
+    ("rt", PreemptModel::Rt),
 ];
-
-impl Preempt {
-    /// As files and flags spell it.
-    pub fn name(self) -> &'static str {
-        PREEMPTS
-            .iter()
-            .find(|(_, p)| *p == self)
-            .map(|(n, _)| *n)
-            .expect("listed")
-    }
-
-    /// Does `rcu_read_lock()` leave the reader preemptible?
-    /// `kernel/rcu/Kconfig`: `config PREEMPT_RCU ... default y if (PREEMPT
-    /// || PREEMPT_RT || PREEMPT_DYNAMIC)`: full and rt, and lazy as
-    /// `PREEMPT_DYNAMIC` builds run it (the default on x86 and arm64 since
-    /// 7dadeaa6e851, v7.0; a lazy build without `PREEMPT_DYNAMIC` has
-    /// `PREEMPT_RCU=n`, docs/research/holds.md). Under none and voluntary
-    /// `rcu_read_lock()` disables preemption.
-    pub fn preemptible_rcu(self) -> bool {
-        matches!(self, Preempt::Full | Preempt::Lazy | Preempt::Rt)
-    }
-}
 
 /// Who can use a hold, least privilege first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -128,7 +92,7 @@ pub struct Hold {
     /// Which readers it can keep in their window.
     pub holds: Vec<Holds>,
     /// Under which preemption models.
-    pub models: Vec<Preempt>,
+    pub models: Vec<PreemptModel>,
     /// The least privilege that can use it.
     pub privilege: Privilege,
     /// What else it needs (a sysctl, a mount), if anything.

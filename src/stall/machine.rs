@@ -66,6 +66,20 @@ impl PreemptModel {
     fn parse(s: &str) -> Option<PreemptModel> {
         PreemptModel::ALL.into_iter().find(|m| m.name() == s)
     }
+
+    /// Does `rcu_read_lock()` leave the reader preemptible?
+    /// `kernel/rcu/Kconfig`: `config PREEMPT_RCU ... default y if (PREEMPT
+    /// || PREEMPT_RT || PREEMPT_DYNAMIC)`: full and rt, and lazy as
+    /// `PREEMPT_DYNAMIC` builds run it (the default on x86 and arm64 since
+    /// 7dadeaa6e851, v7.0; a lazy build without `PREEMPT_DYNAMIC` has
+    /// `PREEMPT_RCU=n`, docs/research/holds.md). Under none and voluntary
+    /// `rcu_read_lock()` disables preemption.
+    pub fn preemptible_rcu(self) -> bool {
+        matches!(
+            self,
+            PreemptModel::Full | PreemptModel::Lazy | PreemptModel::Rt
+        )
+    }
 }
 
 impl std::fmt::Display for PreemptModel {
