@@ -7,7 +7,8 @@ use std::io::Write;
 
 use seqwrap::report::table::hang;
 use seqwrap::site::audit::{self, SiteAnswer, Verdict};
-use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel, Privilege};
+use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
+use seqwrap::site::machine::Reading;
 use seqwrap::site::{self as sites};
 use seqwrap::timing::{FlagExt, human_duration, parse_rate, resolve_rate};
 
@@ -52,6 +53,33 @@ pub struct Args {
     /// Also write every row as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<std::path::PathBuf>,
+    /// Leave out this machine's reading (which sites its kernel has, which
+    /// holds it allows whom).
+    #[arg(long)]
+    pub no_machine: bool,
+}
+
+fn reading_text(r: &Reading) -> String {
+    let mut facts = vec![format!(
+        "preemption {} [{}]",
+        r.preempt.map_or("unknown", |p| p.name()),
+        r.preempt_source
+    )];
+    facts.push(format!(
+        "hypervisor {}",
+        match r.virtualised {
+            Some(true) => "yes (vcpu-preemption applies)",
+            Some(false) => "no",
+            None => "unknown",
+        }
+    ));
+    for f in &r.facts {
+        facts.push(match &f.value {
+            Some(v) => format!("{} = {v}", f.name),
+            None => format!("{} unknown ({})", f.name, f.source),
+        });
+    }
+    hang("", &format!("This machine: {}.", facts.join("; ")))
 }
 
 fn pick<T: Copy>(flag: &str, given: &[String], table: &[(&str, T)]) -> anyhow::Result<Vec<T>> {
@@ -96,8 +124,22 @@ fn verdict_text(v: &Verdict) -> String {
     }
 }
 
-fn answer_text(a: &SiteAnswer, rate: f64, models: &[PreemptModel], privs: &[Privilege]) -> String {
+fn answer_text(
+    a: &SiteAnswer,
+    rate: f64,
+    models: &[PreemptModel],
+    here: Option<(&Reading, &sites::Site)>,
+) -> String {
     let mut out = format!("{}: {}()\n", a.site, a.function);
+    if let Some((r, site)) = here {
+        let (has, why) = r.has_site(site);
+        let word = match has {
+            Some(true) => "this kernel has it",
+            Some(false) => "this kernel does not have it",
+            None => "unknown whether this kernel has it",
+        };
+        out += &hang("  ", &format!("here: {word} ({why})"));
+    }
     let ord: Vec<String> = a
         .ordering
         .iter()
@@ -123,14 +165,21 @@ fn answer_text(a: &SiteAnswer, rate: f64, models: &[PreemptModel], privs: &[Priv
             } else {
                 format!("{}..{}", rows[i].privilege.name(), rows[j].privilege.name())
             };
+            let mark = match here {
+                Some((r, _)) if r.preempt == Some(m) => " (this machine)",
+                _ => "",
+            };
             out += &hang(
                 "  ",
-                &format!("{}, {who}: {}", m.name(), verdict_text(&rows[i].verdict)),
+                &format!(
+                    "{}{mark}, {who}: {}",
+                    m.name(),
+                    verdict_text(&rows[i].verdict)
+                ),
             );
             i = j + 1;
         }
     }
-    let _ = privs;
     out += &hang("  ", &format!("a false positive: {}", a.consequence));
     out
 }
@@ -182,19 +231,40 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         seqwrap::export::file::write_atomic(p, csv.as_bytes())?;
     }
+    let reading = (!args.no_machine).then(Reading::read);
     if args.json {
+        let present: Vec<_> = match &reading {
+            Some(r) => list
+                .iter()
+                .map(|s| {
+                    let (has, why) = r.has_site(s);
+                    serde_json::json!({"site": s.name, "present": has, "why": why})
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         super::print_json(
             out,
             "audit",
-            serde_json::json!({ "rate_per_s": rate, "sites": answers }),
+            serde_json::json!({
+                "rate_per_s": rate,
+                "machine": reading,
+                "present": present,
+                "sites": answers,
+            }),
         )?;
         return Ok(());
     }
-    for (i, a) in answers.iter().enumerate() {
+    if let Some(r) = &reading {
+        out.write_all(reading_text(r).as_bytes())?;
+        writeln!(out)?;
+    }
+    for (i, (a, s)) in answers.iter().zip(&list).enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
-        out.write_all(answer_text(a, rate, &models, &privs).as_bytes())?;
+        let here = reading.as_ref().map(|r| (r, s));
+        out.write_all(answer_text(a, rate, &models, here).as_bytes())?;
     }
     Ok(())
 }

@@ -112,14 +112,23 @@ pub fn hang(first: &str, text: &str) -> String {
     let width = MAX_COLS - first.len() - 2;
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
-    for w in text.split_whitespace() {
+    // A word longer than a line (a path on some machine) is cut, as wrap()
+    // does, so every line fits.
+    let words = text.split_whitespace().flat_map(|w| {
+        let chars: Vec<char> = w.chars().collect();
+        chars
+            .chunks(width)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+    });
+    for w in words {
         if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(w);
+        line.push_str(&w);
     }
     if !line.is_empty() {
         lines.push(line);

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod file;
 pub mod hold;
+pub mod machine;
 
 use serde::Serialize;
 
@@ -113,6 +114,9 @@ pub struct Site {
     pub false_positive: String,
     /// What happens when the speculation fails.
     pub fallback: String,
+    /// What a kernel needs for the site to exist: `CONFIG_*` options set
+    /// to y, `cpu:FLAG` CPU flags.
+    pub requires: Vec<String>,
     /// Where each claim comes from.
     pub sources: Vec<String>,
     /// The file it was read from (for messages).
@@ -139,6 +143,7 @@ const SITE_KEYS: &[&str] = &[
     "wrap_gives",
     "false_positive",
     "fallback",
+    "requires",
     "sources",
 ];
 
@@ -212,6 +217,26 @@ impl Site {
         if sources.is_empty() {
             return Err(r.err_key("sources", "sources is empty; every claim needs one"));
         }
+        let requires = r.string_array_opt("requires")?;
+        let upper = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        };
+        let lower = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if let Some(bad) = requires.iter().find(|q| {
+            !(q.strip_prefix("CONFIG_").is_some_and(upper)
+                || q.strip_prefix("cpu:").is_some_and(lower))
+        }) {
+            return Err(r.err_key(
+                "requires",
+                format!("requires '{bad}': allowed: CONFIG_NAME or cpu:flag"),
+            ));
+        }
         let site = Site {
             name,
             title: r.string("title")?.text,
@@ -240,6 +265,7 @@ impl Site {
             wrap_gives,
             false_positive: r.string("false_positive")?.text,
             fallback: r.string("fallback")?.text,
+            requires,
             sources,
             path: path.to_string(),
         };
