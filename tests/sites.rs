@@ -340,3 +340,58 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
         .unwrap();
     common::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
 }
+
+/// `pick --site`: the horizon is what the site's holds allow. The uprobes
+/// reader under model none can be held without bound (interrupt storms),
+/// so the horizon is the uptime and its 32-bit seqcount_t does not meet
+/// it; the per-VMA lock needs no width at all.
+#[test]
+fn pick_answers_for_a_site() {
+    let d = tempfile::tempdir().unwrap();
+    let o = sites_cmd(d.path())
+        .args([
+            "pick",
+            "--adversarial",
+            "--rate",
+            "7e6",
+            "--site",
+            "uprobes",
+        ])
+        .args(["--preempt", "none", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["site"].as_str().unwrap().contains("unbounded"), "{v}");
+    // 10 years at 7e6/s: 2^(W-1) >= 2.21e15 needs W = 52.
+    assert_eq!(v["bits"], 52);
+    assert_eq!(v["yours"]["meets"], false, "{v}");
+    let o = sites_cmd(d.path())
+        .args([
+            "pick",
+            "--adversarial",
+            "--rate",
+            "7e6",
+            "--site",
+            "per-vma-lock",
+        ])
+        .args(["--preempt", "full", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "safe-slow-path");
+    let bad = sites_cmd(d.path())
+        .args([
+            "pick",
+            "--adversarial",
+            "--rate",
+            "7e6",
+            "--site",
+            "uprobes",
+        ])
+        .args(["--preempt", "cooperative"])
+        .output()
+        .unwrap();
+    common::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
+}

@@ -58,6 +58,19 @@ pub struct Args {
     /// false positive over the fleet's lifetime with --fleet [default: 1e-6].
     #[arg(long, value_name = "P")]
     pub target: Option<String>,
+    /// --adversarial for a reader site (a built-in name or a site file):
+    /// the horizon is what the holds that apply to it allow (unbounded if
+    /// any is), and its protocol is judged beside the recommendation.
+    #[arg(long, value_name = "NAME|FILE", conflicts_with_all = ["window", "stall"])]
+    pub site: Option<String>,
+    /// With --site: the preemption model (none, voluntary, full, lazy, rt)
+    /// [default: this machine's].
+    #[arg(long, value_name = "MODEL", requires = "site")]
+    pub preempt: Option<String>,
+    /// With --site: the attacker's privilege (none, user-namespace,
+    /// cap-sys-nice, cap-sys-ptrace, root, host) [default: none].
+    #[arg(long, value_name = "P", requires = "site", default_value = "none")]
+    pub privilege: String,
     /// A protocol to judge against the same threat, beside the
     /// recommendation (a catalog scheme or a description file).
     #[command(flatten)]
@@ -130,7 +143,103 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                 ))
             })?,
     };
+    let mut site_line = None;
+    let mut site_scheme = None;
+    if let Some(name) = &args.site {
+        use seqwrap::site::hold::{PREEMPTS, PRIVILEGES};
+        let site = seqwrap::site::site(name)?;
+        let holds = seqwrap::site::hold::holds()?;
+        let model = match &args.preempt {
+            Some(m) => PREEMPTS
+                .iter()
+                .find(|(n, _)| *n == m.trim())
+                .map(|(_, p)| *p)
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--preempt: '{m}'; allowed: none, voluntary, full, lazy, rt"
+                    ))
+                })?,
+            None => seqwrap::site::machine::Reading::read()
+                .preempt
+                .ok_or_else(|| {
+                    usage(
+                        "--site: this machine's preemption model could not be read; give --preempt"
+                            .into(),
+                    )
+                })?,
+        };
+        let privilege = PRIVILEGES
+            .iter()
+            .find(|(n, _)| *n == args.privilege.trim())
+            .map(|(_, p)| *p)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--privilege: '{}'; allowed: none, user-namespace, cap-sys-nice, \
+                     cap-sys-ptrace, root, host",
+                    args.privilege
+                ))
+            })?;
+        if site.wrap_gives == seqwrap::site::WrapGives::SlowPath {
+            let line = format!(
+                "site {} ({}()): a counter come back gives only a needless slow path \
+                 there, never a false positive: no width is needed for safety.",
+                site.name, site.function
+            );
+            if args.json {
+                super::print_json(
+                    out,
+                    "pick",
+                    serde_json::json!({"site": line, "verdict": "safe-slow-path"}),
+                )?;
+            } else {
+                write!(out, "{}", seqwrap::report::table::wrap(&line))?;
+            }
+            return Ok(());
+        }
+        let apply = seqwrap::site::audit::applicable(&site, model, privilege, &holds);
+        let unbounded: Vec<&str> = apply
+            .iter()
+            .filter(|h| h.bound.is_none())
+            .map(|h| h.name.as_str())
+            .collect();
+        let bounded = apply
+            .iter()
+            .filter_map(|h| h.bound.as_ref().map(|b| (b.seconds, h.name.as_str())))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let (stall, what) = if !unbounded.is_empty() {
+            (
+                StallBound::Unbounded,
+                format!("unbounded ({})", unbounded.join(", ")),
+            )
+        } else if let Some((secs, h)) = bounded {
+            (
+                StallBound::At {
+                    seconds: secs,
+                    why: format!("{h}, the longest hold of site {}", site.name),
+                },
+                format!("at most {} ({h})", seqwrap::timing::human_duration(secs)),
+            )
+        } else {
+            return Err(usage(format!(
+                "--site {}: no known hold keeps this reader in its window under {} at \
+                 privilege {}; there is no adversarial horizon to pick for",
+                site.name,
+                model.name(),
+                privilege.name()
+            ))
+            .into());
+        };
+        site_line = Some(format!(
+            "site {} ({}()), preemption {}, privilege {}: the hold is {what}",
+            site.name,
+            site.function,
+            model.name(),
+            privilege.name()
+        ));
+        site_scheme = Some((site.scheme()?, stall));
+    }
     let stall = match args.stall.as_deref().map(str::trim) {
+        _ if site_scheme.is_some() => site_scheme.as_ref().map(|(_, s)| s.clone()).expect("set"),
         None => StallBound::Unbounded,
         Some("machine") => StallBound::of_machine(&seqwrap::stall::MachineModel::read()),
         Some(t) => StallBound::At {
@@ -153,7 +262,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         ]
         .iter()
         .any(|f| f.is_some());
-    let yours = asked.then(|| sa.spec()).transpose()?;
+    if asked && site_scheme.is_some() {
+        return Err(usage(
+            "--site judges the site's own protocol; allowed: --site or --scheme/--protocol, \
+             not both"
+                .into(),
+        )
+        .into());
+    }
+    let yours = match site_scheme {
+        Some((s, _)) => Some(s),
+        None => asked.then(|| sa.spec()).transpose()?,
+    };
     let (rate, rate_words) = resolve_rate(parse_rate(&args.rate).flag("--rate")?)?;
     let answer = pick(&PickRequest {
         threat,
@@ -167,8 +287,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         yours,
     })?;
     if args.json {
-        super::print_json(out, "pick", json(&answer)?)?;
+        let mut v = json(&answer)?;
+        if let Some(l) = &site_line {
+            v["site"] = serde_json::Value::from(l.clone());
+        }
+        super::print_json(out, "pick", v)?;
     } else {
+        if let Some(l) = &site_line {
+            write!(out, "{}", seqwrap::report::table::wrap(l))?;
+        }
         match answer.bits {
             Some(b) => writeln!(out, "pick: {} ({b} bits needed)\n", answer.kernel_type)?,
             None => writeln!(out, "pick: {}\n", answer.kernel_type)?,
