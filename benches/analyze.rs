@@ -1,5 +1,5 @@
 //! `cargo bench --bench analyze`: time for one analysis point.
-//! Target (issue 3): < 10 ms a point, u64 included.
+//! Target: < 10 ms a point, u64 included.
 
 use divan::Bencher;
 use seqwrap::analyze::probabilities;

@@ -6,7 +6,7 @@
 //! - brute `plain` at 16 bits < 0.5 s, and at 32 bits no slower than the
 //!   hand-written state machine the descriptions replaced (10.37 s against
 //!   11.14 s for the old one, same machine, same run, before it was
-//!   deleted; figures in the closing note of issue 8);
+//!   deleted; figures in that session's closing note);
 //! - brute at 8 bits under lkmm < 1 s for every catalog entry;
 //! - parsing a description < 1 ms; one that uses the kernel API, with the
 //!   prelude, < 1 ms.

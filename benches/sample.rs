@@ -1,6 +1,6 @@
 //! `cargo bench --bench sample`: windows per second of `seqwrap sample`,
 //! on 1 and 2 threads (local rayon pools), so the speed-up is measured too.
-//! Target (issue 3): >= 2e7 windows/s on 2 cores, >= 1.8x from 1 to 2.
+//! Target: >= 2e7 windows/s on 2 cores, >= 1.8x from 1 to 2.
 
 use divan::Bencher;
 use divan::counter::ItemsCount;

@@ -1,6 +1,6 @@
 //! Stress-engine overhead: each measured path next to a minimal loop doing
 //! the same work without it, so the harness's and the probe's cost is
-//! visible (issue 4: harness within 1.25x of its minimal loop, kernel probe
+//! visible (target: harness within 1.25x of its minimal loop, kernel probe
 //! within 1.1x of a bare syscall loop).
 //!
 //! - `minimal_lock_two_fetch_adds`: std Mutex lock, `fetch_add` on seq,
@@ -80,7 +80,7 @@
 //! | probe_madvise | 5.267 ms | 321 ns | 0.89x (noise) |
 //! | probe_uring_madvise | 21.56 ms | 1.32 us | no bare loop: each request goes through an io-wq worker |
 //!
-//! Targets (issue 4): harness within 1.25x of its minimal loop, probe
+//! Targets: harness within 1.25x of its minimal loop, probe
 //! within 1.1x of a bare loop: both met on the figures above (the harness's
 //! i8 with the least room, 1.24x in its slowest run).
 

@@ -27,7 +27,7 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
     PLAIN.iter().copied().chain(extra.iter().copied()).collect()
 }
 
-/// A measured rate is usable wherever a rate is (issue 4): on Linux the
+/// A measured rate is usable wherever a rate is (DESIGN §3.4: the kernel's rate turns cycles into time): on Linux the
 /// short kernel measurement runs (or a cached one is reused).
 ///
 /// Run in a temporary directory with HOME and XDG_CACHE_HOME pointing into

@@ -1,4 +1,4 @@
-//! Cross-checks of the two timed engines (issue 3, item 4).
+//! Cross-checks of the two timed engines (DESIGN §6).
 //!
 //! `analyze` integrates the model exactly; `sample` simulates it. For every
 //! scheme at W <= 10, both writer processes, with and without a hold, and
@@ -246,7 +246,7 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
     }
 }
 
-/// Past 2^53 cycles in one window (issue 11): at 1e15..1e20 cycles/s a
+/// Past 2^53 cycles in one window: at 1e15..1e20 cycles/s a
 /// 1 s window holds more cycles than an f64 counts, and the residue modulo
 /// the period decides a false positive. sample's counts are exact
 /// integers, so analyze's probability must lie in its interval: Poisson

@@ -1,4 +1,4 @@
-//! Bad description files (issue 8): every kind gets exit code 2, nothing on
+//! Bad description files (DESIGN §1.6): every kind gets exit code 2, nothing on
 //! stdout, no panic, and exactly one line on stderr,
 //! `error: FILE:LINE:COL: what is wrong; what is allowed`, pointing at the
 //! offending character of the file the user edits (through TOML's string
@@ -99,7 +99,7 @@ fn cases() -> Vec<Case> {
     let writer_start = BASE.find("writer = \"\"\"").unwrap();
     let reader_start = BASE.find("reader = \"\"\"").unwrap();
     vec![
-        // --- the kinds issue 8 names ---
+        // --- the kinds DESIGN §1.4 refuses ---
         case(
             "syntax-missing-paren",
             edit("if (s & 1)", "if (s & 1"),

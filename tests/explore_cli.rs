@@ -70,7 +70,7 @@ fn explore_json_has_the_promised_fields() {
     assert_eq!(last_r0["outcome"], "false-positive", "{last_r0}");
 }
 
-/// Issue 9's finding from the command line: the RFC as posted breaks under
+/// The LKMM finding (DESIGN §2) from the command line: the RFC as posted breaks under
 /// LKMM after a handful of cycles, and the trace shows the reordering;
 /// under TSO and SC only the wrap remains, 2^31 for its 32-bit counter.
 #[test]
@@ -129,7 +129,7 @@ fn rfc_v1_shows_the_ordering_bug_only_under_lkmm() {
 }
 
 /// A search cut short says incomplete with what it covered, never "none"
-/// (issue 8: this run once aborted at 4.4 GB).
+/// (this run once aborted at 4.4 GB).
 #[test]
 fn a_memory_ceiling_gives_incomplete_not_none() {
     let v = json(&[

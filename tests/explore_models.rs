@@ -276,7 +276,7 @@ fn closed_forms_hold_at_every_width_to_64_bits() {
     }
 }
 
-/// Issue 8: a counter bumped only at unlock, or only at lock, is broken
+/// A counter bumped only at unlock, or only at lock, is broken
 /// after one cycle (a torn read), whatever the width, under every model.
 #[test]
 fn a_counter_bumped_once_per_cycle_breaks_after_one_cycle() {
@@ -295,7 +295,7 @@ fn a_counter_bumped_once_per_cycle_breaks_after_one_cycle() {
     }
 }
 
-/// Issue 8: the x86 PAE pattern (native_set_pte stores hi, smp_wmb, lo;
+/// The x86 PAE pattern (native_set_pte stores hi, smp_wmb, lo;
 /// ptep_get_lockless reads lo, hi, lo) at 32+32 holds the full period,
 /// 2^63 cycles, next to hi-lo-hi's 2^63 - 2^31 + 1 with the same stores.
 #[test]

@@ -1,4 +1,4 @@
-//! Issue 11, the I/O half: closed pipes, full disks, signals, output paths,
+//! The I/O promises (README "What it does"): closed pipes, full disks, signals, output paths,
 //! merges of mismatched shards, rate files, `--shard auto`, the cost
 //! budget, completions and the man page — each checked from the outside.
 #![cfg(unix)]

@@ -1,4 +1,4 @@
-//! No engine knows a scheme by its name (issue 8): adding a scheme touches
+//! No engine knows a scheme by its name (DESIGN §1): adding a scheme touches
 //! only its description file.
 //!
 //! **The rule.** Outside `src/protocol/catalog.rs` (the one place that maps
@@ -562,7 +562,7 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
     }
     assert!(
         found.is_empty(),
-        "scheme names decide behaviour outside {CATALOG} (issue 8: a new scheme \
+        "scheme names decide behaviour outside {CATALOG} (DESIGN §1: a new scheme \
          must need only its file); {} place(s):\n{}",
         found.len(),
         found.join("\n")

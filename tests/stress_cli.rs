@@ -558,7 +558,7 @@ fn plain_i32_observes_the_false_positive_at_2_pow_31() {
     assert_fp_count(&v, closed(&v, &s).unwrap());
 }
 
-/// Issue 4: the syscalls are the only unsafe code. The crate root denies
+/// The syscalls are the only unsafe code. The crate root denies
 /// `unsafe_code`, so an `allow(unsafe_code)` is the only way in: it must
 /// appear in `src/stress/sys.rs` and nowhere else, and every unsafe block
 /// there carries a SAFETY comment.

@@ -1,5 +1,5 @@
 //! `seqwrap sweep` and `seqwrap merge` from the outside: the guarantees of
-//! issue 5 — byte-identical output whatever the thread count, after a
+//! the sweep's promise — byte-identical output whatever the thread count, after a
 //! kill -9 and `--resume`, and after shard + merge; bad input is one line
 //! naming file, line and key, exit 2, and no output file.
 //!

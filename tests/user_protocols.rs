@@ -1,4 +1,4 @@
-//! Issue 8: a description that is not in the catalog runs through every
+//! DESIGN §1 (protocols are descriptions): a description that is not in the catalog runs through every
 //! engine from the command line — explore, analyze, sample, stress (see
 //! `stress_cli.rs`), sweep (a spec's `protocol = "file"` entry) and
 //! litmus — and gives what another engine or the theory says.

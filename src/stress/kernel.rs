@@ -79,7 +79,7 @@ impl KernelOp {
         KernelOp::UringMadvise,
     ];
 
-    /// What `stress --kernel` measures by default (issue 10's four).
+    /// What `stress --kernel` measures by default (the four the report's rate table uses).
     pub const DEFAULT: [KernelOp; 4] = [
         KernelOp::MunmapNull,
         KernelOp::Mprotect,

@@ -59,7 +59,7 @@ pub fn schemes_of_width(t: u32) -> Vec<Scheme> {
 /// Bad input, as the CLI promises it: exit 2, nothing on stdout, no
 /// panic, and `needle` named on stderr. Stderr is one line — except for
 /// clap's own parse errors, which keep clap's whole message (an `error:`
-/// line, then a tip and the usage line; issue 11), and must still start
+/// line, then a tip and the usage line), and must still start
 /// with exactly one `error:` line.
 pub fn assert_bad_input(out: &std::process::Output, what: &str, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
