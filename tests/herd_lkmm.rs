@@ -154,24 +154,10 @@ fn message_passing_as_the_kernels_litmus_tests_say() {
     }
 }
 
-fn herd_dir() -> Option<PathBuf> {
-    let d = std::env::var_os("SEQWRAP_HERD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/herd"));
-    d.join("herd7").is_file().then_some(d)
-}
-
 fn run_herd(dir: &Path, file: &Path) -> String {
     let out = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args([
-            "-I",
-            "libdir",
-            "-I",
-            "lkmm",
-            "-conf",
-            "lkmm/linux-kernel.cfg",
-        ])
+        .args(common::HERD_ARGS)
         .arg(file)
         .output()
         .unwrap();
@@ -186,7 +172,7 @@ fn run_herd(dir: &Path, file: &Path) -> String {
 /// word, not ours).
 #[test]
 fn herd7_live_agrees_where_installed() {
-    let Some(dir) = herd_dir() else {
+    let Ok(dir) = common::herd_dir() else {
         common::skip(
             "herd",
             "herd7 not found (set SEQWRAP_HERD to a directory with herd7, libdir/, lkmm/): \
@@ -209,7 +195,7 @@ fn herd7_live_agrees_where_installed() {
 #[test]
 #[ignore]
 fn herd7_live_agrees_on_every_case() {
-    let dir = herd_dir().expect("herd7 not found: set SEQWRAP_HERD");
+    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     for c in cases() {
         let file = root().join(format!("tests/herd/litmus/{}.litmus", c.id));
         assert_eq!(run_herd(&dir, &file), c.herd, "{}: live herd7", c.id);

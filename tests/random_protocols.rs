@@ -40,6 +40,8 @@
 //! `tests/herd/regen_random.sh HERD_DIR`), and runs herd7 live on a
 //! time-bounded subset where it is installed.
 
+mod common;
+
 #[path = "random/ast.rs"]
 mod ast;
 #[path = "random/reference.rs"]
@@ -554,26 +556,6 @@ fn herd_cases() -> Vec<HerdCase> {
         .collect()
 }
 
-fn herd_dir() -> Result<PathBuf, String> {
-    let d = std::env::var_os("SEQWRAP_HERD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/herd"));
-    if d.join("herd7").is_file() {
-        Ok(d)
-    } else {
-        Err(format!(
-            "no herd7 in {} (set SEQWRAP_HERD to a directory with herd7, libdir/, lkmm/)",
-            d.display()
-        ))
-    }
-}
-
-fn require_herd() -> bool {
-    std::env::var("SEQWRAP_REQUIRE")
-        .map(|v| v.split(',').any(|x| x.trim() == "herd"))
-        .unwrap_or(false)
-}
-
 /// herd7's verdict and its time on a litmus test; None past `timeout`
 /// seconds (herd7 is then stopped).
 fn run_herd(dir: &Path, text: &str, timeout: f64) -> Option<(String, f64)> {
@@ -586,14 +568,7 @@ fn run_herd(dir: &Path, text: &str, timeout: f64) -> Option<(String, f64)> {
     let start = Instant::now();
     let mut child = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args([
-            "-I",
-            "libdir",
-            "-I",
-            "lkmm",
-            "-conf",
-            "lkmm/linux-kernel.cfg",
-        ])
+        .args(common::HERD_ARGS)
         .arg(tmp.path())
         .stdout(out.try_clone().unwrap())
         .stderr(std::process::Stdio::null())
@@ -685,11 +660,10 @@ fn explorer_lkmm_agrees_with_herd7_on_random_files() {
 /// cases it answered fastest (about ten seconds of herd7 in all).
 #[test]
 fn herd7_live_on_random_files() {
-    let dir = match herd_dir() {
+    let dir = match common::herd_dir() {
         Ok(d) => d,
         Err(why) => {
-            assert!(!require_herd(), "SEQWRAP_REQUIRE has herd: {why}");
-            eprintln!("skipped: herd7 not found ({why})");
+            common::skip("herd", &format!("herd7 not found ({why})"));
             return;
         }
     };
@@ -734,7 +708,7 @@ enum Pick {
 #[test]
 #[ignore]
 fn regen_random_herd_expectations() {
-    let dir = herd_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     let mut rows: Vec<String> = Vec::new();
     let mut next = 0u64;
     let (mut slow, mut skipped) = (0, 0);

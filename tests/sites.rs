@@ -9,21 +9,31 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-#[test]
-fn every_site_file_is_built_in_and_cites_its_facts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut on_disk: Vec<String> = std::fs::read_dir(root.join("sites"))
+/// The `.toml` files under a directory of the checkout, sorted.
+fn toml_files(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut v: Vec<String> = std::fs::read_dir(root)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|f| f.ends_with(".toml"))
         .collect();
-    on_disk.sort();
-    let mut built: Vec<String> = seqwrap::site::site_files()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    built.sort();
-    assert_eq!(on_disk, built, "every file under sites/ is built in");
+    v.sort();
+    v
+}
+
+fn sorted(v: Vec<&str>) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_site_file_is_built_in_and_cites_its_facts() {
+    assert_eq!(
+        toml_files("sites"),
+        sorted(seqwrap::site::site_files()),
+        "every file under sites/ is built in"
+    );
     let sites = seqwrap::site::sites().unwrap();
     assert!(sites.len() >= 7, "{} sites", sites.len());
     for s in &sites {
@@ -46,19 +56,7 @@ fn every_site_file_is_built_in_and_cites_its_facts() {
 
 #[test]
 fn every_hold_file_is_built_in() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut on_disk: Vec<String> = std::fs::read_dir(root.join("holds"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|f| f.ends_with(".toml"))
-        .collect();
-    on_disk.sort();
-    let mut built: Vec<String> = seqwrap::site::hold_files()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    built.sort();
-    assert_eq!(on_disk, built);
+    assert_eq!(toml_files("holds"), sorted(seqwrap::site::hold_files()));
     seqwrap::site::hold::holds().unwrap();
 }
 

@@ -86,17 +86,7 @@ fn pick<T: Copy>(flag: &str, given: &[String], table: &[(&str, T)]) -> anyhow::R
     given
         .iter()
         .map(|g| {
-            table
-                .iter()
-                .find(|(n, _)| *n == g.trim())
-                .map(|(_, v)| *v)
-                .ok_or_else(|| {
-                    seqwrap::Error::usage(format!(
-                        "{flag}: '{g}'; allowed: {}",
-                        table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                    ))
-                    .into()
-                })
+            seqwrap::site::file::lookup(flag, g, table).map_err(|m| seqwrap::Error::usage(m).into())
         })
         .collect()
 }

@@ -150,15 +150,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         let site = seqwrap::site::site(name)?;
         let holds = seqwrap::site::hold::holds()?;
         let model = match &args.preempt {
-            Some(m) => PREEMPTS
-                .iter()
-                .find(|(n, _)| *n == m.trim())
-                .map(|(_, p)| *p)
-                .ok_or_else(|| {
-                    usage(format!(
-                        "--preempt: '{m}'; allowed: none, voluntary, full, lazy, rt"
-                    ))
-                })?,
+            Some(m) => seqwrap::site::file::lookup("--preempt", m, PREEMPTS).map_err(usage)?,
             None => seqwrap::site::machine::Reading::read()
                 .preempt
                 .ok_or_else(|| {
@@ -168,17 +160,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                     )
                 })?,
         };
-        let privilege = PRIVILEGES
-            .iter()
-            .find(|(n, _)| *n == args.privilege.trim())
-            .map(|(_, p)| *p)
-            .ok_or_else(|| {
-                usage(format!(
-                    "--privilege: '{}'; allowed: none, user-namespace, cap-sys-nice, \
-                     cap-sys-ptrace, root, host",
-                    args.privilege
-                ))
-            })?;
+        let privilege = seqwrap::site::file::lookup("--privilege", &args.privilege, PRIVILEGES)
+            .map_err(usage)?;
         if site.wrap_gives == seqwrap::site::WrapGives::SlowPath {
             let line = format!(
                 "site {} ({}()): a counter come back gives only a needless slow path \

@@ -726,17 +726,14 @@ impl Compiler<'_> {
                 let w = self.word(word, *word_at)?;
                 let value = self.expr(value)?;
                 let full = rmw.is_some_and(|r| r.order == RmwOrder::Full);
-                let mut pending = pending;
-                if full {
-                    pending = self.simple(
-                        pending,
-                        Instr::Fence {
-                            kind: FenceKind::RmwFull,
-                            next: HOLE,
-                        },
-                        at,
-                    )?;
-                }
+                let rmw_fence = |c: &mut Self, p| {
+                    let fence = Instr::Fence {
+                        kind: FenceKind::RmwFull,
+                        next: HOLE,
+                    };
+                    if full { c.simple(p, fence, at) } else { Ok(p) }
+                };
+                let mut pending = rmw_fence(self, pending)?;
                 pending = self.simple(
                     pending,
                     Instr::Store {
@@ -748,17 +745,7 @@ impl Compiler<'_> {
                     },
                     at,
                 )?;
-                if full {
-                    pending = self.simple(
-                        pending,
-                        Instr::Fence {
-                            kind: FenceKind::RmwFull,
-                            next: HOLE,
-                        },
-                        at,
-                    )?;
-                }
-                Ok(pending)
+                rmw_fence(self, pending)
             }
             StmtKind::Rcu(lock) => {
                 if self.role == Role::Writer {

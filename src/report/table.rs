@@ -86,64 +86,20 @@ impl Table {
 /// than a line (a host or kernel name nobody controls) is cut into
 /// line-sized pieces, so every line fits whatever the machine is called.
 pub fn wrap(text: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace().flat_map(pieces) {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > MAX_COLS {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
+    wrap_width(text, MAX_COLS)
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// `text` wrapped to `MAX_COLS`, the first line after `first`, the others
 /// indented two spaces more (a field of a listing).
 pub fn hang(first: &str, text: &str) -> String {
-    let width = MAX_COLS - first.len() - 2;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    // A word longer than a line (a path on some machine) is cut, as wrap()
-    // does, so every line fits.
-    let words = text.split_whitespace().flat_map(|w| {
-        let chars: Vec<char> = w.chars().collect();
-        chars
-            .chunks(width)
-            .map(|c| c.iter().collect::<String>())
-            .collect::<Vec<_>>()
-    });
-    for w in words {
-        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&w);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
     let rest = " ".repeat(first.len() + 2);
-    lines
-        .iter()
+    wrap_width(text, MAX_COLS - first.len() - 2)
+        .lines()
         .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{first}{l}\n")
-            } else {
-                format!("{rest}{l}\n")
-            }
-        })
+        .map(|(i, l)| format!("{}{l}\n", if i == 0 { first } else { &rest }))
         .collect()
 }
 
@@ -162,23 +118,26 @@ pub fn bullet(text: &str) -> String {
         .collect()
 }
 
-/// A word cut into pieces of at most `MAX_COLS` characters.
-fn pieces(word: &str) -> Vec<String> {
-    let chars: Vec<char> = word.chars().collect();
-    chars.chunks(MAX_COLS).map(|c| c.iter().collect()).collect()
-}
-
+/// Words joined into lines of at most `cols` characters; a word longer
+/// than that is cut into `cols`-sized pieces.
 fn wrap_width(text: &str, cols: usize) -> String {
     let mut out = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    let words = text.split_whitespace().flat_map(|w| {
+        let chars: Vec<char> = w.chars().collect();
+        chars
+            .chunks(cols.max(1))
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+    });
+    for word in words {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > cols {
             out.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() {
         out.push(line);

@@ -50,6 +50,25 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// The value `text` names in `table`, or the message `WHAT 'text':
+/// allowed: ...` (for a file key or a command-line flag alike).
+pub fn lookup<T: Copy>(
+    what: &str,
+    text: &str,
+    table: &[(&str, T)],
+) -> std::result::Result<T, String> {
+    table
+        .iter()
+        .find(|(n, _)| *n == text.trim())
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            format!(
+                "{what} '{text}': allowed: {}",
+                table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
 /// Typed access to the top table's keys, each error at its position.
 pub struct Reader<'d, 'a> {
     file: &'d SourceFile,
@@ -158,15 +177,10 @@ impl Reader<'_, '_> {
     /// A required array of strings.
     pub fn string_array(&self, key: &str) -> Result<Vec<String>> {
         self.need(key)?;
-        Ok(self
-            .array_items(key)?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| a.text)
-            .collect())
+        self.string_array_opt(key)
     }
 
-    /// An optional array of strings.
+    /// An optional array of strings (empty when absent).
     pub fn string_array_opt(&self, key: &str) -> Result<Vec<String>> {
         Ok(self
             .array_items(key)?
@@ -179,41 +193,17 @@ impl Reader<'_, '_> {
     /// A required array of names from `table`, each checked.
     pub fn enum_array<T: Copy>(&self, key: &str, table: &[(&str, T)]) -> Result<Vec<T>> {
         self.need(key)?;
-        let allowed = table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-        let mut out = Vec::new();
-        for item in self.array_items(key)?.unwrap_or_default() {
-            let v = table
-                .iter()
-                .find(|(n, _)| *n == item.text)
-                .map(|(_, v)| *v)
-                .ok_or_else(|| {
-                    self.file.error(
-                        item.at,
-                        format!("{key} '{}': allowed: {allowed}", item.text),
-                    )
-                })?;
-            out.push(v);
-        }
-        Ok(out)
+        self.array_items(key)?
+            .unwrap_or_default()
+            .iter()
+            .map(|item| lookup(key, &item.text, table).map_err(|m| self.file.error(item.at, m)))
+            .collect()
     }
 
     /// A required name from `table`.
     pub fn enum_one<T: Copy>(&self, key: &str, table: &[(&str, T)]) -> Result<T> {
         let s = self.string(key)?;
-        table
-            .iter()
-            .find(|(n, _)| *n == s.text)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                self.file.error(
-                    s.at,
-                    format!(
-                        "{key} '{}': allowed: {}",
-                        s.text,
-                        table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
+        lookup(key, &s.text, table).map_err(|m| self.file.error(s.at, m))
     }
 
     /// An optional table of strings or integers, as strings.

@@ -107,3 +107,30 @@ pub fn skip(tool: &str, why: &str) {
     }
     let _ = writeln!(std::io::stderr(), "skipped: {why}");
 }
+
+/// herd7 with the Linux-kernel memory model, where installed: the
+/// directory `SEQWRAP_HERD` names, else `../shared/herd` beside the
+/// checkout (holding `herd7`, `libdir/`, `lkmm/`); else why not.
+pub fn herd_dir() -> Result<std::path::PathBuf, String> {
+    let d = std::env::var_os("SEQWRAP_HERD")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/herd"));
+    if d.join("herd7").is_file() {
+        Ok(d)
+    } else {
+        Err(format!(
+            "no herd7 in {} (set SEQWRAP_HERD to a directory with herd7, libdir/, lkmm/)",
+            d.display()
+        ))
+    }
+}
+
+/// herd7's arguments for the LKMM, run from [`herd_dir`].
+pub const HERD_ARGS: [&str; 6] = [
+    "-I",
+    "libdir",
+    "-I",
+    "lkmm",
+    "-conf",
+    "lkmm/linux-kernel.cfg",
+];
