@@ -35,7 +35,7 @@ fn every_site_file_is_built_in_and_cites_its_facts() {
         "every file under sites/ is built in"
     );
     let sites = seqwrap::site::sites().unwrap();
-    assert!(sites.len() >= 7, "{} sites", sites.len());
+    assert!(sites.len() >= 9, "{} sites", sites.len());
     for s in &sites {
         assert!(s.commit.len() >= 12, "{}", s.name);
         assert!(s.release.starts_with('v'), "{}", s.name);
@@ -251,13 +251,14 @@ fn bad_site_files_get_one_line_with_their_position() {
 /// attacker's threads.
 #[test]
 fn the_audit_answers_per_site() {
-    use seqwrap::site::audit::{Verdict, answer, applicable};
+    use seqwrap::site::audit::{Rates, Verdict, answer, applicable};
     use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, PreemptModel, Privilege, holds};
     let holds = holds().unwrap();
     let models: Vec<PreemptModel> = PREEMPTS.iter().map(|(_, p)| *p).collect();
     let privs: Vec<Privilege> = PRIVILEGES.iter().map(|(_, p)| *p).collect();
+    let given = Rates::Given { rate: 1e7 };
     let shstk = seqwrap::site::site("shstk-sigreturn").unwrap();
-    let a = answer(&shstk, &holds, 1e7, &models, &privs).unwrap();
+    let a = answer(&shstk, &holds, Some(&given), &models, &privs).unwrap();
     assert_eq!(a.rows.len(), models.len() * privs.len());
     for r in &a.rows {
         let Verdict::FallsUnbounded { all, .. } = &r.verdict else {
@@ -278,7 +279,7 @@ fn the_audit_answers_per_site() {
         assert!((r.wrap_s.unwrap() - 2f64.powi(31) / 1e7).abs() < 1e-9);
     }
     let vma = seqwrap::site::site("per-vma-lock").unwrap();
-    let a = answer(&vma, &holds, 1e7, &models, &privs).unwrap();
+    let a = answer(&vma, &holds, Some(&given), &models, &privs).unwrap();
     assert!(a.rows.iter().all(|r| r.verdict == Verdict::SafeSlowPath));
     let up = seqwrap::site::site("uprobes").unwrap();
     let none = applicable(&up, PreemptModel::None, Privilege::None, &holds);
@@ -286,6 +287,12 @@ fn the_audit_answers_per_site() {
     assert!(none.iter().any(|h| h.name == "irq-storm"));
     let full = applicable(&up, PreemptModel::Full, Privilege::None, &holds);
     assert!(full.iter().any(|h| h.name == "own-thread-preemption"));
+    // A sleeping window without a user access is not held by what holds
+    // a user-access fault (userfaultfd, FUSE page faults).
+    let rename = seqwrap::site::site("rename-lock").unwrap();
+    for h in applicable(&rename, PreemptModel::Full, Privilege::Host, &holds) {
+        assert!(h.name != "userfaultfd" && h.name != "fuse", "{}", h.name);
+    }
     // A bounded hold never stands in for an unbounded one.
     for h in &holds {
         if h.bound.is_none() {
@@ -392,4 +399,149 @@ fn pick_answers_for_a_site() {
         .output()
         .unwrap();
     common::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
+}
+
+/// Each hold is judged at the rate of the CPUs it leaves: a bounded hold
+/// of 1500 s against 2^31 cycles falls when it leaves both CPUs (2e6/s:
+/// 1073.7 s) and not when it takes one (1e6/s: 2147.5 s). Arithmetic, not
+/// a measurement.
+#[test]
+fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
+    use num_bigint::BigUint;
+    use seqwrap::site::audit::{Rates, Verdict, judge};
+    use seqwrap::site::hold::{Hold, PreemptModel, Privilege};
+    let text = |takes: bool| {
+        format!(
+            "name = \"test-hold\"\ntitle = \"t\"\nholds = [\"preemptible-rcu\", \
+             \"preempt-disabled\", \"sleeping\"]\nmodels = [\"none\", \"full\"]\n\
+             privilege = \"none\"\nbounded = true\nbound = \"1500s\"\n\
+             bounded_by = \"a test\"\ntakes_cpu = {takes}\nsources = [\"a test\"]\n"
+        )
+    };
+    let rates = Rates::Measured {
+        cpus: 2,
+        by_threads: vec![(1, 1e6), (2, 2e6)],
+    };
+    let site = seqwrap::site::site("uprobes").unwrap();
+    let cycles = BigUint::from(1u64 << 31);
+    for (takes, falls, threads) in [(false, true, 2), (true, false, 1)] {
+        let h = Hold::parse("test.toml", &text(takes)).unwrap();
+        let row = judge(
+            &site,
+            PreemptModel::None,
+            Privilege::None,
+            &[h],
+            Some(&cycles),
+            Some(&rates),
+        );
+        assert_eq!(row.writer_threads, Some(threads), "{row:?}");
+        let want = 2f64.powi(31) / (threads as f64 * 1e6);
+        assert!((row.wrap_s.unwrap() - want).abs() < 1e-6, "{row:?}");
+        assert!((row.wrap_s_all_cpus.unwrap() - 2f64.powi(31) / 2e6).abs() < 1e-6);
+        assert_eq!(
+            matches!(row.verdict, Verdict::FallsAfter { .. }),
+            falls,
+            "{row:?}"
+        );
+    }
+}
+
+fn stress(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("seqwrap")
+        .unwrap()
+        .arg("stress")
+        .arg("--kernel")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A real hold: a thread blocked in a userfaultfd-held kernel fault while
+/// two writers run munmap(1, 0); the tracepoint's count of their write
+/// acquisitions matches their own count of calls (two independent
+/// counts), and the held read() returns only once released.
+#[test]
+fn a_real_hold_is_counted_by_tracepoint() {
+    let out = stress(&[
+        "--hold",
+        "userfaultfd",
+        "--hold-for",
+        "1s",
+        "--hold-writers",
+        "2",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &v;
+    if b["status"] == "skipped" {
+        common::skip("userfaultfd", &format!("the hold: {}", b["reason"]));
+        return;
+    }
+    assert_eq!(b["status"], "measured", "{b}");
+    let counted = b["counted"].as_u64().unwrap();
+    let calls = b["calls"].as_u64().unwrap();
+    assert!(counted > 0, "{b}");
+    // Each munmap(1, 0) is one write acquisition; the writer threads may
+    // add a few of their own (thread exit), never fewer.
+    assert!(counted >= calls && counted - calls <= 16, "{b}");
+    assert_eq!(b["read_returned"], 1, "{b}");
+    assert_eq!(b["writers"], 2, "{b}");
+    if let Some(s) = b["state"].as_str() {
+        assert_eq!(s, "S", "the held thread sleeps: {b}");
+    }
+    if let Some(w) = b["blocked_in"].as_str() {
+        assert!(w.contains("userfault"), "{b}");
+    }
+    assert!(b["held_s"].as_f64().unwrap() >= b["writing_s"].as_f64().unwrap());
+}
+
+/// The uprobe trap: every call hits the probe (the kernel's own count),
+/// and a trapped call takes longer than a plain one.
+#[test]
+fn the_uprobe_trap_round_trip_is_timed() {
+    let out = stress(&["--uprobe-trap", "--calls", "2000", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &v;
+    if b["status"] == "skipped" {
+        common::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));
+        return;
+    }
+    assert!(b["hits"].as_u64().unwrap() >= 2000, "{b}");
+    let (p, q) = (&b["probed"], &b["bare"]);
+    assert_eq!(p["calls"], 2000);
+    let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
+    assert!(f(p, "p50_ns") <= f(p, "p99_ns") && f(p, "p99_ns") <= f(p, "max_ns"));
+    assert!(f(p, "p50_ns") > f(q, "p50_ns"), "{b}");
+}
+
+#[test]
+fn bad_hold_flags_get_one_line() {
+    for (args, needle) in [
+        (&["--hold", "fuse"][..], "allowed: userfaultfd"),
+        (&["--hold", "userfaultfd", "--hold-for", "2d"], "--hold-for"),
+        (&["--hold", "userfaultfd", "--hold-for", "0s"], "--hold-for"),
+        (
+            &["--hold", "userfaultfd", "--hold-writers", "0"],
+            "--hold-writers",
+        ),
+        (&["--full"], "--full"),
+        (&["--uprobe-trap", "--calls", "0"], "--calls"),
+        (&["--uprobe-trap", "--calls", "lots"], "--calls"),
+        (&["--uprobe-trap", "--full"], "--full"),
+        (&["--calls", "10"], "--calls"),
+        (&["--hold", "userfaultfd", "--op", "mprotect"], "--op"),
+    ] {
+        let out = stress(args);
+        common::assert_bad_input(&out, &format!("{args:?}"), needle);
+    }
 }

@@ -6,11 +6,12 @@
 use std::io::Write;
 
 use seqwrap::report::table::hang;
-use seqwrap::site::audit::{self, SiteAnswer, Verdict};
+use seqwrap::site::audit::{self, Rates, SiteAnswer, Verdict};
 use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
 use seqwrap::site::machine::Reading;
 use seqwrap::site::{self as sites};
-use seqwrap::timing::{FlagExt, human_duration, parse_rate, resolve_rate};
+use seqwrap::stress::RateKind;
+use seqwrap::timing::{FlagExt, RateSpec, human_duration, parse_rate, resolve_rate};
 
 /// Shown by `seqwrap audit --help`.
 pub const EXAMPLES: &str = "\
@@ -28,8 +29,10 @@ pub struct Args {
     /// built-in site).
     #[arg(long, value_name = "NAME|FILE")]
     pub site: Vec<String>,
-    /// The attacker's write-lock rate: cycles/s, one cycle's time, or
-    /// measured:kernel (this machine, one thread).
+    /// The attacker's write-lock rate: cycles/s or one cycle's time (used
+    /// for every hold), or measured:kernel[:OP] (this machine, measured
+    /// with every CPU and with one fewer: each hold is judged at the rate
+    /// of the CPUs it leaves), or measured:kernel:OP:THREADS.
     #[arg(long, default_value = "measured:kernel")]
     pub rate: String,
     /// Preemption models, comma-separated (none, voluntary, full, lazy, rt).
@@ -91,8 +94,15 @@ fn pick<T: Copy>(flag: &str, given: &[String], table: &[(&str, T)]) -> anyhow::R
         .collect()
 }
 
-fn verdict_text(v: &Verdict) -> String {
-    match v {
+fn verdict_text(row: &audit::Row) -> String {
+    let at = match row.writer_threads {
+        Some(n) => format!(
+            ", wrap {} with {n} writer thread(s)",
+            human_duration_opt(row.wrap_s)
+        ),
+        None => String::new(),
+    };
+    match &row.verdict {
         Verdict::SafeSlowPath => "safe: a wrap gives only the slow path".into(),
         Verdict::SafeNoHold => "safe: no known hold keeps it open".into(),
         Verdict::Safe { hold_s, hold } => {
@@ -101,6 +111,10 @@ fn verdict_text(v: &Verdict) -> String {
                 human_duration(*hold_s)
             )
         }
+        Verdict::RateNotMeasured { hold_s, hold } => format!(
+            "not known: holds end within {} ({hold}), the writer's rate is not measured",
+            human_duration(*hold_s)
+        ),
         Verdict::FallsAfter { wrap_s, hold } => {
             format!("falls after {} ({hold})", human_duration(*wrap_s))
         }
@@ -109,14 +123,48 @@ fn verdict_text(v: &Verdict) -> String {
                 .iter()
                 .map(|(h, p)| format!("{h} ({})", p.name()))
                 .collect();
-            format!("falls: unbounded hold: {}", holds.join(", "))
+            format!("falls: unbounded hold: {}{at}", holds.join(", "))
         }
     }
 }
 
+fn human_duration_opt(s: Option<f64>) -> String {
+    s.map_or_else(|| "never".into(), human_duration)
+}
+
+/// The rates line: the wrap at each thread count the holds leave.
+fn rates_text(a: &SiteAnswer, rates: &Rates) -> String {
+    let Some(c) = a.rows.first().and_then(|r| r.wrap_cycles.clone()) else {
+        return "  wrap: never (no false positive under any model)\n".into();
+    };
+    if a.rows.first().is_some_and(|r| r.rate.is_none()) {
+        return hang(
+            "  ",
+            &format!("wrap ({c} cycles): the writer's rate is not measured"),
+        );
+    }
+    let cycles: f64 = c.parse().unwrap_or(f64::NAN);
+    let parts: Vec<String> = match rates {
+        Rates::Given { rate } => vec![format!(
+            "{} at {rate:.3e}/s (given)",
+            human_duration(cycles / rate)
+        )],
+        Rates::Measured { by_threads, .. } => by_threads
+            .iter()
+            .map(|(n, r)| {
+                format!(
+                    "{} with {n} writer thread(s) ({r:.3e}/s)",
+                    human_duration(cycles / r)
+                )
+            })
+            .collect(),
+    };
+    hang("  ", &format!("wrap ({c} cycles): {}", parts.join("; ")))
+}
+
 fn answer_text(
     a: &SiteAnswer,
-    rate: f64,
+    rates: &Rates,
     models: &[PreemptModel],
     here: Option<(&Reading, &sites::Site)>,
 ) -> String {
@@ -136,9 +184,7 @@ fn answer_text(
         .map(|(m, c)| format!("{m} {}", c.as_deref().unwrap_or("none")))
         .collect();
     out += &hang("  ", &format!("ordering (min cycles): {}", ord.join(", ")));
-    if let Some(w) = a.rows.first().and_then(|r| r.wrap_s) {
-        out += &format!("  wrap at {rate:.3e}/s: {}\n", human_duration(w));
-    }
+    out += &rates_text(a, rates);
     for &m in models {
         let rows: Vec<_> = a.rows.iter().filter(|r| r.preempt == m).collect();
         // Privileges with the same verdict, merged: who can do it.
@@ -161,17 +207,35 @@ fn answer_text(
             };
             out += &hang(
                 "  ",
-                &format!(
-                    "{}{mark}, {who}: {}",
-                    m.name(),
-                    verdict_text(&rows[i].verdict)
-                ),
+                &format!("{}{mark}, {who}: {}", m.name(), verdict_text(rows[i])),
             );
             i = j + 1;
         }
     }
     out += &hang("  ", &format!("a false positive: {}", a.consequence));
     out
+}
+
+/// The rates to judge at: a number is used for every hold; a measured
+/// kernel rate without a thread count is measured with every CPU and with
+/// one fewer, so each hold is judged at the rate of the CPUs it leaves.
+fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<Rates> {
+    match spec {
+        RateSpec::Measured(RateKind::Kernel { op, .. }) if text.trim().matches(':').count() < 3 => {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut counts = vec![cpus.saturating_sub(1).max(1), cpus];
+            counts.dedup();
+            let mut by_threads = Vec::new();
+            for threads in counts {
+                let (r, _) = resolve_rate(RateSpec::Measured(RateKind::Kernel { op, threads }))?;
+                by_threads.push((threads, r));
+            }
+            Ok(Rates::Measured { cpus, by_threads })
+        }
+        spec => Ok(Rates::Given {
+            rate: resolve_rate(spec)?.0,
+        }),
+    }
 }
 
 /// Judge the sites.
@@ -191,34 +255,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             .collect::<seqwrap::error::Result<Vec<_>>>()?
     };
     let holds = hold::holds()?;
-    let (rate, _words) = resolve_rate(spec)?;
+    let rates = resolve_rates(&args.rate, spec)?;
     let answers: Vec<SiteAnswer> = list
         .iter()
-        .map(|s| audit::answer(s, &holds, rate, &models, &privs))
+        .map(|s| audit::answer(s, &holds, s.writer_op.and(Some(&rates)), &models, &privs))
         .collect::<seqwrap::error::Result<_>>()?;
     if let Some(p) = &args.csv {
-        let mut csv =
-            String::from("site,preempt,privilege,holds,wrap_cycles,wrap_s,verdict,hold\n");
-        for a in &answers {
-            for r in &a.rows {
-                let (kind, hold) = match &r.verdict {
-                    Verdict::SafeSlowPath => ("safe-slow-path", String::new()),
-                    Verdict::SafeNoHold => ("safe-no-hold", String::new()),
-                    Verdict::Safe { hold, .. } => ("safe", hold.clone()),
-                    Verdict::FallsAfter { hold, .. } => ("falls-after", hold.clone()),
-                    Verdict::FallsUnbounded { hold, .. } => ("falls-unbounded", hold.clone()),
-                };
-                csv += &format!(
-                    "{},{},{},{},{},{},{kind},{hold}\n",
-                    r.site,
-                    r.preempt.name(),
-                    r.privilege.name(),
-                    r.holds.join(" "),
-                    r.wrap_cycles.as_deref().unwrap_or(""),
-                    r.wrap_s.map(|w| format!("{w:e}")).unwrap_or_default(),
-                );
-            }
-        }
+        let csv = audit::csv(&answers);
         seqwrap::export::file::write_atomic(p, csv.as_bytes())?;
     }
     let reading = (!args.no_machine).then(Reading::read);
@@ -237,7 +280,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             out,
             "audit",
             serde_json::json!({
-                "rate_per_s": rate,
+                "rates": rates,
                 "machine": reading,
                 "present": present,
                 "sites": answers,
@@ -254,7 +297,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         let here = reading.as_ref().map(|r| (r, s));
-        out.write_all(answer_text(a, rate, &models, here).as_bytes())?;
+        out.write_all(answer_text(a, &rates, &models, here).as_bytes())?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod analyze;
 pub mod audit;
 pub mod completions;
 pub mod explore;
+pub mod hold;
 pub mod litmus;
 pub mod man;
 pub mod merge;

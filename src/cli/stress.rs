@@ -93,6 +93,30 @@ pub struct Args {
     /// the stall table (which rows apply here) instead of measuring.
     #[arg(long)]
     pub machine: bool,
+    /// --kernel: instead of measuring rates, hold one thread of this
+    /// process inside a kernel user access (`userfaultfd`: a read() into a
+    /// page whose fault a userfaultfd holds) while the other threads run
+    /// munmap(1, 0), and count their write acquisitions inside the hold by
+    /// tracepoint (root, or where userfaultfd may catch kernel faults).
+    #[arg(long, value_name = "MECH")]
+    pub hold: Option<String>,
+    /// --hold: how long to hold (default 10s).
+    #[arg(long, value_name = "D")]
+    pub hold_for: Option<String>,
+    /// --hold: hold until 2^31 write acquisitions are counted inside the
+    /// one hold (a 32-bit counter's wrap), at most --hold-for (default 2h).
+    #[arg(long)]
+    pub full: bool,
+    /// --hold: writer threads (default: every CPU, the held thread sleeps).
+    #[arg(long, value_name = "N")]
+    pub hold_writers: Option<usize>,
+    /// --kernel: instead of measuring rates, time the uprobe trap round
+    /// trip: a tracefs uprobe on a function of this binary, --calls calls.
+    #[arg(long)]
+    pub uprobe_trap: bool,
+    /// --uprobe-trap: calls to time (default 1e5; a count: 100000, 1e5).
+    #[arg(long, value_name = "N")]
+    pub calls: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -309,6 +333,48 @@ fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         ("--workload-size", args.workload_size.is_some()),
         ("--top", args.top.is_some()),
     ];
+    let holding = [
+        ("--hold", args.hold.is_some()),
+        ("--hold-for", args.hold_for.is_some()),
+        ("--full", args.full),
+        ("--hold-writers", args.hold_writers.is_some()),
+        ("--uprobe-trap", args.uprobe_trap),
+        ("--calls", args.calls.is_some()),
+    ];
+    if args.hold.is_some() || args.uprobe_trap {
+        let modes = [
+            ("--observe", args.observe.is_some()),
+            ("--machine", args.machine),
+        ];
+        let other = measuring
+            .iter()
+            .chain(&observing)
+            .chain(&modes)
+            .find(|(_, g)| *g);
+        if let Some((flag, _)) = other {
+            return Err(Error::usage(format!(
+                "{flag} does not apply with --hold or --uprobe-trap"
+            ))
+            .into());
+        }
+        return super::hold::run(
+            &super::hold::Flags {
+                hold: args.hold.clone(),
+                hold_for: args.hold_for.clone(),
+                full: args.full,
+                writers: args.hold_writers,
+                uprobe_trap: args.uprobe_trap,
+                calls: args.calls.clone(),
+                json: args.json,
+            },
+            out,
+        );
+    }
+    if let Some((flag, _)) = holding.iter().find(|(_, g)| *g) {
+        return Err(
+            Error::usage(format!("{flag} applies only with --hold or --uprobe-trap")).into(),
+        );
+    }
     if args.machine {
         if let Some((flag, _)) = measuring
             .iter()

@@ -22,7 +22,10 @@ use crate::memory::Model;
 pub fn reader_kinds(site: &Site, model: PreemptModel) -> Vec<Holds> {
     let has = |c: Context| site.context.contains(&c);
     let mut out = Vec::new();
-    if has(Context::MaySleep) {
+    if has(Context::UserAccess) {
+        out.push(Holds::UserFault);
+    }
+    if has(Context::MaySleep) || has(Context::UserAccess) {
         out.push(Holds::Sleeping);
     }
     let running = if has(Context::IrqsDisabled) && !has(Context::Preemptible) {
@@ -73,6 +76,67 @@ pub fn applicable<'h>(
     v
 }
 
+/// The attacker's write-lock rate by how many writer threads run: a hold
+/// that occupies a CPU leaves one CPU fewer (`Hold::takes_cpu`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Rates {
+    /// One rate whatever the threads (a rate the user gave).
+    Given {
+        /// Cycles per second.
+        rate: f64,
+    },
+    /// Measured on a machine with `cpus` CPUs, per writer-thread count.
+    Measured {
+        /// The machine's CPUs.
+        cpus: usize,
+        /// (threads, cycles per second), at least for `cpus - 1` (when
+        /// above 0) and `cpus`.
+        by_threads: Vec<(usize, f64)>,
+    },
+}
+
+impl Rates {
+    /// The writer threads a hold leaves (`None`: a given rate, threads
+    /// not modelled).
+    pub fn threads_left(&self, takes_cpu: bool) -> Option<usize> {
+        match self {
+            Rates::Given { .. } => None,
+            Rates::Measured { cpus, .. } => Some(if takes_cpu {
+                cpus.saturating_sub(1).max(1)
+            } else {
+                *cpus
+            }),
+        }
+    }
+
+    /// The rate with that many writer threads (the nearest measured count
+    /// not above it).
+    pub fn at(&self, threads: Option<usize>) -> f64 {
+        match (self, threads) {
+            (Rates::Given { rate }, _) => *rate,
+            (Rates::Measured { by_threads, .. }, t) => {
+                let t = t.unwrap_or(usize::MAX);
+                by_threads
+                    .iter()
+                    .filter(|(n, _)| *n <= t)
+                    .max_by_key(|(n, _)| *n)
+                    .or_else(|| by_threads.iter().min_by_key(|(n, _)| *n))
+                    .map(|(_, r)| *r)
+                    .expect("a measured rate table is not empty")
+            }
+        }
+    }
+
+    /// The rate with every CPU writing.
+    pub fn all_cpus(&self) -> f64 {
+        match self {
+            Rates::Given { rate } => *rate,
+            Rates::Measured { cpus, .. } => self.at(Some(*cpus)),
+        }
+    }
+}
+
 /// What one site comes to under one model and privilege.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
@@ -90,14 +154,23 @@ pub enum Verdict {
     },
     /// A bounded hold reaches the wrap.
     FallsAfter {
-        /// The wrap time, in seconds.
+        /// The wrap time, in seconds, at the rate that hold leaves.
         wrap_s: f64,
         /// The hold that reaches it.
         hold: String,
     },
+    /// Every hold is bounded, but the writer's rate is not measured, so
+    /// whether the longest reaches the wrap is not known.
+    RateNotMeasured {
+        /// The longest bound, in seconds.
+        hold_s: f64,
+        /// What imposes it.
+        hold: String,
+    },
     /// A hold nothing bounds.
     FallsUnbounded {
-        /// The least privileged such hold.
+        /// The least privileged such hold (of those, the one that leaves
+        /// the writers most CPUs).
         hold: String,
         /// Its longest demonstration, if any (never a bound).
         longest_shown: String,
@@ -118,10 +191,18 @@ pub struct Row {
     pub privilege: Privilege,
     /// The holds that apply.
     pub holds: Vec<String>,
-    /// Writer cycles to the wrap (the explorer's min under sc).
+    /// Writer cycles to the wrap (the fewest any memory model allows).
     pub wrap_cycles: Option<String>,
-    /// The wrap time at the rate, in seconds.
+    /// Writer threads the verdict's hold leaves (`None`: a given rate, or
+    /// no hold).
+    pub writer_threads: Option<usize>,
+    /// The rate with those threads (`None`: the site's writer rate is not
+    /// measured).
+    pub rate: Option<f64>,
+    /// The wrap time at that rate, in seconds.
     pub wrap_s: Option<f64>,
+    /// The wrap time with every CPU writing, beside it.
+    pub wrap_s_all_cpus: Option<f64>,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -143,46 +224,76 @@ pub struct SiteAnswer {
 }
 
 /// The verdict of one site under one model and privilege, given the
-/// cycles to a false positive under SC (`None`: none at all) and the rate.
+/// fewest writer cycles to a false positive (`None`: none at all) and the
+/// rates of its writer (`None`: not measured). Each hold is judged at the
+/// rate of the CPUs it leaves.
 pub fn judge(
     site: &Site,
     model: PreemptModel,
     privilege: Privilege,
     holds: &[Hold],
     min_cycles: Option<&BigUint>,
-    rate: f64,
+    rates: Option<&Rates>,
 ) -> Row {
     let apply = applicable(site, model, privilege, holds);
-    let wrap_s = min_cycles.and_then(|c| c.to_f64()).map(|c| c / rate);
-    let verdict = if site.wrap_gives == WrapGives::SlowPath {
-        Verdict::SafeSlowPath
+    let cycles = min_cycles.and_then(|c| c.to_f64());
+    let wrap_at = |threads: Option<usize>| Some(cycles? / rates?.at(threads));
+    let left = |h: &Hold| rates.and_then(|r| r.threads_left(h.takes_cpu));
+    // The hold the verdict rests on, and the threads it leaves.
+    let (verdict, threads) = if site.wrap_gives == WrapGives::SlowPath {
+        (Verdict::SafeSlowPath, None)
     } else if apply.is_empty() {
-        Verdict::SafeNoHold
-    } else if let Some(h) = apply.iter().find(|h| h.bound.is_none()) {
-        Verdict::FallsUnbounded {
-            hold: h.name.clone(),
-            longest_shown: h.longest_shown.clone(),
-            all: apply
-                .iter()
-                .filter(|h| h.bound.is_none())
-                .map(|h| (h.name.clone(), h.privilege))
-                .collect(),
-        }
+        (Verdict::SafeNoHold, None)
+    } else if let Some(h) = apply.iter().filter(|h| h.bound.is_none()).min_by(|a, b| {
+        a.privilege
+            .cmp(&b.privilege)
+            .then(a.takes_cpu.cmp(&b.takes_cpu))
+    }) {
+        (
+            Verdict::FallsUnbounded {
+                hold: h.name.clone(),
+                longest_shown: h.longest_shown.clone(),
+                all: apply
+                    .iter()
+                    .filter(|h| h.bound.is_none())
+                    .map(|h| (h.name.clone(), h.privilege))
+                    .collect(),
+            },
+            left(h),
+        )
     } else {
-        let longest = apply
+        // A bounded hold falls when it lasts at least the wrap at the
+        // rate it leaves; the earliest such wrap is the verdict.
+        let falls = apply
             .iter()
-            .filter_map(|h| h.bound.as_ref().map(|b| (b.seconds, h)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .expect("every applicable hold is bounded here");
-        match wrap_s {
-            Some(w) if longest.0 >= w => Verdict::FallsAfter {
-                wrap_s: w,
-                hold: longest.1.name.clone(),
-            },
-            _ => Verdict::Safe {
-                hold_s: longest.0,
-                hold: longest.1.name.clone(),
-            },
+            .filter_map(|h| {
+                let b = h.bound.as_ref()?;
+                let w = wrap_at(left(h))?;
+                (b.seconds >= w).then_some((w, h))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match falls {
+            Some((w, h)) => (
+                Verdict::FallsAfter {
+                    wrap_s: w,
+                    hold: h.name.clone(),
+                },
+                left(h),
+            ),
+            None => {
+                let (s, h) = apply
+                    .iter()
+                    .filter_map(|h| h.bound.as_ref().map(|b| (b.seconds, h)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .expect("every applicable hold is bounded here");
+                let hold = h.name.clone();
+                let v = if rates.is_none() && cycles.is_some() {
+                    Verdict::RateNotMeasured { hold_s: s, hold }
+                } else {
+                    Verdict::Safe { hold_s: s, hold }
+                };
+                (v, left(h))
+            }
         }
     };
     Row {
@@ -191,7 +302,10 @@ pub fn judge(
         privilege,
         holds: apply.iter().map(|h| h.name.clone()).collect(),
         wrap_cycles: min_cycles.map(|c| c.to_string()),
-        wrap_s,
+        writer_threads: threads,
+        rate: rates.map(|r| r.at(threads)),
+        wrap_s: wrap_at(threads),
+        wrap_s_all_cpus: cycles.zip(rates).map(|(c, r)| c / r.all_cpus()),
         verdict,
     }
 }
@@ -201,7 +315,7 @@ pub fn judge(
 pub fn answer(
     site: &Site,
     holds: &[Hold],
-    rate: f64,
+    rates: Option<&Rates>,
     models: &[PreemptModel],
     privileges: &[Privilege],
 ) -> crate::error::Result<SiteAnswer> {
@@ -236,7 +350,7 @@ pub fn answer(
     let mut rows = Vec::new();
     for &model in models {
         for &p in privileges {
-            rows.push(judge(site, model, p, holds, fewest.as_ref(), rate));
+            rows.push(judge(site, model, p, holds, fewest.as_ref(), rates));
         }
     }
     Ok(SiteAnswer {
@@ -246,4 +360,40 @@ pub fn answer(
         rows,
         consequence: site.false_positive.clone(),
     })
+}
+
+/// Every row of `answers` as CSV (`seqwrap audit --csv`, `data/audit.csv`),
+/// one line per site, preemption model and privilege; times in seconds,
+/// full precision.
+pub fn csv(answers: &[SiteAnswer]) -> String {
+    let mut csv = String::from(
+        "site,preempt,privilege,holds,wrap_cycles,writer_threads,rate_per_s,wrap_s,\
+         wrap_s_all_cpus,verdict,hold\n",
+    );
+    for a in answers {
+        for r in &a.rows {
+            let (kind, hold) = match &r.verdict {
+                Verdict::SafeSlowPath => ("safe-slow-path", ""),
+                Verdict::SafeNoHold => ("safe-no-hold", ""),
+                Verdict::Safe { hold, .. } => ("safe", hold.as_str()),
+                Verdict::FallsAfter { hold, .. } => ("falls-after", hold.as_str()),
+                Verdict::RateNotMeasured { hold, .. } => ("rate-not-measured", hold.as_str()),
+                Verdict::FallsUnbounded { hold, .. } => ("falls-unbounded", hold.as_str()),
+            };
+            let e = |w: Option<f64>| w.map(|w| format!("{w:e}")).unwrap_or_default();
+            csv += &format!(
+                "{},{},{},{},{},{},{},{},{},{kind},{hold}\n",
+                r.site,
+                r.preempt.name(),
+                r.privilege.name(),
+                r.holds.join(" "),
+                r.wrap_cycles.as_deref().unwrap_or(""),
+                r.writer_threads.map(|n| n.to_string()).unwrap_or_default(),
+                e(r.rate),
+                e(r.wrap_s),
+                e(r.wrap_s_all_cpus),
+            );
+        }
+    }
+    csv
 }

@@ -20,8 +20,13 @@ pub enum Holds {
     PreemptDisabled,
     /// A reader with interrupts disabled: only NMIs and the host.
     IrqsDisabled,
-    /// A reader whose window may sleep (a user access that can fault).
+    /// A reader whose window may sleep (anything that blocks: a lock, a
+    /// filesystem's lookup, a fault).
     Sleeping,
+    /// A reader asleep in the fault of a user access inside its window
+    /// (what userfaultfd and FUSE can hold; a window without a user access
+    /// never faults on user memory).
+    UserFault,
 }
 
 /// The spellings `holds` accepts.
@@ -30,6 +35,7 @@ pub const HOLDS: &[(&str, Holds)] = &[
     ("preempt-disabled", Holds::PreemptDisabled),
     ("irqs-disabled", Holds::IrqsDisabled),
     ("sleeping", Holds::Sleeping),
+    ("user-fault", Holds::UserFault),
 ];
 
 pub use crate::stall::machine::PreemptModel;
@@ -103,6 +109,11 @@ pub struct Hold {
     pub longest_source: String,
     /// What bounds it, and the bound in seconds; `None`: nothing does.
     pub bound: Option<Bound>,
+    /// Whether it occupies a CPU the attacker's writers could otherwise
+    /// use (an interrupt storm on the reader's CPU, a descheduled vCPU),
+    /// so the wrap runs on one CPU fewer; a sleeping reader, or a hold
+    /// whose occupant can itself be a writer, leaves every CPU.
+    pub takes_cpu: bool,
     /// Where each claim comes from.
     pub sources: Vec<String>,
 }
@@ -129,6 +140,7 @@ const HOLD_KEYS: &[&str] = &[
     "bounded",
     "bound",
     "bounded_by",
+    "takes_cpu",
     "sources",
 ];
 
@@ -162,7 +174,7 @@ impl Hold {
             return Err(r.err_key(
                 "holds",
                 "holds is empty; allowed: preemptible-rcu, \
-                 preempt-disabled, irqs-disabled, sleeping",
+                 preempt-disabled, irqs-disabled, sleeping, user-fault",
             ));
         }
         let models = r.enum_array("models", PREEMPTS)?;
@@ -195,6 +207,7 @@ impl Hold {
                 .map(|s| s.text)
                 .unwrap_or_default(),
             bound,
+            takes_cpu: r.bool("takes_cpu")?,
             sources,
         })
     }

@@ -38,8 +38,10 @@ pub enum Context {
     IrqsDisabled,
     /// The sequence is taken under a lock the window then drops.
     UnderLock,
-    /// The window may sleep (a user access that can fault).
+    /// The window may sleep (a lock, a filesystem call).
     MaySleep,
+    /// The window contains a user access that can fault, and so sleep.
+    UserAccess,
 }
 
 /// The spellings `context` accepts, in order.
@@ -51,6 +53,7 @@ pub const CONTEXTS: &[(&str, Context)] = &[
     ("irqs-disabled", Context::IrqsDisabled),
     ("under-lock", Context::UnderLock),
     ("may-sleep", Context::MaySleep),
+    ("user-access", Context::UserAccess),
 ];
 
 impl Context {
@@ -104,6 +107,11 @@ pub struct Site {
     pub params: Vec<(String, String)>,
     /// What runs the writer (`every mmap_write_lock() of the mm`).
     pub writer: String,
+    /// The `stress --kernel --op` whose measured rate drives this writer
+    /// (`munmap-null` for every mmap_lock writer); `None`: the writer's
+    /// rate is not measured, and the audit says so instead of borrowing
+    /// another counter's rate.
+    pub writer_op: Option<crate::stress::KernelOp>,
     /// What the reader's window runs under.
     pub context: Vec<Context>,
     /// What the window contains.
@@ -138,6 +146,7 @@ const SITE_KEYS: &[&str] = &[
     "protocol",
     "params",
     "writer",
+    "writer_op",
     "context",
     "window",
     "wrap_gives",
@@ -237,8 +246,26 @@ impl Site {
                 format!("requires '{bad}': allowed: CONFIG_NAME or cpu:flag"),
             ));
         }
+        let writer_op = match r.string_opt("writer_op")? {
+            None => None,
+            Some(w) => Some(w.text.parse::<crate::stress::KernelOp>().map_err(|_| {
+                r.err_at(
+                    w.at,
+                    format!(
+                        "writer_op '{}': allowed: {}",
+                        w.text,
+                        crate::stress::KernelOp::ALL
+                            .iter()
+                            .map(|o| o.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?),
+        };
         let site = Site {
             name,
+            writer_op,
             title: r.string("title")?.text,
             function: r.string("function")?.text,
             file: r.string("file")?.text,

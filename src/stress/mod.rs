@@ -37,12 +37,15 @@
 //! unsafe code in the crate: the syscalls and io_uring), `rate.rs`
 //! (measured rates and their cache).
 
+pub mod hold;
 mod kernel;
 mod observe;
 mod rate;
 pub mod replay;
 pub mod sys;
 pub mod tracefs;
+pub mod uffd;
+pub mod uprobe;
 
 use std::time::Duration;
 

@@ -260,6 +260,51 @@ impl Tracer {
         ))
     }
 
+    /// Replace the event filter (`write==1` by default), e.g. to count
+    /// only some threads' acquisitions.
+    pub fn set_filter(&self, filter: &str) -> io::Result<()> {
+        write_file(&self.event_file("filter"), filter)
+    }
+
+    /// Events written into the ring buffer since `start`, summed over
+    /// CPUs: the ring buffer's own counters (`entries` still held plus
+    /// `overrun`, the ones overwritten), so the count is exact however
+    /// small the buffer and nothing has to be read or parsed. Needs the
+    /// buffer in overwrite mode (the default) and nothing consuming it.
+    pub fn written(&self) -> io::Result<u64> {
+        let mut n = 0u64;
+        for c in fs::read_dir(self.dir.join("per_cpu"))? {
+            let s = fs::read_to_string(c?.path().join("stats"))?;
+            for l in s.lines() {
+                if let Some(v) = l
+                    .strip_prefix("entries:")
+                    .or_else(|| l.strip_prefix("overrun:"))
+                {
+                    n += v.trim().parse::<u64>().map_err(|e| {
+                        io::Error::new(io::ErrorKind::InvalidData, format!("stats '{l}': {e}"))
+                    })?;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// The tracefs root this instance lives in (for `uprobe_events`).
+    pub fn root(&self) -> &Path {
+        self.dir
+            .parent()
+            .and_then(Path::parent)
+            .expect("an instance lives in ROOT/instances/NAME")
+    }
+
+    /// Enable or disable another event (`group/name`) in this instance.
+    pub fn enable(&self, event: &str, on: bool) -> io::Result<()> {
+        write_file(
+            &self.dir.join("events").join(event).join("enable"),
+            if on { "1" } else { "0" },
+        )
+    }
+
     /// Events lost to a full ring buffer, summed over CPUs.
     pub fn overruns(&self) -> u64 {
         let Ok(cpus) = fs::read_dir(self.dir.join("per_cpu")) else {
