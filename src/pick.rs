@@ -205,19 +205,24 @@ pub struct PickAnswer {
     pub threat: String,
     /// Writer cycles per second.
     pub rate: f64,
-    /// Smallest plain width meeting the target, if any width up to 64 does.
+    /// The width to use: the kernel word (32 or 64) that holds
+    /// `bits_needed`, if any width up to 64 does.
     pub bits: Option<u32>,
+    /// The smallest plain width meeting the target.
+    pub bits_needed: Option<u32>,
     /// The recommended scheme (`plain W=64`), or the cheapest option with
     /// no false positive at all when no width suffices.
     pub scheme: String,
-    /// The C type: `a 32-bit counter (int)`, `a 64-bit counter (u64)`.
+    /// The C type of the counter: `u32`, `u64` (`none` when nothing
+    /// meets the target).
     pub kernel_type: String,
     /// Adversarial: the horizon in seconds.
     pub horizon_s: Option<f64>,
     /// Adversarial: cycles the counter must survive (rate x horizon).
     pub needed_cycles: Option<f64>,
-    /// The numbers: for adversarial the time to a false positive at the
-    /// chosen width; for window the probability that is compared.
+    /// The numbers, unit-free: for adversarial the seconds to a false
+    /// positive at the needed width; for window the probability that is
+    /// compared.
     pub value_at_bits: Option<String>,
     /// The same at one bit less (why not smaller).
     pub value_at_bits_minus_1: Option<String>,
@@ -278,11 +283,16 @@ fn time_to_fp(bits: u32, rate: f64) -> Result<f64> {
 
 /// The C type a kernel would use for a plain counter of `bits`.
 pub fn kernel_type(bits: u32) -> &'static str {
-    if bits <= 32 {
-        "a 32-bit counter (int, unsigned)"
-    } else {
-        "a 64-bit counter (u64)"
-    }
+    if bits <= 32 { "u32" } else { "u64" }
+}
+
+/// The same in words, for prose.
+pub fn kernel_type_words(bits: u32) -> String {
+    format!(
+        "a {}-bit counter ({})",
+        kernel_bits(bits),
+        kernel_type(bits)
+    )
 }
 
 /// The kernel width for `bits`: 32 or 64.
@@ -759,7 +769,8 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
     let mut answer = PickAnswer {
         threat: "adversarial".into(),
         rate: req.rate,
-        bits: found,
+        bits: found.map(kernel_bits),
+        bits_needed: found,
         scheme: String::new(),
         kernel_type: String::new(),
         horizon_s: Some(h),
@@ -788,7 +799,7 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
                     bits - 1,
                     human_duration(b)
                 ));
-                answer.value_at_bits_minus_1 = Some(format!("{b:e} s"));
+                answer.value_at_bits_minus_1 = Some(format!("{b:e}"));
             }
             let k = kernel_bits(bits);
             s.push_str(&format!(
@@ -796,11 +807,11 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
                  Use {}.",
                 human_duration(t32),
                 human_duration(t64),
-                kernel_type(bits)
+                kernel_type_words(bits)
             ));
             answer.scheme = format!("plain W={k}");
             answer.kernel_type = kernel_type(bits).into();
-            answer.value_at_bits = Some(format!("{t:e} s"));
+            answer.value_at_bits = Some(format!("{t:e}"));
         }
         None => {
             let cheapest = options.iter().find(|o| o.min_cycles.is_none());
@@ -811,8 +822,9 @@ fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
             ));
             answer.scheme =
                 cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
-            answer.kernel_type = cheapest.map_or("none".into(), |o| o.label.clone());
-            answer.value_at_bits_minus_1 = Some(format!("{t64:e} s"));
+            answer.kernel_type =
+                cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
+            answer.value_at_bits_minus_1 = Some(format!("{t64:e}"));
         }
     }
     let mut text = wrap(&s);
@@ -983,7 +995,8 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
     let mut answer = PickAnswer {
         threat: "window".into(),
         rate: req.rate,
-        bits: found,
+        bits: found.map(kernel_bits),
+        bits_needed: found,
         scheme: String::new(),
         kernel_type: String::new(),
         horizon_s: None,
@@ -1031,7 +1044,7 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
                  one {}. Use {}.",
                 short_p(&p32.sci()),
                 short_p(&p64.sci()),
-                kernel_type(bits)
+                kernel_type_words(bits)
             ));
             answer.scheme = format!("plain W={}", kernel_bits(bits));
             answer.kernel_type = kernel_type(bits).into();
@@ -1052,7 +1065,8 @@ fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswe
             ));
             answer.scheme =
                 cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
-            answer.kernel_type = cheapest.map_or("none".into(), |o| o.label.clone());
+            answer.kernel_type =
+                cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
             answer.options = opts;
         }
     }

@@ -94,7 +94,7 @@ fn plot_draws_real_pngs_and_svgs() {
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("</svg>"));
         let title = if fig == "time_to_fp" {
-            "Adversary: time to the first false positive vs counter width"
+            "Time to the first false positive vs counter width"
         } else {
             "Accident: P(false positive) per speculation vs window"
         };
@@ -168,18 +168,20 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     // Nothing bounds the stall: the horizon is the uptime, 10 years by
     // default, 3.156e8 s. At 1e6/s, 2^(W-1) >= 3.156e14 needs W-1 >= 48.2.
     let v = pick_json(&["--adversarial", "--rate", "1e6"]);
-    assert_eq!(v["bits"], 50);
-    assert_eq!(v["kernel_type"], "a 64-bit counter (u64)");
+    assert_eq!(v["bits_needed"], 50);
+    assert_eq!(v["bits"], 64, "the width to use");
+    assert_eq!(v["kernel_type"], "u64");
     assert!((v["horizon_s"].as_f64().unwrap() - 10.0 * 31_557_600.0).abs() < 1.0);
     check_text(v["explanation"].as_str().unwrap());
 
     // At 1e9/s: 2^(W-1) >= 3.156e17, W = 60: a 64-bit counter, and the
     // other options that meet the target under all three models.
     let v = pick_json(&["--adversarial", "--rate", "1e9"]);
-    assert_eq!(v["bits"], 60);
+    assert_eq!(v["bits_needed"], 60);
+    assert_eq!(v["bits"], 64);
     assert_eq!(v["scheme"], "plain");
     assert_eq!(v["params"]["W"], "64");
-    assert_eq!(v["kernel_type"], "a 64-bit counter (u64)");
+    assert_eq!(v["kernel_type"], "u64");
     let text = v["explanation"].as_str().unwrap();
     check_text(text);
     assert!(text.contains("Use a 64-bit counter (u64)."), "{text}");
@@ -233,8 +235,9 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     // A stall bound is the horizon: 35 s at 7.4e6/s is 2.59e8 cycles,
     // W - 1 >= 27.95: a 32-bit counter.
     let v = pick_json(&["--adversarial", "--rate", "7.4e6", "--stall", "35s"]);
-    assert_eq!(v["bits"], 29);
-    assert_eq!(v["kernel_type"], "a 32-bit counter (int, unsigned)");
+    assert_eq!(v["bits_needed"], 29);
+    assert_eq!(v["bits"], 32);
+    assert_eq!(v["kernel_type"], "u32");
     check_text(v["explanation"].as_str().unwrap());
 
     // An uptime no 64-bit counter survives at 1e9/s: only the options
@@ -248,11 +251,12 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
             .all(|o| o["min_cycles"].is_null() && o["min_cycles_exact"].is_null()),
         "{opts:?}"
     );
-    assert_eq!(v["kernel_type"], opts[0]["label"]);
+    let widest = opts[0]["widest_word"].as_u64().unwrap();
+    assert_eq!(v["kernel_type"], if widest <= 32 { "u32" } else { "u64" });
 
     // A fleet's lifetime bounds the uptime: 10 years at 1e6/s.
     let v = pick_json(&["--adversarial", "--rate", "1e6", "--fleet", "1e6,100,10"]);
-    assert_eq!(v["bits"], 50);
+    assert_eq!(v["bits_needed"], 50);
 }
 
 #[test]
@@ -263,7 +267,7 @@ fn pick_fixed_window_is_read_with_a_jittered_writer() {
     check_text(text);
     assert!(text.contains("2.71 wraps"), "{text}");
     assert!((v["wraps_32"].as_f64().unwrap() - 2.71).abs() < 0.01);
-    assert_eq!(v["kernel_type"], "a 32-bit counter (int, unsigned)");
+    assert_eq!(v["kernel_type"], "u32");
     // Once the window spans wraps, P is about one in the period (2^-31 =
     // 4.66e-10), not the lattice's 1e-13966345.
     let p32: f64 = v["p_32_exact"].as_str().unwrap().parse().unwrap();
@@ -302,8 +306,9 @@ fn pick_window_meets_its_target_and_one_bit_less_does_not() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let bits = v["bits"].as_u64().unwrap();
+    let bits = v["bits_needed"].as_u64().unwrap();
     assert!((33..=64).contains(&bits), "{bits}");
+    assert_eq!(v["bits"], 64);
     let at: f64 = v["value_at_bits_exact"].as_str().unwrap().parse().unwrap();
     let below: f64 = v["value_at_bits_minus_1_exact"]
         .as_str()
@@ -358,14 +363,15 @@ fn pick_bad_input_is_one_line_exit_2() {
 }
 
 /// The sections a summary has, in order.
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "## Headline",
+    "## Reader sites",
     "## Recommendation",
     "## Write-lock rates on this machine",
     "## Accidental write rates: a real workload",
     "## How long a reader can be held",
     "## Adversary: wrap time against the stalls",
-    "## Accident: P(false positive) per speculation",
+    "## Accident: no hold",
     "## Memory ordering: the fixes under sc, tso and lkmm",
     "## Consequences of a false positive",
     "## Precedents",
@@ -483,12 +489,23 @@ fn report_answers_with_sources_in_72_columns() {
     let ordering = section(&summary, "## Memory ordering");
     assert!(ordering.contains("| plain 64 ") && ordering.contains("2^63"));
     assert!(ordering.contains("lkmm") && ordering.contains("broken"));
-    // The accident bands name every tail.
-    let accident = section(&summary, "## Accident: P(false positive) per speculation");
-    for w in seqwrap::report::summary::TAILS {
-        assert!(accident.contains(w), "{w} missing");
+    // The accident in at most five lines, no probability printed below
+    // the floor the model supports, the trap and the speculation rate
+    // cited.
+    let accident = section(&summary, "## Accident: no hold");
+    let body: Vec<&str> = accident.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(body.len() <= 5, "{} lines:\n{accident}", body.len());
+    for tok in accident.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')') {
+        if let Some((_, e)) = tok.split_once("e-")
+            && let Ok(e) = e.trim_end_matches(['.', ';']).parse::<u32>()
+        {
+            assert!(e <= 30, "{tok} printed past the floor:\n{accident}");
+        }
     }
-    assert!(accident.contains("jittered writer"));
+    assert!(accident.contains("[uprobes-spec]") && accident.contains("[run-accident]"));
+    // The mail beside the summary.
+    let mail = std::fs::read_to_string(out.join("mail.txt")).unwrap();
+    assert!(mail.lines().count() <= 80, "{mail}");
     for f in ["mm_lock_seq", "fixes", "widths", "engines"] {
         let csv = std::fs::read_to_string(data.join(format!("{f}.csv"))).unwrap();
         assert!(csv.starts_with("point,spec,scheme,"), "{f}");
@@ -505,12 +522,27 @@ fn report_answers_with_sources_in_72_columns() {
         assert!(cache.join("measured_rates.csv").exists());
         assert!(summary.contains("## Headline") && summary.contains("[run-rates]"));
         figures.push("stalls");
+        figures.push("sites");
+        for f in [
+            "audit",
+            "ordering",
+            "patches",
+            "mail_figures",
+            "mitigations",
+            "hold",
+            "uprobe_trap",
+        ] {
+            assert!(data.join(format!("{f}.csv")).exists(), "{f}.csv");
+        }
     }
     for fig in figures {
         let (w, h, px) = decode_png(&out.join(format!("{fig}.png")));
-        // fixes grows with its rows; the others are 1024 x 640.
+        // fixes and sites grow with their rows; the others are 1024 x 640.
         assert_eq!(w, 1024);
-        assert!(h == 640 || (fig == "fixes" && h > 640), "{fig}: {w}x{h}");
+        assert!(
+            h == 640 || (["fixes", "sites"].contains(&fig) && h > 640),
+            "{fig}: {w}x{h}"
+        );
         assert!(ink(&px, [0, 0, 0]).0 > 1024 * 640 / 100, "{fig} is blank");
         assert!(out.join(format!("{fig}.svg")).exists());
     }

@@ -369,7 +369,7 @@ fn pick_answers_for_a_site() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["site"].as_str().unwrap().contains("unbounded"), "{v}");
     // 10 years at 7e6/s: 2^(W-1) >= 2.21e15 needs W = 52.
-    assert_eq!(v["bits"], 52);
+    assert_eq!(v["bits_needed"], 52);
     assert_eq!(v["yours"]["meets"], false, "{v}");
     let o = sites_cmd(d.path())
         .args([

@@ -281,7 +281,7 @@ fn pick_widens_a_scheme_to_the_width_it_recommends() {
         "--bits",
         "32",
     ]);
-    assert_eq!(v["bits"], 37);
+    assert_eq!(v["bits_needed"], 37);
     assert_eq!(v["yours"]["meets"], false);
     assert_eq!(v["yours"]["widened"], "W=37");
 

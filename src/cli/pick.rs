@@ -279,7 +279,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         if let Some(l) = &site_line {
             write!(out, "{}", seqwrap::report::table::wrap(l))?;
         }
-        match answer.bits {
+        match answer.bits_needed {
             Some(b) => writeln!(out, "pick: {} ({b} bits needed)\n", answer.kernel_type)?,
             None => writeln!(out, "pick: {}\n", answer.kernel_type)?,
         }

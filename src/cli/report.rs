@@ -50,6 +50,11 @@ pub struct Args {
     /// 4, ... up to the cores, at most 8].
     #[arg(long, value_name = "LIST")]
     pub threads: Option<String>,
+    /// How long the real hold runs, seconds (a thread asleep in a
+    /// userfaultfd-held fault while the others drive the write lock; where
+    /// permitted); 0 skips it.
+    #[arg(long, value_name = "SECS", default_value = "10")]
+    pub hold_seconds: f64,
     /// Print a JSON object (files, notes, elapsed_s, summary) instead of the summary.
     #[arg(long)]
     pub json: bool,
@@ -63,6 +68,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         return Err(seqwrap::Error::usage(format!(
             "--observe-seconds: {}; allowed: 0 (skip) to 3600",
             args.observe_seconds
+        ))
+        .into());
+    }
+    if !(args.hold_seconds.is_finite() && (0.0..=3600.0).contains(&args.hold_seconds)) {
+        return Err(seqwrap::Error::usage(format!(
+            "--hold-seconds: {}; allowed: 0 (skip) to 3600",
+            args.hold_seconds
         ))
         .into());
     }
@@ -102,6 +114,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             observe: Duration::from_secs_f64(args.observe_seconds),
             workload: Some(Workload::CargoBuild { size }),
             cache: default_cache_path(),
+            hold: Duration::from_secs_f64(args.hold_seconds),
         },
     };
     // Measured rates (for any spec rate the report does not resolve

@@ -4,6 +4,11 @@
 //! period (at least half the period of its bits), short (a wrap of part of
 //! the state), broken (an ordering bug: a handful of cycles), none (no
 //! false positive at all). The classes are `data::FixOutcome`'s.
+//!
+//! Only kernel widths (32 bits and up) are drawn: the 8-bit rows of the
+//! sweep are there to keep the explorer's traces readable, not to be
+//! compared. A scheme with no false positive gets no bar (there is no
+//! count to draw), only its marker and words at the axis.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,10 +17,25 @@ use super::data::FixOutcome;
 use super::{FONT, Figure, LABEL_PX, TITLE_PX, data, pe};
 use crate::sweep::csv::Row;
 
-/// Bars reach this log2 when the explorer finds no false positive at all.
-const NEVER: f64 = 70.0;
-/// Empty rows above the bars for the legend.
-const LEGEND_ROWS: usize = 5;
+/// The x axis ends here (log2 of cycles): past 2^63, room for words.
+const X_END: f64 = 66.0;
+/// Pixels above the chart for the legend.
+const LEGEND_PX: u32 = 60;
+/// The outcome classes, as the legend names them.
+const LEGEND: [(FixOutcome, &str); 4] = [
+    (
+        FixOutcome::Full,
+        "full: at least half the period of its bits",
+    ),
+    (FixOutcome::Short, "short: a wrap of part of the state"),
+    (
+        FixOutcome::Broken,
+        "broken: an ordering bug, a handful of cycles",
+    ),
+    (FixOutcome::Never, "none: no false positive at all"),
+];
+/// Narrower widths are left out of the figure (toy widths).
+const MIN_BITS: u32 = 32;
 
 /// One bar: label, models, the explorer's answer, cost.
 struct Bar {
@@ -47,7 +67,10 @@ impl Fixes {
         };
         let mut models = std::collections::BTreeSet::new();
         let mut bars = Vec::new();
-        for (label, key, _bits, per) in groups {
+        for (label, key, bits, per) in groups {
+            if bits < MIN_BITS {
+                continue;
+            }
             let c = cost(&key);
             for (m, bar) in per {
                 models.extend(m.iter().cloned());
@@ -84,7 +107,7 @@ impl Figure for Fixes {
     fn size(&self) -> (u32, u32) {
         (
             super::SIZE.0,
-            (24 * (self.bars.len() as u32 + LEGEND_ROWS as u32) + 190).max(super::SIZE.1),
+            (24 * self.bars.len() as u32 + 190 + LEGEND_PX).max(super::SIZE.1),
         )
     }
 
@@ -106,12 +129,30 @@ impl Figure for Fixes {
         } else {
             "Fixes compared: writer cycles a held reader must sleep through"
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, (FONT, TITLE_PX - 6))
+        // The legend above the chart, outside the bars' rows.
+        let area = root.titled(caption, (FONT, TITLE_PX - 6)).map_err(pe)?;
+        let (legend, area) = area.split_vertically(LEGEND_PX);
+        for (k, (o, what)) in LEGEND.iter().enumerate() {
+            let (x, y) = (350 + (k as i32 % 2) * 330, 10 + (k as i32 / 2) * 24);
+            legend
+                .draw(&Rectangle::new(
+                    [(x, y), (x + 16, y + 12)],
+                    colour(*o).mix(0.8).filled(),
+                ))
+                .map_err(pe)?;
+            legend
+                .draw(&Text::new(
+                    *what,
+                    (x + 24, y - 2),
+                    (FONT, LABEL_PX - 1).into_font().color(&BLACK),
+                ))
+                .map_err(pe)?;
+        }
+        let mut chart = ChartBuilder::on(&area)
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(330)
-            .build_cartesian_2d(0.0..NEVER + 2.0, -0.5..(n + LEGEND_ROWS) as f64 - 0.5)
+            .build_cartesian_2d(0.0..X_END, -0.5..n as f64 - 0.5)
             .map_err(pe)?;
         let ylab = |v: &f64| -> String {
             let i = v.round();
@@ -124,9 +165,9 @@ impl Figure for Fixes {
         chart
             .configure_mesh()
             .x_desc("fewest writer cycles inside one reader window that give a false positive (explorer)")
-            .x_label_formatter(&|v| format!("2^{v:.0}"))
+            .x_label_formatter(&|v| if *v <= 64.0 { format!("2^{v:.0}") } else { String::new() })
             .y_label_formatter(&ylab)
-            .y_labels((n + LEGEND_ROWS) * 2 + 1)
+            .y_labels(n * 2 + 1)
             .disable_y_mesh()
             .light_line_style(WHITE.mix(0.0))
             .label_style((FONT, LABEL_PX - 2))
@@ -136,14 +177,28 @@ impl Figure for Fixes {
         for (i, b) in self.bars.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let outcome = b.bar.outcome();
-            let x = b.bar.log2_min.unwrap_or(NEVER);
             let c = colour(outcome);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - 0.38), (x.max(0.6), y + 0.38)],
-                    c.mix(0.8).filled(),
-                )))
-                .map_err(pe)?;
+            // No count, no bar: a marker at the axis.
+            let x = match b.bar.log2_min {
+                Some(x) => {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(0.0, y - 0.38), (x.max(0.6), y + 0.38)],
+                            c.mix(0.8).filled(),
+                        )))
+                        .map_err(pe)?;
+                    x
+                }
+                None => {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(0.0, y - 0.38), (0.6, y + 0.38)],
+                            c.filled(),
+                        )))
+                        .map_err(pe)?;
+                    0.0
+                }
+            };
             let verdict = if outcome == FixOutcome::Never {
                 format!("no false positive ({})", b.bar.verdict)
             } else {
@@ -162,28 +217,7 @@ impl Figure for Fixes {
                 )))
                 .map_err(pe)?;
         }
-        for (o, what) in [
-            (
-                FixOutcome::Full,
-                "full: at least half the period of its bits",
-            ),
-            (FixOutcome::Short, "short: a wrap of part of the state"),
-            (
-                FixOutcome::Broken,
-                "broken: an ordering bug, a handful of cycles",
-            ),
-            (FixOutcome::Never, "none: no false positive at all"),
-        ] {
-            let c = colour(o);
-            chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                .map_err(pe)?
-                .label(what)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.mix(0.8).filled())
-                });
-        }
-        super::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+
         Ok(())
     }
 }

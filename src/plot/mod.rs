@@ -13,9 +13,11 @@ pub mod data;
 mod engines;
 mod fixes;
 mod p_window;
+mod sites;
 mod stall;
 mod time_to_fp;
 
+pub use sites::{HoldLine, SiteBand, SitesPlot, plot_sites};
 pub use stall::{StallPlot, StallWriter, WriterKind, plot_stalls};
 
 use std::path::{Path, PathBuf};

@@ -18,6 +18,11 @@ use super::{
 };
 use crate::sweep::csv::Row;
 
+/// Windows longer than this are not drawn: a year already holds every
+/// kernel width's step at the measured rates but 64 bits', whose step lies
+/// tens of thousands of years out (the CSV keeps them all).
+pub const MAX_WINDOW_S: f64 = crate::timing::YEAR_S;
+
 /// Probabilities below 10^FLOOR are not drawn (the CSV keeps them exactly,
 /// down to 1e-(10^19)); a line that leaves the plot goes below the floor.
 pub const FLOOR: f64 = -40.0;
@@ -58,7 +63,8 @@ impl Figure for PWindow {
             .data
             .series
             .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.0));
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .filter(|w| *w <= MAX_WINDOW_S);
         let (w0, w1) = ws.fold((f64::MAX, f64::MIN), |(a, b), w| (a.min(w), b.max(w)));
         let title = if self.data.jittered {
             "Accident: P(false positive) per speculation vs window (jittered writer)".to_string()
@@ -73,6 +79,7 @@ impl Figure for PWindow {
             .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
+            .filter(|w| *w <= MAX_WINDOW_S)
             .collect();
         keys.sort_by(f64::total_cmp);
         keys.dedup();
@@ -90,9 +97,9 @@ impl Figure for PWindow {
             )
             .map_err(pe)?;
         let x_desc = if self.data.jittered {
-            "window length T (writer rate x lognormal factor, median 1, p99 1.5)"
+            "window length T, up to a year (writer rate x lognormal factor, median 1, p99 1.5)"
         } else {
-            "speculation window length (exactly fixed)"
+            "speculation window length, up to a year (exactly fixed)"
         };
         chart
             .configure_mesh()
@@ -107,15 +114,32 @@ impl Figure for PWindow {
         let mut bits: Vec<u32> = self.data.series.iter().map(|s| s.bits).collect();
         bits.sort_unstable();
         bits.dedup();
-        for (s, (kind, what)) in self.data.series.iter().zip(&self.kinds) {
+        let mut order: Vec<usize> = (0..self.kinds.len()).collect();
+        order.sort_by_key(|&i| self.kinds[i].0 == LineKind::Observed);
+        for (s, (kind, what)) in order
+            .iter()
+            .map(|&i| (&self.data.series[i], &self.kinds[i]))
+        {
             let ci = bits.iter().position(|b| *b == s.bits).unwrap_or(0);
-            let c = colour(ci);
             let dashed = *kind == LineKind::Observed;
+            // The observed rate's line lies on the measured one's plateau
+            // (2^-(W-1) whatever the rate): drawn lighter, on top, so its
+            // dashes show.
+            let c = if dashed {
+                let k = colour(ci);
+                RGBColor(
+                    ((k.0 as u16 + 2 * 255) / 3) as u8,
+                    ((k.1 as u16 + 2 * 255) / 3) as u8,
+                    ((k.2 as u16 + 2 * 255) / 3) as u8,
+                )
+            } else {
+                colour(ci)
+            };
             let label = format!("{}-bit counter, {what}", s.bits);
             // Split the line where it leaves the plot so nothing is drawn
             // at a made-up value.
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-            for p in &s.points {
+            for p in s.points.iter().filter(|p| p.0 <= MAX_WINDOW_S) {
                 if p.1 >= FLOOR {
                     if let Some(r) = runs.last_mut() {
                         r.push(*p);

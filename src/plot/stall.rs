@@ -73,21 +73,19 @@ impl Figure for StallFigure<'_> {
     ) -> std::result::Result<(), String> {
         let p = self.0;
         let n = p.writers.len();
-        let times = p.writers.iter().flat_map(|w| {
-            [
-                p.cycles_32 / w.hi,
-                p.cycles_32 / w.lo,
-                p.cycles_64 / w.hi,
-                p.cycles_64 / w.lo,
-            ]
-        });
-        let marks = p.marks.iter().map(|m| m.0);
-        let (lo, hi) = times
-            .chain(marks)
-            .fold((f64::MAX, f64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-        // Room above the highest point for the legend.
-        let (y0, y1) = (lo / 10.0, hi * 1e4);
-        let mut keys = vec![1e-3, 1.0, 60.0, 3600.0, 86_400.0];
+        // The 32-bit counter only: a 64-bit one takes thousands of years
+        // at every rate, and drawing it would squeeze minutes against tens
+        // of seconds into a few pixels (the caption gives its shortest).
+        let times = p
+            .writers
+            .iter()
+            .flat_map(|w| [p.cycles_32 / w.hi, p.cycles_32 / w.lo]);
+        let (_, hi) = times.fold((f64::MAX, f64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+        // From 1 s to a day (or the slowest writer, within a year): minutes
+        // and tens of seconds a decade apart. Shorter holds are named in
+        // the legend; a slower writer sits on the top edge with its value.
+        let (y0, y1) = (1.0, (hi * 3.0).clamp(86_400.0, YEAR_S));
+        let mut keys = vec![1.0, 10.0, 60.0, 600.0, 3600.0, 86_400.0];
         let mut y = YEAR_S;
         while y < y1 {
             keys.push(y);
@@ -96,8 +94,8 @@ impl Figure for StallFigure<'_> {
         keys.retain(|k| *k >= y0 && *k <= y1);
         let mut chart = ChartBuilder::on(root)
             .caption(
-                "Time for mm_lock_seq to come back vs how long a reader can be held",
-                (FONT, TITLE_PX - 4),
+                "Time for a 32-bit mm_lock_seq to come back vs how long a reader can be held",
+                (FONT, TITLE_PX - 6),
             )
             .margin(16)
             .x_label_area_size(60)
@@ -121,7 +119,7 @@ impl Figure for StallFigure<'_> {
             .x_desc(
                 "writer (measured here: median and the runs' range; thread's estimate; observed)",
             )
-            .y_desc("time to 2^31 (i32) and 2^63 (u64) cycles")
+            .y_desc("time to 2^31 cycles (a 32-bit counter)")
             .x_label_formatter(&xl)
             .x_labels(n * 2 + 1)
             .y_label_formatter(&|v| time_tick(*v))
@@ -141,23 +139,38 @@ impl Figure for StallFigure<'_> {
                 )))
                 .map_err(pe)?;
             if !p.unbounded.is_empty() {
+                let what = format!(
+                    "grey: above every bounded hold, reached only by {}",
+                    p.unbounded.join(", ")
+                );
                 chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!(
-                            "above every bounded hold; reached only by: {}",
-                            p.unbounded.join(", ")
-                        ),
-                        (-0.45, top_mark * 2.0),
-                        (FONT, LABEL_PX - 2)
-                            .into_font()
-                            .color(&BLACK)
-                            .pos(Pos::new(HPos::Left, VPos::Bottom)),
-                    )))
-                    .map_err(pe)?;
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                    .map_err(pe)?
+                    .label(what)
+                    .legend(|(x, y)| {
+                        Rectangle::new(
+                            [(x, y - 6), (x + 16, y + 6)],
+                            RGBColor(225, 225, 225).filled(),
+                        )
+                    });
             }
         }
         // Marks within a factor 3 of each other share one label.
-        let mut sorted = p.marks.clone();
+        let below: Vec<String> = p
+            .marks
+            .iter()
+            .filter(|m| m.0 < y0)
+            .map(|(t, n)| format!("{n} {}", time_tick(*t)))
+            .collect();
+        if !below.is_empty() {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(pe)?
+                .label(format!("holds below 1 s: {}", below.join(", ")))
+                .legend(|(x, y)| Circle::new((x + 8, y), 0, WHITE.filled()));
+        }
+        let mut sorted: Vec<(f64, String)> =
+            p.marks.iter().filter(|m| m.0 >= y0).cloned().collect();
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut clusters: Vec<Vec<(f64, String)>> = Vec::new();
         for m in sorted {
@@ -194,38 +207,78 @@ impl Figure for StallFigure<'_> {
                 .map_err(pe)?;
         }
         let c32 = RGBColor(213, 94, 0);
-        let c64 = RGBColor(0, 114, 178);
+        let fastest = p.writers.iter().map(|w| w.hi).fold(0.0, f64::max);
         for (i, w) in p.writers.iter().enumerate() {
             let x = i as f64;
-            for (cycles, c, dx) in [(p.cycles_32, c32, -0.12), (p.cycles_64, c64, 0.12)] {
-                let (t, tlo, thi) = (cycles / w.rate, cycles / w.hi, cycles / w.lo);
-                let style = if w.kind == WriterKind::Measured {
-                    c.filled()
-                } else {
-                    c.stroke_width(2)
-                };
+            let (t, tlo, thi) = (p.cycles_32 / w.rate, p.cycles_32 / w.hi, p.cycles_32 / w.lo);
+            if t > y1 {
+                // Off the top: on the edge, with its value.
                 chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        [(x + dx, tlo), (x + dx, thi)],
-                        c.stroke_width(3),
+                    .draw_series(std::iter::once(TriangleMarker::new(
+                        (x, y1 / 1.4),
+                        8,
+                        c32.filled(),
                     )))
                     .map_err(pe)?;
                 chart
-                    .draw_series(std::iter::once(Circle::new((x + dx, t), 7, style)))
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{} (off scale)", time_tick(t)),
+                        (x + 0.1, y1 / 1.4),
+                        (FONT, LABEL_PX - 3).into_font().color(&BLACK),
+                    )))
+                    .map_err(pe)?;
+                continue;
+            }
+            let style = if w.kind == WriterKind::Measured {
+                c32.filled()
+            } else {
+                c32.stroke_width(2)
+            };
+            // The runs' range: a whisker with caps, drawn beside the
+            // marker so a narrow range is not hidden under it.
+            for seg in [
+                [(x + 0.12, tlo), (x + 0.12, thi)],
+                [(x + 0.07, tlo), (x + 0.17, tlo)],
+                [(x + 0.07, thi), (x + 0.17, thi)],
+            ] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        seg,
+                        BLACK.stroke_width(2),
+                    )))
                     .map_err(pe)?;
             }
+            chart
+                .draw_series(std::iter::once(Circle::new((x, t), 6, style)))
+                .map_err(pe)?;
         }
-        for (c, what) in [
-            (c32, "32-bit counter (2^31 cycles)"),
-            (c64, "64-bit counter (2^63 cycles)"),
+        for (filled, what) in [
+            (true, "measured here (median; whisker: the runs' range)"),
+            (false, "the thread's estimate, or observed in a workload"),
         ] {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(pe)?
                 .label(what)
-                .legend(move |(x, y)| Circle::new((x + 8, y), 6, c.filled()));
+                .legend(move |(x, y)| {
+                    if filled {
+                        Circle::new((x + 8, y), 6, c32.filled())
+                    } else {
+                        Circle::new((x + 8, y), 6, c32.stroke_width(2))
+                    }
+                });
         }
-        super::draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle)?;
+        if fastest > 0.0 {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(pe)?
+                .label(format!(
+                    "a 64-bit counter (2^63 cycles): {} at the fastest rate, off this scale",
+                    time_tick(p.cycles_64 / fastest)
+                ))
+                .legend(move |(x, y)| Circle::new((x + 8, y), 0, WHITE.filled()));
+        }
+        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     }
 }

@@ -32,7 +32,7 @@ pub(crate) struct TimeToFp {
 
 impl TimeToFp {
     pub(crate) fn from_rows(rows: &[Row], marks: &RateMarks) -> Option<TimeToFp> {
-        let series: Vec<_> = data::time_to_fp(rows)
+        let mut series: Vec<Series> = data::time_to_fp(rows)
             .into_values()
             .map(|(rate, pts)| {
                 let (kind, label) = marks.kind(rate);
@@ -43,6 +43,38 @@ impl TimeToFp {
                 (rate, kind, label, pts)
             })
             .collect();
+        // A reference rate within a factor 2 of a measured or observed one
+        // would be drawn under it, invisible: it is left out, and the
+        // marked line's label says which it stands for.
+        let marked: Vec<f64> = series
+            .iter()
+            .filter(|s| s.1 != LineKind::Fixed)
+            .map(|s| s.0)
+            .collect();
+        let hidden = |r: f64| {
+            marked
+                .iter()
+                .find(|m| r / **m < 2.0 && *m / r < 2.0)
+                .copied()
+        };
+        let mut covered: Vec<(f64, f64)> = Vec::new();
+        series.retain(|s| match (s.1, hidden(s.0)) {
+            (LineKind::Fixed, Some(m)) => {
+                covered.push((m, s.0));
+                false
+            }
+            _ => true,
+        });
+        for s in series.iter_mut() {
+            let under: Vec<String> = covered
+                .iter()
+                .filter(|(m, _)| *m == s.0)
+                .map(|(_, r)| crate::report::table::rate_text(*r))
+                .collect();
+            if !under.is_empty() {
+                s.2 = format!("{} (covers the {} reference)", s.2, under.join(", "));
+            }
+        }
         series
             .iter()
             .any(|s| !s.3.is_empty())
@@ -85,7 +117,7 @@ impl Figure for TimeToFp {
         let y1 = (hi * 10.0).max(10_000.0 * YEAR_S);
         let mut chart = ChartBuilder::on(root)
             .caption(
-                "Adversary: time to the first false positive vs counter width",
+                "Time to the first false positive vs counter width",
                 (FONT, TITLE_PX),
             )
             .margin(16)
@@ -120,14 +152,15 @@ impl Figure for TimeToFp {
                     grey.stroke_width(1),
                 ))
                 .map_err(pe)?;
+            // At the left edge, before the first width: no line runs there.
             chart
                 .draw_series(std::iter::once(Text::new(
                     label.to_string(),
-                    (x_end, t),
-                    (FONT, LABEL_PX)
+                    (wlo.saturating_sub(2), t),
+                    (FONT, LABEL_PX - 2)
                         .into_font()
                         .color(&grey)
-                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                        .pos(Pos::new(HPos::Left, VPos::Bottom)),
                 )))
                 .map_err(pe)?;
         }
@@ -181,7 +214,7 @@ impl Figure for TimeToFp {
                 .draw_series(line.iter().map(|p| Circle::new(*p, r, c.filled())))
                 .map_err(pe)?;
         }
-        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     }
 }

@@ -45,6 +45,8 @@ pub struct MeasureOptions {
     /// Where the rate table is appended (the user's rate cache); `None`
     /// records nothing.
     pub cache: Option<PathBuf>,
+    /// How long the real hold runs (`report::sites`); zero skips it.
+    pub hold: Duration,
 }
 
 /// The rate table, or why there is none.
@@ -200,8 +202,11 @@ pub fn observe_workload(opts: &MeasureOptions) -> Observed {
             why_not: Some("skipped (--observe-seconds 0)".into()),
         };
     }
+    // Every mm listed, so the count the summary prints can be checked
+    // against observed_rates.csv row by row.
     let cfg = ObserveConfig {
         duration: opts.observe,
+        top: usize::MAX,
         ..ObserveConfig::default()
     };
     match observe(&cfg, opts.workload.as_ref()) {

@@ -23,6 +23,9 @@
 
 pub mod claims;
 pub mod evidence;
+pub mod mail;
+pub mod patches;
+pub mod sites;
 pub mod specs;
 pub mod summary;
 pub mod table;
@@ -222,9 +225,12 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
 
     let pick_answer: Option<PickAnswer> = match &attacker {
         Some(a) => {
+            // At the rate as the summary prints it in the command, so
+            // running that command prints the same numbers.
+            let printed: f64 = table::rate_text(a.rate).parse().unwrap_or(a.rate);
             let mut req = PickRequest::new(
                 Threat::Adversarial,
-                a.rate,
+                printed,
                 format!("measured here: {}", a.label()),
             );
             req.stall = crate::pick::StallBound::of_machine(&machine);
@@ -270,6 +276,48 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     }
     files.extend(evidence::write_artifacts(&opts.data, &rates, &observed)?);
 
+    let ev = sites::gather(&rates, opts.measure.hold)?;
+    let reading = crate::site::machine::Reading::read();
+    let model = reading.preempt;
+    let sites_text =
+        sites::summary_section(&ev, model.unwrap_or(crate::site::hold::PreemptModel::Full));
+    let mach = crate::stress::Machine::current();
+    let (rate_one, rate_all) = match &ev.rates {
+        Some(r) => (Some(r.at(Some(1))), Some(r.all_cpus())),
+        None => (None, None),
+    };
+    let mail = mail::render(&mail::MailInputs {
+        version: env!("CARGO_PKG_VERSION"),
+        cpu: &mach.cpu_model,
+        cpus: mach.cores,
+        kernel: &mach.kernel,
+        virtualised: reading.virtualised,
+        preempt: model,
+        mitigations: &ev.mitigations,
+        rate_one,
+        rate_all,
+        sites: &ev.sites,
+        answers: &ev.answers,
+        hold: &ev.hold,
+        trap: &ev.trap,
+        ordering: &ev.ordering,
+        herd_cases: sites::herd_cases(),
+        patches: &ev.patches,
+    });
+    files.extend(sites::write(&opts.data, &ev, &mail.figures, rate_all)?);
+    let fig_model = model.unwrap_or(crate::site::hold::PreemptModel::Full);
+    let note = format!(
+        "preemption {}; wrap at the measured munmap(1, 0) rate with the CPUs the hold leaves",
+        fig_model.name()
+    );
+    files.extend(crate::plot::plot_sites(
+        &sites::sites_plot(&ev, fig_model, note)?,
+        &opts.out,
+    )?);
+    let mail_path = opts.out.join("mail.txt");
+    crate::sweep::csv::write_atomic(&mail_path, mail.text.as_bytes())?;
+    files.push(mail_path);
+
     let text = summary::render(&summary::Inputs {
         machine: &machine,
         rates: &rates,
@@ -280,6 +328,11 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
         specs: &tables,
         plots: &extra_plots,
         notes: &notes,
+        sites: Some(&sites_text),
+        trap: match &ev.trap {
+            crate::stress::uprobe::TrapOutcome::Measured(t) => Some(t),
+            crate::stress::uprobe::TrapOutcome::Skipped { .. } => None,
+        },
     });
     let path = opts.out.join("summary.md");
     crate::sweep::csv::write_atomic(&path, text.as_bytes())?;

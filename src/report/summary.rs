@@ -17,7 +17,7 @@ use super::claims::{self, Section};
 use super::evidence::{Attacker, Observed, Rates};
 use super::table::{MAX_COLS, Table, bullet, fit, wrap};
 use crate::pick::PickAnswer;
-use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label, window_length};
+use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label};
 use crate::question::Question;
 use crate::stall::MachineModel;
 use crate::sweep::cost::pow2_text;
@@ -77,6 +77,10 @@ pub struct Inputs<'a> {
     pub plots: &'a [PathBuf],
     /// Caveats to print first.
     pub notes: &'a [String],
+    /// The reader-sites section, rendered (`report::sites`).
+    pub sites: Option<&'a str>,
+    /// The uprobe trap round trip, when timed.
+    pub trap: Option<&'a crate::stress::uprobe::TrapReport>,
 }
 
 /// Look-ups over all rows.
@@ -171,6 +175,9 @@ pub fn render(inp: &Inputs<'_>) -> String {
         }
     }
     s.push_str(&headline(inp, &rows));
+    if let Some(t) = inp.sites {
+        s.push_str(t);
+    }
     s.push_str(&recommendation(inp));
     s.push_str(&rate_section(inp));
     s.push_str(&observed_section(inp));
@@ -287,7 +294,8 @@ fn recommendation(inp: &Inputs<'_>) -> String {
                  attacker rate, {}): use {}.",
                 rate_text(a.rate),
                 a.label(),
-                p.kernel_type
+                p.bits
+                    .map_or_else(|| p.kernel_type.clone(), crate::pick::kernel_type_words)
             )));
             s.push('\n');
             s.push_str(&p.explanation);
@@ -376,6 +384,40 @@ fn rate_section(inp: &Inputs<'_>) -> String {
         && why != "not asked for"
     {
         s.push_str(&bullet(&format!("io_uring is not available here: {why}.")));
+    }
+    // The thread expected io_uring to be faster [uring-faster]; say what
+    // this machine found, and why where it is slower.
+    let best = |op: crate::stress::KernelOp| {
+        t.cells
+            .iter()
+            .filter(|c| c.op == op)
+            .map(|c| c.spread.median)
+            .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))))
+    };
+    if let (Some(u), Some(m)) = (
+        best(crate::stress::KernelOp::UringMadvise),
+        best(crate::stress::KernelOp::MunmapNull),
+    ) {
+        let verdict = if u < m {
+            format!(
+                "slower here than munmap(1, 0): {}/s against {}/s at best. \
+                 The tracepoint check finds its write acquisitions in io-wq \
+                 worker threads (iou-wrk), so each request is handed to a \
+                 worker and pays that handoff instead of a syscall entry",
+                rate_text(u),
+                rate_text(m)
+            )
+        } else {
+            format!(
+                "faster here than munmap(1, 0): {}/s against {}/s at best",
+                rate_text(u),
+                rate_text(m)
+            )
+        };
+        s.push_str(&bullet(&format!(
+            "io_uring IORING_OP_MADVISE, suggested in the thread as faster \
+             [jann-uring], is {verdict} [run-rates]."
+        )));
     }
     let unverified: Vec<String> = t
         .verification
@@ -664,153 +706,57 @@ fn adversary_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     s
 }
 
+/// Probabilities below this are not printed: the swept tails are
+/// lognormal and Pareto shapes nobody measured for this reader, and a
+/// figure many standard deviations into such a tail says nothing.
+pub const P_FLOOR: f64 = 1e-30;
+
+/// `p` as printed in the accident section: "below 1e-30" under the floor.
+fn floored(p: &Row) -> String {
+    match num(&p.log10_value) {
+        Some(l) if l < P_FLOOR.log10() => "below 1e-30".into(),
+        _ => short_p(&p.value),
+    }
+}
+
+/// The accident in at most five lines: the measured trap, the wrap times
+/// at the attacker's and the observed rate, the swept tails' worst
+/// probability (floored), the speculation rate with its source.
 fn accident_section(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
-    let mut s = section("Accident: P(false positive) per speculation");
+    let mut s = section("Accident: no hold");
     let Some(a) = inp.attacker else {
         s.push_str(&wrap("(No measured rate: the accident rows are missing.)"));
         return s;
     };
     let obs = inp.observed_rate.map(|(r, _)| *r);
-    s.push_str(&wrap(&format!(
-        "A Poisson writer with no hold, at the observed rate ({}) and at \
-         the attacker's ({}/s), against windows whose median is assumed \
-         (2 us for lognormal, 1 us minimum for Pareto) and whose tail is \
-         unknown, so the tail is swept: lognormal p99 from 0.5 ms to 10 ms, \
-         Pareto alpha from 2 down to 1.1 (infinite variance). Exact values \
-         from analyze, exponents kept [run-accident]. Beside each, \
-         P(retry): how often the same speculation fails honestly.",
-        obs.map_or("not observed".into(), |r| format!("{}/s", rate_text(r))),
-        rate_text(a.rate)
-    )));
-    s.push('\n');
-    let cell = |metric: &str, bits: u32, rate: Option<f64>, w: &str| -> String {
-        rate.and_then(|r| rows.accident(metric, bits, r, w))
-            .map_or("-".into(), |r| short_p(&r.value))
-    };
-    let mut tb = Table::new(&["i32, window", "P obs", "retry obs", "P att", "retry att"]);
-    for w in TAILS {
-        tb.row(vec![
-            w.into(),
-            cell("p_false_positive", 32, obs, w),
-            cell("p_retry", 32, obs, w),
-            cell("p_false_positive", 32, Some(a.rate), w),
-            cell("p_retry", 32, Some(a.rate), w),
-        ]);
-    }
-    s.push_str(&fit(&tb));
-    s.push('\n');
-    let band = |bits: u32, rate: Option<f64>, metric: &str| -> Option<(String, String)> {
-        let r = rate?;
-        let v: Vec<&Row> = TAILS
-            .iter()
-            .filter_map(|w| rows.accident(metric, bits, r, w))
-            .collect();
-        let lo = v.iter().min_by(|x, y| cmp_log(x, y))?;
-        let hi = v.iter().max_by(|x, y| cmp_log(x, y))?;
-        Some((short_p(&lo.value), short_p(&hi.value)))
-    };
-    for (bits, rate, who) in [
-        (32, obs, "i32 at the observed rate"),
-        (32, Some(a.rate), "i32 at the attacker's rate"),
-        (64, Some(a.rate), "u64 at the attacker's rate"),
-    ] {
-        if let Some((lo, hi)) = band(bits, rate, "p_false_positive") {
-            s.push_str(&bullet(&format!(
-                "{who}: P(false positive) from {lo} to {hi} per speculation \
-                 over the tails."
-            )));
-        }
-    }
-    if let Some(f) = rows.spec("mm_lock_seq").and_then(|sp| sp.question.fleet) {
-        let fleet = format!(
-            "{} machines x {} speculations/s x {} years",
-            rate_text(f.machines),
-            rate_text(f.speculations_per_s),
-            sig3(f.years)
-        );
-        let mut p = format!("Fleet of {fleet}, expected false positives over its life: ");
-        let mut parts = Vec::new();
-        if let Some((lo, hi)) = band(32, obs, "fleet_expected") {
-            parts.push(format!(
-                "{lo} to {hi} for an i32 if every mm wrote at the observed \
-                 peak all the time (itself an upper bound)"
-            ));
-        }
-        if let Some((lo, hi)) = band(32, Some(a.rate), "fleet_expected") {
-            parts.push(format!(
-                "{lo} to {hi} if every mm of every machine ran the \
-                 attacker's loop for the fleet's whole life, a scenario no \
-                 fleet lives"
-            ));
-        }
-        if let Some((lo, hi)) = band(64, Some(a.rate), "fleet_expected") {
-            parts.push(format!("{lo} to {hi} for a u64 in that scenario"));
-        }
-        if !parts.is_empty() {
-            p.push_str(&parts.join("; "));
-            p.push_str(
-                ". The range is the answer: the window's tail, which nobody \
-                 has measured for this reader, moves it by orders of \
-                 magnitude [run-accident].",
-            );
-            s.push('\n');
-            s.push_str(&wrap(&p));
-        }
-    }
-    s.push('\n');
-    s.push_str(&wrap(&format!(
-        "Windows of a fixed length appear only with a jittered writer. With \
-         an exactly Poisson writer and an exactly fixed window T the count \
-         of cycles stays within about sqrt(rate x T) of rate x T, so \
-         whether it lands on a multiple of the period decides P by tens of \
-         orders of magnitude, and a 1% change of rate moves one cell that \
-         far: an artifact of exactness, not a risk. Here each \
-         speculation's writer runs at the rate times a lognormal factor \
-         (median 1, p99 {}), which for this writer is exactly a lognormal \
-         window (median T, p99 {} T). At the attacker's rate:",
-        sig3(crate::pick::JITTER_P99),
-        sig3(crate::pick::JITTER_P99)
-    )));
-    s.push('\n');
-    let mut tb = Table::new(&["fixed T", "i32 wraps", "i16", "i32", "u64"]);
-    let mut ladder: Vec<(f64, String)> = rows
-        .of("mm_lock_seq")
-        .iter()
-        .filter(|r| r.engine == "analyze" && r.metric == "p_false_positive")
-        .filter_map(|r| {
-            let (t, j) = window_length(&r.window)?;
-            j.then(|| (t, r.window.clone()))
+    let worst = |rate: Option<f64>| -> String {
+        rate.and_then(|r| {
+            TAILS
+                .iter()
+                .filter_map(|w| rows.accident("p_false_positive", 32, r, w))
+                .max_by(|x, y| cmp_log(x, y))
         })
-        .collect();
-    ladder.sort_by(|x, y| x.0.total_cmp(&y.0));
-    ladder.dedup_by(|x, y| x.1 == y.1);
-    for (t, w) in ladder
-        .iter()
-        .filter(|(t, _)| (1.0..=86_400.0 * 1.01).contains(t))
-    {
-        let wraps = m32_of(rows).map_or("-".into(), |m| sig3(a.rate * t / m));
-        tb.row(vec![
-            human_duration(*t),
-            wraps,
-            cell("p_false_positive", 16, Some(a.rate), w),
-            cell("p_false_positive", 32, Some(a.rate), w),
-            cell("p_false_positive", 64, Some(a.rate), w),
-        ]);
-    }
-    if !tb.rows.is_empty() {
-        s.push_str(&fit(&tb));
-        s.push('\n');
-        s.push_str(&wrap(&format!(
-            "Once a window spans a wrap, each wrap that ends in it lands on \
-             the recorded value with chance one in the period: {} for an \
-             i32 (1/{} cycles). Such a window is a reader held for minutes, \
-             which is the adversary's case above, not an accident. The \
-             figure p_window.png draws these at the observed and attacker \
-             rates.",
-            m32_of(rows).map_or("-".into(), |m| sig3(1.0 / m)),
-            rows.min_cycles(32).as_deref().map_or("-".into(), pow2_text)
-        )));
-    }
+        .map_or("-".into(), floored)
+    };
+    let trap = inp.trap.map_or("not timed here".to_string(), |t| {
+        format!(
+            "{} p50, {} max [run-trap]",
+            human_duration(t.probed.p50_ns * 1e-9),
+            human_duration(t.probed.max_ns * 1e-9)
+        )
+    });
+    let wrap_at = |r: f64| m32_of(rows).map_or("-".into(), |m| human_duration(m / r));
+    s.push_str(&wrap(&format!(
+        "Uprobe trap here: {trap}. A 32-bit wrap: {} at the attacker's \
+         rate, {} at the busiest observed mm (10 ms bins) [run-observed]. \
+         Unmeasured window tails give P(false positive) per speculation up \
+         to {} and {} [run-accident]; speculations run at up to 142 M/s on \
+         80 CPUs [uprobes-spec].",
+        wrap_at(a.rate),
+        obs.map_or("-".into(), wrap_at),
+        worst(Some(a.rate)),
+        worst(obs),
+    )));
     s
 }
 

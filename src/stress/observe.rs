@@ -15,7 +15,7 @@
 //!
 //! Rates per mm: `mean_rate_per_s` over the mm's own active span (first to
 //! last acquisition, at least one bin), and `peak_rate_per_s`, the busiest
-//! bin (100 ms by default) divided by the bin length. Both are averages
+//! bin (10 ms by default: short enough that a burst shows) divided by the bin length. Both are averages
 //! over at least a bin: a burst shorter than a bin is diluted, never
 //! inflated.
 //!
@@ -56,7 +56,7 @@ impl Default for ObserveConfig {
         ObserveConfig {
             duration: Duration::from_secs(10),
             top: 10,
-            bin: Duration::from_millis(100),
+            bin: Duration::from_millis(10),
         }
     }
 }
