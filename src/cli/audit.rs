@@ -9,7 +9,7 @@ use seqwrap::report::table::hang;
 use seqwrap::site::audit::{self, Rates, SiteAnswer, Verdict};
 use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
 use seqwrap::site::machine::Reading;
-use seqwrap::site::{self as sites};
+use seqwrap::site::{self as sites, WriterOp};
 use seqwrap::stress::RateKind;
 use seqwrap::timing::{FlagExt, RateSpec, human_duration, parse_rate, resolve_rate};
 
@@ -133,16 +133,16 @@ fn human_duration_opt(s: Option<f64>) -> String {
 }
 
 /// The rates line: the wrap at each thread count the holds leave.
-fn rates_text(a: &SiteAnswer, rates: &Rates) -> String {
+fn rates_text(a: &SiteAnswer, rates: Option<&Rates>) -> String {
     let Some(c) = a.rows.first().and_then(|r| r.wrap_cycles.clone()) else {
         return "  wrap: never (no false positive under any model)\n".into();
     };
-    if a.rows.first().is_some_and(|r| r.rate.is_none()) {
+    let Some(rates) = rates else {
         return hang(
             "  ",
             &format!("wrap ({c} cycles): the writer's rate is not measured"),
         );
-    }
+    };
     let cycles: f64 = c.parse().unwrap_or(f64::NAN);
     let parts: Vec<String> = match rates {
         Rates::Given { rate } => vec![format!(
@@ -164,7 +164,7 @@ fn rates_text(a: &SiteAnswer, rates: &Rates) -> String {
 
 fn answer_text(
     a: &SiteAnswer,
-    rates: &Rates,
+    rates: Option<&Rates>,
     models: &[PreemptModel],
     here: Option<(&Reading, &sites::Site)>,
 ) -> String {
@@ -256,9 +256,23 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let holds = hold::holds()?;
     let rates = resolve_rates(&args.rate, spec)?;
+    // rename_lock's writer: a given number stands for every writer; else
+    // measured here by exact count, only if a listed site needs it.
+    let rename_rates = match &rates {
+        Rates::Given { .. } => Some(rates.clone()),
+        Rates::Measured { .. } if list.iter().any(|s| s.writer_op == Some(WriterOp::Rename)) => {
+            seqwrap::report::sites::rename_rates()?
+        }
+        Rates::Measured { .. } => None,
+    };
+    let rates_of = |s: &sites::Site| match s.writer_op {
+        None => None,
+        Some(WriterOp::Mmap(_)) => Some(&rates),
+        Some(WriterOp::Rename) => rename_rates.as_ref(),
+    };
     let answers: Vec<SiteAnswer> = list
         .iter()
-        .map(|s| audit::answer(s, &holds, s.writer_op.and(Some(&rates)), &models, &privs))
+        .map(|s| audit::answer(s, &holds, rates_of(s), &models, &privs))
         .collect::<seqwrap::error::Result<_>>()?;
     if let Some(p) = &args.csv {
         let csv = audit::csv(&answers);
@@ -297,7 +311,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         let here = reading.as_ref().map(|r| (r, s));
-        out.write_all(answer_text(a, &rates, &models, here).as_bytes())?;
+        out.write_all(answer_text(a, rates_of(s), &models, here).as_bytes())?;
     }
     Ok(())
 }

@@ -300,9 +300,9 @@ pub fn render(inp: &MailInputs<'_>) -> Mail {
     let mut t = Blocks(Vec::new());
     let model = inp.preempt.unwrap_or(PreemptModel::Full);
     let model_note = if inp.preempt.is_some() {
-        "this machine's"
+        " as here"
     } else {
-        "assumed: this machine's is unknown;"
+        " (assumed: unknown here)"
     };
     t.raw("Subject: Re: mm_lock_seq wraps: the answer per reader, measured");
     t.blank();
@@ -405,8 +405,7 @@ pub fn render(inp: &MailInputs<'_>) -> Mail {
     t.para(held);
     t.blank();
     t.para(format!(
-        "Per reader, preemption {} ({model_note} model); data/audit.csv has \
-         every model and privilege, summary.md what a false positive does:",
+        "Per reader, preemption {}{model_note} (data/audit.csv: all models):",
         model.name()
     ));
     let mut table = vec![[
@@ -573,10 +572,7 @@ pub fn render(inp: &MailInputs<'_>) -> Mail {
          audit rules on Skylake-X [syscall-latency], not munmap."
     ));
     t.blank();
-    t.para(
-        "Reproduce: cargo run --release -- report (long form: summary.md; \
-         figures: sites.png, stalls.png).",
-    );
+    t.para("Reproduce: cargo run --release -- report; see summary.md, sites.png.");
     let (body, refs) = number_citations(&t);
     let mut text = body;
     text += "\n";

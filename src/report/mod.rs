@@ -307,7 +307,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     files.extend(sites::write(&opts.data, &ev, &mail.figures, rate_all)?);
     let fig_model = model.unwrap_or(crate::site::hold::PreemptModel::Full);
     let note = format!(
-        "preemption {}; wrap at the measured munmap(1, 0) rate with the CPUs the hold leaves",
+        "preemption {}; wrap at the writer's rate measured here with the CPUs the hold leaves",
         fig_model.name()
     );
     files.extend(crate::plot::plot_sites(

@@ -61,6 +61,22 @@ pub fn site_rates(r: &evidence::Rates) -> Option<Rates> {
     (!by_threads.is_empty()).then_some(Rates::Measured { cpus, by_threads })
 }
 
+/// rename_lock's writer rate with every CPU and one fewer, by exact count
+/// on tmpfs (`stress::rename`); `None` where it cannot be measured exactly.
+pub fn rename_rates() -> Result<Option<Rates>> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut counts = vec![cpus.saturating_sub(1).max(1), cpus];
+    counts.dedup();
+    let mut by_threads = Vec::new();
+    for threads in counts {
+        match crate::stress::rename::rename_rate(threads, Duration::from_millis(500))? {
+            Ok(r) => by_threads.push((threads, r.cycles_per_s)),
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(Some(Rates::Measured { cpus, by_threads }))
+}
+
 /// The explorer's fewest cycles over every model for a catalog protocol.
 fn explore_all(scheme: &str, params: &[(&str, &str)]) -> Result<Vec<(Model, Option<String>)>> {
     let s = crate::protocol::catalog::scheme(scheme, params)?;
@@ -109,16 +125,23 @@ pub fn gather(rates: &evidence::Rates, hold: Duration) -> Result<SiteEvidence> {
     let site_rates = site_rates(rates);
     let models: Vec<_> = PREEMPTS.iter().map(|(_, p)| *p).collect();
     let privs: Vec<_> = PRIVILEGES.iter().map(|(_, p)| *p).collect();
+    let renames = if list
+        .iter()
+        .any(|s| s.writer_op == Some(crate::site::WriterOp::Rename))
+    {
+        rename_rates()?
+    } else {
+        None
+    };
     let answers = list
         .iter()
         .map(|s| {
-            audit::answer(
-                s,
-                &holds,
-                s.writer_op.and(site_rates.as_ref()),
-                &models,
-                &privs,
-            )
+            let r = match s.writer_op {
+                None => None,
+                Some(crate::site::WriterOp::Mmap(_)) => site_rates.as_ref(),
+                Some(crate::site::WriterOp::Rename) => renames.as_ref(),
+            };
+            audit::answer(s, &holds, r, &models, &privs)
         })
         .collect::<Result<Vec<_>>>()?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -462,10 +462,11 @@ fn rate_section(inp: &Inputs<'_>) -> String {
         inp.rates
             .cached_in
             .as_ref()
-            .map_or(String::new(), |p| format!(
-                " Also recorded in the rate cache {}.",
-                p.display()
-            ))
+            // Where is the user's business: a home path has no place in a
+            // text meant for a list.
+            .map_or(String::new(), |_| {
+                " Also recorded in the user's rate cache, outside the checkout.".to_string()
+            })
     )));
     s
 }

@@ -78,6 +78,26 @@ pub enum WrapGives {
     SlowPath,
 }
 
+/// What drives a site's writer, and so how its rate is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriterOp {
+    /// An mmap write-lock cycle (`stress --kernel --op`).
+    Mmap(crate::stress::KernelOp),
+    /// A successful rename(2): one `write_seqlock(&rename_lock)`.
+    Rename,
+}
+
+impl WriterOp {
+    /// As a site file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            WriterOp::Mmap(op) => op.name(),
+            WriterOp::Rename => "rename",
+        }
+    }
+}
+
 /// One reader site.
 #[derive(Clone, Debug, Serialize)]
 pub struct Site {
@@ -107,11 +127,12 @@ pub struct Site {
     pub params: Vec<(String, String)>,
     /// What runs the writer (`every mmap_write_lock() of the mm`).
     pub writer: String,
-    /// The `stress --kernel --op` whose measured rate drives this writer
-    /// (`munmap-null` for every mmap_lock writer); `None`: the writer's
-    /// rate is not measured, and the audit says so instead of borrowing
-    /// another counter's rate.
-    pub writer_op: Option<crate::stress::KernelOp>,
+    /// What measures this writer's rate: a `stress --kernel --op`
+    /// (`munmap-null` for every mmap_lock writer) or `rename` (rename(2)
+    /// on tmpfs, an exact count); `None`: the writer's rate is not
+    /// measured, and the audit says so instead of borrowing another
+    /// counter's rate.
+    pub writer_op: Option<WriterOp>,
     /// What the reader's window runs under.
     pub context: Vec<Context>,
     /// What the window contains.
@@ -248,20 +269,23 @@ impl Site {
         }
         let writer_op = match r.string_opt("writer_op")? {
             None => None,
-            Some(w) => Some(w.text.parse::<crate::stress::KernelOp>().map_err(|_| {
-                r.err_at(
-                    w.at,
-                    format!(
-                        "writer_op '{}': allowed: {}",
-                        w.text,
-                        crate::stress::KernelOp::ALL
-                            .iter()
-                            .map(|o| o.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?),
+            Some(w) if w.text == "rename" => Some(WriterOp::Rename),
+            Some(w) => Some(WriterOp::Mmap(
+                w.text.parse::<crate::stress::KernelOp>().map_err(|_| {
+                    r.err_at(
+                        w.at,
+                        format!(
+                            "writer_op '{}': allowed: {}, rename",
+                            w.text,
+                            crate::stress::KernelOp::ALL
+                                .iter()
+                                .map(|o| o.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?,
+            )),
         };
         let site = Site {
             name,

@@ -332,8 +332,11 @@ impl MachineModel {
         let boot_log = text_of(&t.kmsg).ok().and_then(parse_boot_preempt);
         let boot_arg = text_of(&t.cmdline).ok().and_then(parse_cmdline_preempt);
         let boot_mode = match (boot_log, boot_arg) {
-            (Some(m), _) => Sourced::found(m, "kernel log (/dev/kmsg): 'Dynamic Preempt: ...'"),
-            (None, Some(m)) => Sourced::found(m, "/proc/cmdline: preempt="),
+            (Some(m), _) => Sourced::found(
+                m,
+                format!("kernel log (/dev/kmsg): 'Dynamic Preempt: {}'", m.name()),
+            ),
+            (None, Some(m)) => Sourced::found(m, format!("/proc/cmdline: preempt={}", m.name())),
             (None, None) => Sourced::missing(match text_of(&t.kmsg) {
                 Ok(_) => "no 'Dynamic Preempt:' line in the kernel log, no preempt= parameter"
                     .to_string(),

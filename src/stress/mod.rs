@@ -41,6 +41,7 @@ pub mod hold;
 mod kernel;
 mod observe;
 mod rate;
+pub mod rename;
 pub mod replay;
 pub mod sys;
 pub mod tracefs;
