@@ -139,20 +139,24 @@ impl Figure for StallFigure<'_> {
                 )))
                 .map_err(pe)?;
             if !p.unbounded.is_empty() {
-                let what = format!(
-                    "grey: above every bounded hold, reached only by {}",
-                    p.unbounded.join(", ")
-                );
                 chart
                     .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                     .map_err(pe)?
-                    .label(what)
+                    .label("grey: above every bounded hold; only an unbounded one reaches it")
                     .legend(|(x, y)| {
                         Rectangle::new(
                             [(x, y - 6), (x + 16, y + 6)],
                             RGBColor(225, 225, 225).filled(),
                         )
                     });
+                // A few names a line, so the legend stays narrow.
+                for names in p.unbounded.chunks(3) {
+                    chart
+                        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                        .map_err(pe)?
+                        .label(format!("unbounded: {}", names.join(", ")))
+                        .legend(|(x, y)| Circle::new((x + 8, y), 0, WHITE.filled()));
+                }
             }
         }
         // Marks within a factor 3 of each other share one label.

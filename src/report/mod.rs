@@ -411,11 +411,7 @@ fn stall_figure_input(
         .filter(|r| r.unbounded)
         .map(|r| {
             let here = crate::stall::table::applies(r, machine);
-            format!(
-                "{}{}",
-                r.key,
-                if here.yes() { " (applies here)" } else { "" }
-            )
+            format!("{}{}", r.key, if here.yes() { " (here)" } else { "" })
         })
         .collect();
     Some(StallPlot {
