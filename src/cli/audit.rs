@@ -223,8 +223,7 @@ fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<Rates> {
     match spec {
         RateSpec::Measured(RateKind::Kernel { op, .. }) if text.trim().matches(':').count() < 3 => {
             let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let mut counts = vec![cpus.saturating_sub(1).max(1), cpus];
-            counts.dedup();
+            let counts = audit::thread_counts(cpus);
             let mut by_threads = Vec::new();
             for threads in counts {
                 let (r, _) = resolve_rate(RateSpec::Measured(RateKind::Kernel { op, threads }))?;

@@ -110,7 +110,7 @@ impl Figs {
     }
 
     fn rate(&mut self, id: &str, r: f64, source: &str) -> String {
-        let p = format!("{}/s", sig3e(r));
+        let p = format!("{}/s", super::table::rate_text(r));
         self.add(id, p, format!("{r:e}"), source)
     }
 
@@ -121,13 +121,6 @@ impl Figs {
     fn count(&mut self, id: &str, n: u64, source: &str) -> String {
         self.add(id, n.to_string(), n.to_string(), source)
     }
-}
-
-/// `7.11e6`: three significant digits, the exponent kept.
-fn sig3e(x: f64) -> String {
-    let s = format!("{x:.2e}");
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    format!("{m}e{e}")
 }
 
 /// Hold names shortened for a table cell: names that share a `-suffix`

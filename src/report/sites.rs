@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::evidence;
 use super::mail::{Figure, Ordering};
 use super::patches::{self, Judged};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::memory::Model;
 use crate::site::audit::{self, Rates, SiteAnswer};
 use crate::site::hold::{PREEMPTS, PRIVILEGES};
@@ -65,8 +65,7 @@ pub fn site_rates(r: &evidence::Rates) -> Option<Rates> {
 /// on tmpfs (`stress::rename`); `None` where it cannot be measured exactly.
 pub fn rename_rates() -> Result<Option<Rates>> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut counts = vec![cpus.saturating_sub(1).max(1), cpus];
-    counts.dedup();
+    let counts = audit::thread_counts(cpus);
     let mut by_threads = Vec::new();
     for threads in counts {
         match crate::stress::rename::rename_rate(threads, Duration::from_millis(500))? {
@@ -77,26 +76,13 @@ pub fn rename_rates() -> Result<Option<Rates>> {
     Ok(Some(Rates::Measured { cpus, by_threads }))
 }
 
-/// The explorer's fewest cycles over every model for a catalog protocol.
+/// The explorer's count under every model for a catalog protocol.
 fn explore_all(scheme: &str, params: &[(&str, &str)]) -> Result<Vec<(Model, Option<String>)>> {
     let s = crate::protocol::catalog::scheme(scheme, params)?;
-    let mut out = Vec::new();
-    for m in Model::ALL {
-        let mut cfg = crate::explore::ExploreConfig::new(s.clone());
-        cfg.model = m;
-        let r = crate::explore::explore(&cfg)?;
-        if !matches!(
-            r.verdict,
-            crate::explore::Verdict::FalsePositive | crate::explore::Verdict::NoneAtAll
-        ) {
-            return Err(Error::Run(format!(
-                "{scheme}: explore under {m} did not complete: {}",
-                r.verdict
-            )));
-        }
-        out.push((m, r.min_cycles.map(|c| c.to_string())));
-    }
-    Ok(out)
+    Ok(audit::per_model(scheme, &s)?
+        .into_iter()
+        .map(|(m, c)| (m, c.map(|c| c.to_string())))
+        .collect())
 }
 
 /// This machine's `/sys/devices/system/cpu/vulnerabilities/*`, sorted.

@@ -96,6 +96,14 @@ pub enum Rates {
     },
 }
 
+/// The writer-thread counts a measured [`Rates`] needs on `cpus` CPUs:
+/// one fewer (a hold that takes a CPU) and all of them.
+pub fn thread_counts(cpus: usize) -> Vec<usize> {
+    let mut v = vec![cpus.saturating_sub(1).max(1), cpus];
+    v.dedup();
+    v
+}
+
 impl Rates {
     /// The writer threads a hold leaves (`None`: a given rate, threads
     /// not modelled).
@@ -310,18 +318,15 @@ pub fn judge(
     }
 }
 
-/// Explore the site's protocol under every memory model (auto mode: exact
-/// at its width) and judge it under every preemption model and privilege.
-pub fn answer(
-    site: &Site,
-    holds: &[Hold],
-    rates: Option<&Rates>,
-    models: &[PreemptModel],
-    privileges: &[Privilege],
-) -> crate::error::Result<SiteAnswer> {
-    let scheme = site.scheme()?;
-    let mut ordering = Vec::new();
-    let mut sc_min = None;
+/// The explorer's `min_cycles` for `scheme` under every memory model (auto
+/// mode: exact at its width); a search that did not complete is an error
+/// naming `what`, never a count. The wrap is the fewest of them: an
+/// ordering bug under a weaker model makes it shorter.
+pub fn per_model(
+    what: &str,
+    scheme: &crate::protocol::Scheme,
+) -> crate::error::Result<Vec<(Model, Option<BigUint>)>> {
+    let mut out = Vec::new();
     for m in Model::ALL {
         let mut cfg = crate::explore::ExploreConfig::new(scheme.clone());
         cfg.model = m;
@@ -331,22 +336,30 @@ pub fn answer(
             crate::explore::Verdict::FalsePositive | crate::explore::Verdict::NoneAtAll
         ) {
             return Err(crate::error::Error::Run(format!(
-                "{}: explore under {m} did not complete: {}",
-                site.name, r.verdict
+                "{what}: explore under {m} did not complete: {}",
+                r.verdict
             )));
         }
-        if m == Model::Sc {
-            sc_min = r.min_cycles.clone();
-        }
-        ordering.push((m, r.min_cycles.map(|c| c.to_string())));
+        out.push((m, r.min_cycles));
     }
-    // The wrap is the fewest cycles any model allows: an ordering bug
-    // under a weaker model makes it shorter.
-    let fewest = ordering
-        .iter()
-        .filter_map(|(_, c)| c.as_ref().and_then(|c| c.parse::<BigUint>().ok()))
-        .min()
-        .or(sc_min);
+    Ok(out)
+}
+
+/// Explore the site's protocol under every memory model (auto mode: exact
+/// at its width) and judge it under every preemption model and privilege.
+pub fn answer(
+    site: &Site,
+    holds: &[Hold],
+    rates: Option<&Rates>,
+    models: &[PreemptModel],
+    privileges: &[Privilege],
+) -> crate::error::Result<SiteAnswer> {
+    let counts = per_model(&site.name, &site.scheme()?)?;
+    let fewest = counts.iter().filter_map(|(_, c)| c.clone()).min();
+    let ordering: Vec<(Model, Option<String>)> = counts
+        .into_iter()
+        .map(|(m, c)| (m, c.map(|c| c.to_string())))
+        .collect();
     let mut rows = Vec::new();
     for &model in models {
         for &p in privileges {

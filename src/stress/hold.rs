@@ -101,10 +101,7 @@ fn thread_state(tid: u32) -> Option<String> {
 }
 
 fn tid() -> u32 {
-    std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|p| p.file_name()?.to_str()?.parse().ok())
-        .unwrap_or(0)
+    super::kernel::current_tid().unwrap_or(0)
 }
 
 /// Hold one thread in a userfaultfd-held kernel fault while `writers`

@@ -718,7 +718,7 @@ pub fn kernel_table(
 }
 
 /// This thread's id, from procfs (`/proc/thread-self` -> `PID/task/TID`).
-fn current_tid() -> Option<u32> {
+pub(crate) fn current_tid() -> Option<u32> {
     std::fs::read_link("/proc/thread-self")
         .ok()?
         .file_name()?

@@ -272,14 +272,17 @@ impl Tracer {
     /// small the buffer and nothing has to be read or parsed. Needs the
     /// buffer in overwrite mode (the default) and nothing consuming it.
     pub fn written(&self) -> io::Result<u64> {
+        self.stats_sum(&["entries:", "overrun:"])
+    }
+
+    /// The sum over CPUs of the `per_cpu/cpuN/stats` lines starting with
+    /// one of `keys`.
+    fn stats_sum(&self, keys: &[&str]) -> io::Result<u64> {
         let mut n = 0u64;
         for c in fs::read_dir(self.dir.join("per_cpu"))? {
             let s = fs::read_to_string(c?.path().join("stats"))?;
             for l in s.lines() {
-                if let Some(v) = l
-                    .strip_prefix("entries:")
-                    .or_else(|| l.strip_prefix("overrun:"))
-                {
+                if let Some(v) = keys.iter().find_map(|k| l.strip_prefix(k)) {
                     n += v.trim().parse::<u64>().map_err(|e| {
                         io::Error::new(io::ErrorKind::InvalidData, format!("stats '{l}': {e}"))
                     })?;
@@ -307,18 +310,8 @@ impl Tracer {
 
     /// Events lost to a full ring buffer, summed over CPUs.
     pub fn overruns(&self) -> u64 {
-        let Ok(cpus) = fs::read_dir(self.dir.join("per_cpu")) else {
-            return 0;
-        };
-        cpus.flatten()
-            .filter_map(|c| fs::read_to_string(c.path().join("stats")).ok())
-            .map(|s| {
-                s.lines()
-                    .filter(|l| l.starts_with("overrun:") || l.starts_with("dropped events:"))
-                    .filter_map(|l| l.rsplit(' ').next()?.trim().parse::<u64>().ok())
-                    .sum::<u64>()
-            })
-            .sum()
+        self.stats_sum(&["overrun:", "dropped events:"])
+            .unwrap_or(0)
     }
 
     /// Open the consuming reader for streaming (non-blocking reads, so a
