@@ -151,7 +151,7 @@ impl PickRequest {
 }
 
 /// The explorer's answer for one option under one memory model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ModelAnswer {
     /// `sc`, `tso` or `lkmm`.
     pub model: String,
@@ -160,7 +160,7 @@ pub struct ModelAnswer {
 }
 
 /// One option that meets an adversarial target, with its cost.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct PickOption {
     /// Short label (`split 32+32 lo-hi-lo hi-first`).
     pub label: String,
@@ -199,7 +199,7 @@ pub struct PickOption {
 }
 
 /// The recommendation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct PickAnswer {
     /// `adversarial` or `window`.
     pub threat: String,
@@ -245,7 +245,7 @@ pub struct PickAnswer {
 
 /// The protocol given with `--scheme`/`--protocol`, judged against the
 /// same target as the recommendation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct YourAnswer {
     /// It as an option: its cost and its fewest cycles under sc, tso and
     /// lkmm (explorer).

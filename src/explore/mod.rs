@@ -161,7 +161,7 @@ impl ExploreConfig {
 }
 
 /// The verdict, always with its scope.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// A false positive is reachable.

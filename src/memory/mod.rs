@@ -44,7 +44,9 @@ use crate::error::{Error, Result};
 use crate::protocol::parse::FenceKind;
 
 /// A memory model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Model {
     /// Sequential consistency.

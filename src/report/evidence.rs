@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::stall::MachineModel;
@@ -50,7 +50,7 @@ pub struct MeasureOptions {
 }
 
 /// The rate table, or why there is none.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rates {
     /// The measurement.
     pub table: Option<KernelTable>,
@@ -134,7 +134,7 @@ impl Rates {
 }
 
 /// The observation, or why there is none.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Observed {
     /// What the tracepoint saw.
     pub report: Option<ObserveReport>,

@@ -38,7 +38,7 @@ pub struct Figure {
 }
 
 /// The explorer's count for one catalog protocol under one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Ordering {
     /// The catalog name (`rfc-v1`).
     pub scheme: String,

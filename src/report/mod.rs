@@ -156,6 +156,138 @@ fn resolve_rates(
     Some(())
 }
 
+/// Everything the report's text is written from: what was measured, the
+/// sweeps' rows, the pick, the per-site evidence. The renderers
+/// ([`render`]) are pure functions of it, so a saved copy
+/// (`DATA/report_evidence.json`) renders the same summary and mail byte
+/// for byte without measuring anything.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Evidence {
+    /// seqwrap's version, as the summary names it.
+    pub version: String,
+    /// This machine's CPU model, as `/proc/cpuinfo` names it.
+    pub cpu: String,
+    /// Online CPUs.
+    pub cpus: usize,
+    /// The running kernel's release.
+    pub kernel: String,
+    /// Whether this machine is a virtual machine, when known.
+    pub virtualised: Option<bool>,
+    /// The preemption model read here, when known.
+    pub preempt: Option<crate::site::hold::PreemptModel>,
+    /// This machine's preemption and stall model.
+    pub machine: crate::stall::MachineModel,
+    /// The kernel's write-lock rate table.
+    pub rates: evidence::Rates,
+    /// The observed workload.
+    pub observed: evidence::Observed,
+    /// `pick --adversarial` at the attacker's rate.
+    pub pick: Option<PickAnswer>,
+    /// Each spec's rows and plots, in report order.
+    pub specs: Vec<summary::SpecRows>,
+    /// Extra figures (the stall plot).
+    pub plots: Vec<PathBuf>,
+    /// Caveats to print first.
+    pub notes: Vec<String>,
+    /// Per reader site: the audit, the hold, the trap, the ordering.
+    pub sites: sites::SiteEvidence,
+    /// The committed herd7 cases the explorer is checked against.
+    pub herd_cases: usize,
+}
+
+/// The report's text.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// `summary.md`.
+    pub summary: String,
+    /// `mail.txt` and its figures.
+    pub mail: mail::Mail,
+}
+
+/// The evidence's file name in the data directory.
+pub const EVIDENCE_FILE: &str = "report_evidence.json";
+
+impl Evidence {
+    /// The evidence as the report saves it: pretty JSON, the spec rows
+    /// left to their CSVs.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self)
+            .map(|j| j + "\n")
+            .map_err(|e| crate::error::Error::Run(format!("report evidence: {e}")))
+    }
+
+    /// Read a saved evidence file and its specs' rows from the CSVs beside
+    /// it. A missing or malformed file is bad input (exit 2), named.
+    pub fn load(path: &std::path::Path) -> Result<Evidence> {
+        let bytes = crate::export::file::read_input(path)?;
+        let mut e: Evidence = serde_json::from_slice(&bytes).map_err(|err| {
+            crate::error::Error::usage(format!(
+                "{}: not a report evidence file: {err}",
+                path.display()
+            ))
+        })?;
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        for s in &mut e.specs {
+            s.rows = crate::sweep::csv::read(&dir.join(&s.csv))?;
+        }
+        Ok(e)
+    }
+
+    /// The preemption model the per-site answers assume: the one read
+    /// here, else `full` (the widest windows).
+    pub fn model(&self) -> crate::site::hold::PreemptModel {
+        self.preempt
+            .unwrap_or(crate::site::hold::PreemptModel::Full)
+    }
+}
+
+/// Render the summary and the mail from the evidence; measures nothing.
+pub fn render(e: &Evidence) -> Rendered {
+    let attacker = e.rates.attacker();
+    let observed_rate = e.observed.rate();
+    let sites_text = sites::summary_section(&e.sites, e.model());
+    let (rate_one, rate_all) = match &e.sites.rates {
+        Some(r) => (Some(r.at(Some(1))), Some(r.all_cpus())),
+        None => (None, None),
+    };
+    let mail = mail::render(&mail::MailInputs {
+        version: &e.version,
+        cpu: &e.cpu,
+        cpus: e.cpus,
+        kernel: &e.kernel,
+        virtualised: e.virtualised,
+        preempt: e.preempt,
+        mitigations: &e.sites.mitigations,
+        rate_one,
+        rate_all,
+        sites: &e.sites.sites,
+        answers: &e.sites.answers,
+        hold: &e.sites.hold,
+        trap: &e.sites.trap,
+        ordering: &e.sites.ordering,
+        herd_cases: e.herd_cases,
+        patches: &e.sites.patches,
+    });
+    let summary = summary::render(&summary::Inputs {
+        version: &e.version,
+        machine: &e.machine,
+        rates: &e.rates,
+        attacker: attacker.as_ref(),
+        observed: &e.observed,
+        observed_rate: observed_rate.as_ref(),
+        pick: e.pick.as_ref(),
+        specs: &e.specs,
+        plots: &e.plots,
+        notes: &e.notes,
+        sites: Some(&sites_text),
+        trap: match &e.sites.trap {
+            crate::stress::uprobe::TrapOutcome::Measured(t) => Some(t),
+            crate::stress::uprobe::TrapOutcome::Skipped { .. } => None,
+        },
+    });
+    Rendered { summary, mail }
+}
+
 /// Run the report.
 pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportOutcome> {
     let start = Instant::now();
@@ -262,7 +394,10 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
             crate::plot::plot_rows_marked(&rows, &opts.out, "", Some(figures_of(&q.name)), &marks)?;
         files.extend(plotted.files.iter().cloned());
         tables.push(summary::SpecRows {
-            question: q.clone(),
+            name: q.name.clone(),
+            title: q.title.clone(),
+            file: q.file.clone(),
+            csv: format!("{}.csv", q.name),
             rows,
             plots: plotted.files,
         });
@@ -278,69 +413,56 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
 
     let ev = sites::gather(&rates, opts.measure.hold)?;
     let reading = crate::site::machine::Reading::read();
-    let model = reading.preempt;
-    let sites_text =
-        sites::summary_section(&ev, model.unwrap_or(crate::site::hold::PreemptModel::Full));
     let mach = crate::stress::Machine::current();
-    let (rate_one, rate_all) = match &ev.rates {
-        Some(r) => (Some(r.at(Some(1))), Some(r.all_cpus())),
-        None => (None, None),
-    };
-    let mail = mail::render(&mail::MailInputs {
-        version: env!("CARGO_PKG_VERSION"),
-        cpu: &mach.cpu_model,
+    let evidence = Evidence {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        cpu: mach.cpu_model.clone(),
         cpus: mach.cores,
-        kernel: &mach.kernel,
+        kernel: mach.kernel.clone(),
         virtualised: reading.virtualised,
-        preempt: model,
-        mitigations: &ev.mitigations,
-        rate_one,
-        rate_all,
-        sites: &ev.sites,
-        answers: &ev.answers,
-        hold: &ev.hold,
-        trap: &ev.trap,
-        ordering: &ev.ordering,
+        preempt: reading.preempt,
+        machine,
+        rates,
+        observed,
+        pick: pick_answer,
+        specs: tables,
+        plots: extra_plots,
+        notes,
+        sites: ev,
         herd_cases: sites::herd_cases(),
-        patches: &ev.patches,
-    });
-    files.extend(sites::write(&opts.data, &ev, &mail.figures, rate_all)?);
-    let fig_model = model.unwrap_or(crate::site::hold::PreemptModel::Full);
+    };
+    let rendered = render(&evidence);
+    let ev = &evidence.sites;
+    let rate_all = ev.rates.as_ref().map(|r| r.all_cpus());
+    files.extend(sites::write(
+        &opts.data,
+        ev,
+        &rendered.mail.figures,
+        rate_all,
+    )?);
+    let fig_model = evidence.model();
     let note = format!(
         "preemption {}; wrap at the writer's rate measured here with the CPUs the hold leaves",
         fig_model.name()
     );
     files.extend(crate::plot::plot_sites(
-        &sites::sites_plot(&ev, fig_model, note)?,
+        &sites::sites_plot(ev, fig_model, note)?,
         &opts.out,
     )?);
     let mail_path = opts.out.join("mail.txt");
-    crate::sweep::csv::write_atomic(&mail_path, mail.text.as_bytes())?;
+    crate::sweep::csv::write_atomic(&mail_path, rendered.mail.text.as_bytes())?;
     files.push(mail_path);
 
-    let text = summary::render(&summary::Inputs {
-        machine: &machine,
-        rates: &rates,
-        attacker: attacker.as_ref(),
-        observed: &observed,
-        observed_rate: observed_rate.as_ref(),
-        pick: pick_answer.as_ref(),
-        specs: &tables,
-        plots: &extra_plots,
-        notes: &notes,
-        sites: Some(&sites_text),
-        trap: match &ev.trap {
-            crate::stress::uprobe::TrapOutcome::Measured(t) => Some(t),
-            crate::stress::uprobe::TrapOutcome::Skipped { .. } => None,
-        },
-    });
     let path = opts.out.join("summary.md");
-    crate::sweep::csv::write_atomic(&path, text.as_bytes())?;
+    crate::sweep::csv::write_atomic(&path, rendered.summary.as_bytes())?;
     files.push(path);
+    let ev_path = opts.data.join(EVIDENCE_FILE);
+    crate::sweep::csv::write_atomic(&ev_path, evidence.to_json()?.as_bytes())?;
+    files.push(ev_path);
     Ok(ReportOutcome {
-        summary: text,
+        summary: rendered.summary,
         files,
-        notes,
+        notes: evidence.notes,
         attacker,
         observed_rate: observed_rate.map(|o| o.0),
         elapsed_s: start.elapsed().as_secs_f64(),
@@ -358,7 +480,7 @@ fn stall_figure_input(
     observed: Option<&(f64, String)>,
 ) -> Option<crate::plot::StallPlot> {
     use crate::plot::{StallPlot, StallWriter};
-    let widths = specs.iter().find(|s| s.question.name == "widths")?;
+    let widths = specs.iter().find(|s| s.name == "widths")?;
     let min = |bits: u32| {
         widths
             .rows

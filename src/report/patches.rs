@@ -89,7 +89,7 @@ pub fn meets(site: &Site, needs: Needs) -> std::result::Result<(), String> {
 }
 
 /// One change judged against the sites.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Judged {
     /// The change.
     pub patch: Patch,

@@ -29,6 +29,7 @@ pub const TRAP_CALLS: u64 = 100_000;
 pub const HERD_TSV: &str = include_str!("../../tests/herd/expected.tsv");
 
 /// Everything per site.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SiteEvidence {
     /// The sites.
     pub sites: Vec<Site>,

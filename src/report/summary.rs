@@ -18,7 +18,6 @@ use super::evidence::{Attacker, Observed, Rates};
 use super::table::{MAX_COLS, Table, bullet, fit, wrap};
 use crate::pick::PickAnswer;
 use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label};
-use crate::question::Question;
 use crate::stall::MachineModel;
 use crate::sweep::cost::pow2_text;
 use crate::sweep::csv::Row;
@@ -46,12 +45,20 @@ pub const TAILS: [&str; 9] = [
 ];
 
 /// One spec's rows and plots.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SpecRows {
-    /// The question as run (engines this build lacks removed, measured
-    /// rates resolved).
-    pub question: Question,
-    /// Its CSV rows.
+    /// The spec's name (`analysis/NAME.toml`).
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// The file it was read from.
+    pub file: String,
+    /// Its CSV's file name in the data directory: the evidence file
+    /// names it, and [`super::Evidence::load`] reads the rows from it.
+    pub csv: String,
+
+    /// Its CSV rows (not in the evidence file: they are in `csv`).
+    #[serde(skip)]
     pub rows: Vec<Row>,
     /// Its plots.
     pub plots: Vec<PathBuf>,
@@ -59,6 +66,8 @@ pub struct SpecRows {
 
 /// What the summary is written from.
 pub struct Inputs<'a> {
+    /// seqwrap's version.
+    pub version: &'a str,
     /// This machine's preemption and stall model.
     pub machine: &'a MachineModel,
     /// The rate table.
@@ -94,7 +103,7 @@ fn same_rate(r: &Row, rate: f64) -> bool {
 
 impl<'a> Rows<'a> {
     fn spec(&self, name: &str) -> Option<&'a SpecRows> {
-        self.specs.iter().find(|s| s.question.name == name)
+        self.specs.iter().find(|s| s.name == name)
     }
 
     fn of(&self, spec: &str) -> &'a [Row] {
@@ -166,7 +175,7 @@ pub fn render(inp: &Inputs<'_>) -> String {
          the rates. `cargo run --release -- report` reproduces everything; \
          numbers cite the data/ file they come from as [run-*], other \
          claims cite their sources (## Sources).",
-        env!("CARGO_PKG_VERSION")
+        inp.version
     )));
     if !inp.notes.is_empty() {
         s.push_str(&section("Caveats"));
@@ -1100,9 +1109,9 @@ fn files_section(inp: &Inputs<'_>) -> String {
             .collect();
         s.push_str(&bullet(&format!(
             "{} ({}): data/{}.csv, {} rows{}{}",
-            spec_path(&sp.question.file),
-            sp.question.title,
-            sp.question.name,
+            spec_path(&sp.file),
+            sp.title,
+            sp.name,
             sp.rows.len(),
             if plots.is_empty() { "" } else { "; plots " },
             plots.join(", ")

@@ -78,7 +78,7 @@ pub fn applicable<'h>(
 
 /// The attacker's write-lock rate by how many writer threads run: a hold
 /// that occupies a CPU leaves one CPU fewer (`Hold::takes_cpu`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Rates {
     /// One rate whatever the threads (a rate the user gave).
@@ -146,7 +146,7 @@ impl Rates {
 }
 
 /// What one site comes to under one model and privilege.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Verdict {
     /// A wrap only sends the reader down the slow path.
@@ -189,7 +189,7 @@ pub enum Verdict {
 }
 
 /// One row of the answer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Row {
     /// The site.
     pub site: String,
@@ -216,7 +216,7 @@ pub struct Row {
 }
 
 /// The answer for one site, every model and privilege.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SiteAnswer {
     /// The site.
     pub site: String,

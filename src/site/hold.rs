@@ -50,7 +50,9 @@ pub const PREEMPTS: &[(&str, PreemptModel)] = &[
 ];
 
 /// Who can use a hold, least privilege first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Privilege {
     /// Any unprivileged user.

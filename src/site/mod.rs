@@ -21,7 +21,9 @@ mod embedded {
 
 /// What a reader's window runs under; what a hold must overcome to keep
 /// it open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Context {
     /// Task context, preemptible, no RCU section (part of the window may
@@ -69,7 +71,7 @@ impl Context {
 
 /// What a counter that came back to the recorded value makes the reader
 /// do there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WrapGives {
     /// It accepts data that changed: a false positive.
@@ -79,7 +81,7 @@ pub enum WrapGives {
 }
 
 /// What drives a site's writer, and so how its rate is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WriterOp {
     /// An mmap write-lock cycle (`stress --kernel --op`).
@@ -99,7 +101,7 @@ impl WriterOp {
 }
 
 /// One reader site.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Site {
     /// Short name (`uprobes`).
     pub name: String,

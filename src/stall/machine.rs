@@ -27,7 +27,9 @@ use serde::Serialize;
 use crate::stress::sys;
 
 /// A preemption model, as `CONFIG_PREEMPT_*` and `sched/preempt` name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PreemptModel {
     /// `CONFIG_PREEMPT_NONE` / mode `none`: no forced preemption.
@@ -90,7 +92,7 @@ impl std::fmt::Display for PreemptModel {
 
 /// A value read from this machine and where it came from. `value: None`
 /// means it could not be read; `source` then says why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Sourced<T> {
     /// What was found.
     pub value: Option<T>,
@@ -225,7 +227,7 @@ pub struct Texts {
 }
 
 /// This machine's model. The JSON of `stress --kernel --machine`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct MachineModel {
     /// `uname -r`.
     pub release: Sourced<String>,

@@ -40,7 +40,7 @@ pub enum HoldUntil {
 }
 
 /// What one hold measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct HoldReport {
     /// The mechanism (`userfaultfd`).
     pub mechanism: String,
@@ -74,7 +74,7 @@ pub struct HoldReport {
 }
 
 /// A hold measured, or why it could not be here.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum HoldOutcome {
     /// Measured.

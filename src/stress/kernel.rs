@@ -51,7 +51,9 @@ use super::tracefs::{Event, Tracer};
 use crate::error::{Error, Result};
 
 /// A user-space operation that takes the mmap write lock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum KernelOp {
     /// `munmap(1, 0)`: lock, reject, unlock.
@@ -242,7 +244,7 @@ impl Default for KernelConfig {
 
 /// Median and spread of repeated runs (cycles per second). Quartiles are
 /// statrs' R-8 estimate.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Spread {
     /// Median.
     pub median: f64,
@@ -282,7 +284,7 @@ impl Spread {
 }
 
 /// One operation at one thread count.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct KernelCell {
     /// The operation.
     pub op: KernelOp,
@@ -306,7 +308,7 @@ pub struct KernelCell {
 }
 
 /// io_uring here, or why not.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Availability {
     /// Usable.
     pub available: bool,
@@ -315,7 +317,7 @@ pub struct Availability {
 }
 
 /// An operation checked against the tracepoint.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct VerifyReport {
     /// The operation.
     pub op: KernelOp,
@@ -365,7 +367,7 @@ impl VerifyReport {
 }
 
 /// The probe's result: the JSON of `seqwrap stress --kernel --json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct KernelTable {
     /// Where it ran.
     pub machine: Machine,

@@ -137,7 +137,7 @@ impl Workload {
 }
 
 /// The workload as it ran.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct WorkloadRun {
     /// [`Workload::describe`].
     pub name: String,
@@ -154,7 +154,7 @@ pub struct WorkloadRun {
 }
 
 /// One mm (in one process) and its write-lock rate.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ObservedMm {
     /// The mm as the trace printed it (hashed pointer).
     pub mm: String,
@@ -195,7 +195,7 @@ impl ObservedMm {
 }
 
 /// The result of [`observe`]: the JSON of `stress --kernel --observe`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ObserveReport {
     /// Whether recording was possible.
     pub available: bool,

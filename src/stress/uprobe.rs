@@ -25,7 +25,7 @@ fn target(x: u64) -> u64 {
 }
 
 /// Percentiles of per-call times, nanoseconds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Times {
     /// Calls timed.
     pub calls: u64,
@@ -51,7 +51,7 @@ impl Times {
 }
 
 /// What the measurement found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct TrapReport {
     /// The probe as written to `uprobe_events`.
     pub probe: String,
@@ -64,7 +64,7 @@ pub struct TrapReport {
 }
 
 /// Measured, or why not here.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum TrapOutcome {
     /// Measured.
