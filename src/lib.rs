@@ -44,6 +44,7 @@ pub mod pick;
 pub mod plot;
 pub mod question;
 pub mod report;
+pub mod results;
 pub mod site;
 pub mod sweep;
 

@@ -50,12 +50,7 @@ pub const DEFAULT_TARGET: f64 = 1e-6;
 /// Default uptime for `--adversarial` when no stall bound applies: ten
 /// years without a reboot (Julian years).
 pub const DEFAULT_UPTIME_YEARS: f64 = 10.0;
-/// The jittered writer's spread: the rate of a speculation's writer is the
-/// nominal rate times a lognormal factor with median 1 and 99th percentile
-/// this (1.5: a third of the runs of the rate table already spread this
-/// much). For a Poisson writer without a hold, a fixed window T read with
-/// it is exactly a `lognormal:T,1.5T` window at the nominal rate.
-pub const JITTER_P99: f64 = 1.5;
+pub use crate::timing::window::JITTER_P99;
 /// The memory models an option must meet the target under.
 pub const MODELS: [Model; 3] = [Model::Sc, Model::Tso, Model::Lkmm];
 

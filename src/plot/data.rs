@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sweep::csv::Row;
+use crate::results::{EngineKind, Metric, Row, select};
 use crate::timing::Window;
 
 /// A number from a CSV value: plain floats, and integers beyond f64's exact
@@ -28,21 +28,11 @@ pub fn cycles_text(dec: &str) -> String {
     }
 }
 
-/// Rows of one engine and metric.
-pub fn select<'a>(
-    rows: &'a [Row],
-    engine: &'a str,
-    metric: &'a str,
-) -> impl Iterator<Item = &'a Row> {
-    rows.iter()
-        .filter(move |r| r.engine == engine && r.metric == metric)
-}
-
 /// The scheme the width figures follow: the first scheme of the rows
 /// that has `metric` rows from analyze (a width sweep holds one scheme
 /// family; which one is read from the data, never assumed by name).
-fn first_scheme<'a>(rows: &'a [Row], metric: &'a str) -> Option<&'a str> {
-    select(rows, "analyze", metric)
+fn first_scheme(rows: &[Row], metric: Metric) -> Option<&str> {
+    select(rows, EngineKind::Analyze, metric)
         .map(|r| r.scheme.as_str())
         .next()
 }
@@ -53,10 +43,10 @@ fn first_scheme<'a>(rows: &'a [Row], metric: &'a str) -> Option<&'a str> {
 /// depend on the window.
 pub fn time_to_fp(rows: &[Row]) -> BTreeMap<u64, (f64, Vec<(u32, f64)>)> {
     let mut out: BTreeMap<u64, (f64, BTreeMap<u32, f64>)> = BTreeMap::new();
-    let Some(scheme) = first_scheme(rows, "time_to_fp_s") else {
+    let Some(scheme) = first_scheme(rows, Metric::TimeToFpS) else {
         return BTreeMap::new();
     };
-    for r in select(rows, "analyze", "time_to_fp_s").filter(|r| r.scheme == scheme) {
+    for r in select(rows, EngineKind::Analyze, Metric::TimeToFpS).filter(|r| r.scheme == scheme) {
         let (Some(rate), Some(t)) = (num(&r.rate), num(&r.value)) else {
             continue;
         };
@@ -70,20 +60,15 @@ pub fn time_to_fp(rows: &[Row]) -> BTreeMap<u64, (f64, Vec<(u32, f64)>)> {
 }
 
 /// How a window of length T is spelled in a sweep: `fixed:T`, or, for a
-/// fixed length read with a jittered writer, `lognormal:T,P99` with
-/// `P99 = T x` [`crate::pick::JITTER_P99`]. For a Poisson writer without
-/// a hold the count in a window depends only on rate x length, so a writer
-/// whose rate varies by a lognormal factor (median 1, p99 1.5) over a
-/// fixed window T is exactly a lognormal window (median T, p99 1.5 T) at
-/// the median rate. Returns (T, jittered).
+/// fixed length read with a jittered writer, `jittered:T`
+/// ([`crate::timing::window::JITTER_P99`]). Returns (T, jittered); `None`
+/// for the other kinds (a `lognormal:` is a distribution of lengths, not a
+/// length, whatever its p99).
 pub fn window_length(text: &str) -> Option<(f64, bool)> {
     if let Some(t) = Window::fixed_len_of(text) {
         return Some((t, false));
     }
-    let (m, p) = text.trim().strip_prefix("lognormal:")?.split_once(',')?;
-    let m = crate::timing::parse_positive_time(m.trim()).ok()?;
-    let p = crate::timing::parse_positive_time(p.trim()).ok()?;
-    ((p / m - crate::pick::JITTER_P99).abs() < 1e-9).then_some((m, true))
+    crate::timing::window::is_jittered(text).map(|t| (t, true))
 }
 
 /// One line of the window figure: P(false positive) per speculation vs
@@ -117,11 +102,12 @@ pub struct PWindowData {
 /// none is asked for), one process and hold. Jittered fixed windows
 /// ([`window_length`]) are preferred over exactly fixed ones.
 pub fn p_window(rows: &[Row], rates: &[f64]) -> Option<PWindowData> {
-    let scheme = first_scheme(rows, "log10_p_false_positive")?;
-    let all: Vec<(&Row, f64, bool)> = select(rows, "analyze", "log10_p_false_positive")
-        .filter(|r| r.scheme == scheme)
-        .filter_map(|r| window_length(&r.window).map(|(t, j)| (r, t, j)))
-        .collect();
+    let scheme = first_scheme(rows, Metric::Log10PFalsePositive)?;
+    let all: Vec<(&Row, f64, bool)> =
+        select(rows, EngineKind::Analyze, Metric::Log10PFalsePositive)
+            .filter(|r| r.scheme == scheme)
+            .filter_map(|r| window_length(&r.window).map(|(t, j)| (r, t, j)))
+            .collect();
     let jittered = all.iter().any(|a| a.2);
     let sel: Vec<&(&Row, f64, bool)> = all.iter().filter(|a| a.2 == jittered).collect();
     let first = sel.first()?.0;
@@ -278,7 +264,7 @@ pub fn short_label(scheme: &str, params: &str) -> String {
 pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
     let mut out: Vec<FixBar> = Vec::new();
     let mut seen = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.engine == "explore") {
+    for r in rows.iter().filter(|r| r.is_engine(EngineKind::Explore)) {
         let model = if r.memory_model.is_empty() {
             "sc".to_string()
         } else {
@@ -298,13 +284,13 @@ pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
             });
             out.len() - 1
         });
-        match r.metric.as_str() {
-            "min_cycles" => {
+        match r.metric_id() {
+            Some(Metric::MinCycles) => {
                 out[i].log2_min = log2_dec(&r.value);
                 out[i].min_text = cycles_text(&r.value);
                 out[i].min_exact = r.value.clone();
             }
-            "verdict" => out[i].verdict = r.value.clone(),
+            Some(Metric::Verdict) => out[i].verdict = r.value.clone(),
             _ => {}
         }
     }
@@ -354,18 +340,22 @@ pub struct Agreement {
 
 /// Minimal cycles (log2) per scheme instance: explore and stress vs analyze.
 pub fn agree_cycles(rows: &[Row]) -> Vec<Agreement> {
-    let reference: BTreeMap<(&str, &str), f64> = select(rows, "analyze", "min_cycles")
-        .filter_map(|r| Some(((r.scheme.as_str(), r.params.as_str()), log2_dec(&r.value)?)))
-        .collect();
+    let reference: BTreeMap<(&str, &str), f64> =
+        select(rows, EngineKind::Analyze, Metric::MinCycles)
+            .filter_map(|r| Some(((r.scheme.as_str(), r.params.as_str()), log2_dec(&r.value)?)))
+            .collect();
     let mut out = Vec::new();
-    for (engine, metric) in [("explore", "min_cycles"), ("stress", "observed_at_cycles")] {
+    for (engine, metric) in [
+        (EngineKind::Explore, Metric::MinCycles),
+        (EngineKind::Stress, Metric::ObservedAtCycles),
+    ] {
         for r in select(rows, engine, metric) {
             if let (Some(a), Some(o)) = (
                 reference.get(&(r.scheme.as_str(), r.params.as_str())),
                 log2_dec(&r.value),
             ) {
                 out.push(Agreement {
-                    what: engine.into(),
+                    what: engine.name().into(),
                     reference: *a,
                     other: o,
                     ci: None,
@@ -393,16 +383,16 @@ pub fn agree_probability(rows: &[Row]) -> Vec<Agreement> {
             r.window.clone(),
         )
     };
-    let reference: BTreeMap<_, f64> = select(rows, "analyze", "p_false_positive")
+    let reference: BTreeMap<_, f64> = select(rows, EngineKind::Analyze, Metric::PFalsePositive)
         .filter_map(|r| Some((key(r), num(&r.value)?)))
         .collect();
-    select(rows, "sample", "p_false_positive")
+    select(rows, EngineKind::Sample, Metric::PFalsePositive)
         .filter_map(|r| {
             let a = *reference.get(&key(r))?;
             let o = num(&r.value)?;
             let ci = num(&r.ci_low).zip(num(&r.ci_high));
             (a > MIN_P_DRAWN).then(|| Agreement {
-                what: "sample".into(),
+                what: EngineKind::Sample.name().into(),
                 reference: a,
                 other: o,
                 ci,
@@ -448,7 +438,9 @@ mod tests {
     #[test]
     fn jittered_windows_read_as_their_length() {
         assert_eq!(window_length("fixed:1s"), Some((1.0, false)));
-        assert_eq!(window_length("lognormal:10min,15min"), Some((600.0, true)));
+        assert_eq!(window_length("jittered:10min"), Some((600.0, true)));
+        assert_eq!(window_length("lognormal:10min,15min"), None);
+        assert_eq!(window_length("lognormal:2us,3us"), None);
         assert_eq!(window_length("lognormal:2us,1ms"), None);
     }
 }

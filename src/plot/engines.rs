@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{AXIS_PX, FONT, Figure, LABEL_PX, TITLE_PX, colour, data, pe};
-use crate::sweep::csv::Row;
+use crate::results::Row;
 
 pub(crate) struct EnginesAgree {
     cycles: Vec<data::Agreement>,
@@ -27,7 +27,7 @@ fn span(v: impl Iterator<Item = f64>) -> (f64, f64) {
 
 impl Figure for EnginesAgree {
     fn name(&self) -> &'static str {
-        "engines"
+        crate::results::spec::FigureId::Engines.name()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -64,7 +64,11 @@ impl Figure for EnginesAgree {
                 BLACK.mix(0.4),
             ))
             .map_err(pe)?;
-        for (i, who) in ["explore", "stress"].into_iter().enumerate() {
+        let engines = [
+            crate::results::EngineKind::Explore,
+            crate::results::EngineKind::Stress,
+        ];
+        for (i, who) in engines.map(|e| e.name()).into_iter().enumerate() {
             let pts: Vec<(f64, f64)> = self
                 .cycles
                 .iter()

@@ -15,7 +15,9 @@ use plotters::prelude::*;
 
 use super::data::FixOutcome;
 use super::{FONT, Figure, LABEL_PX, TITLE_PX, data, pe};
-use crate::sweep::csv::Row;
+use crate::results::cost::Cost;
+use crate::results::spec::FigureId;
+use crate::results::{EngineKind, Metric, Row, select};
 
 /// The x axis ends here (log2 of cycles): past 2^63, room for words.
 const X_END: f64 = 66.0;
@@ -59,10 +61,10 @@ impl Fixes {
             return None;
         }
         let cost = |key: &(String, String)| -> String {
-            rows.iter()
-                .filter(|r| r.engine == "explore" && r.metric == "scheme_cost")
+            select(rows, EngineKind::Explore, Metric::SchemeCost)
                 .find(|r| r.scheme == key.0 && r.params == key.1)
-                .map(|r| crate::report::summary::short_cost(&r.value))
+                .and_then(|r| Cost::parse(&r.value))
+                .map(|c| c.short())
                 .unwrap_or_default()
         };
         let mut models = std::collections::BTreeSet::new();
@@ -101,7 +103,7 @@ fn colour(o: FixOutcome) -> RGBColor {
 
 impl Figure for Fixes {
     fn name(&self) -> &'static str {
-        "fixes"
+        FigureId::Fixes.name()
     }
 
     fn size(&self) -> (u32, u32) {

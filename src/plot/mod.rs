@@ -27,7 +27,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::sweep::csv::{Row, write_atomic};
+use crate::results::Row;
+use crate::sweep::csv::write_atomic;
 
 /// Size of every figure in pixels: wide enough for a legend beside four
 /// lines, small enough to attach to a mail.
@@ -244,20 +245,20 @@ pub struct PlotOutcome {
     pub skipped: Vec<String>,
 }
 
-/// The figures drawn from sweep CSVs, by name: time to first false
-/// positive vs width (`time_to_fp`), P(false positive) vs window
-/// (`p_window`), fixes compared (`fixes`), engines agreeing (`engines`).
-/// The report adds `stalls` ([`plot_stalls`]) from its measurements.
-pub const FIGURES: [&str; 4] = ["time_to_fp", "p_window", "fixes", "engines"];
+/// The figures drawn from sweep CSVs: time to first false positive vs
+/// width, P(false positive) vs window, fixes compared, engines agreeing
+/// ([`FigureId`]). The report adds `stalls` ([`plot_stalls`]) and `sites`
+/// ([`plot_sites`]) from its measurements.
+pub use crate::results::spec::FigureId;
 
 /// Draw the figures the rows have data for into `dir` as
 /// `STEM_FIGURE.png` and `.svg` (`FIGURE.png` when `stem` is empty).
-/// `only` restricts the figures drawn (by name, see [`FIGURES`]).
+/// `only` restricts the figures drawn ([`FigureId`]).
 pub fn plot_rows(
     rows: &[Row],
     dir: &Path,
     stem: &str,
-    only: Option<&[&str]>,
+    only: Option<&[FigureId]>,
 ) -> Result<PlotOutcome> {
     plot_rows_marked(rows, dir, stem, only, &RateMarks::default())
 }
@@ -269,45 +270,48 @@ pub fn plot_rows_marked(
     rows: &[Row],
     dir: &Path,
     stem: &str,
-    only: Option<&[&str]>,
+    only: Option<&[FigureId]>,
     marks: &RateMarks,
 ) -> Result<PlotOutcome> {
     let mut out = PlotOutcome::default();
-    let wanted = |name: &str| only.is_none_or(|o| o.contains(&name));
-    let mut add = |r: Option<Result<Vec<PathBuf>>>, what: &str| -> Result<()> {
-        let name = what.split(':').next().unwrap_or("");
-        if !wanted(name) {
+    let wanted = |f: FigureId| only.is_none_or(|o| o.contains(&f));
+    let mut add = |r: Option<Result<Vec<PathBuf>>>, f: FigureId, needs: &str| -> Result<()> {
+        if !wanted(f) {
             return Ok(());
         }
         match r {
             Some(files) => out.files.extend(files?),
-            None => out.skipped.push(what.to_string()),
+            None => out.skipped.push(format!("{f}: {needs}")),
         }
         Ok(())
     };
     add(
         time_to_fp::TimeToFp::from_rows(rows, marks)
-            .filter(|_| wanted("time_to_fp"))
+            .filter(|_| wanted(FigureId::TimeToFp))
             .map(|f| render(&f, dir, stem)),
-        "time_to_fp: needs analyze time_to_fp_s rows",
+        FigureId::TimeToFp,
+        "needs analyze time_to_fp_s rows",
     )?;
     add(
         p_window::PWindow::from_rows(rows, marks)
-            .filter(|_| wanted("p_window"))
+            .filter(|_| wanted(FigureId::PWindow))
             .map(|f| render(&f, dir, stem)),
-        "p_window: needs analyze log10_p_false_positive rows with fixed (or jittered fixed) windows",
+        FigureId::PWindow,
+        "needs analyze log10_p_false_positive rows with fixed (or jittered fixed) windows",
     )?;
     add(
         fixes::Fixes::from_rows(rows)
-            .filter(|_| wanted("fixes"))
+            .filter(|_| wanted(FigureId::Fixes))
             .map(|f| render(&f, dir, stem)),
-        "fixes: needs explore rows of at least two schemes",
+        FigureId::Fixes,
+        "needs explore rows of at least two schemes",
     )?;
     add(
         engines::EnginesAgree::from_rows(rows)
-            .filter(|_| wanted("engines"))
+            .filter(|_| wanted(FigureId::Engines))
             .map(|f| render(&f, dir, stem)),
-        "engines: needs the same quantity from two engines",
+        FigureId::Engines,
+        "needs the same quantity from two engines",
     )?;
     Ok(out)
 }

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 use super::{
     AXIS_PX, FONT, Figure, LABEL_PX, LineKind, RateMarks, TITLE_PX, colour, data, pe, time_tick,
 };
-use crate::sweep::csv::Row;
+use crate::results::Row;
 
 /// Windows longer than this are not drawn: a year already holds every
 /// kernel width's step at the measured rates but 64 bits', whose step lies
@@ -55,7 +55,7 @@ impl PWindow {
 
 impl Figure for PWindow {
     fn name(&self) -> &'static str {
-        "p_window"
+        crate::results::spec::FigureId::PWindow.name()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     AXIS_PX, FONT, Figure, LABEL_PX, LineKind, RateMarks, TITLE_PX, colour, data, pe, time_tick,
 };
-use crate::sweep::csv::Row;
+use crate::results::Row;
 use crate::timing::YEAR_S;
 
 /// The marks a maintainer reads the plot against.
@@ -100,7 +100,7 @@ fn rate_label(r: f64) -> String {
 
 impl Figure for TimeToFp {
     fn name(&self) -> &'static str {
-        "time_to_fp"
+        crate::results::spec::FigureId::TimeToFp.name()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {

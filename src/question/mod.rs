@@ -8,7 +8,6 @@
 
 mod walk;
 
-use std::fmt;
 use std::path::Path;
 
 use toml::de::DeTable;
@@ -18,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::explore::ExploreMode;
 use crate::protocol::Scheme;
 use crate::protocol::catalog::{self, LEGACY_FLAGS};
+use crate::results::EngineKind;
 use crate::timing::{Process, RateSpec, Window, Writer, parse_count, parse_rate, parse_time};
 use crate::width::Width;
 use walk::{Field, Source, Table};
@@ -28,56 +28,6 @@ use walk::{Field, Source, Table};
 pub const MAX_POINTS: usize = 100_000;
 /// The most Monte Carlo windows per sample point.
 pub const MAX_SAMPLES: u64 = 1_000_000_000;
-
-/// One of the four engines of DESIGN.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EngineKind {
-    /// Exhaustive interleavings: verdict and minimal cycles.
-    Explore,
-    /// Closed forms: time to a false positive, probabilities.
-    Analyze,
-    /// Monte Carlo with confidence intervals.
-    Sample,
-    /// Real threads and atomics.
-    Stress,
-}
-
-impl EngineKind {
-    /// All engines, in the order the CSV lists them within a scheme.
-    pub const ALL: [EngineKind; 4] = [
-        EngineKind::Explore,
-        EngineKind::Analyze,
-        EngineKind::Sample,
-        EngineKind::Stress,
-    ];
-
-    /// Name as specs and the CSV spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Explore => "explore",
-            EngineKind::Analyze => "analyze",
-            EngineKind::Sample => "sample",
-            EngineKind::Stress => "stress",
-        }
-    }
-
-    /// Parse a name.
-    pub fn from_name(s: &str) -> Option<EngineKind> {
-        EngineKind::ALL.into_iter().find(|e| e.name() == s)
-    }
-
-    /// Whether this engine's points range over rates, processes, holds and
-    /// windows (analyze, sample) or only over schemes (explore, stress).
-    pub fn is_timed(self) -> bool {
-        matches!(self, EngineKind::Analyze | EngineKind::Sample)
-    }
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A value of a spec: parsed once when the spec is loaded, with the text
 /// it was written as (the sweep CSV records that text, so a row names the

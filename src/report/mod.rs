@@ -37,10 +37,12 @@ use std::time::Instant;
 
 use crate::error::Result;
 use crate::pick::{PickAnswer, PickRequest, Threat, pick};
-use crate::question::{EngineKind, Question, Spelled};
+use crate::question::{Question, Spelled};
+use crate::results::EngineKind;
+use crate::results::{Metric, MetricValue, ReportSpec};
 use crate::stress::RateKind;
 use crate::sweep::engines::MeasuredRate;
-use crate::sweep::{Engines, Metric, Point, SweepOptions, run_sweep};
+use crate::sweep::{Engines, Point, SweepOptions, run_sweep};
 use crate::timing::RateSpec;
 use evidence::{Attacker, MeasureOptions};
 
@@ -101,21 +103,8 @@ impl Engines for Shared<'_> {
         Ok(m)
     }
 
-    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
         self.inner.run(q, p, rate)
-    }
-}
-
-/// Which figure each shipped spec feeds: the width sweep draws time to
-/// first false positive (57 widths make a smooth line), the seed's spec
-/// the window probabilities, fixes and engines their own.
-fn figures_of(spec: &str) -> &'static [&'static str] {
-    match spec {
-        "widths" => &["time_to_fp"],
-        "mm_lock_seq" => &["p_window"],
-        "fixes" => &["fixes"],
-        "engines" => &["engines"],
-        _ => &[],
     }
 }
 
@@ -390,8 +379,8 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     let mut tables = Vec::new();
     for (q, csv) in &csvs {
         let rows = crate::sweep::csv::read(csv)?;
-        let plotted =
-            crate::plot::plot_rows_marked(&rows, &opts.out, "", Some(figures_of(&q.name)), &marks)?;
+        let figures = ReportSpec::from_name(&q.name).map_or(&[][..], |s| s.figures());
+        let plotted = crate::plot::plot_rows_marked(&rows, &opts.out, "", Some(figures), &marks)?;
         files.extend(plotted.files.iter().cloned());
         tables.push(summary::SpecRows {
             name: q.name.clone(),
@@ -480,12 +469,12 @@ fn stall_figure_input(
     observed: Option<&(f64, String)>,
 ) -> Option<crate::plot::StallPlot> {
     use crate::plot::{StallPlot, StallWriter};
-    let widths = specs.iter().find(|s| s.name == "widths")?;
+    let widths = specs
+        .iter()
+        .find(|s| ReportSpec::from_name(&s.name) == Some(ReportSpec::Widths))?;
     let min = |bits: u32| {
-        widths
-            .rows
-            .iter()
-            .find(|r| r.engine == "explore" && r.metric == "min_cycles" && r.bits == bits)
+        crate::results::select(&widths.rows, EngineKind::Explore, Metric::MinCycles)
+            .find(|r| r.bits == bits)
             .and_then(|r| crate::plot::data::num(&r.value))
     };
     let (m32, m64) = (min(32)?, min(64)?);

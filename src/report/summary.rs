@@ -18,9 +18,9 @@ use super::evidence::{Attacker, Observed, Rates};
 use super::table::{MAX_COLS, Table, bullet, fit, wrap};
 use crate::pick::PickAnswer;
 use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label};
+use crate::results::Row;
 use crate::stall::MachineModel;
 use crate::sweep::cost::pow2_text;
-use crate::sweep::csv::Row;
 use crate::timing::{human_duration, sig3};
 
 pub use super::table::{rate_text, short_p};

@@ -5,9 +5,8 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
+use crate::results::Row;
 
 /// The header, in order. Columns 17..=20 (`log10_value` and the shard
 /// columns) and 21 (`memory_model`) were appended after the first
@@ -39,66 +38,6 @@ pub const HEADER: [&str; 21] = [
 
 /// The header before `log10_value` and the shard columns were appended.
 pub const HEADER_V1: usize = 16;
-
-/// One row. Empty strings mean "does not apply" (no rate for explore, no
-/// interval for an exact value).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
-    /// Grid index of the point (see `sweep::grid`).
-    pub point: usize,
-    /// The spec's name.
-    pub spec: String,
-    /// Scheme name.
-    pub scheme: String,
-    /// Scheme parameters, `key=value` separated by spaces.
-    pub params: String,
-    /// Total counter bits the reader compares.
-    pub bits: u32,
-    /// Writer cycles per second (resolved, also for `measured:*`).
-    pub rate: String,
-    /// Writer process.
-    pub process: String,
-    /// Lock hold time per cycle.
-    pub hold: String,
-    /// Window distribution as written in the spec.
-    pub window: String,
-    /// Engine.
-    pub engine: String,
-    /// Metric name (see data/README.md).
-    pub metric: String,
-    /// The value: exact decimal integers, shortest round-trip floats, or
-    /// scientific strings for probabilities too small for an f64.
-    pub value: String,
-    /// Lower end of the 95% interval, if any.
-    pub ci_low: String,
-    /// Upper end of the 95% interval, if any.
-    pub ci_high: String,
-    /// The seed the point ran with.
-    pub seed: u64,
-    /// Version of seqwrap that wrote the row.
-    pub seqwrap_version: String,
-    /// log10 of `value` when it is a positive number, computed from the
-    /// exact text (so `2.34645e-344` gives `-343.6296...`, not `-inf`);
-    /// empty otherwise. Use it where a float is needed.
-    #[serde(default)]
-    pub log10_value: String,
-    /// The spec file's fingerprint (16 hex digits, FNV-1a of its bytes):
-    /// `merge` joins only shards of the same spec.
-    #[serde(default)]
-    pub spec_fingerprint: String,
-    /// Points in the spec's whole grid (all shards).
-    #[serde(default)]
-    pub grid_points: Option<usize>,
-    /// The shard that wrote the row, `K/N`; `1/1` for a whole run and for
-    /// a merged file.
-    #[serde(default)]
-    pub shard: String,
-    /// The memory model an explore row was answered under (`sc`, `tso`,
-    /// `lkmm`); empty for the other engines, whose timed model does not
-    /// depend on one.
-    #[serde(default)]
-    pub memory_model: String,
-}
 
 /// The `log10_value` text of a value: shortest round-trip decimal of its
 /// log10 if it is a positive number, else empty.

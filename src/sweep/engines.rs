@@ -10,45 +10,14 @@ use std::time::Duration;
 use crate::analyze::{AnalyzeConfig, LogProb, analyze};
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict};
-use crate::question::{EngineKind, Question};
+use crate::question::Question;
+use crate::results::metric::fmt_f64;
+use crate::results::{EngineKind, Metric, MetricValue};
 use crate::sample::{Estimate, SampleConfig, sample};
 use crate::stress::RateKind;
 use crate::stress::StressConfig;
 use crate::sweep::grid::Point;
 use crate::timing::{Window, Writer};
-
-/// One measured or computed quantity of a point.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Metric {
-    /// Name (the CSV `metric` column; see data/README.md).
-    pub name: &'static str,
-    /// Value as text (exact integers, shortest floats, scientific strings).
-    pub value: String,
-    /// 95% interval, when the engine gives one.
-    pub ci: Option<(String, String)>,
-}
-
-impl Metric {
-    /// An exact value with no interval.
-    pub fn exact(name: &'static str, value: impl ToString) -> Metric {
-        Metric {
-            name,
-            value: value.to_string(),
-            ci: None,
-        }
-    }
-
-    /// A float, written as its shortest round-trip form.
-    pub fn float(name: &'static str, v: f64) -> Metric {
-        Metric::exact(name, fmt_f64(v))
-    }
-}
-
-/// Shortest round-trip text of an f64 in scientific form (`5.35e6`,
-/// `1e-7`): deterministic, and no precision is lost.
-pub fn fmt_f64(v: f64) -> String {
-    format!("{v:e}")
-}
 
 /// A writer rate measured on this machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,7 +42,7 @@ pub trait Engines: Sync {
     /// Answer one point. `rate` is the resolved writer rate for timed
     /// engines. Must be a pure function of (question, point, rate) except
     /// for engines that measure hardware (stress).
-    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>>;
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>>;
 }
 
 /// The library's engines.
@@ -120,7 +89,7 @@ impl Engines for RealEngines {
         })
     }
 
-    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
         match p.engine {
             EngineKind::Explore => explore_metrics(q, p),
             EngineKind::Analyze => analyze_metrics(q, p, rate),
@@ -130,7 +99,7 @@ impl Engines for RealEngines {
     }
 }
 
-fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
+fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<MetricValue>> {
     let mut cfg = ExploreConfig::new(p.scheme.clone());
     cfg.readers = q.readers;
     cfg.writers = q.writers;
@@ -148,15 +117,15 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<Metric>> {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     Ok(vec![
-        Metric::exact("verdict", verdict),
-        Metric::exact(
-            "min_cycles",
+        MetricValue::exact(Metric::Verdict, verdict),
+        MetricValue::exact(
+            Metric::MinCycles,
             r.min_cycles.map(|c| c.to_string()).unwrap_or_default(),
         ),
-        Metric::exact("mode", mode),
-        Metric::exact("states", r.states),
-        Metric::exact("trace", r.trace.lines().join("\n")),
-        Metric::exact("scheme_cost", crate::sweep::cost::summary(&p.scheme)),
+        MetricValue::exact(Metric::Mode, mode),
+        MetricValue::exact(Metric::States, r.states),
+        MetricValue::exact(Metric::Trace, r.trace.lines().join("\n")),
+        MetricValue::exact(Metric::SchemeCost, crate::sweep::cost::summary(&p.scheme)),
     ])
 }
 
@@ -192,7 +161,7 @@ fn log10_text(p: LogProb) -> String {
     }
 }
 
-fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
     let (writer, window) = timed(p, rate)?;
     let r = analyze(&AnalyzeConfig {
         scheme: p.scheme.clone(),
@@ -201,33 +170,36 @@ fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Met
         fleet: q.fleet,
     })?;
     let mut m = vec![
-        Metric::exact(
-            "min_cycles",
+        MetricValue::exact(
+            Metric::MinCycles,
             r.min_cycles.map(|c| c.to_string()).unwrap_or_default(),
         ),
-        Metric::exact(
-            "time_to_fp_s",
+        MetricValue::exact(
+            Metric::TimeToFpS,
             r.time_to_fp_s.map(fmt_f64).unwrap_or_default(),
         ),
     ];
     if let Some(pr) = &r.probabilities {
-        m.push(Metric::exact("p_false_positive", pr.false_positive.sci()));
-        m.push(Metric::exact(
-            "log10_p_false_positive",
+        m.push(MetricValue::exact(
+            Metric::PFalsePositive,
+            pr.false_positive.sci(),
+        ));
+        m.push(MetricValue::exact(
+            Metric::Log10PFalsePositive,
             log10_text(pr.false_positive),
         ));
-        m.push(Metric::exact("p_retry", pr.retry.sci()));
-        m.push(Metric::exact("p_abort", pr.abort.sci()));
-        m.push(Metric::exact("p_accept", pr.accept.sci()));
+        m.push(MetricValue::exact(Metric::PRetry, pr.retry.sci()));
+        m.push(MetricValue::exact(Metric::PAbort, pr.abort.sci()));
+        m.push(MetricValue::exact(Metric::PAccept, pr.accept.sci()));
     }
     if let Some(f) = &r.fleet {
-        m.push(Metric::exact("fleet_expected", f.expected.sci()));
-        m.push(Metric::exact("fleet_p_any", f.p_any.sci()));
+        m.push(MetricValue::exact(Metric::FleetExpected, f.expected.sci()));
+        m.push(MetricValue::exact(Metric::FleetPAny, f.p_any.sci()));
     }
     Ok(m)
 }
 
-fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
     let (writer, window) = timed(p, rate)?;
     let r = sample(
         &SampleConfig {
@@ -239,43 +211,43 @@ fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metr
         },
         &|_| {},
     )?;
-    let est = |name: &'static str, e: &Estimate| Metric {
-        name,
+    let est = |metric: Metric, e: &Estimate| MetricValue {
+        metric,
         value: fmt_f64(e.rate),
         ci: Some((fmt_f64(e.ci_low), fmt_f64(e.ci_high))),
     };
     Ok(vec![
-        est("p_false_positive", &r.false_positive),
-        est("p_retry", &r.retry),
-        est("p_abort", &r.abort),
-        est("p_accept", &r.accept),
-        Metric::exact("samples", r.tally.total()),
-        Metric::exact("fp_events", r.false_positive.events),
+        est(Metric::PFalsePositive, &r.false_positive),
+        est(Metric::PRetry, &r.retry),
+        est(Metric::PAbort, &r.abort),
+        est(Metric::PAccept, &r.accept),
+        MetricValue::exact(Metric::Samples, r.tally.total()),
+        MetricValue::exact(Metric::FpEvents, r.false_positive.events),
     ])
 }
 
 /// Real threads on the point's scheme. A scheme or width the hardware run
 /// refuses (bounded; more cycles than the config allows) is recorded as a
 /// `not_run` row with the reason, not as a failed sweep.
-fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<Metric>> {
+fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<MetricValue>> {
     let r = match crate::stress::stress(&p.scheme, cfg, &|_, _| {}) {
         Ok(r) => r,
-        Err(Error::Usage(why)) => return Ok(vec![Metric::exact("not_run", why)]),
+        Err(Error::Usage(why)) => return Ok(vec![MetricValue::exact(Metric::NotRun, why)]),
         Err(e) => return Err(e),
     };
     Ok(vec![
-        Metric::exact("false_positive_observed", r.false_positive_observed),
-        Metric::exact(
-            "observed_at_cycles",
+        MetricValue::exact(Metric::FalsePositiveObserved, r.false_positive_observed),
+        MetricValue::exact(
+            Metric::ObservedAtCycles,
             r.observed_at_cycles
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
         ),
-        Metric::exact(
-            "explore_min_cycles",
+        MetricValue::exact(
+            Metric::ExploreMinCycles,
             r.explore_min_cycles.unwrap_or_default(),
         ),
-        Metric::float("ns_per_cycle", r.ns_per_cycle),
+        MetricValue::float(Metric::NsPerCycle, r.ns_per_cycle),
     ])
 }
 
@@ -300,21 +272,23 @@ impl Engines for FakeEngines {
         })
     }
 
-    fn run(&self, _q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    fn run(&self, _q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
         std::thread::sleep(self.delay);
         let min = p.scheme.expected_min_cycles("sc").ok().flatten().flatten();
         let min_text = min.as_ref().map(|c| c.to_string()).unwrap_or_default();
         Ok(match p.engine {
-            EngineKind::Explore | EngineKind::Stress => vec![Metric::exact("min_cycles", min_text)],
+            EngineKind::Explore | EngineKind::Stress => {
+                vec![MetricValue::exact(Metric::MinCycles, min_text)]
+            }
             EngineKind::Analyze | EngineKind::Sample => {
                 let t = match (&min, rate) {
                     (Some(c), Some(r)) => fmt_f64(c.to_string().parse::<f64>().unwrap_or(0.0) / r),
                     _ => String::new(),
                 };
                 vec![
-                    Metric::exact("time_to_fp_s", t),
-                    Metric {
-                        name: "draw",
+                    MetricValue::exact(Metric::TimeToFpS, t),
+                    MetricValue {
+                        metric: Metric::Draw,
                         value: (p.seed % 1000).to_string(),
                         ci: Some(((p.seed % 7).to_string(), (p.seed % 13).to_string())),
                     },

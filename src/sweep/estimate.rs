@@ -20,7 +20,8 @@
 
 use serde::Serialize;
 
-use crate::question::{EngineKind, Question};
+use crate::question::Question;
+use crate::results::EngineKind;
 use crate::stress::StressConfig;
 use crate::sweep::grid::Point;
 

@@ -8,7 +8,8 @@
 
 use crate::memory::Model;
 use crate::protocol::Scheme;
-use crate::question::{EngineKind, Question, Rate, Spelled};
+use crate::question::{Question, Rate, Spelled};
+use crate::results::EngineKind;
 use crate::timing::{Process, Window};
 
 /// One point of the grid.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::sweep::csv::{Row, read, to_bytes, write_atomic};
+use crate::results::Row;
+use crate::sweep::csv::{read, to_bytes, write_atomic};
 use crate::sweep::grid::Shard;
 
 /// One shard file as merge read it.

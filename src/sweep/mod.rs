@@ -22,7 +22,7 @@ pub mod rates;
 pub mod resume;
 pub mod run;
 
-pub use engines::{Engines, FakeEngines, Metric, RealEngines};
+pub use engines::{Engines, FakeEngines, RealEngines};
 pub use estimate::Estimate;
 pub use grid::{Point, Shard};
 pub use merge::{MergeOutcome, merge};

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sweep::csv::{Row, write_atomic};
+use crate::results::Row;
+use crate::sweep::csv::write_atomic;
 
 /// The progress file's contents.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

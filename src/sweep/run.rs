@@ -9,9 +9,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::question::{EngineKind, Question};
-use crate::sweep::csv::{Row, fingerprint_text, log10_text, to_bytes, write_atomic};
-use crate::sweep::engines::{Engines, Metric, fmt_f64};
+use crate::question::Question;
+use crate::results::EngineKind;
+use crate::results::MetricValue;
+use crate::results::Row;
+use crate::results::metric::fmt_f64;
+use crate::sweep::csv::{fingerprint_text, log10_text, to_bytes, write_atomic};
+use crate::sweep::engines::Engines;
 use crate::sweep::estimate::{Estimate, budget_hint, human_s};
 use crate::sweep::grid::{Point, Shard, points};
 use crate::sweep::rates::{RateEntry, Rates};
@@ -312,7 +316,7 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
 struct Taken<'a>(&'a BTreeMap<String, f64>, &'a dyn Engines);
 
 impl Engines for Taken<'_> {
-    fn available(&self, kind: crate::question::EngineKind) -> std::result::Result<(), String> {
+    fn available(&self, kind: crate::results::EngineKind) -> std::result::Result<(), String> {
         self.1.available(kind)
     }
 
@@ -329,7 +333,7 @@ impl Engines for Taken<'_> {
         }
     }
 
-    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metric>> {
+    fn run(&self, q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
         self.1.run(q, p, rate)
     }
 }
@@ -343,7 +347,7 @@ struct RowContext<'a> {
 
 impl RowContext<'_> {
     /// The rows of one point: one per metric, in the engine's order.
-    fn rows_of(&self, p: &Point, rate: Option<f64>, metrics: Vec<Metric>) -> Vec<Row> {
+    fn rows_of(&self, p: &Point, rate: Option<f64>, metrics: Vec<MetricValue>) -> Vec<Row> {
         let q = self.q;
         metrics
             .into_iter()
@@ -360,7 +364,7 @@ impl RowContext<'_> {
                     hold: p.hold_text(),
                     window: p.window_text(),
                     engine: p.engine.name().into(),
-                    metric: m.name.into(),
+                    metric: m.metric.name().into(),
                     log10_value: log10_text(&m.value),
                     value: m.value,
                     ci_low: lo,
