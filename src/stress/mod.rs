@@ -31,8 +31,9 @@
 //! ([`default_cache_path`]).
 //!
 //! Layout: `replay.rs` (a description on real threads and atomics,
-//! following a schedule), `kernel.rs` (the probe and its tracepoint
-//! check), `tracefs.rs` (tracefs instances and trace parsing), `observe.rs`
+//! following a schedule), `kernel/` (the probe: its configuration,
+//! statistics, measurement loop and tracepoint check), `tracefs.rs`
+//! (tracefs instances and trace parsing), `observe.rs`
 //! (system-wide observation and the generated workload), `sys.rs` (the only
 //! unsafe code in the crate: the syscalls and io_uring), `rate.rs`
 //! (measured rates and their cache).
