@@ -30,8 +30,9 @@
 //! model, kernel, operation and thread count outside the checkout
 //! ([`default_cache_path`]).
 //!
-//! Layout: `replay.rs` (a description on real threads and atomics,
-//! following a schedule), `kernel/` (the probe: its configuration,
+//! Layout: `replay/` (a description on real threads and atomics,
+//! following a schedule: the schedule, the atomics, the writers, the
+//! reader), `kernel/` (the probe: its configuration,
 //! statistics, measurement loop and tracepoint check), `tracefs.rs`
 //! (tracefs instances and trace parsing), `observe.rs`
 //! (system-wide observation and the generated workload), `sys.rs` (the only
