@@ -281,7 +281,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
     let model = reading.preempt;
     let sites_text =
         sites::summary_section(&ev, model.unwrap_or(crate::site::hold::PreemptModel::Full));
-    let mach = crate::stress::Machine::current();
+    let mach = crate::host::Host::current();
     let (rate_one, rate_all) = match &ev.rates {
         Some(r) => (Some(r.at(Some(1))), Some(r.all_cpus())),
         None => (None, None),

@@ -15,8 +15,7 @@ use super::stats::{KernelCell, Spread};
 use super::verify::{VerifyReport, verify_ops};
 use super::{linux_only, run_err};
 use crate::error::{Error, Result};
-use crate::stress::rate::Machine;
-use crate::stress::sys;
+use crate::host::{Host, sys};
 
 /// io_uring here, or why not.
 #[derive(Clone, Debug, Serialize)]
@@ -31,7 +30,7 @@ pub struct Availability {
 #[derive(Clone, Debug, Serialize)]
 pub struct KernelTable {
     /// Where it ran.
-    pub machine: Machine,
+    pub machine: Host,
     /// Runs per cell.
     pub runs: usize,
     /// Length of each run, seconds.
@@ -315,7 +314,7 @@ pub fn kernel_table(
         .then(|| sys::munmap_null().err().map(sys::errno_name))
         .flatten();
     Ok(KernelTable {
-        machine: Machine::current(),
+        machine: Host::current(),
         runs: cfg.runs,
         run_s: run.as_secs_f64(),
         uring_batch: cfg.uring_batch,

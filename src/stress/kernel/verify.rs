@@ -12,7 +12,7 @@ use super::KernelOp;
 use super::probe::{OpState, worker};
 use super::{linux_only, run_err};
 use crate::error::Result;
-use crate::stress::tracefs::{Event, Tracer};
+use crate::host::tracefs::{Event, Tracer};
 
 /// An operation checked against the tracepoint.
 #[derive(Clone, Debug, Serialize)]
@@ -197,7 +197,7 @@ pub fn verify_ops(ops: &[KernelOp], batch: u32, calls: u64) -> Result<Vec<Verify
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use crate::stress::sys;
+    use crate::host::sys;
     /// The tracepoint check against independent facts: `munmap(1, 0)`
     /// takes the write lock once, `mmap`+`munmap` twice, `MADV_WILLNEED`
     /// (a read-lock advice, measured through the same counting) never. On
