@@ -90,8 +90,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, fence};
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
+use seqwrap::host::sys;
 use seqwrap::protocol::catalog;
-use seqwrap::stress::{KernelOp, probe_iterations, replay, sys, uring_availability};
+use seqwrap::stress::{KernelOp, probe_iterations, replay, uring_availability};
 
 /// Writer cycles an iteration.
 const N: u64 = 1 << 20;

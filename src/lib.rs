@@ -37,6 +37,7 @@ pub mod analyze;
 pub mod sample;
 pub mod timing;
 
+pub mod host;
 pub mod stall;
 pub mod stress;
 

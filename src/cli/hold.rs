@@ -127,7 +127,7 @@ pub fn run(f: &Flags, out: &mut dyn Write) -> anyhow::Result<()> {
                      {} writer thread(s) of the same mm running munmap(1, 0), \
                      Linux {}.",
                     h.writers,
-                    seqwrap::stress::sys::kernel_release()
+                    seqwrap::host::sys::kernel_release()
                 ),
             );
             t += &hang("  ", &format!("held: {} ({})", h.access, h.uffd_via));
@@ -206,7 +206,7 @@ fn run_trap(f: &Flags, out: &mut dyn Write) -> anyhow::Result<()> {
                 &format!(
                     "The uprobe trap round trip, Linux {}: a tracefs uprobe on a \
                      function of this binary, {} calls, each timed.",
-                    seqwrap::stress::sys::kernel_release(),
+                    seqwrap::host::sys::kernel_release(),
                     t.probed.calls
                 ),
             );

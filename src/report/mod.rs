@@ -402,7 +402,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
 
     let ev = sites::gather(&rates, opts.measure.hold)?;
     let reading = crate::site::machine::Reading::read();
-    let mach = crate::stress::Machine::current();
+    let mach = crate::host::Host::current();
     let evidence = Evidence {
         version: env!("CARGO_PKG_VERSION").to_string(),
         cpu: mach.cpu_model.clone(),

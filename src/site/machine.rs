@@ -208,7 +208,7 @@ mod tests {
             unprivileged_userfaultfd: Some(Ok("0\n".into())),
             ..Texts::default()
         };
-        let model = MachineModel::from_texts(&crate::stall::machine::Texts::default());
+        let model = MachineModel::from_texts(&crate::host::texts::Texts::default());
         Reading::from_texts(&t, &model)
     }
 

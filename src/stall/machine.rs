@@ -15,16 +15,15 @@
 //!    `preempt=` kernel parameter: the mode chosen at boot.
 //! 4. The `CONFIG_PREEMPT_*` choice in the kernel config.
 //!
-//! The parsing functions are pure and tested on fixed texts; only
-//! [`MachineModel::read`] touches the system.
+//! The parsing functions are pure and tested on fixed texts. The texts
+//! themselves are read by [`Texts::read`] (`host/texts.rs`);
+//! [`MachineModel::read`] is that reading, parsed.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::Path;
 
 use serde::Serialize;
 
-use crate::stress::sys;
+use crate::host::texts::Texts;
 
 /// A preemption model, as `CONFIG_PREEMPT_*` and `sched/preempt` name them.
 #[derive(
@@ -192,38 +191,6 @@ pub fn cpuinfo_has_hypervisor_flag(cpuinfo: &str) -> bool {
     cpuinfo
         .lines()
         .any(|l| l.starts_with("flags") && l.split_whitespace().any(|f| f == "hypervisor"))
-}
-
-/// What [`MachineModel::from_texts`] is built from: each source's text, or
-/// why it could not be read.
-#[derive(Clone, Debug, Default)]
-pub struct Texts {
-    /// `/proc/config.gz`, decompressed.
-    pub config: Option<Result<String, String>>,
-    /// `/sys/kernel/debug/sched/preempt`.
-    pub sched_preempt: Option<Result<String, String>>,
-    /// The kernel log (`/dev/kmsg`).
-    pub kmsg: Option<Result<String, String>>,
-    /// `/proc/cmdline`.
-    pub cmdline: Option<Result<String, String>>,
-    /// `/proc/sys/kernel/version` (`uname -v`).
-    pub version: Option<Result<String, String>>,
-    /// `/proc/sys/kernel/osrelease` (`uname -r`).
-    pub release: Option<Result<String, String>>,
-    /// `/proc/sys/kernel/panic_on_rcu_stall`.
-    pub panic_on_rcu_stall: Option<Result<String, String>>,
-    /// `/proc/sys/kernel/max_rcu_stall_to_panic`.
-    pub max_rcu_stall_to_panic: Option<Result<String, String>>,
-    /// `/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout`.
-    pub stall_timeout_now: Option<Result<String, String>>,
-    /// `/sys/module/rcupdate/parameters/rcu_cpu_stall_suppress`.
-    pub stall_suppress: Option<Result<String, String>>,
-    /// `/proc/cpuinfo`.
-    pub cpuinfo: Option<Result<String, String>>,
-    /// `/sys/hypervisor/type`.
-    pub hypervisor_type: Option<Result<String, String>>,
-    /// `/sys/class/dmi/id/sys_vendor`.
-    pub dmi_vendor: Option<Result<String, String>>,
 }
 
 /// This machine's model. The JSON of `stress --kernel --machine`.
@@ -448,7 +415,7 @@ impl MachineModel {
     /// debugfs at /sys/kernel/debug when it is absent and this process is
     /// root, to read the dynamic preemption mode.
     pub fn read() -> MachineModel {
-        MachineModel::from_texts(&read_texts())
+        MachineModel::from_texts(&Texts::read())
     }
 
     /// The stall timeout in force: the run-time value, else the config's.
@@ -499,90 +466,6 @@ impl MachineModel {
             out.push_str(&body);
         }
         out
-    }
-}
-
-/// Read a small text file, or why not.
-fn read_text(path: &str) -> Option<Result<String, String>> {
-    Some(std::fs::read_to_string(path).map_err(|e| e.to_string()))
-}
-
-fn read_config_gz() -> Result<String, String> {
-    let f = std::fs::File::open("/proc/config.gz")
-        .map_err(|e| format!("{e} (kernel without CONFIG_IKCONFIG_PROC?)"))?;
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(f)
-        .read_to_string(&mut s)
-        .map_err(|e| format!("cannot decompress: {e}"))?;
-    Ok(s)
-}
-
-/// The kernel log through `/dev/kmsg`, non-blocking: each read returns one
-/// record (`prio,seq,ts,flags;message`) until the log is drained (EAGAIN).
-fn read_kmsg() -> Result<String, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    #[cfg(target_os = "linux")]
-    let flags = libc::O_NONBLOCK;
-    #[cfg(not(target_os = "linux"))]
-    let flags = 0;
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open("/dev/kmsg")
-        .map_err(|e| e.to_string())?;
-    let mut out = String::new();
-    let mut buf = vec![0u8; 8192];
-    for _ in 0..200_000 {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                let rec = String::from_utf8_lossy(&buf[..n]);
-                let msg = rec.split_once(';').map_or(rec.as_ref(), |(_, m)| m);
-                out.push_str(msg.trim_end());
-                out.push('\n');
-            }
-            // EPIPE: a record was overwritten while reading; go on.
-            Err(e) if e.raw_os_error() == Some(32) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Ok(out)
-}
-
-fn read_sched_preempt() -> Result<String, String> {
-    let path = Path::new("/sys/kernel/debug/sched/preempt");
-    let debug = Path::new("/sys/kernel/debug");
-    if !path.exists() && debug.is_dir() && !debug.join("sched").exists() {
-        if sys::is_root() {
-            sys::mount_pseudo_fs("debugfs", debug)
-                .map_err(|e| format!("debugfs not mounted; mounting it failed: {e}"))?;
-        } else {
-            return Err("debugfs not mounted and mounting it needs root".into());
-        }
-    }
-    std::fs::read_to_string(path).map_err(|e| match e.raw_os_error() {
-        Some(1) => format!("{e} (kernel lockdown restricts debugfs)"),
-        Some(2) => format!("{e} (kernel without PREEMPT_DYNAMIC or debugfs)"),
-        _ => e.to_string(),
-    })
-}
-
-fn read_texts() -> Texts {
-    Texts {
-        config: Some(read_config_gz()),
-        sched_preempt: Some(read_sched_preempt()),
-        kmsg: Some(read_kmsg()),
-        cmdline: read_text("/proc/cmdline"),
-        version: read_text("/proc/sys/kernel/version"),
-        release: read_text("/proc/sys/kernel/osrelease"),
-        panic_on_rcu_stall: read_text("/proc/sys/kernel/panic_on_rcu_stall"),
-        max_rcu_stall_to_panic: read_text("/proc/sys/kernel/max_rcu_stall_to_panic"),
-        stall_timeout_now: read_text("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout"),
-        stall_suppress: read_text("/sys/module/rcupdate/parameters/rcu_cpu_stall_suppress"),
-        cpuinfo: read_text("/proc/cpuinfo"),
-        hypervisor_type: read_text("/sys/hypervisor/type"),
-        dmi_vendor: read_text("/sys/class/dmi/id/sys_vendor"),
     }
 }
 

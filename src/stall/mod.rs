@@ -5,7 +5,8 @@
 //!
 //! - [`machine`]: this machine's preemption and stall model, read at run
 //!   time (`/proc/config.gz`, the dynamic preemption mode, the RCU stall
-//!   sysctls, `uname -v`, the hypervisor), every field with its source.
+//!   sysctls, `uname -v`, the hypervisor; the texts read by
+//!   [`crate::host::texts`]), every field with its source.
 //! - [`table`]: pure data: for each preemption model (none, voluntary,
 //!   full, lazy, RT) what can hold a reader and for how long, every row
 //!   with its citations, which rows apply to a given machine, and a

@@ -586,7 +586,7 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stall::machine::Texts;
+    use crate::host::texts::Texts;
 
     /// Every row has a source, every source a link of its kind and a short
     /// form that fits a 72-column line with its indent.

@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::sys;
-use super::tracefs::Tracer;
 use super::uffd::{BytePipe, Uffd};
 use crate::error::{Error, Result};
+use crate::host::sys;
+use crate::host::tracefs::Tracer;
 
 /// How long to hold.
 #[derive(Clone, Copy, Debug)]

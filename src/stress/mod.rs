@@ -30,12 +30,13 @@
 //! model, kernel, operation and thread count outside the checkout
 //! ([`default_cache_path`]).
 //!
-//! Layout: `replay.rs` (a description on real threads and atomics,
-//! following a schedule), `kernel.rs` (the probe and its tracepoint
-//! check), `tracefs.rs` (tracefs instances and trace parsing), `observe.rs`
-//! (system-wide observation and the generated workload), `sys.rs` (the only
-//! unsafe code in the crate: the syscalls and io_uring), `rate.rs`
-//! (measured rates and their cache).
+//! Layout: `replay/` (a description on real threads and atomics,
+//! following a schedule: the schedule, the atomics, the writers, the
+//! reader), `kernel/` (the probe: its configuration, statistics,
+//! measurement loop and tracepoint check), `observe.rs` (system-wide
+//! observation and the generated workload), `rate.rs` (measured rates and
+//! their cache). The syscalls, tracefs and this machine's identity are
+//! below, in [`crate::host`].
 
 pub mod hold;
 mod kernel;
@@ -43,8 +44,6 @@ mod observe;
 mod rate;
 pub mod rename;
 pub mod replay;
-pub mod sys;
-pub mod tracefs;
 pub mod uffd;
 pub mod uprobe;
 
@@ -67,7 +66,7 @@ pub use observe::{
     ObserveConfig, ObserveReport, ObservedMm, Workload, WorkloadRun, WorkloadSize, observe,
 };
 pub use rate::{
-    CACHE_ENV, CACHE_FILE, Machine, MeasuredRate, RateKind, default_cache_dir, default_cache_path,
+    CACHE_ENV, CACHE_FILE, MeasuredRate, RateKind, default_cache_dir, default_cache_path,
     measured_rate, record_table,
 };
 

@@ -35,9 +35,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::rate::Machine;
-use super::tracefs::{Event, Tracer};
 use crate::error::{Error, Result};
+use crate::host::Host;
+use crate::host::tracefs::{Event, Tracer};
 
 /// How long and how to summarise.
 #[derive(Clone, Debug)]
@@ -202,7 +202,7 @@ pub struct ObserveReport {
     /// Why not, when not.
     pub reason: Option<String>,
     /// Where.
-    pub machine: Machine,
+    pub machine: Host,
     /// The workload started, if any.
     pub workload: Option<WorkloadRun>,
     /// Recording time, seconds.
@@ -238,7 +238,7 @@ impl ObserveReport {
         ObserveReport {
             available: false,
             reason: Some(why),
-            machine: Machine::current(),
+            machine: Host::current(),
             workload: None,
             window_s: 0.0,
             bin_s: 0.0,
@@ -639,7 +639,7 @@ pub fn observe(cfg: &ObserveConfig, workload: Option<&Workload>) -> Result<Obser
     Ok(ObserveReport {
         available: true,
         reason: None,
-        machine: Machine::current(),
+        machine: Host::current(),
         workload: workload_run,
         window_s,
         bin_s: cfg.bin.as_secs_f64(),
@@ -739,7 +739,7 @@ mod tests {
             s.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
                     for _ in 0..1000 {
-                        let _ = super::super::sys::munmap_null();
+                        let _ = crate::host::sys::munmap_null();
                     }
                     thread::sleep(Duration::from_millis(1));
                 }

@@ -54,8 +54,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::kernel::{KernelConfig, KernelOp, KernelTable, Spread, kernel_table};
-use super::sys;
 use crate::error::{Error, Result};
+use crate::host::Host;
 
 /// The environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SEQWRAP_CACHE_DIR";
@@ -176,48 +176,11 @@ impl FromStr for RateKind {
     }
 }
 
-/// The machine a rate was measured on. A cached rate is reused when the CPU
-/// model, core count and kernel match (the host name is kept for the
-/// reader, not compared: identical VMs share it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Machine {
-    /// CPU model name.
-    pub cpu_model: String,
-    /// Host name.
-    pub hostname: String,
-    /// Available cores.
-    pub cores: usize,
-    /// Kernel release.
-    pub kernel: String,
-}
-
-impl Machine {
-    /// This machine.
-    pub fn current() -> Machine {
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .and_then(|l| l.split_once(':'))
-                    .map(|(_, v)| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| "unknown".into());
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Machine {
-            cpu_model,
-            hostname,
-            cores,
-            kernel: sys::kernel_release(),
-        }
-    }
-
-    fn same_kind(&self, r: &Row) -> bool {
-        r.cpu_model == self.cpu_model && r.cores == self.cores && r.kernel == self.kernel
-    }
+/// Whether a cached row was measured on the same kind of machine as `h`:
+/// the same CPU model, core count and kernel (the host name is kept for
+/// the reader, not compared: identical VMs share it).
+fn same_kind(h: &Host, r: &Row) -> bool {
+    r.cpu_model == h.cpu_model && r.cores == h.cores && r.kernel == h.kernel
 }
 
 /// A rate with its provenance and spread.
@@ -241,7 +204,7 @@ pub struct MeasuredRate {
     /// What was run.
     pub method: String,
     /// Where it was measured.
-    pub machine: Machine,
+    pub machine: Host,
     /// When, seconds since 1970.
     pub measured_unix_s: u64,
     /// The seqwrap version that measured it.
@@ -312,7 +275,7 @@ impl Row {
         })
     }
 
-    fn to_rate(&self, machine: Machine, cached: bool) -> MeasuredRate {
+    fn to_rate(&self, machine: Host, cached: bool) -> MeasuredRate {
         MeasuredRate {
             kind: self.kind.clone(),
             op: self.op.clone(),
@@ -338,7 +301,7 @@ impl Row {
         verified: &str,
         per_call: Option<f64>,
         method: String,
-        m: &Machine,
+        m: &Host,
     ) -> Row {
         Row {
             kind: kind.into(),
@@ -418,7 +381,7 @@ fn append(path: &Path, new: Vec<Row>) -> Result<()> {
 
 /// Measure `kind` now (about half a second, plus the tracepoint check for
 /// kernel rates when tracefs is usable).
-fn measure(kind: RateKind, machine: &Machine) -> Result<Row> {
+fn measure(kind: RateKind, machine: &Host) -> Result<Row> {
     match kind {
         RateKind::Kernel { op, threads } => {
             let cfg = KernelConfig {
@@ -482,7 +445,7 @@ fn measure(kind: RateKind, machine: &Machine) -> Result<Row> {
 /// cache cannot be read or written.
 pub fn measured_rate(kind: &str, cache: Option<&Path>) -> Result<MeasuredRate> {
     let kind: RateKind = kind.parse()?;
-    let machine = Machine::current();
+    let machine = Host::current();
     let rows = match cache {
         Some(p) => read_rows(p)?,
         None => Vec::new(),
@@ -491,7 +454,7 @@ pub fn measured_rate(kind: &str, cache: Option<&Path>) -> Result<MeasuredRate> {
         r.kind == kind.name()
             && r.op == kind.op_name()
             && r.threads == kind.threads()
-            && machine.same_kind(r)
+            && same_kind(&machine, r)
     });
     if let Some(r) = hit {
         return Ok(r.to_rate(machine, true));
@@ -573,7 +536,7 @@ mod tests {
     fn old_rows_read_as_munmap_null_without_spread() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CACHE_FILE);
-        let m = Machine::current();
+        let m = Host::current();
         let text = format!(
             "kind,rate_per_s,method,cpu_model,hostname,cores,kernel,measured_unix_s,seqwrap_version\n\
              kernel,9701750.3,munmap-null threads=1 runs=5x100ms median,{},{},{},{},1795573127,0.1.0\n",
@@ -592,7 +555,7 @@ mod tests {
         let r = measured_rate("stress", None).unwrap();
         assert!(!r.cached && r.rate_per_s > 0.0);
         assert_eq!(r.verified, "n/a");
-        assert_eq!(r.machine, Machine::current());
+        assert_eq!(r.machine, Host::current());
     }
 
     #[test]

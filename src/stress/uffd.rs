@@ -160,7 +160,7 @@ mod imp {
         if unsafe { libc::ioctl(fd, UFFDIO_API as _, &mut api) } != 0 {
             return Err(fail("UFFDIO_API", last()));
         }
-        let len = super::super::sys::page_size();
+        let len = crate::host::sys::page_size();
         // SAFETY: a fresh anonymous private mapping where the kernel
         // chooses (no MAP_FIXED); checked for MAP_FAILED. Never touched by
         // this process before registration, so its first access faults.

@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::tracefs::Tracer;
 use crate::error::{Error, Result};
+use crate::host::tracefs::Tracer;
 
 /// The probed function: never inlined, called through a pointer.
 #[inline(never)]

@@ -1,5 +1,5 @@
-//! The syscalls the kernel probe makes: with `uffd.rs` (the userfaultfd
-//! ioctls), the only unsafe code in the crate.
+//! The syscalls the kernel probe makes: with `stress/uffd.rs` (the
+//! userfaultfd ioctls), the only unsafe code in the crate.
 //!
 //! Each wrapper is safe to call: it passes only values it owns or made
 //! itself, and reports failure as an errno or `io::Error`. On systems that
