@@ -38,6 +38,7 @@ use super::lexer::{Tok, Token, lex};
 
 /// A parse error: body offset and message.
 pub type ParseError = (usize, String);
+
 /// Type words a declaration may start with; they carry no meaning here
 /// (arithmetic is exact, a store truncates to the word's width).
 const TYPE_WORDS: &[&str] = &[
