@@ -78,6 +78,12 @@ fn plot_time_to_fp(bencher: divan::Bencher) {
     let rows = from_bytes("b.csv", text.as_bytes()).expect("rows");
     let dir = tempfile::tempdir().expect("tempdir");
     bencher.bench(|| {
-        seqwrap::plot::plot_rows(&rows, dir.path(), "b", Some(&[seqwrap::plot::FigureId::TimeToFp])).expect("plot")
+        seqwrap::plot::plot_rows(
+            &rows,
+            dir.path(),
+            "b",
+            Some(&[seqwrap::plot::FigureId::TimeToFp]),
+        )
+        .expect("plot")
     });
 }

@@ -31,14 +31,15 @@ pub struct TimingArgs {
 }
 
 impl TimingArgs {
-    /// The writer, validated.
+    /// The writer, validated; a `measured:*` rate is measured here, by
+    /// `stress::resolve_rate`.
     pub fn writer(&self) -> seqwrap::Result<seqwrap::timing::Writer> {
         TimingFlags {
             rate: self.rate.clone(),
             process: self.process.clone(),
             hold: self.hold.clone(),
         }
-        .writer()
+        .writer(&|s| seqwrap::stress::resolve_rate(s).map(|r| r.0))
     }
 
     /// The window, validated (`None` when absent).

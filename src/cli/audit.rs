@@ -11,7 +11,8 @@ use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
 use seqwrap::site::machine::Reading;
 use seqwrap::site::{self as sites, WriterOp};
 use seqwrap::stress::RateKind;
-use seqwrap::timing::{FlagExt, RateSpec, human_duration, parse_rate, resolve_rate};
+use seqwrap::stress::resolve_rate;
+use seqwrap::timing::{FlagExt, RateSpec, human_duration, parse_rate};
 
 /// Shown by `seqwrap audit --help`.
 pub const EXAMPLES: &str = "\

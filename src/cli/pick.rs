@@ -4,7 +4,8 @@ use std::io::Write;
 
 use seqwrap::analyze::Fleet;
 use seqwrap::pick::{PickRequest, StallBound, Threat, pick};
-use seqwrap::timing::{FlagExt, Window, parse_positive_time, parse_rate, resolve_rate};
+use seqwrap::stress::resolve_rate;
+use seqwrap::timing::{FlagExt, Window, parse_positive_time, parse_rate};
 
 /// Shown by `seqwrap pick --help`.
 pub const EXAMPLES: &str = "\

@@ -66,8 +66,8 @@ pub use observe::{
     ObserveConfig, ObserveReport, ObservedMm, Workload, WorkloadRun, WorkloadSize, observe,
 };
 pub use rate::{
-    CACHE_ENV, CACHE_FILE, MeasuredRate, RateKind, default_cache_dir, default_cache_path,
-    measured_rate, record_table,
+    CACHE_ENV, CACHE_FILE, MeasuredRate, Measurement, RateKind, default_cache_dir,
+    default_cache_path, measure, measure_with_cache, measured_rate, record_table, resolve_rate,
 };
 
 /// Bounds and repetitions of a stress run.

@@ -48,7 +48,7 @@
 //! Delete the file (or rows) to re-measure.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,8 @@ use serde::{Deserialize, Serialize};
 use super::kernel::{KernelConfig, KernelOp, KernelTable, Spread, kernel_table};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::timing::RateSpec;
+pub use crate::timing::measured::RateKind;
 
 /// The environment variable naming the cache directory.
 pub const CACHE_ENV: &str = "SEQWRAP_CACHE_DIR";
@@ -82,98 +84,6 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// The cache file at [`default_cache_dir`].
 pub fn default_cache_path() -> Option<PathBuf> {
     default_cache_dir().map(|d| d.join(CACHE_FILE))
-}
-
-/// Which rate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RateKind {
-    /// The kernel's mmap write-lock cycles per second for one operation
-    /// and thread count (`measured:kernel` is `munmap-null`, 1 thread).
-    Kernel {
-        /// The operation.
-        op: KernelOp,
-        /// Threads on one mm.
-        threads: usize,
-    },
-    /// The user-space harness's write cycles per second (plain i32).
-    Stress,
-}
-
-impl RateKind {
-    /// `measured:kernel`: `munmap(1, 0)` on one thread.
-    pub const KERNEL: RateKind = RateKind::Kernel {
-        op: KernelOp::MunmapNull,
-        threads: 1,
-    };
-
-    /// As written after `measured:` (`kernel`, `kernel:mprotect:2`, `stress`).
-    pub fn spelling(self) -> String {
-        match self {
-            k if k == RateKind::KERNEL => "kernel".into(),
-            RateKind::Kernel { op, threads: 1 } => format!("kernel:{}", op.name()),
-            RateKind::Kernel { op, threads } => format!("kernel:{}:{threads}", op.name()),
-            RateKind::Stress => "stress".into(),
-        }
-    }
-
-    /// `kernel` or `stress`.
-    pub fn name(self) -> &'static str {
-        match self {
-            RateKind::Kernel { .. } => "kernel",
-            RateKind::Stress => "stress",
-        }
-    }
-
-    fn op_name(self) -> &'static str {
-        match self {
-            RateKind::Kernel { op, .. } => op.name(),
-            RateKind::Stress => "plain-i32",
-        }
-    }
-
-    fn threads(self) -> usize {
-        match self {
-            RateKind::Kernel { threads, .. } => threads,
-            RateKind::Stress => 1,
-        }
-    }
-}
-
-impl FromStr for RateKind {
-    type Err = Error;
-    /// `kernel`, `kernel:OP`, `kernel:OP:THREADS` or `stress`.
-    fn from_str(s: &str) -> Result<RateKind> {
-        let bad = || {
-            Error::usage(format!(
-                "--rate: 'measured:{s}' is not a measured rate; allowed: measured:kernel, \
-                 measured:kernel:OP, measured:kernel:OP:THREADS (OP as for stress --kernel --op), \
-                 measured:stress"
-            ))
-        };
-        let mut parts = s.split(':');
-        match parts.next() {
-            Some("stress") if parts.next().is_none() => Ok(RateKind::Stress),
-            Some("kernel") => {
-                let op = match parts.next() {
-                    Some(o) => o.parse::<KernelOp>().map_err(|_| bad())?,
-                    None => KernelOp::MunmapNull,
-                };
-                let threads = match parts.next() {
-                    Some(t) => t
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=super::kernel::MAX_THREADS).contains(n))
-                        .ok_or_else(bad)?,
-                    None => 1,
-                };
-                if parts.next().is_some() {
-                    return Err(bad());
-                }
-                Ok(RateKind::Kernel { op, threads })
-            }
-            _ => Err(bad()),
-        }
-    }
 }
 
 /// Whether a cached row was measured on the same kind of machine as `h`:
@@ -381,7 +291,7 @@ fn append(path: &Path, new: Vec<Row>) -> Result<()> {
 
 /// Measure `kind` now (about half a second, plus the tracepoint check for
 /// kernel rates when tracefs is usable).
-fn measure(kind: RateKind, machine: &Host) -> Result<Row> {
+fn measure_row(kind: RateKind, machine: &Host) -> Result<Row> {
     match kind {
         RateKind::Kernel { op, threads } => {
             let cfg = KernelConfig {
@@ -459,7 +369,7 @@ pub fn measured_rate(kind: &str, cache: Option<&Path>) -> Result<MeasuredRate> {
     if let Some(r) = hit {
         return Ok(r.to_rate(machine, true));
     }
-    let row = measure(kind, &machine)?;
+    let row = measure_row(kind, &machine)?;
     let out = row.to_rate(machine, false);
     if let Some(p) = cache {
         append(p, vec![row])?;
@@ -594,6 +504,57 @@ mod tests {
                 None => assert!(d.ends_with("seqwrap"), "{}", d.display()),
             }
             assert_eq!(default_cache_path().unwrap(), d.join(CACHE_FILE));
+        }
+    }
+}
+
+/// A rate measured on this machine (or read from its cache).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    /// Write-lock cycles per second.
+    pub cycles_per_s: f64,
+    /// What was measured where (operation, threads, kernel release, and
+    /// whether it came from the cache).
+    pub what: String,
+}
+
+/// Take the `kind` rate with `stress::measured_rate`, reusing a row of
+/// `cache` taken on this machine and kernel. Usage errors name `--rate`.
+pub fn measure_with_cache(kind: RateKind, cache: Option<&Path>) -> Result<Measurement> {
+    let m = measured_rate(&kind.spelling(), cache).map_err(|e| match e {
+        Error::Usage(m) if !m.starts_with("--rate") => Error::usage(format!("--rate: {m}")),
+        other => other,
+    })?;
+    let when = if m.cached {
+        "cached for this machine and kernel"
+    } else {
+        "measured now"
+    };
+    Ok(Measurement {
+        cycles_per_s: m.rate_per_s,
+        what: format!("{}, Linux {}, {when}", m.method, m.machine.kernel),
+    })
+}
+
+/// [`measure_with_cache`] with the user's rate cache
+/// (`stress::default_cache_path`: outside any checkout; none when no cache
+/// directory can be found).
+pub fn measure(kind: RateKind) -> Result<Measurement> {
+    let cache = default_cache_path();
+    measure_with_cache(kind, cache.as_deref())
+}
+
+/// Resolve a rate to cycles per second, measuring if it asks to, with how
+/// it was obtained (`as given`, or the measurement's words).
+pub fn resolve_rate(spec: RateSpec) -> Result<(f64, String)> {
+    match spec {
+        RateSpec::PerSecond(r) => Ok((r, "as given".into())),
+        RateSpec::Measured(kind) => {
+            let m = measure(kind)?;
+            Ok((
+                m.cycles_per_s,
+                format!("{}: {}", RateSpec::measured_name(kind), m.what),
+            ))
         }
     }
 }

@@ -82,7 +82,7 @@ impl Engines for RealEngines {
     }
 
     fn measure(&self, kind: RateKind) -> Result<MeasuredRate> {
-        let m = crate::timing::measure_with_cache(kind, self.rate_cache.as_deref())?;
+        let m = crate::stress::measure_with_cache(kind, self.rate_cache.as_deref())?;
         Ok(MeasuredRate {
             cycles_per_s: m.cycles_per_s,
             what: m.what,

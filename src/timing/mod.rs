@@ -27,6 +27,7 @@
 //! counts past 2^53 keep their residue modulo the period.
 
 pub mod cycles;
+pub mod measured;
 pub mod outcome;
 pub mod process;
 pub mod rate;
@@ -36,9 +37,7 @@ pub mod window;
 pub use cycles::{Cycles, count_repr};
 pub use outcome::{Outcome, TimedScheme};
 pub use process::{PROCESS_ALLOWED, Process, Writer};
-pub use rate::{
-    Measurement, RATE_ALLOWED, RateSpec, measure, measure_with_cache, parse_rate, resolve_rate,
-};
+pub use rate::{RATE_ALLOWED, RateSpec, parse_rate};
 pub use units::{
     FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_count_u128,
     parse_positive_time, parse_time, sig3,
@@ -60,11 +59,12 @@ pub struct TimingFlags {
 }
 
 impl TimingFlags {
-    /// Validate into a [`Writer`], measuring the rate if it asks to; every
-    /// error names its flag.
-    pub fn writer(&self) -> Result<Writer> {
+    /// Validate into a [`Writer`]; every error names its flag. A
+    /// `measured:*` rate is resolved by the caller's `resolve` (the timed
+    /// model measures nothing: `stress::resolve_rate` does, above it).
+    pub fn writer(&self, resolve: &dyn Fn(RateSpec) -> Result<f64>) -> Result<Writer> {
         let rate = match &self.rate {
-            Some(r) => resolve_rate(parse_rate(r).flag("--rate")?)?.0,
+            Some(r) => resolve(parse_rate(r).flag("--rate")?)?,
             None => {
                 return Err(crate::Error::usage(format!(
                     "--rate is required; allowed: {RATE_ALLOWED}"

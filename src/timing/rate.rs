@@ -2,11 +2,9 @@
 //! this machine (the grammar is [`super::units`]'s).
 
 use std::fmt;
-use std::path::Path;
 
+use super::measured::RateKind;
 use super::units::{Parsed, UNITS, parse_time};
-use crate::error::{Error, Result};
-use crate::stress::RateKind;
 
 /// What a rate accepts, for error messages.
 pub const RATE_ALLOWED: &str = "writer cycles per second > 0 (5.35e6 or 5.35e6/s), one cycle's time (187ns), measured:kernel or measured:stress";
@@ -65,57 +63,6 @@ pub fn parse_rate(text: &str) -> Parsed<RateSpec> {
         Ok(RateSpec::PerSecond(rate))
     } else {
         Err(bad())
-    }
-}
-
-/// A rate measured on this machine (or read from its cache).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Measurement {
-    /// Write-lock cycles per second.
-    pub cycles_per_s: f64,
-    /// What was measured where (operation, threads, kernel release, and
-    /// whether it came from the cache).
-    pub what: String,
-}
-
-/// Take the `kind` rate with `stress::measured_rate`, reusing a row of
-/// `cache` taken on this machine and kernel. Usage errors name `--rate`.
-pub fn measure_with_cache(kind: RateKind, cache: Option<&Path>) -> Result<Measurement> {
-    let m = crate::stress::measured_rate(&kind.spelling(), cache).map_err(|e| match e {
-        Error::Usage(m) if !m.starts_with("--rate") => Error::usage(format!("--rate: {m}")),
-        other => other,
-    })?;
-    let when = if m.cached {
-        "cached for this machine and kernel"
-    } else {
-        "measured now"
-    };
-    Ok(Measurement {
-        cycles_per_s: m.rate_per_s,
-        what: format!("{}, Linux {}, {when}", m.method, m.machine.kernel),
-    })
-}
-
-/// [`measure_with_cache`] with the user's rate cache
-/// (`stress::default_cache_path`: outside any checkout; none when no cache
-/// directory can be found).
-pub fn measure(kind: RateKind) -> Result<Measurement> {
-    let cache = crate::stress::default_cache_path();
-    measure_with_cache(kind, cache.as_deref())
-}
-
-/// Resolve a rate to cycles per second, measuring if it asks to, with how
-/// it was obtained (`as given`, or the measurement's words).
-pub fn resolve_rate(spec: RateSpec) -> Result<(f64, String)> {
-    match spec {
-        RateSpec::PerSecond(r) => Ok((r, "as given".into())),
-        RateSpec::Measured(kind) => {
-            let m = measure(kind)?;
-            Ok((
-                m.cycles_per_s,
-                format!("{}: {}", RateSpec::measured_name(kind), m.what),
-            ))
-        }
     }
 }
 

@@ -4,108 +4,12 @@
 //! from the loop so that the command line and the rate cache can name an
 //! operation without the syscalls behind it.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
-
-use serde::Serialize;
 
 use super::linux_only;
 use crate::error::{Error, Result};
-
-/// A user-space operation that takes the mmap write lock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KernelOp {
-    /// `munmap(1, 0)`: lock, reject, unlock.
-    MunmapNull,
-    /// Toggle the protection of one private page.
-    Mprotect,
-    /// `madvise(MADV_NORMAL)` on a page already normal.
-    Madvise,
-    /// Alternate `MADV_RANDOM` and `MADV_NORMAL` on one page.
-    MadviseToggle,
-    /// Map one page, unmap it.
-    MmapMunmap,
-    /// Batches of `IORING_OP_MADVISE` (`MADV_NORMAL`).
-    UringMadvise,
-}
-
-impl KernelOp {
-    /// Every operation, in table order.
-    pub const ALL: [KernelOp; 6] = [
-        KernelOp::MunmapNull,
-        KernelOp::Mprotect,
-        KernelOp::Madvise,
-        KernelOp::MadviseToggle,
-        KernelOp::MmapMunmap,
-        KernelOp::UringMadvise,
-    ];
-
-    /// What `stress --kernel` measures by default (the four the report's rate table uses).
-    pub const DEFAULT: [KernelOp; 4] = [
-        KernelOp::MunmapNull,
-        KernelOp::Mprotect,
-        KernelOp::Madvise,
-        KernelOp::UringMadvise,
-    ];
-
-    /// The name `--op` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            KernelOp::MunmapNull => "munmap-null",
-            KernelOp::Mprotect => "mprotect",
-            KernelOp::Madvise => "madvise",
-            KernelOp::MadviseToggle => "madvise-toggle",
-            KernelOp::MmapMunmap => "mmap-munmap",
-            KernelOp::UringMadvise => "uring-madvise",
-        }
-    }
-
-    /// mmap write-lock cycles one call of the operation makes (one
-    /// io_uring request counts as one call).
-    pub fn cycles_per_call(self) -> u64 {
-        match self {
-            KernelOp::MmapMunmap => 2,
-            _ => 1,
-        }
-    }
-
-    /// One line: what a call does.
-    pub fn describe(self) -> &'static str {
-        match self {
-            KernelOp::MunmapNull => "munmap(1, 0): lock, EINVAL, unlock",
-            KernelOp::Mprotect => "mprotect one page RO <-> RW",
-            KernelOp::Madvise => "madvise(page, MADV_NORMAL), already normal",
-            KernelOp::MadviseToggle => "madvise(page) MADV_RANDOM <-> MADV_NORMAL",
-            KernelOp::MmapMunmap => "mmap one page + munmap it (2 cycles)",
-            KernelOp::UringMadvise => "io_uring IORING_OP_MADVISE batches",
-        }
-    }
-}
-
-impl fmt::Display for KernelOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-const OPS_ALLOWED: &str =
-    "munmap-null, mprotect, madvise, madvise-toggle, mmap-munmap, uring-madvise, all";
-
-impl FromStr for KernelOp {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<KernelOp> {
-        KernelOp::ALL
-            .into_iter()
-            .find(|o| o.name() == s)
-            .ok_or_else(|| {
-                Error::usage(format!(
-                    "--op: '{s}' is not a probe operation; allowed: {OPS_ALLOWED}"
-                ))
-            })
-    }
-}
+use crate::timing::measured::OPS_ALLOWED;
+pub use crate::timing::measured::{KernelOp, MAX_THREADS};
 
 /// Parse `--op`: one name, a comma list, or `all`.
 pub fn parse_ops(s: &str) -> Result<Vec<KernelOp>> {
@@ -121,9 +25,6 @@ pub fn parse_ops(s: &str) -> Result<Vec<KernelOp>> {
     }
     Ok(out)
 }
-
-/// Most threads a cell may use.
-pub const MAX_THREADS: usize = 256;
 
 /// Parse `--threads`: `N` (just N), `A..B` or `A-B` (every count from A to
 /// B), or a comma list.
