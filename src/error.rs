@@ -13,7 +13,7 @@ pub enum Error {
     Usage(String),
     /// An input file the user named could not be read (missing, a
     /// directory, no permission): bad input, exit 2.
-    #[error("{}: cannot read: {}", path.display(), crate::export::file::io_text(error))]
+    #[error("{}: cannot read: {}", path.display(), io_text(error))]
     Input {
         /// The file.
         path: PathBuf,
@@ -47,6 +47,15 @@ impl Error {
             Error::Usage(_) | Error::Input { .. } => 2,
             _ => 1,
         }
+    }
+}
+
+/// An io::Error's message without the `(os error N)` suffix.
+pub fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 

@@ -27,10 +27,11 @@
 
 pub mod error;
 pub mod explore;
-pub mod export;
+pub mod files;
 pub mod litmus;
 pub mod memory;
 pub mod protocol;
+pub mod text;
 pub mod width;
 
 pub mod analyze;

@@ -70,7 +70,7 @@ fn on_signals_remove_temps() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
-            seqwrap::export::file::remove_temps();
+            seqwrap::files::remove_temps();
             std::process::exit(128 + sig);
         }
     });

@@ -38,10 +38,11 @@ use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict, explore};
 use crate::memory::Model;
-use crate::plot::data::{cycles_text, short_label};
+use crate::protocol::catalog::short_label;
 use crate::protocol::desc::Description;
 use crate::protocol::{Scheme, catalog, cost};
-use crate::report::table::{Table, bullet, fit, rate_text, short_p, wrap};
+use crate::text::number::cycles_text;
+use crate::text::table::{Table, bullet, fit, rate_text, short_p, wrap};
 use crate::timing::{Process, Window, Writer, YEAR_S, human_duration, sig3};
 
 /// Default target probability for `--window` (per speculation, or of at

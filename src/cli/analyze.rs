@@ -105,7 +105,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = analyze(&cfg)?;
     if args.json {
         let mut v = to_json(&report);
-        seqwrap::export::json::promote_exact(&mut v, ANALYZE_EXACT);
+        seqwrap::text::json::promote_exact(&mut v, ANALYZE_EXACT);
         super::print_json(out, "analyze", v)?;
     } else {
         write!(out, "{}", to_text(&report))?;

@@ -5,13 +5,13 @@
 
 use std::io::Write;
 
-use seqwrap::report::table::hang;
 use seqwrap::site::audit::{self, Rates, SiteAnswer, Verdict};
 use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
 use seqwrap::site::machine::Reading;
 use seqwrap::site::{self as sites, WriterOp};
 use seqwrap::stress::RateKind;
 use seqwrap::stress::resolve_rate;
+use seqwrap::text::table::hang;
 use seqwrap::timing::{FlagExt, RateSpec, human_duration, parse_rate};
 
 /// Shown by `seqwrap audit --help`.
@@ -243,7 +243,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = pick("--preempt", &args.preempt, PREEMPTS)?;
     let privs = pick("--privilege", &args.privilege, PRIVILEGES)?;
     if let Some(p) = &args.csv {
-        seqwrap::export::file::check_output("--csv", p, &[], true)?;
+        seqwrap::files::check_output("--csv", p, &[], true)?;
     }
     let spec = parse_rate(&args.rate).flag("--rate")?;
     let list = if args.site.is_empty() {
@@ -276,7 +276,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         .collect::<seqwrap::error::Result<_>>()?;
     if let Some(p) = &args.csv {
         let csv = audit::csv(&answers);
-        seqwrap::export::file::write_atomic(p, csv.as_bytes())?;
+        seqwrap::files::write_atomic(p, csv.as_bytes())?;
     }
     let reading = (!args.no_machine).then(Reading::read);
     if args.json {

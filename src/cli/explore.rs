@@ -6,7 +6,7 @@ use std::io::Write;
 use super::scheme_args::SchemeArgs;
 use seqwrap::explore::{ExploreConfig, ExploreMode, ExploreReport, Verdict, count_text, explore};
 use seqwrap::memory::Model;
-use seqwrap::timing::units::{
+use seqwrap::text::units::{
     FlagExt, parse_bytes, parse_count, parse_count_u128, parse_positive_time,
 };
 
@@ -133,7 +133,7 @@ fn pow2(report: &ExploreReport) -> Option<u64> {
     (m.count_ones() == 1).then(|| m.bits() - 1)
 }
 
-/// The JSON object (conventions in `seqwrap::export::json`): `min_cycles`
+/// The JSON object (conventions in `seqwrap::text::json`): `min_cycles`
 /// is a number with its exact decimal in `min_cycles_exact`; the verdict
 /// is a kind plus its scope, the trace structured steps.
 fn json(r: &ExploreReport) -> serde_json::Value {
@@ -174,7 +174,7 @@ fn json(r: &ExploreReport) -> serde_json::Value {
         "states": r.states,
         "elapsed_s": r.elapsed_s,
     });
-    seqwrap::export::json::promote_exact(
+    seqwrap::text::json::promote_exact(
         &mut v,
         &[
             "min_cycles",

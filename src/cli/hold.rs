@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use seqwrap::Error;
-use seqwrap::report::table::hang;
 use seqwrap::stress::hold::{HoldOutcome, HoldUntil, uffd_hold};
 use seqwrap::stress::uprobe::{TrapOutcome, trap_round_trip};
+use seqwrap::text::table::hang;
 use seqwrap::timing::{FlagExt, human_duration, parse_count, parse_positive_time};
 
 /// The flags of both measurements, as given.
@@ -113,7 +113,7 @@ pub fn run(f: &Flags, out: &mut dyn Write) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let r = r?;
     if f.json {
-        return super::print_json(out, "stress", seqwrap::export::json::value(&r)?);
+        return super::print_json(out, "stress", seqwrap::text::json::value(&r)?);
     }
     match r {
         HoldOutcome::Skipped { reason } => {
@@ -193,7 +193,7 @@ fn run_trap(f: &Flags, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let r = trap_round_trip(calls)?;
     if f.json {
-        return super::print_json(out, "stress", seqwrap::export::json::value(&r)?);
+        return super::print_json(out, "stress", seqwrap::text::json::value(&r)?);
     }
     match r {
         TrapOutcome::Skipped { reason } => {

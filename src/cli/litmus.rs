@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::scheme_args::SchemeArgs;
-use seqwrap::timing::units::{FlagExt, parse_count};
+use seqwrap::text::units::{FlagExt, parse_count};
 
 /// Shown by `seqwrap litmus --help`.
 pub const EXAMPLES: &str = "\

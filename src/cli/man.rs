@@ -33,7 +33,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         out.write_all(&render(cmd)?)?;
         return Ok(());
     };
-    seqwrap::export::file::check_output_dir("--out", dir)?;
+    seqwrap::files::check_output_dir("--out", dir)?;
     let mut pages = vec![(dir.join("seqwrap.1"), render(cmd.clone())?)];
     for sub in cmd.get_subcommands() {
         let name = format!("seqwrap-{}", sub.get_name());
@@ -46,7 +46,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     // Every page is written before any is listed: a closed stdout must
     // not cut the set short.
     for (path, bytes) in &pages {
-        seqwrap::export::file::write_atomic(path, bytes)?;
+        seqwrap::files::write_atomic(path, bytes)?;
     }
     for (path, _) in &pages {
         writeln!(out, "{}", path.display())?;

@@ -30,14 +30,14 @@ pub struct Args {
 /// Merge.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     for s in &args.shards {
-        seqwrap::export::file::check_input(s)?;
+        seqwrap::files::check_input(s)?;
     }
     let inputs: Vec<&std::path::Path> = args.shards.iter().map(PathBuf::as_path).collect();
-    let target = seqwrap::export::file::check_output("--out", &args.out, &inputs, false)?;
+    let target = seqwrap::files::check_output("--out", &args.out, &inputs, false)?;
     let mut outcome = seqwrap::sweep::merge(&args.shards, &target)?;
     outcome.out = args.out.clone();
     if args.json {
-        super::print_json(out, "merge", seqwrap::export::json::value(&outcome)?)?;
+        super::print_json(out, "merge", seqwrap::text::json::value(&outcome)?)?;
     } else {
         writeln!(
             out,

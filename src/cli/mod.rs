@@ -109,10 +109,7 @@ pub enum Command {
 struct Stdout(std::io::Stdout);
 
 fn named(e: std::io::Error) -> std::io::Error {
-    std::io::Error::new(
-        e.kind(),
-        format!("stdout: {}", seqwrap::export::file::io_text(&e)),
-    )
+    std::io::Error::new(e.kind(), format!("stdout: {}", seqwrap::error::io_text(&e)))
 }
 
 impl Write for Stdout {
@@ -158,7 +155,7 @@ pub fn print_json(
     command: &str,
     body: serde_json::Value,
 ) -> anyhow::Result<()> {
-    use seqwrap::export::json;
+    use seqwrap::text::json;
     out.write_all(json::render(&json::document(command, command, body)).as_bytes())?;
     Ok(())
 }

@@ -176,7 +176,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                     serde_json::json!({"site": line, "verdict": "safe-slow-path"}),
                 )?;
             } else {
-                write!(out, "{}", seqwrap::report::table::wrap(&line))?;
+                write!(out, "{}", seqwrap::text::table::wrap(&line))?;
             }
             return Ok(());
         }
@@ -278,7 +278,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         super::print_json(out, "pick", v)?;
     } else {
         if let Some(l) = &site_line {
-            write!(out, "{}", seqwrap::report::table::wrap(l))?;
+            write!(out, "{}", seqwrap::text::table::wrap(l))?;
         }
         match answer.bits_needed {
             Some(b) => writeln!(out, "pick: {} ({b} bits needed)\n", answer.kernel_type)?,
@@ -294,7 +294,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
 /// `plain W=64`, which is split here), the compared values as numbers
 /// with `*_exact` strings.
 fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
-    let mut v = seqwrap::export::json::value(a)?;
+    let mut v = seqwrap::text::json::value(a)?;
     let mut words = a.scheme.split_whitespace();
     let name = words.next().unwrap_or_default().to_string();
     let params: serde_json::Map<String, serde_json::Value> = words
@@ -303,7 +303,7 @@ fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
         .collect();
     v["scheme"] = serde_json::Value::from(name);
     v["params"] = serde_json::Value::Object(params);
-    seqwrap::export::json::promote_exact(
+    seqwrap::text::json::promote_exact(
         &mut v,
         &["value_at_bits", "value_at_bits_minus_1", "p_32", "p_64"],
     );
@@ -311,7 +311,7 @@ fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
         opts.iter_mut().for_each(promote_option);
     }
     if let Some(y) = v.get_mut("yours").filter(|y| y.is_object()) {
-        seqwrap::export::json::promote_exact(y, &["p"]);
+        seqwrap::text::json::promote_exact(y, &["p"]);
         if let Some(o) = y.get_mut("option") {
             promote_option(o);
         }
@@ -322,10 +322,10 @@ fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
 /// An option's cycle counts (decimal strings, 2^63 among them) as numbers
 /// with `*_exact` beside them, overall and per model.
 fn promote_option(o: &mut serde_json::Value) {
-    seqwrap::export::json::promote_exact(o, &["min_cycles"]);
+    seqwrap::text::json::promote_exact(o, &["min_cycles"]);
     if let Some(per) = o.get_mut("per_model").and_then(|p| p.as_array_mut()) {
         for m in per {
-            seqwrap::export::json::promote_exact(m, &["min_cycles"]);
+            seqwrap::text::json::promote_exact(m, &["min_cycles"]);
         }
     }
 }

@@ -25,11 +25,11 @@ pub struct Args {
 /// Plot. Files drawn go to stdout, one a line, then the figures skipped
 /// for lack of data (`skipped NAME: why`): both are the command's result.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    seqwrap::export::file::check_input(&args.csv)?;
-    seqwrap::export::file::check_output_dir("--out", &args.out)?;
+    seqwrap::files::check_input(&args.csv)?;
+    seqwrap::files::check_output_dir("--out", &args.out)?;
     let outcome = seqwrap::plot::plot_csv(&args.csv, &args.out)?;
     if args.json {
-        super::print_json(out, "plot", seqwrap::export::json::value(&outcome)?)?;
+        super::print_json(out, "plot", seqwrap::text::json::value(&outcome)?)?;
         return Ok(());
     }
     for f in &outcome.files {

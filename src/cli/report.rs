@@ -62,8 +62,8 @@ pub struct Args {
 
 /// Run the report and print the summary.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    seqwrap::export::file::check_output_dir("--out", &args.out)?;
-    seqwrap::export::file::check_output_dir("--data", &args.data)?;
+    seqwrap::files::check_output_dir("--out", &args.out)?;
+    seqwrap::files::check_output_dir("--data", &args.data)?;
     if !(args.observe_seconds.is_finite() && (0.0..=3600.0).contains(&args.observe_seconds)) {
         return Err(seqwrap::Error::usage(format!(
             "--observe-seconds: {}; allowed: 0 (skip) to 3600",
@@ -122,7 +122,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let engines = RealEngines::default();
     let outcome = run_report(&opts, &engines)?;
     if args.json {
-        super::print_json(out, "report", seqwrap::export::json::value(&outcome)?)?;
+        super::print_json(out, "report", seqwrap::text::json::value(&outcome)?)?;
     } else {
         write!(out, "{}", outcome.summary)?;
         // A note, not the result: stderr, and a closed stderr is no error.

@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use seqwrap::report::table::{hang, wrap};
 use seqwrap::site::{self, Site, hold};
+use seqwrap::text::table::{hang, wrap};
 
 /// Shown by `seqwrap sites --help`.
 pub const EXAMPLES: &str = "\

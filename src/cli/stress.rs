@@ -224,8 +224,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     bar.finish();
     let report = report?;
     if args.json {
-        let mut v = seqwrap::export::json::value(&report)?;
-        seqwrap::export::json::promote_exact(&mut v, &["explore_min_cycles"]);
+        let mut v = seqwrap::text::json::value(&report)?;
+        seqwrap::text::json::promote_exact(&mut v, &["explore_min_cycles"]);
         super::print_json(out, "stress", v)?;
     } else {
         print_stress(&report, out)?;
@@ -443,7 +443,7 @@ fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         None => None,
     };
     if args.json {
-        super::print_json(out, "stress", seqwrap::export::json::value(&table)?)?;
+        super::print_json(out, "stress", seqwrap::text::json::value(&table)?)?;
     } else {
         write!(out, "{}", kernel_text(&table))?;
         match cached_to {
@@ -509,7 +509,7 @@ fn run_observe(args: &Args, secs: f64, out: &mut dyn Write) -> anyhow::Result<()
     }
     let r = observe(&cfg, workload.as_ref())?;
     if args.json {
-        super::print_json(out, "stress", seqwrap::export::json::value(&r)?)?;
+        super::print_json(out, "stress", seqwrap::text::json::value(&r)?)?;
     } else {
         write!(out, "{}", observe_text(&r))?;
     }
@@ -524,7 +524,7 @@ fn sci(x: f64) -> String {
 /// The table's first line, wrapped: CPU model names run past 72 columns
 /// (`Intel(R) Xeon(R) Processor @ 2.80GHz`, with a long kernel release).
 fn header_line(cpu: &str, cores: usize, kernel: &str) -> String {
-    seqwrap::report::table::wrap(&format!(
+    seqwrap::text::table::wrap(&format!(
         "mmap write-lock cycles/s on {cpu} ({cores} cores), Linux {kernel}"
     ))
 }
@@ -593,11 +593,11 @@ fn kernel_text(t: &KernelTable) -> String {
                     v.reason.as_deref().unwrap_or("")
                 ),
             };
-            out.push_str(&seqwrap::report::table::bullet(&line));
+            out.push_str(&seqwrap::text::table::bullet(&line));
             if v.per_call.is_some()
                 && let Some(r) = &v.reason
             {
-                out.push_str(&seqwrap::report::table::bullet(r));
+                out.push_str(&seqwrap::text::table::bullet(r));
             }
         }
     }
@@ -641,7 +641,7 @@ fn observe_text(r: &ObserveReport) -> String {
         return out;
     }
     if let Some(w) = &r.workload {
-        out.push_str(&seqwrap::report::table::wrap(&format!(
+        out.push_str(&seqwrap::text::table::wrap(&format!(
             "workload: {} ({}, {:.1} s)",
             w.name, w.outcome, w.wall_s
         )));

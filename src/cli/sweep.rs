@@ -87,7 +87,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         None => DEFAULT_BUDGET_S,
     };
-    seqwrap::export::file::check_input(&args.spec)?;
+    seqwrap::files::check_input(&args.spec)?;
     let q = Question::load(&args.spec)?;
     let fake = args.debug_fake_engines.map(|ms| FakeEngines {
         delay: Duration::from_millis(ms),
@@ -101,7 +101,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.estimate {
         let e = seqwrap::sweep::estimate(&q, shard);
         if args.json {
-            let mut v = seqwrap::export::json::value(&e)?;
+            let mut v = seqwrap::text::json::value(&e)?;
             v["budget_s"] = serde_json::Value::from(budget_s);
             v["spec"] = serde_json::Value::from(q.name.clone());
             v["shard"] = serde_json::Value::from(shard.to_string());
@@ -116,9 +116,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(file) = &args.rate_file {
         let spec: &Path = &args.spec;
         if args.measure_only || !file.exists() {
-            let target = seqwrap::export::file::check_output("--rate-file", file, &[spec], false)?;
+            let target = seqwrap::files::check_output("--rate-file", file, &[spec], false)?;
             let taken = measure_rates(&q, Shard::ALL, &preset, engines)?;
-            seqwrap::export::file::write_atomic(&target, &rates::to_bytes(&taken)?)?;
+            seqwrap::files::write_atomic(&target, &rates::to_bytes(&taken)?)?;
             if args.measure_only {
                 for e in taken.values() {
                     writeln!(out, "{}: {} /s ({})", e.kind, e.rate_per_s, e.what)?;
@@ -145,7 +145,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(f) = &args.rate_file {
         inputs.push(f);
     }
-    let target = seqwrap::export::file::check_output("--out", &out_path, &inputs, default_out)?;
+    let target = seqwrap::files::check_output("--out", &out_path, &inputs, default_out)?;
 
     let mut opts = SweepOptions::new(target);
     opts.shard = shard;
@@ -157,7 +157,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut outcome = run_sweep(&q, &opts, engines)?;
     outcome.out = out_path;
     if args.json {
-        super::print_json(out, "sweep", seqwrap::export::json::value(&outcome)?)?;
+        super::print_json(out, "sweep", seqwrap::text::json::value(&outcome)?)?;
     } else {
         for p in &outcome.removed_orphans {
             writeln!(out, "removed {} (left by a killed run)", p.display())?;

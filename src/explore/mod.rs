@@ -373,7 +373,7 @@ fn check_brute_cost(cfg: &ExploreConfig) -> Result<()> {
              incomplete), or --force",
             cfg.scheme,
             cycles.log2(),
-            crate::timing::human_duration(secs)
+            crate::text::units::human_duration(secs)
         )));
     }
     Ok(())

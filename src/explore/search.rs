@@ -109,7 +109,7 @@ impl std::fmt::Display for Cut {
             Cut::Seconds(s) => write!(
                 f,
                 "--max-seconds {} reached",
-                crate::timing::units::compact_duration(*s)
+                crate::text::units::compact_duration(*s)
             ),
             Cut::Memory(b) => {
                 let mib = *b as f64 / f64::from(1u32 << 20);
@@ -117,13 +117,13 @@ impl std::fmt::Display for Cut {
                     write!(
                         f,
                         "the memory ceiling of {} GiB reached (--max-memory)",
-                        crate::timing::units::sig3(mib / 1024.0)
+                        crate::text::units::sig3(mib / 1024.0)
                     )
                 } else {
                     write!(
                         f,
                         "the memory ceiling of {} MiB reached (--max-memory)",
-                        crate::timing::units::sig3(mib)
+                        crate::text::units::sig3(mib)
                     )
                 }
             }

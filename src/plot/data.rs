@@ -4,29 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::results::{EngineKind, Metric, Row, select};
+use crate::text::number::{cycles_text, log2_dec, num};
 use crate::timing::Window;
-
-/// A number from a CSV value: plain floats, and integers beyond f64's exact
-/// range (2^63) approximated for drawing only.
-pub fn num(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// log2 of a decimal integer string (exact enough to draw; the value
-/// itself stays exact in the CSV).
-pub fn log2_dec(s: &str) -> Option<f64> {
-    num(s).filter(|v| *v > 0.0).map(f64::log2)
-}
-
-/// A cycle count as tables print it: small counts in decimal (`1`, `8`),
-/// counts near a power of two in their exact short form (`2^31`,
-/// `2^63-2^31+1`; `sweep::cost::pow2_text`).
-pub fn cycles_text(dec: &str) -> String {
-    match dec.trim().parse::<u128>() {
-        Ok(v) if v < 1024 => v.to_string(),
-        _ => crate::sweep::cost::pow2_text(dec),
-    }
-}
 
 /// The scheme the width figures follow: the first scheme of the rows
 /// that has `metric` rows from analyze (a width sweep holds one scheme
@@ -222,42 +201,7 @@ impl FixBar {
     }
 }
 
-/// A short label for a scheme instance (`crate::protocol::catalog::label`):
-/// `plain W=32`, `split H=16 L=16 hi-lo-hi`, `epoch W=32 E=32 epoch-first`.
-pub fn scheme_label(scheme: &str, params: &str) -> String {
-    crate::protocol::catalog::label(scheme, params)
-}
-
-/// [`scheme_label`] with the parameters that size the words written as
-/// one total (`split 32+32 hi-lo-hi hi-first`, `plain 64`, `epoch 32+32
-/// epoch-first`), for tables that must fit 72 columns. Which parameters
-/// size a word is read from the description (its `[words]`); a scheme
-/// outside the catalog keeps the long label.
-pub fn short_label(scheme: &str, params: &str) -> String {
-    let long = scheme_label(scheme, params);
-    let Ok(d) = crate::protocol::catalog::find(scheme) else {
-        return long;
-    };
-    let sizing: Vec<&str> = d.words.iter().map(|w| w.width.text.trim()).collect();
-    let mut sizes = Vec::new();
-    let mut rest = Vec::new();
-    for tok in long.split_whitespace().skip(1) {
-        match tok.split_once('=') {
-            Some((k, v)) if sizing.contains(&k) => sizes.push(v.to_string()),
-            _ => rest.push(tok.to_string()),
-        }
-    }
-    let mut out = scheme.to_string();
-    if !sizes.is_empty() {
-        out.push(' ');
-        out.push_str(&sizes.join("+"));
-    }
-    for t in rest {
-        out.push(' ');
-        out.push_str(&t);
-    }
-    out
-}
+pub use crate::protocol::catalog::{label as scheme_label, short_label};
 
 /// The explorer's answers per scheme instance and memory model, in CSV
 /// order.

@@ -135,9 +135,7 @@ pub(crate) fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<P
 
     let png = dir.join(format!("{base}.png"));
     // Registered, so an error or a signal removes it (export::file).
-    let tmp = crate::export::file::Temp::new(
-        dir.join(format!(".{base}.tmp.{}.png", std::process::id())),
-    )?;
+    let tmp = crate::files::Temp::new(dir.join(format!(".{base}.tmp.{}.png", std::process::id())))?;
     (|| {
         let root = BitMapBackend::new(tmp.path(), fig.size()).into_drawing_area();
         root.fill(&WHITE).map_err(pe)?;

@@ -41,7 +41,7 @@ impl PWindow {
             .iter()
             .map(|s| {
                 let (k, l) = marks.kind(s.rate);
-                let rate = crate::report::table::rate_text(s.rate);
+                let rate = crate::text::table::rate_text(s.rate);
                 let what = match l {
                     Some(l) => format!("{l}, {rate}/s"),
                     None => format!("{rate}/s"),

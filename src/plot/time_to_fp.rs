@@ -37,7 +37,7 @@ impl TimeToFp {
             .map(|(rate, pts)| {
                 let (kind, label) = marks.kind(rate);
                 let label = match label {
-                    Some(l) => format!("{l}, {}/s", crate::report::table::rate_text(rate)),
+                    Some(l) => format!("{l}, {}/s", crate::text::table::rate_text(rate)),
                     None => rate_label(rate),
                 };
                 (rate, kind, label, pts)
@@ -69,7 +69,7 @@ impl TimeToFp {
             let under: Vec<String> = covered
                 .iter()
                 .filter(|(m, _)| *m == s.0)
-                .map(|(_, r)| crate::report::table::rate_text(*r))
+                .map(|(_, r)| crate::text::table::rate_text(*r))
                 .collect();
             if !under.is_empty() {
                 s.2 = format!("{} (covers the {} reference)", s.2, under.join(", "));
@@ -95,7 +95,7 @@ fn key_points(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn rate_label(r: f64) -> String {
-    format!("{} writer cycles/s", crate::report::table::rate_text(r))
+    format!("{} writer cycles/s", crate::text::table::rate_text(r))
 }
 
 impl Figure for TimeToFp {

@@ -287,6 +287,37 @@ pub fn scheme(name: &str, params: &[(&str, &str)]) -> Result<Scheme> {
     Scheme::new(find(name)?, &overrides, "--param")
 }
 
+/// [`label`] with the parameters that size the words written as
+/// one total (`split 32+32 hi-lo-hi hi-first`, `plain 64`, `epoch 32+32
+/// epoch-first`), for tables that must fit 72 columns. Which parameters
+/// size a word is read from the description (its `[words]`); a scheme
+/// outside the catalog keeps the long label.
+pub fn short_label(scheme: &str, params: &str) -> String {
+    let long = label(scheme, params);
+    let Ok(d) = find(scheme) else {
+        return long;
+    };
+    let sizing: Vec<&str> = d.words.iter().map(|w| w.width.text.trim()).collect();
+    let mut sizes = Vec::new();
+    let mut rest = Vec::new();
+    for tok in long.split_whitespace().skip(1) {
+        match tok.split_once('=') {
+            Some((k, v)) if sizing.contains(&k) => sizes.push(v.to_string()),
+            _ => rest.push(tok.to_string()),
+        }
+    }
+    let mut out = scheme.to_string();
+    if !sizes.is_empty() {
+        out.push(' ');
+        out.push_str(&sizes.join("+"));
+    }
+    for t in rest {
+        out.push(' ');
+        out.push_str(&t);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,13 +12,13 @@ use serde::Serialize;
 
 use super::claims::{self, SourceKind};
 use super::patches::Judged;
-use super::table::{MAX_COLS, hang, wrap};
 use crate::memory::Model;
 use crate::site::Site;
 use crate::site::audit::{SiteAnswer, Verdict};
 use crate::site::hold::PreemptModel;
 use crate::stress::hold::HoldOutcome;
 use crate::stress::uprobe::TrapOutcome;
+use crate::text::table::{MAX_COLS, hang, wrap};
 use crate::timing::human_duration;
 
 /// The most lines the mail may have.
@@ -110,7 +110,7 @@ impl Figs {
     }
 
     fn rate(&mut self, id: &str, r: f64, source: &str) -> String {
-        let p = format!("{}/s", super::table::rate_text(r));
+        let p = format!("{}/s", crate::text::table::rate_text(r));
         self.add(id, p, format!("{r:e}"), source)
     }
 

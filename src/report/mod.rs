@@ -28,7 +28,6 @@ pub mod patches;
 pub mod sites;
 pub mod specs;
 pub mod summary;
-pub mod table;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -208,7 +207,7 @@ impl Evidence {
     /// Read a saved evidence file and its specs' rows from the CSVs beside
     /// it. A missing or malformed file is bad input (exit 2), named.
     pub fn load(path: &std::path::Path) -> Result<Evidence> {
-        let bytes = crate::export::file::read_input(path)?;
+        let bytes = crate::files::read_input(path)?;
         let mut e: Evidence = serde_json::from_slice(&bytes).map_err(|err| {
             crate::error::Error::usage(format!(
                 "{}: not a report evidence file: {err}",
@@ -348,7 +347,9 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
         Some(a) => {
             // At the rate as the summary prints it in the command, so
             // running that command prints the same numbers.
-            let printed: f64 = table::rate_text(a.rate).parse().unwrap_or(a.rate);
+            let printed: f64 = crate::text::table::rate_text(a.rate)
+                .parse()
+                .unwrap_or(a.rate);
             let mut req = PickRequest::new(
                 Threat::Adversarial,
                 printed,
@@ -475,7 +476,7 @@ fn stall_figure_input(
     let min = |bits: u32| {
         crate::results::select(&widths.rows, EngineKind::Explore, Metric::MinCycles)
             .find(|r| r.bits == bits)
-            .and_then(|r| crate::plot::data::num(&r.value))
+            .and_then(|r| crate::text::number::num(&r.value))
     };
     let (m32, m64) = (min(32)?, min(64)?);
     let mut writers: Vec<StallWriter> = rates

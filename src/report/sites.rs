@@ -320,7 +320,7 @@ pub fn herd_cases() -> usize {
 pub fn summary_section(ev: &SiteEvidence, model: crate::site::hold::PreemptModel) -> String {
     let mut s = format!(
         "\n## Reader sites\n\n{}",
-        super::table::wrap(&format!(
+        crate::text::table::wrap(&format!(
             "Every reader that trusts a user-drivable seqcount (sites/), \
              judged under preemption {} at this machine's rates; \
              data/audit.csv has every preemption model and privilege, \
@@ -330,7 +330,7 @@ pub fn summary_section(ev: &SiteEvidence, model: crate::site::hold::PreemptModel
     );
     s.push('\n');
     for (site, a) in ev.sites.iter().zip(&ev.answers) {
-        s += &super::table::bullet(&format!(
+        s += &crate::text::table::bullet(&format!(
             "{} (since {}, {}): {}",
             super::mail::site_sentence(site, a, model).trim_end_matches('.'),
             site.commit,

@@ -15,15 +15,16 @@ use std::path::PathBuf;
 
 use super::claims::{self, Section};
 use super::evidence::{Attacker, Observed, Rates};
-use super::table::{MAX_COLS, Table, bullet, fit, wrap};
 use crate::pick::PickAnswer;
-use crate::plot::data::{FixOutcome, cycles_text, fix_groups, num, scheme_label};
+use crate::plot::data::{FixOutcome, fix_groups, scheme_label};
 use crate::results::Row;
 use crate::stall::MachineModel;
-use crate::sweep::cost::pow2_text;
+use crate::text::number::pow2_text;
+use crate::text::number::{cycles_text, num};
+use crate::text::table::{MAX_COLS, Table, bullet, fit, wrap};
 use crate::timing::{human_duration, sig3};
 
-pub use super::table::{rate_text, short_p};
+pub use crate::text::table::{rate_text, short_p};
 
 /// Willy's estimate of one syscall, the thread's figure for one write-lock
 /// cycle of `munmap(1, 0)` (claim `willy-estimate`).

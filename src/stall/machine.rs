@@ -462,7 +462,7 @@ impl MachineModel {
         ];
         let mut out = String::new();
         for (k, v) in rows {
-            let body = crate::report::table::bullet(&format!("{k}: {v}"));
+            let body = crate::text::table::bullet(&format!("{k}: {v}"));
             out.push_str(&body);
         }
         out

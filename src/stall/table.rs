@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use super::machine::{MachineModel, PreemptModel};
-use crate::report::table::{MAX_COLS, Table, bullet, wrap};
+use crate::text::table::{MAX_COLS, Table, bullet, wrap};
 
 /// What kind of reference a citation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

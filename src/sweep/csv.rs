@@ -42,7 +42,7 @@ pub const HEADER_V1: usize = 16;
 /// The `log10_value` text of a value: shortest round-trip decimal of its
 /// log10 if it is a positive number, else empty.
 pub fn log10_text(value: &str) -> String {
-    crate::export::exact::Exact::parse(value)
+    crate::text::exact::Exact::parse(value)
         .and_then(|e| e.log10_positive())
         .map(|l| format!("{l}"))
         .unwrap_or_default()
@@ -71,7 +71,7 @@ pub fn to_bytes(rows: &[Row]) -> Result<Vec<u8>> {
 /// Read a sweep CSV, checking the header and every field's type. Errors
 /// name the file, the line and the column.
 pub fn read(path: &Path) -> Result<Vec<Row>> {
-    let bytes = crate::export::file::read_input(path)?;
+    let bytes = crate::files::read_input(path)?;
     from_bytes(&path.display().to_string(), &bytes)
 }
 
@@ -128,8 +128,8 @@ pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Write `bytes` to `path` atomically (see [`crate::export::file`]).
-pub use crate::export::file::write_atomic;
+/// Write `bytes` to `path` atomically (see [`crate::files`]).
+pub use crate::files::write_atomic;
 
 #[cfg(test)]
 mod tests {

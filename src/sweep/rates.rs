@@ -39,7 +39,7 @@ pub type Rates = BTreeMap<String, RateEntry>;
 
 /// Read a rate file; errors name the file, line and key (exit 2).
 pub fn read(path: &Path) -> Result<Rates> {
-    let bytes = crate::export::file::read_input(path)?;
+    let bytes = crate::files::read_input(path)?;
     let file = path.display();
     let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let header: Vec<String> = r

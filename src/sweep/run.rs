@@ -174,7 +174,7 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
         let progress_file = progress_path(&opts.out);
         let names = [opts.out.file_name(), progress_file.file_name()];
         let names: Vec<&std::ffi::OsStr> = names.into_iter().flatten().collect();
-        removed_orphans = crate::export::file::remove_orphans(&opts.out, &names)?;
+        removed_orphans = crate::files::remove_orphans(&opts.out, &names)?;
         Progress::load(&opts.out, q.fingerprint, &shard)?
     } else {
         None

@@ -31,17 +31,17 @@ pub mod measured;
 pub mod outcome;
 pub mod process;
 pub mod rate;
-pub mod units;
+
 pub mod window;
 
+pub use crate::text::units::{
+    FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_count_u128,
+    parse_positive_time, parse_time, sig3,
+};
 pub use cycles::{Cycles, count_repr};
 pub use outcome::{Outcome, TimedScheme};
 pub use process::{PROCESS_ALLOWED, Process, Writer};
 pub use rate::{RATE_ALLOWED, RateSpec, parse_rate};
-pub use units::{
-    FlagExt, Parsed, YEAR_S, compact_duration, human_duration, parse_count, parse_count_u128,
-    parse_positive_time, parse_time, sig3,
-};
 pub use window::{WINDOW_ALLOWED, Window, WindowSampler};
 
 use crate::error::Result;

@@ -24,8 +24,8 @@
 
 use std::fmt;
 
-use super::units::{FlagExt, Parsed, compact_duration};
 use crate::error::{Error, Result};
+use crate::text::units::{FlagExt, Parsed, compact_duration};
 
 /// How writer cycles are spaced in time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

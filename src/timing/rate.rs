@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::measured::RateKind;
-use super::units::{Parsed, UNITS, parse_time};
+use crate::text::units::{Parsed, UNITS, parse_time};
 
 /// What a rate accepts, for error messages.
 pub const RATE_ALLOWED: &str = "writer cycles per second > 0 (5.35e6 or 5.35e6/s), one cycle's time (187ns), measured:kernel or measured:stress";

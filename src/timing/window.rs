@@ -15,8 +15,8 @@ use rand::Rng;
 use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 
-use super::units::{Parsed, TIME_ALLOWED, parse_positive_time};
 use crate::error::{Error, Result};
+use crate::text::units::{Parsed, TIME_ALLOWED, parse_positive_time};
 
 /// The standard normal quantile at 0.99.
 pub const Z99: f64 = 2.326_347_874_040_840_8;
@@ -310,7 +310,7 @@ impl Window {
 impl fmt::Display for Window {
     /// The `--window` spelling (`lognormal:2us,1ms`), 6 significant digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = super::units::compact_duration;
+        let c = crate::text::units::compact_duration;
         match self {
             Window::Fixed { len } => write!(f, "fixed:{}", c(*len)),
             Window::Exp { mean } => write!(f, "exp:{}", c(*mean)),

@@ -122,7 +122,7 @@ fn parse_override(
     }
     // A count as seqwrap writes counts everywhere else (`1e6`, `2^31`): on
     // a command line `2^31` means a power, not C's exclusive or.
-    if let Ok(v) = crate::timing::units::parse_count_u128(t)
+    if let Ok(v) = crate::text::units::parse_count_u128(t)
         && let Ok(v) = i128::try_from(v)
     {
         return Ok((v, v.to_string()));

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io_text};
 
 /// Temporary files that exist right now, for [`remove_temps`].
 static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -186,15 +186,6 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         error,
     })
-}
-
-/// An io::Error's message without the `(os error N)` suffix.
-pub fn io_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 /// A registered temporary file: removed when dropped unless
