@@ -26,7 +26,7 @@
 //! hold this to LKMM itself.
 
 use crate::error::{Error, Result};
-use crate::memory::{Fences, Model, ReaderLoad};
+use crate::memory::{Fences, LoadOrder, Model, ReaderLoad};
 use crate::protocol::program::{
     Body, CExpr, CKind, Instr, MAX_LOCALS, MAX_WORDS, Node, Program, WordId,
 };
@@ -360,6 +360,8 @@ impl<'a> Machine<'a> {
     /// branches whose inputs it has not loaded yet), never across a loop's
     /// back edge (see the crate docs on re-reads).
     fn walk(&self, rs: &RState, r: u8, out: &mut Vec<Move>) {
+        // The data loads of `read()` are marked loads.
+        use LoadOrder::Once;
         let code = &self.prog.reader.code;
         #[derive(Clone)]
         struct W {
@@ -396,15 +398,15 @@ impl<'a> Machine<'a> {
                 let node = w.node;
                 let next = match &code[node as usize] {
                     Instr::Load { .. } | Instr::DataLoad { .. } => {
-                        let (loc, acquire, dst, next, second) = match code[node as usize] {
+                        let (loc, order, dst, next, second) = match code[node as usize] {
                             Instr::Load {
                                 word,
-                                acquire,
+                                order,
                                 dst,
                                 next,
                                 ..
-                            } => (word, acquire, Some(dst), next, false),
-                            Instr::DataLoad { next, second } => (DATA, false, None, next, second),
+                            } => (word, order, Some(dst), next, false),
+                            Instr::DataLoad { next, second } => (DATA, Once, None, next, second),
                             _ => unreachable!(),
                         };
                         if w.ai < rs.n_ahead as usize && rs.ahead[w.ai].0 == node {
@@ -416,7 +418,7 @@ impl<'a> Machine<'a> {
                         } else {
                             let me = ReaderLoad {
                                 location: loc,
-                                acquire,
+                                order,
                             };
                             let by_others = w
                                 .pending

@@ -42,6 +42,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::protocol::parse::FenceKind;
+pub use crate::protocol::program::{LoadOrder, StoreOrder};
 
 /// A memory model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -110,11 +111,13 @@ impl Fences {
 
 /// A writer event, as a model sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WriterEvent {
-    /// `smp_store_release`.
-    pub release: bool,
+pub enum WriterEvent {
+    /// A store, to a word (`WRITE_ONCE`, `smp_store_release`, the store of
+    /// an `atomic*_*()` read-modify-write) or to the protected data
+    /// (`modify()`, always [`StoreOrder::Once`]), with its ordering.
+    Store(StoreOrder),
     /// `synchronize_rcu()`: a grace period, a strong fence.
-    pub grace_period: bool,
+    GracePeriod,
 }
 
 /// A reader load, as a model sees it.
@@ -122,8 +125,8 @@ pub struct WriterEvent {
 pub struct ReaderLoad {
     /// The location (a word, or the protected data).
     pub location: u8,
-    /// `smp_load_acquire`.
-    pub acquire: bool,
+    /// Its ordering (a data load of `read()` is [`LoadOrder::Once`]).
+    pub order: LoadOrder,
 }
 
 impl Model {
@@ -146,7 +149,13 @@ impl Model {
         match self {
             // SC: program order. TSO: the store buffer is FIFO.
             Model::Sc | Model::Tso => true,
-            Model::Lkmm => f.wmb || f.mb || a.grace_period || b.grace_period || b.release,
+            Model::Lkmm => {
+                f.wmb
+                    || f.mb
+                    || a == WriterEvent::GracePeriod
+                    || b == WriterEvent::GracePeriod
+                    || b == WriterEvent::Store(StoreOrder::Release)
+            }
         }
     }
 
@@ -156,7 +165,9 @@ impl Model {
         match self {
             // TSO never reorders two loads.
             Model::Sc | Model::Tso => true,
-            Model::Lkmm => f.rmb || f.mb || a.acquire || a.location == b.location,
+            Model::Lkmm => {
+                f.rmb || f.mb || a.order == LoadOrder::Acquire || a.location == b.location
+            }
         }
     }
 
@@ -180,14 +191,8 @@ mod tests {
 
     #[test]
     fn message_passing_needs_both_sides_under_lkmm() {
-        let st = WriterEvent {
-            release: false,
-            grace_period: false,
-        };
-        let rel = WriterEvent {
-            release: true,
-            ..st
-        };
+        let st = WriterEvent::Store(StoreOrder::Once);
+        let rel = WriterEvent::Store(StoreOrder::Release);
         let none = Fences::default();
         let wmb = none.with(FenceKind::Wmb);
         assert!(!Model::Lkmm.writer_orders(st, none, st));
@@ -200,13 +205,16 @@ mod tests {
         assert!(Model::Tso.writer_orders(st, none, st));
         let x = ReaderLoad {
             location: 0,
-            acquire: false,
+            order: LoadOrder::Once,
         };
         let y = ReaderLoad {
             location: 1,
-            acquire: false,
+            order: LoadOrder::Once,
         };
-        let acq = ReaderLoad { acquire: true, ..y };
+        let acq = ReaderLoad {
+            order: LoadOrder::Acquire,
+            ..y
+        };
         assert!(!Model::Lkmm.reader_orders(y, none, x));
         assert!(Model::Lkmm.reader_orders(y, none.with(FenceKind::Rmb), x));
         assert!(Model::Lkmm.reader_orders(acq, none, x), "acq-po");

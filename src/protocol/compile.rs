@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use super::desc::{Description, Located, ParamDefault};
 use super::parse::{self, Expr, ExprKind, FenceKind, Rhs, Stmt, StmtKind};
 use super::program::{
-    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_NODES, MAX_WORDS, Node, Program, RmwOrder,
-    Word, WordId, binary, unary,
+    Body, CExpr, CKind, Instr, LoadOrder, LocalId, MAX_LOCALS, MAX_NODES, MAX_WORDS, Node, Program,
+    RmwOrder, StoreOrder, Word, WordId, binary, unary,
 };
 use super::source::{BodyMap, SourceFile};
 use crate::error::{Error, Result};
@@ -679,7 +679,11 @@ impl Compiler<'_> {
                     Instr::Load {
                         dst,
                         word: w,
-                        acquire: *acquire,
+                        order: if *acquire {
+                            LoadOrder::Acquire
+                        } else {
+                            LoadOrder::Once
+                        },
                         atomic: *atomic,
                         next: HOLE,
                     },
@@ -739,7 +743,11 @@ impl Compiler<'_> {
                     Instr::Store {
                         word: w,
                         value,
-                        release: *release,
+                        order: if *release {
+                            StoreOrder::Release
+                        } else {
+                            StoreOrder::Once
+                        },
                         rmw: *rmw,
                         next: HOLE,
                     },
@@ -1033,13 +1041,13 @@ fn prune(
             Instr::Load {
                 dst,
                 word,
-                acquire,
+                order,
                 atomic,
                 next,
             } => Instr::Load {
                 dst,
                 word,
-                acquire,
+                order,
                 atomic,
                 next: map(next),
             },
@@ -1050,13 +1058,13 @@ fn prune(
             Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next,
             } => Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next: map(next),
             },

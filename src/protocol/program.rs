@@ -135,6 +135,35 @@ pub enum RmwOrder {
     Full,
 }
 
+/// The ordering of a load of a word, as the reader's access spells it.
+/// The models see it on every reader load ([`crate::memory::ReaderLoad`]);
+/// the data loads of `read()` are [`LoadOrder::Once`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadOrder {
+    /// `READ_ONCE()`, `atomic*_read()`: a marked load, unordered.
+    Once,
+    /// `smp_load_acquire()`, `atomic*_read_acquire()`: every later access
+    /// of the reader is ordered after it.
+    Acquire,
+}
+
+/// The ordering of a store, as the writer's access spells it. The models
+/// see it on every writer store ([`crate::memory::WriterEvent`]);
+/// `modify()` is [`StoreOrder::Once`]. A read-modify-write's store is a
+/// release with [`RmwOrder::Release`] and `Once` otherwise: a fully ordered
+/// one's order is the `RmwFull` fences beside it, and an acquire one orders
+/// only its own load, which a writer does not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreOrder {
+    /// `WRITE_ONCE()`, `atomic*_set()`: a marked store, unordered.
+    Once,
+    /// `smp_store_release()`, `atomic*_set_release()`: ordered after every
+    /// earlier access of the writer.
+    Release,
+}
+
 /// A read-modify-write of a word, the kernel's `atomic*_*()` call: in a
 /// writer that holds the lock it stores the new value (the old one is the
 /// writer's own latest value), ordered as its name says. x86 executes it
@@ -199,8 +228,8 @@ pub enum Instr {
         dst: LocalId,
         /// The word.
         word: WordId,
-        /// `smp_load_acquire`.
-        acquire: bool,
+        /// Its ordering.
+        order: LoadOrder,
         /// `atomic*_read()`: which atomic type (what the read costs).
         atomic: Option<AtomicTy>,
         /// Next instruction.
@@ -222,8 +251,8 @@ pub enum Instr {
         word: WordId,
         /// The value.
         value: CExpr,
-        /// `smp_store_release`.
-        release: bool,
+        /// Its ordering.
+        order: StoreOrder,
         /// The `atomic*_*()` read-modify-write this store is, if any.
         rmw: Option<Rmw>,
         /// Next instruction.

@@ -36,7 +36,8 @@
 
 use super::parse::{BinOp, FenceKind, UnOp};
 use super::program::{
-    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, Rmw, WordId, truncate,
+    Body, CExpr, CKind, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, Rmw, StoreOrder,
+    WordId, truncate,
 };
 use crate::width::mask;
 
@@ -82,8 +83,8 @@ pub enum TKind {
         word: WordId,
         /// Its new value.
         value: Sym,
-        /// `smp_store_release`.
-        release: bool,
+        /// Its ordering.
+        order: StoreOrder,
         /// The read-modify-write it is, if any (exports and costs).
         rmw: Option<Rmw>,
     },
@@ -544,7 +545,7 @@ fn writer_paths(
             Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next,
             } => {
@@ -560,7 +561,7 @@ fn writer_paths(
                             kind: TKind::Store {
                                 word: *word,
                                 value: v,
-                                release: *release,
+                                order: *order,
                                 rmw: *rmw,
                             },
                             node: st.node,
@@ -591,7 +592,7 @@ fn writer_paths(
                                 kind: TKind::Store {
                                     word: *word,
                                     value: v,
-                                    release: *release,
+                                    order: *order,
                                     rmw: *rmw,
                                 },
                                 node: st.node,

@@ -35,7 +35,9 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::explore::trace::{Op, Trace};
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{CExpr, Instr, MAX_LOCALS, MAX_WORDS, Node, RmwOrder};
+use crate::protocol::program::{
+    CExpr, Instr, LoadOrder, MAX_LOCALS, MAX_WORDS, Node, RmwOrder, StoreOrder,
+};
 use crate::protocol::shape::{Sym, TEvent, TKind};
 use crate::protocol::{Outcome, Scheme, verdict};
 use crate::width::mask;
@@ -376,7 +378,7 @@ impl<'a> Path<'a> {
                 TKind::Store {
                     word,
                     value,
-                    release,
+                    order,
                     rmw,
                 } => {
                     let w = *word as usize;
@@ -408,7 +410,7 @@ impl<'a> Path<'a> {
                         AWord::U64(_) => 64,
                     };
                     let st = St {
-                        release: *release,
+                        release: *order == StoreOrder::Release,
                         sel,
                         add,
                         mask: mask(bits[w]),
@@ -953,12 +955,14 @@ fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
                     Instr::Load {
                         dst,
                         word,
-                        acquire,
+                        order,
                         next,
                         ..
                     } => {
-                        let v =
-                            sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });
+                        let v = sh.words[word as usize].load(match order {
+                            LoadOrder::Acquire => Acquire,
+                            LoadOrder::Once => Relaxed,
+                        });
                         locals[dst as usize] = i128::from(v);
                         pc = next;
                     }
