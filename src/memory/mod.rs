@@ -17,8 +17,9 @@
 //! [`Model::spec`], the one place a handle becomes its model. Adding a
 //! model is its file, a variant, its line in [`Model::ALL`] and in
 //! [`Model::spec`] (the compiler points there), and where it stands in the
-//! strength relation ([`MemoryModel::weaker_than`]); nothing outside this
-//! directory names a model to decide anything.
+//! strength relation ([`MemoryModel::weaker_than`]). Code outside this
+//! directory asks a model (`model.reorders_loads()`, [`Model::weakest`])
+//! rather than testing which variant it is.
 
 mod lkmm;
 mod sc;
