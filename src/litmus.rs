@@ -31,7 +31,9 @@ use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
 use crate::protocol::Scheme;
 use crate::protocol::parse::{BinOp, FenceKind, ReturnKind, UnOp};
-use crate::protocol::program::{CExpr, CKind, Instr, MAX_WORDS, Node, Program, RmwOrder};
+use crate::protocol::program::{
+    CExpr, CKind, Instr, LoadOrder, MAX_WORDS, Node, Program, RmwOrder, StoreOrder,
+};
 use crate::protocol::shape::{Sym, TKind};
 
 /// Loop iterations the reader's unrolling allows.
@@ -152,11 +154,11 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
                 TKind::Store {
                     word,
                     value: Sym::Const(v),
-                    release,
+                    order,
                     ..
                 } => {
                     let w = c_name(&p.words[word as usize].name);
-                    if release {
+                    if order == StoreOrder::Release {
                         let _ = writeln!(out, "\tsmp_store_release({w}, {v});");
                     } else {
                         let _ = writeln!(out, "\tWRITE_ONCE(*{w}, {v});");
@@ -217,13 +219,13 @@ fn emit(
             Instr::Load {
                 dst,
                 word,
-                acquire,
+                order,
                 next,
                 ..
             } => {
                 let r = &p.reader.locals[*dst as usize];
                 let w = c_name(&p.words[*word as usize].name);
-                if *acquire {
+                if *order == LoadOrder::Acquire {
                     let _ = writeln!(out, "{ind}r_{r} = smp_load_acquire({w});");
                 } else {
                     let _ = writeln!(out, "{ind}r_{r} = READ_ONCE(*{w});");

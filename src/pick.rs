@@ -52,8 +52,6 @@ pub const DEFAULT_TARGET: f64 = 1e-6;
 /// years without a reboot (Julian years).
 pub const DEFAULT_UPTIME_YEARS: f64 = 10.0;
 pub use crate::timing::window::JITTER_P99;
-/// The memory models an option must meet the target under.
-pub const MODELS: [Model; 3] = [Model::Sc, Model::Tso, Model::Lkmm];
 
 /// The threat.
 #[derive(Clone, Debug)]
@@ -456,8 +454,9 @@ fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
 /// the target is kept; an instance another one beats in every respect
 /// ([`dominates`]: more bits or a wider word, more work, no more margin) is
 /// left out.
-/// lkmm is asked first: an instance that fails there fails the target, and
-/// sc and tso are not asked.
+/// The weakest model ([`Model::weakest`], lkmm) is asked first: an
+/// instance that fails there fails the target, and the others are not
+/// asked.
 ///
 /// Errors: a search that does not settle (an explorer bound) is an error
 /// naming the instance, not a silent omission.
@@ -471,13 +470,14 @@ pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
     let answers: Vec<Option<PickOption>> = all
         .par_iter()
         .map(|(s, choices)| -> Result<Option<PickOption>> {
-            let weakest = min_under(s, Model::Lkmm)?;
+            let weakest_model = Model::weakest();
+            let weakest = min_under(s, weakest_model)?;
             if !meets(&weakest, needed) {
                 return Ok(None);
             }
             let mut per = Vec::new();
-            for m in MODELS {
-                let v = if m == Model::Lkmm {
+            for m in Model::ALL {
+                let v = if m == weakest_model {
                     weakest.clone()
                 } else {
                     min_under(s, m)?
@@ -509,10 +509,11 @@ pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
     Ok(kept)
 }
 
-/// Does `s` survive `needed` cycles under every model? lkmm first: it
-/// allows the most, so a failure there ends the question.
+/// Does `s` survive `needed` cycles under every model? The weakest first
+/// ([`Model::weakest_first`]): it allows the most, so a failure there ends
+/// the question.
 fn survives(s: &Scheme, needed: f64) -> Result<bool> {
-    for m in [Model::Lkmm, Model::Tso, Model::Sc] {
+    for m in Model::weakest_first() {
         if !meets(&min_under(s, m)?, needed) {
             return Ok(false);
         }
@@ -546,7 +547,10 @@ fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<Option<Sche
 
 /// The fewest cycles of `s` under every model (explorer).
 fn per_model(s: &Scheme) -> Result<Vec<(Model, Option<BigUint>)>> {
-    MODELS.iter().map(|&m| Ok((m, min_under(s, m)?))).collect()
+    Model::ALL
+        .iter()
+        .map(|&m| Ok((m, min_under(s, m)?)))
+        .collect()
 }
 
 /// `s` judged: `per` its fewest cycles under every model, `meets` the

@@ -12,7 +12,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::memory::{Fences, Model, WriterEvent};
+use crate::memory::{Fences, Model, StoreOrder, WriterEvent};
 use crate::protocol::program::{
     CExpr, Env, Instr, LocalId, MAX_LOCALS, MAX_WORDS, Node, Program, WordId, truncate,
 };
@@ -36,10 +36,20 @@ pub struct Event {
     pub kind: EvKind,
     /// A store's value (truncated), relative to the cycle's start words.
     pub value: Sym,
-    /// `smp_store_release`.
-    pub release: bool,
+    /// A store's ordering (`modify()` and a grace period: `Once`).
+    pub order: StoreOrder,
     /// The writer instruction.
     pub node: Node,
+}
+
+impl Event {
+    /// The event as a memory model sees it.
+    fn model_event(kind: EvKind, order: StoreOrder) -> WriterEvent {
+        match kind {
+            EvKind::Store(_) | EvKind::Modify => WriterEvent::Store(order),
+            EvKind::Gp => WriterEvent::GracePeriod,
+        }
+    }
 }
 
 /// A cycle's events and the orders the model imposes on them.
@@ -67,7 +77,7 @@ impl Template {
         let mut prereq = Vec::new();
         let mut co_before = Vec::new();
         for e in events {
-            let (kind, value, release) = match &e.kind {
+            let (kind, value, order) = match &e.kind {
                 TKind::Fence(k) => {
                     for f in fences_after.iter_mut() {
                         *f = f.with(*k);
@@ -75,30 +85,21 @@ impl Template {
                     continue;
                 }
                 TKind::Store {
-                    word,
-                    value,
-                    release,
-                    ..
-                } => (EvKind::Store(*word), *value, *release),
-                TKind::Modify => (EvKind::Modify, Sym::Const(0), false),
-                TKind::SyncRcu => (EvKind::Gp, Sym::Const(0), false),
+                    word, value, order, ..
+                } => (EvKind::Store(*word), *value, *order),
+                TKind::Modify => (EvKind::Modify, Sym::Const(0), StoreOrder::Once),
+                TKind::SyncRcu => (EvKind::Gp, Sym::Const(0), StoreOrder::Once),
             };
             if ev.len() >= MAX_EVENTS {
                 return Err(Error::usage(format!(
                     "the writer has more than {MAX_EVENTS} stores in one cycle"
                 )));
             }
-            let me = WriterEvent {
-                release,
-                grace_period: kind == EvKind::Gp,
-            };
+            let me = Event::model_event(kind, order);
             let mut pre = 0u32;
             let mut co = 0u32;
             for (i, earlier) in ev.iter().enumerate() {
-                let them = WriterEvent {
-                    release: earlier.release,
-                    grace_period: earlier.kind == EvKind::Gp,
-                };
+                let them = Event::model_event(earlier.kind, earlier.order);
                 let same_loc = match (earlier.kind, kind) {
                     (EvKind::Store(a), EvKind::Store(b)) => a == b,
                     (EvKind::Modify, EvKind::Modify) => true,
@@ -116,7 +117,7 @@ impl Template {
             ev.push(Event {
                 kind,
                 value,
-                release,
+                order,
                 node: e.node,
             });
             fences_after.push(Fences::default());
@@ -278,7 +279,7 @@ pub fn run_writer(p: &Program, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> 
             Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next,
             } => {
@@ -289,7 +290,7 @@ pub fn run_writer(p: &Program, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> 
                     kind: TKind::Store {
                         word: *word,
                         value: Sym::Const(i128::from(t)),
-                        release: *release,
+                        order: *order,
                         rmw: *rmw,
                     },
                     node,

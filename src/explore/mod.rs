@@ -148,7 +148,7 @@ impl ExploreConfig {
             readers: 1,
             writers: 1,
             mode: ExploreMode::Auto,
-            model: Model::Sc,
+            model: Model::DEFAULT,
             max_cycles: None,
             max_states: None,
             max_seconds: None,
@@ -292,12 +292,14 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
     let start = Instant::now();
     let shape = cfg.scheme.shape();
     let readers_eff = if shape.has_gp { cfg.readers } else { 1 };
-    if cfg.model == Model::Lkmm && readers_eff > 1 {
+    if !cfg.model.shares_one_view() && readers_eff > 1 {
         return Err(Error::usage(format!(
-            "--readers {}: under lkmm each reader has its own view of the writer's stores, \
+            "--readers {}: under {} each reader has its own view of the writer's stores, \
              and with synchronize_rcu() the readers interact; seqwrap models one view. \
-             allowed: --readers 1 under lkmm for {}",
+             allowed: --readers 1 under {} for {}",
             cfg.readers,
+            cfg.model,
+            cfg.model,
             cfg.scheme.name()
         )));
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Scheme;
 use super::parse::{FenceKind, ReturnKind};
-use super::program::{AtomicTy, Body, Instr, Rmw};
+use super::program::{AtomicTy, Body, Instr, LoadOrder, Rmw, StoreOrder};
 use super::shape::TKind;
 
 /// A protocol's costs.
@@ -92,7 +92,10 @@ pub fn costs(s: &Scheme) -> Costs {
                 matches!(
                     e.kind,
                     TKind::Fence(FenceKind::Wmb | FenceKind::Mb)
-                        | TKind::Store { release: true, .. }
+                        | TKind::Store {
+                            order: StoreOrder::Release,
+                            ..
+                        }
                 )
             })
             .count() as u32;
@@ -234,7 +237,7 @@ fn accept_path(b: &Body) -> (u32, u32) {
     let mut best: Vec<Option<(u32, u32)>> = vec![None; n];
     for x in (0..n).rev() {
         let here = match &b.code[x] {
-            Instr::Load { acquire, .. } => (1, u32::from(*acquire)),
+            Instr::Load { order, .. } => (1, u32::from(*order == LoadOrder::Acquire)),
             Instr::Fence {
                 kind: FenceKind::Rmb | FenceKind::Mb,
                 ..

@@ -27,6 +27,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::source::{BodyMap, SourceFile};
 use crate::error::{Error, Result};
+use crate::memory::Model;
 
 /// A string from the file with the map back to its position.
 #[derive(Clone, Debug)]
@@ -196,7 +197,6 @@ fn body<'t, 'i>(top: &'t DeTable<'i>, key: &str) -> Option<&'t Val<'i>> {
 const PARAM_KEYS: &[&str] = &[
     "default", "min", "max", "choices", "presets", "about", "pick",
 ];
-const MODELS: &[&str] = &["sc", "tso", "lkmm"];
 
 type Val<'i> = Spanned<DeValue<'i>>;
 
@@ -472,10 +472,10 @@ impl Description {
                 if BODIES.contains(&m.as_str()) {
                     continue;
                 }
-                if !MODELS.contains(&m.as_str()) {
+                if Model::from_name(&m).is_none() {
                     return Err(r.err(
                         &k.span(),
-                        format!("expect.{m}: allowed keys: {}", MODELS.join(", ")),
+                        format!("expect.{m}: allowed keys: {}", Model::allowed()),
                     ));
                 }
                 expect.push((m.clone(), r.string(v, &format!("expect.{m}"))?));

@@ -118,22 +118,7 @@ impl RmwOp {
     }
 }
 
-/// The ordering of a read-modify-write, by its suffix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RmwOrder {
-    /// A void RMW, or `_relaxed`: unordered.
-    Relaxed,
-    /// `_acquire`: its load is an acquire. A writer never loads anything
-    /// else, so it orders none of the writer's stores (herd7 with the LKMM:
-    /// message passing through it is Sometimes).
-    Acquire,
-    /// `_release`: its store is a release (`smp_store_release`).
-    Release,
-    /// No suffix on a value-returning RMW: fully ordered, as if an
-    /// `smp_mb()` stood on each side.
-    Full,
-}
+pub use crate::memory::order::{LoadOrder, RmwOrder, StoreOrder};
 
 /// A read-modify-write of a word, the kernel's `atomic*_*()` call: in a
 /// writer that holds the lock it stores the new value (the old one is the
@@ -199,8 +184,8 @@ pub enum Instr {
         dst: LocalId,
         /// The word.
         word: WordId,
-        /// `smp_load_acquire`.
-        acquire: bool,
+        /// Its ordering.
+        order: LoadOrder,
         /// `atomic*_read()`: which atomic type (what the read costs).
         atomic: Option<AtomicTy>,
         /// Next instruction.
@@ -222,8 +207,8 @@ pub enum Instr {
         word: WordId,
         /// The value.
         value: CExpr,
-        /// `smp_store_release`.
-        release: bool,
+        /// Its ordering.
+        order: StoreOrder,
         /// The `atomic*_*()` read-modify-write this store is, if any.
         rmw: Option<Rmw>,
         /// Next instruction.

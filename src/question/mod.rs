@@ -73,7 +73,8 @@ pub struct Question {
     pub fleet: Option<Fleet>,
     /// Explorer mode.
     pub explore_mode: ExploreMode,
-    /// Memory models the explore points run under (default `["sc"]`).
+    /// Memory models the explore points run under (default
+    /// [`Model::DEFAULT`](crate::memory::Model::DEFAULT), `["sc"]`).
     pub memory_models: Vec<crate::memory::Model>,
     /// Explorer readers.
     pub readers: u8,
@@ -268,7 +269,7 @@ impl Question {
                 memory_models.push(m);
             }
         } else {
-            memory_models.push(crate::memory::Model::Sc);
+            memory_models.push(crate::memory::Model::DEFAULT);
         }
         let small = |key: &str, lo: u64, hi: u64, default: u64| -> Result<u64> {
             top.get(key).map_or(Ok(default), |f| f.uint(&src, lo, hi))

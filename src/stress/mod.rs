@@ -15,7 +15,10 @@
 //!    guard's writer then waits for the reader's grace period). A
 //!    counterexample that needs a reordering this CPU does not do (under
 //!    LKMM, on an x86-TSO machine) is reported as not reproducible here —
-//!    which is the finding: a stress test on x86 cannot catch it.
+//!    which is the finding: a stress test on x86 cannot catch it. On a CPU
+//!    seqwrap has no model of ([`host_model`] is `None`) the replays follow
+//!    the SC counterexample, and a weaker model's shorter one is reported
+//!    as one seqwrap cannot say this CPU forbids.
 //! 2. [`kernel_table`]: drives the Linux mmap_lock write path from user
 //!    space (`munmap(1, 0)`, `mprotect`, `madvise`, io_uring
 //!    `IORING_OP_MADVISE`, ...) on 1..=N threads of one mm, repeated runs
@@ -53,7 +56,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, ExploreMode, Verdict, explore};
-use crate::memory::Model;
+use crate::memory::{Model, host_model};
 use crate::protocol::{Outcome, Scheme};
 use replay::{Replayed, Schedule};
 
@@ -95,15 +98,6 @@ impl Default for StressConfig {
     }
 }
 
-/// This CPU's memory model, as far as replays go.
-pub fn cpu_model() -> Option<Model> {
-    if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-        Some(Model::Tso)
-    } else {
-        None
-    }
-}
-
 /// The result of [`stress`]. The JSON of `seqwrap stress --json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct StressReport {
@@ -115,8 +109,9 @@ pub struct StressReport {
     pub bits: u32,
     /// Writer threads.
     pub writers: usize,
-    /// The memory model the replayed counterexample was explored under
-    /// (this CPU's: `tso` on x86).
+    /// The memory model the replayed counterexample was explored under:
+    /// this CPU's (`tso` on x86), or on a CPU seqwrap has no model of the
+    /// strongest, `sc`, which claims nothing about this CPU.
     pub model: Model,
     /// The explorer's minimal cycles under it (decimal), or `None` when it
     /// proves there is no false positive at all.
@@ -128,7 +123,9 @@ pub struct StressReport {
     pub false_positive_observed: bool,
     /// Writer modifications in the shortest window that did.
     pub observed_at_cycles: Option<u64>,
-    /// A false positive a weaker model allows that this CPU cannot show.
+    /// A false positive a weaker model allows that the replays do not
+    /// follow: one this CPU's model forbids, or, on a CPU seqwrap has no
+    /// model of, one it cannot say this CPU forbids.
     pub not_reproducible: Option<String>,
     /// Median ns per writer cycle over the timed runs.
     pub ns_per_cycle: f64,
@@ -187,7 +184,10 @@ fn explore_under(s: &Scheme, model: Model) -> Result<crate::explore::ExploreRepo
 }
 
 fn plan(s: &Scheme, cfg: &StressConfig) -> Result<Plan> {
-    let model = cpu_model().unwrap_or(Model::Sc);
+    // On a CPU seqwrap has no model of, plan under the strongest model: the
+    // replays follow an interleaving, and nothing is claimed of the CPU.
+    let host = host_model();
+    let model = host.unwrap_or_else(Model::strongest);
     let r = explore_under(s, model)?;
     let too_many = |what: &str, n: &str| {
         Error::usage(format!(
@@ -239,10 +239,11 @@ fn plan(s: &Scheme, cfg: &StressConfig) -> Result<Plan> {
             )));
         }
     }
-    // What LKMM allows that this CPU cannot show.
+    // What the weakest model allows that the replays do not follow.
+    let weakest = Model::weakest();
     let mut not_reproducible = None;
-    if model != Model::Lkmm
-        && let Ok(l) = explore_under(s, Model::Lkmm)
+    if weakest.is_weaker_than(model)
+        && let Ok(l) = explore_under(s, weakest)
         && l.verdict == Verdict::FalsePositive
         && l.trace.reorders()
         && (r.min_cycles.is_none() || l.min_cycles < r.min_cycles)
@@ -262,15 +263,8 @@ fn plan(s: &Scheme, cfg: &StressConfig) -> Result<Plan> {
             (true, false) => "store-store reordering",
             _ => "load-load reordering",
         };
-        not_reproducible = Some(format!(
-            "under lkmm a false positive needs only {} cycle(s), with {kinds}; {} forbids it: \
-            not reproducible here (`seqwrap explore --memory-model lkmm` shows the trace)",
-            l.min_cycles.map(|m| m.to_string()).unwrap_or_default(),
-            match model {
-                Model::Tso => "x86-TSO",
-                _ => "this CPU's model",
-            }
-        ));
+        let min = l.min_cycles.map(|m| m.to_string()).unwrap_or_default();
+        not_reproducible = Some(weaker_note(weakest, &min, kinds, host, model));
     }
     Ok(Plan {
         model,
@@ -278,6 +272,31 @@ fn plan(s: &Scheme, cfg: &StressConfig) -> Result<Plan> {
         schedules,
         not_reproducible,
     })
+}
+
+/// What a weaker model's shorter false positive, needing `min` cycles and
+/// `kinds` of reordering, means for the replays planned under `planned`:
+/// on a CPU whose model is `host`, that model forbids it; on a CPU seqwrap
+/// has no model of, it cannot say.
+fn weaker_note(
+    weaker: Model,
+    min: &str,
+    kinds: &str,
+    host: Option<Model>,
+    planned: Model,
+) -> String {
+    let what = format!("under {weaker} a false positive needs only {min} cycle(s), with {kinds}");
+    let trace = format!("(`seqwrap explore --memory-model {weaker}` shows the trace)");
+    match host {
+        Some(h) => format!(
+            "{what}; {} forbids it: not reproducible here {trace}",
+            h.title()
+        ),
+        None => format!(
+            "{what}; seqwrap has no model of this CPU, so it cannot claim this CPU's model \
+            forbids it: the replays follow the {planned} counterexample instead {trace}"
+        ),
+    }
 }
 
 /// Writer cycles [`stress`] will run for `s` under `cfg` (replays plus
@@ -434,6 +453,26 @@ mod tests {
                 "one cycle fewer"
             );
         }
+    }
+
+    /// On x86 the note names x86-TSO as forbidding what LKMM allows; on a
+    /// CPU without a model of ours it claims nothing about the CPU.
+    #[test]
+    fn weaker_note_claims_only_a_known_cpu_model() {
+        let k = "store-store reordering";
+        assert_eq!(
+            weaker_note(Model::Lkmm, "1", k, Some(Model::Tso), Model::Tso),
+            "under lkmm a false positive needs only 1 cycle(s), with store-store reordering; \
+             x86-TSO forbids it: not reproducible here (`seqwrap explore --memory-model lkmm` \
+             shows the trace)"
+        );
+        let none = weaker_note(Model::Lkmm, "1", k, None, Model::strongest());
+        assert!(
+            none.contains("cannot claim this CPU's model forbids it"),
+            "{none}"
+        );
+        assert!(none.contains("follow the sc counterexample"), "{none}");
+        assert!(!none.contains("forbids it: not reproducible"), "{none}");
     }
 
     #[test]

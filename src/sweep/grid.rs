@@ -21,8 +21,8 @@ pub struct Point {
     pub scheme: Scheme,
     /// The engine that answers it.
     pub engine: EngineKind,
-    /// The memory model (explore points; `sc` for the others, whose timed
-    /// model does not depend on one).
+    /// The memory model (explore points; [`Model::DEFAULT`], `sc`, for the
+    /// others, whose timed model does not depend on one).
     pub model: Model,
     /// Writer rate (timed engines only).
     pub rate: Option<Rate>,
@@ -104,7 +104,7 @@ pub fn points(q: &Question) -> Vec<Point> {
                     for p in &q.processes {
                         for h in &q.holds {
                             for w in &q.windows {
-                                push(s, e, Model::Sc, Some((r, p, h, w)));
+                                push(s, e, Model::DEFAULT, Some((r, p, h, w)));
                             }
                         }
                     }
@@ -114,7 +114,7 @@ pub fn points(q: &Question) -> Vec<Point> {
                     push(s, e, m, None);
                 }
             } else if s.total_bits() <= q.stress_max_bits {
-                push(s, e, Model::Sc, None);
+                push(s, e, Model::DEFAULT, None);
             }
         }
     }

@@ -180,13 +180,13 @@ fn prune(
             Instr::Load {
                 dst,
                 word,
-                acquire,
+                order,
                 atomic,
                 next,
             } => Instr::Load {
                 dst,
                 word,
-                acquire,
+                order,
                 atomic,
                 next: map(next),
             },
@@ -197,13 +197,13 @@ fn prune(
             Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next,
             } => Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next: map(next),
             },

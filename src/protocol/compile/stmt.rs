@@ -8,7 +8,7 @@ use super::Role;
 use super::body::{Compiler, HOLE, Slot};
 use crate::error::Result;
 use crate::protocol::parse::{FenceKind, Rhs, Stmt, StmtKind};
-use crate::protocol::program::{Instr, RmwOrder};
+use crate::protocol::program::{Instr, LoadOrder, RmwOrder, StoreOrder};
 
 impl Compiler<'_> {
     pub(super) fn stmts(&mut self, list: &[Stmt], mut pending: Vec<Slot>) -> Result<Vec<Slot>> {
@@ -103,7 +103,11 @@ impl Compiler<'_> {
                     Instr::Load {
                         dst,
                         word: w,
-                        acquire: *acquire,
+                        order: if *acquire {
+                            LoadOrder::Acquire
+                        } else {
+                            LoadOrder::Once
+                        },
                         atomic: *atomic,
                         next: HOLE,
                     },
@@ -163,7 +167,11 @@ impl Compiler<'_> {
                     Instr::Store {
                         word: w,
                         value,
-                        release: *release,
+                        order: if *release {
+                            StoreOrder::Release
+                        } else {
+                            StoreOrder::Once
+                        },
                         rmw: *rmw,
                         next: HOLE,
                     },

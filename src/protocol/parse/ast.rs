@@ -16,45 +16,7 @@ pub enum ReturnKind {
     Abort,
 }
 
-/// A fence statement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FenceKind {
-    /// `smp_rmb()`: orders earlier loads before later loads.
-    Rmb,
-    /// `smp_wmb()`: orders earlier stores before later stores.
-    Wmb,
-    /// `smp_mb()`: orders everything.
-    Mb,
-    /// `barrier()`: a compiler barrier; orders nothing in the model.
-    Barrier,
-    /// `smp_mb__before_atomic()`: a full barrier between what precedes it
-    /// and the read-modify-write that must follow it at once (the compiler
-    /// checks that), so exactly an `smp_mb()` there.
-    BeforeAtomic,
-    /// `smp_mb__after_atomic()`: the same after the read-modify-write that
-    /// must precede it.
-    AfterAtomic,
-    /// The full ordering a value-returning read-modify-write implies on
-    /// each side (`atomic_inc_return()`): an `smp_mb()` the model sees and
-    /// an export or a cost does not (the RMW carries it).
-    RmwFull,
-}
-
-impl FenceKind {
-    /// The macro as written.
-    pub fn macro_name(self) -> &'static str {
-        match self {
-            FenceKind::Rmb => "smp_rmb",
-            FenceKind::Wmb => "smp_wmb",
-            FenceKind::Mb => "smp_mb",
-            FenceKind::Barrier => "barrier",
-            FenceKind::BeforeAtomic => "smp_mb__before_atomic",
-            FenceKind::AfterAtomic => "smp_mb__after_atomic",
-            FenceKind::RmwFull => "smp_mb",
-        }
-    }
-}
+pub use crate::memory::order::FenceKind;
 
 /// Unary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -51,7 +51,7 @@ pub use jump::{combine, split};
 pub use reader::locals_of;
 
 use super::parse::FenceKind;
-use super::program::{Instr, MAX_WORDS, Node, Program, Rmw, WordId};
+use super::program::{Instr, MAX_WORDS, Node, Program, Rmw, StoreOrder, WordId};
 use crate::width::mask;
 
 /// Most symbolic paths through the writer.
@@ -96,8 +96,8 @@ pub enum TKind {
         word: WordId,
         /// Its new value.
         value: Sym,
-        /// `smp_store_release`.
-        release: bool,
+        /// Its ordering.
+        order: StoreOrder,
         /// The read-modify-write it is, if any (exports and costs).
         rmw: Option<Rmw>,
     },

@@ -182,7 +182,7 @@ pub(super) fn writer_paths(
             Instr::Store {
                 word,
                 value,
-                release,
+                order,
                 rmw,
                 next,
             } => {
@@ -198,7 +198,7 @@ pub(super) fn writer_paths(
                             kind: TKind::Store {
                                 word: *word,
                                 value: v,
-                                release: *release,
+                                order: *order,
                                 rmw: *rmw,
                             },
                             node: st.node,
@@ -229,7 +229,7 @@ pub(super) fn writer_paths(
                                 kind: TKind::Store {
                                     word: *word,
                                     value: v,
-                                    release: *release,
+                                    order: *order,
                                     rmw: *rmw,
                                 },
                                 node: st.node,

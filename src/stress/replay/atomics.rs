@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, compiler_fenc
 use crate::error::{Error, Result};
 use crate::protocol::Scheme;
 use crate::protocol::parse::FenceKind;
-use crate::protocol::program::{MAX_WORDS, RmwOrder};
+use crate::protocol::program::{MAX_WORDS, RmwOrder, StoreOrder};
 use crate::protocol::shape::{Sym, TEvent, TKind};
 use crate::width::mask;
 
@@ -177,7 +177,7 @@ impl<'a> Path<'a> {
                 TKind::Store {
                     word,
                     value,
-                    release,
+                    order,
                     rmw,
                 } => {
                     let w = *word as usize;
@@ -209,7 +209,7 @@ impl<'a> Path<'a> {
                         AWord::U64(_) => 64,
                     };
                     let st = St {
-                        release: *release,
+                        release: *order == StoreOrder::Release,
                         sel,
                         add,
                         mask: mask(bits[w]),

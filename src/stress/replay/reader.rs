@@ -10,7 +10,7 @@ use super::atomics::fence_for;
 use super::schedule::{At, Schedule, Take};
 use super::writers::{Shared, Status};
 use crate::error::{Error, Result};
-use crate::protocol::program::{CExpr, Instr, MAX_LOCALS, Node};
+use crate::protocol::program::{CExpr, Instr, LoadOrder, MAX_LOCALS, Node};
 use crate::protocol::verdict;
 
 /// The reader's side: its body on the real atomics, load by load, each
@@ -77,12 +77,14 @@ pub(super) fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
                     Instr::Load {
                         dst,
                         word,
-                        acquire,
+                        order,
                         next,
                         ..
                     } => {
-                        let v =
-                            sh.words[word as usize].load(if acquire { Acquire } else { Relaxed });
+                        let v = sh.words[word as usize].load(match order {
+                            LoadOrder::Acquire => Acquire,
+                            LoadOrder::Once => Relaxed,
+                        });
                         locals[dst as usize] = i128::from(v);
                         pc = next;
                     }
