@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use seqwrap::question::Question;
-use seqwrap::sweep::estimate::{DEFAULT_BUDGET_S, Estimate};
+use seqwrap::sweep::estimate::{DEFAULT_BUDGET_S, SweepEstimate};
 use seqwrap::sweep::{
     FakeEngines, RealEngines, Shard, SweepOptions, batch, measure_rates, rates, run_sweep,
 };
@@ -67,7 +67,7 @@ pub struct Args {
     pub debug_fake_engines: Option<u64>,
 }
 
-fn print_estimate(e: &Estimate) {
+fn print_estimate(e: &SweepEstimate) {
     if std::io::stderr().is_terminal() {
         let _ = writeln!(std::io::stderr(), "estimate: {}", e.line());
     }
@@ -153,7 +153,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     opts.progress = !args.json;
     opts.rates = preset;
     opts.budget_s = Some(budget_s);
-    opts.on_estimate = (!args.json).then_some(print_estimate as fn(&Estimate));
+    opts.on_estimate = (!args.json).then_some(print_estimate as fn(&SweepEstimate));
     let mut outcome = run_sweep(&q, &opts, engines)?;
     outcome.out = out_path;
     if args.json {

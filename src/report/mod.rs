@@ -39,8 +39,9 @@ use crate::pick::{PickAnswer, PickRequest, Threat, pick};
 use crate::question::{Question, Spelled};
 use crate::results::EngineKind;
 use crate::results::{Metric, MetricValue, ReportSpec};
+use crate::stress::Measurement;
 use crate::stress::RateKind;
-use crate::sweep::engines::MeasuredRate;
+
 use crate::sweep::{Engines, Point, SweepOptions, run_sweep};
 use crate::timing::RateSpec;
 use evidence::{Attacker, MeasureOptions};
@@ -82,7 +83,7 @@ pub struct ReportOutcome {
 /// the report, so all its CSVs agree on the rate.
 struct Shared<'a> {
     inner: &'a dyn Engines,
-    cache: Mutex<BTreeMap<&'static str, MeasuredRate>>,
+    cache: Mutex<BTreeMap<&'static str, Measurement>>,
 }
 
 impl Engines for Shared<'_> {
@@ -90,7 +91,7 @@ impl Engines for Shared<'_> {
         self.inner.available(kind)
     }
 
-    fn measure(&self, kind: RateKind) -> Result<MeasuredRate> {
+    fn measure(&self, kind: RateKind) -> Result<Measurement> {
         let key = kind.name();
         if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(key).cloned()) {
             return Ok(m);

@@ -15,18 +15,9 @@ use crate::results::metric::fmt_f64;
 use crate::results::{EngineKind, Metric, MetricValue};
 use crate::sample::{Estimate, SampleConfig, sample};
 use crate::stress::RateKind;
-use crate::stress::StressConfig;
+use crate::stress::{Measurement, StressConfig};
 use crate::sweep::grid::Point;
 use crate::timing::{Window, Writer};
-
-/// A writer rate measured on this machine.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MeasuredRate {
-    /// Write-lock cycles per second.
-    pub cycles_per_s: f64,
-    /// What was measured where (operation, threads, kernel release).
-    pub what: String,
-}
 
 /// What a sweep needs from the engines.
 ///
@@ -38,7 +29,7 @@ pub trait Engines: Sync {
     /// `Ok` when this build can run `kind`, else why not.
     fn available(&self, kind: EngineKind) -> std::result::Result<(), String>;
     /// Take a `measured:kernel` or `measured:stress` rate.
-    fn measure(&self, kind: RateKind) -> Result<MeasuredRate>;
+    fn measure(&self, kind: RateKind) -> Result<Measurement>;
     /// Answer one point. `rate` is the resolved writer rate for timed
     /// engines. Must be a pure function of (question, point, rate) except
     /// for engines that measure hardware (stress).
@@ -81,9 +72,9 @@ impl Engines for RealEngines {
         }
     }
 
-    fn measure(&self, kind: RateKind) -> Result<MeasuredRate> {
+    fn measure(&self, kind: RateKind) -> Result<Measurement> {
         let m = crate::stress::measure_with_cache(kind, self.rate_cache.as_deref())?;
-        Ok(MeasuredRate {
+        Ok(Measurement {
             cycles_per_s: m.cycles_per_s,
             what: m.what,
         })
@@ -265,8 +256,8 @@ impl Engines for FakeEngines {
         Ok(())
     }
 
-    fn measure(&self, _kind: RateKind) -> Result<MeasuredRate> {
-        Ok(MeasuredRate {
+    fn measure(&self, _kind: RateKind) -> Result<Measurement> {
+        Ok(Measurement {
             cycles_per_s: 1.25e6,
             what: "fake measurement".into(),
         })

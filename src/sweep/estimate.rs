@@ -37,7 +37,7 @@ pub const DEFAULT_BUDGET_S: f64 = 3600.0;
 
 /// The estimated cost of the points a sweep still has to run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Estimate {
+pub struct SweepEstimate {
     /// Points to run (this shard's, minus those resumed).
     pub points: usize,
     /// Of which explore points.
@@ -58,14 +58,19 @@ pub struct Estimate {
     pub wall_s: f64,
 }
 
-impl Estimate {
+impl SweepEstimate {
     /// Count the work of `todo` and time it on `threads` threads.
-    pub fn of(q: &Question, todo: &[&Point], stress: &StressConfig, threads: usize) -> Estimate {
+    pub fn of(
+        q: &Question,
+        todo: &[&Point],
+        stress: &StressConfig,
+        threads: usize,
+    ) -> SweepEstimate {
         let threads = threads.max(1);
-        let mut e = Estimate {
+        let mut e = SweepEstimate {
             points: todo.len(),
             threads,
-            ..Estimate::default()
+            ..SweepEstimate::default()
         };
         for p in todo {
             match p.engine {
@@ -171,7 +176,7 @@ mod tests {
         let q = spec(1000, 3);
         let grid = points(&q);
         let todo: Vec<&Point> = grid.iter().collect();
-        let e = Estimate::of(&q, &todo, &StressConfig::default(), 2);
+        let e = SweepEstimate::of(&q, &todo, &StressConfig::default(), 2);
         // 2 widths x (1 explore + 3 analyze + 3 sample).
         assert_eq!(
             (
@@ -186,12 +191,12 @@ mod tests {
         let want = (6000.0 * NS_PER_WINDOW * 1e-9 + 14.0 * S_PER_POINT) / 2.0;
         assert!((e.wall_s - want).abs() < 1e-12);
         // The example: 98,010 points x 1e9 samples is weeks.
-        let big = Estimate {
+        let big = SweepEstimate {
             sample_points: 98_010,
             sample_windows: 98_010.0 * 1e9,
             threads: 2,
             wall_s: 98_010.0 * 1e9 * NS_PER_WINDOW * 1e-9 / 2.0,
-            ..Estimate::default()
+            ..SweepEstimate::default()
         };
         assert!(big.wall_s > 20.0 * 86400.0, "{}", human_s(big.wall_s));
     }

@@ -23,7 +23,7 @@ pub mod resume;
 pub mod run;
 
 pub use engines::{Engines, FakeEngines, RealEngines};
-pub use estimate::Estimate;
+pub use estimate::SweepEstimate;
 pub use grid::{Point, Shard};
 pub use merge::{MergeOutcome, merge};
 pub use run::{SweepOptions, SweepOutcome, estimate, measure_rates, run_sweep};

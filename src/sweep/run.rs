@@ -16,7 +16,7 @@ use crate::results::Row;
 use crate::results::metric::fmt_f64;
 use crate::sweep::csv::{fingerprint_text, log10_text, to_bytes, write_atomic};
 use crate::sweep::engines::Engines;
-use crate::sweep::estimate::{Estimate, budget_hint, human_s};
+use crate::sweep::estimate::{SweepEstimate, budget_hint, human_s};
 use crate::sweep::grid::{Point, Shard, points};
 use crate::sweep::rates::{RateEntry, Rates};
 use crate::sweep::resume::{Progress, progress_path};
@@ -43,7 +43,7 @@ pub struct SweepOptions {
     pub budget_s: Option<f64>,
     /// Called once with the estimate, after the checks and before any point
     /// runs (the CLI prints it).
-    pub on_estimate: Option<fn(&Estimate)>,
+    pub on_estimate: Option<fn(&SweepEstimate)>,
 }
 
 impl SweepOptions {
@@ -82,7 +82,7 @@ pub struct SweepOutcome {
     /// Measured rates used, with what was measured.
     pub measured: BTreeMap<String, RateEntry>,
     /// The cost estimate made before the run.
-    pub estimate: Estimate,
+    pub estimate: SweepEstimate,
     /// Temporary files of killed runs that `--resume` removed.
     pub removed_orphans: Vec<PathBuf>,
     /// Wall time.
@@ -101,10 +101,10 @@ fn shard_points(q: &Question, shard: Shard) -> (usize, Vec<Point>) {
 
 /// The estimate of running `shard` of `q` from scratch on the current
 /// thread pool (what `--estimate` prints).
-pub fn estimate(q: &Question, shard: Shard) -> Estimate {
+pub fn estimate(q: &Question, shard: Shard) -> SweepEstimate {
     let (_, mine) = shard_points(q, shard);
     let todo: Vec<&Point> = mine.iter().collect();
-    Estimate::of(
+    SweepEstimate::of(
         q,
         &todo,
         &crate::sweep::RealEngines::default().stress,
@@ -190,7 +190,7 @@ pub fn run_sweep(q: &Question, opts: &SweepOptions, engines: &dyn Engines) -> Re
         .iter()
         .filter(|p| !progress.done.contains_key(&p.index))
         .collect();
-    let estimate = Estimate::of(
+    let estimate = SweepEstimate::of(
         q,
         &todo,
         &crate::sweep::RealEngines::default().stress,
@@ -320,12 +320,9 @@ impl Engines for Taken<'_> {
         self.1.available(kind)
     }
 
-    fn measure(
-        &self,
-        kind: crate::stress::RateKind,
-    ) -> Result<crate::sweep::engines::MeasuredRate> {
+    fn measure(&self, kind: crate::stress::RateKind) -> Result<crate::stress::Measurement> {
         match self.0.get(&RateSpec::Measured(kind).to_string()) {
-            Some(&v) => Ok(crate::sweep::engines::MeasuredRate {
+            Some(&v) => Ok(crate::stress::Measurement {
                 cycles_per_s: v,
                 what: "kept by the interrupted run".into(),
             }),
