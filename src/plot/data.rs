@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::protocol::catalog::short_label;
 use crate::results::{EngineKind, Metric, Row, select};
 use crate::text::number::{cycles_text, log2_dec, num};
 use crate::timing::Window;
@@ -201,8 +202,6 @@ impl FixBar {
     }
 }
 
-pub use crate::protocol::catalog::{label as scheme_label, short_label};
-
 /// The explorer's answers per scheme instance and memory model, in CSV
 /// order.
 pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
@@ -351,7 +350,10 @@ mod tests {
 
     #[test]
     fn labels_read_well() {
-        assert_eq!(scheme_label("plain", "W=32"), "plain W=32");
+        assert_eq!(
+            crate::protocol::catalog::label("plain", "W=32"),
+            "plain W=32"
+        );
         assert_eq!(short_label("plain", "W=32"), "plain 32");
         assert_eq!(
             short_label(
@@ -362,7 +364,7 @@ mod tests {
         );
         assert_eq!(short_label("mine", "A=3"), "mine A=3");
         assert_eq!(
-            scheme_label("epoch", "W=32 E=32 ORDER=epoch-first"),
+            crate::protocol::catalog::label("epoch", "W=32 E=32 ORDER=epoch-first"),
             "epoch W=32 E=32 epoch-first"
         );
         assert_eq!(log2_dec("9223372036854775808"), Some(63.0));

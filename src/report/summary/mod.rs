@@ -1,0 +1,452 @@
+//! `summary.md`: the answer, written from result structs only — the rate
+//! table, the observed workload, this machine's stall model, the pick, and
+//! the sweep CSVs' rows.
+//!
+//! Every line is at most [`crate::text::table::MAX_COLS`] columns (tables,
+//! code blocks and prose alike) so the whole file can be pasted into a
+//! reply on a kernel mailing list. Every number is computed by this run
+//! (each cites the artifact it comes from, `[run-*]`), every other claim
+//! is one of [`super::claims::CLAIMS`] and cites its sources; when a
+//! number is missing, the text says so instead of guessing. No scheme is
+//! known here by name: rows are selected by spec, metric, width and
+//! memory model.
+//!
+//! Each section is one file of this directory, with one `render` of the
+//! same signature, and [`SECTIONS`] is the one ordered list of them:
+//! [`render`] writes them in its order. Each entry declares what its
+//! section reads ([`Needs`]): the specs it looks up by name, the metrics
+//! (with their engine), and the other [`Inputs`] fields. A unit test here
+//! holds the declarations to the code: changing anything a section does
+//! not declare leaves its text unchanged.
+//!
+//! The order: title, caveats, headline, sites, recommendation, rates,
+//! observed, stall, adversary, accident, ordering, consequences,
+//! precedents, costs, engines, files, sources.
+
+use std::path::PathBuf;
+
+use super::evidence::{Attacker, Observed, Rates};
+use crate::pick::PickAnswer;
+use crate::results::Row;
+use crate::stall::MachineModel;
+use crate::text::number::num;
+
+mod accident;
+mod adversary;
+mod caveats;
+mod consequences;
+mod costs;
+mod engines;
+mod files;
+mod headline;
+mod observed;
+mod ordering;
+mod precedents;
+mod rates;
+mod recommendation;
+mod sites;
+mod sources;
+mod stall;
+mod title;
+
+pub use crate::text::table::{rate_text, short_p};
+pub use accident::{P_FLOOR, TAILS};
+pub use ordering::short_cost;
+
+/// Willy's estimate of one syscall, the thread's figure for one write-lock
+/// cycle of `munmap(1, 0)` (claim `willy-estimate`).
+pub const WILLY_NS: f64 = 217.0;
+
+/// One spec's rows and plots.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SpecRows {
+    /// The spec's name (`analysis/NAME.toml`).
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// The file it was read from.
+    pub file: String,
+    /// Its CSV's file name in the data directory: the evidence file
+    /// names it, and [`super::Evidence::load`] reads the rows from it.
+    pub csv: String,
+
+    /// Its CSV rows (not in the evidence file: they are in `csv`).
+    #[serde(skip)]
+    pub rows: Vec<Row>,
+    /// Its plots.
+    pub plots: Vec<PathBuf>,
+}
+
+/// What the summary is written from.
+pub struct Inputs<'a> {
+    /// seqwrap's version.
+    pub version: &'a str,
+    /// This machine's preemption and stall model.
+    pub machine: &'a MachineModel,
+    /// The rate table.
+    pub rates: &'a Rates,
+    /// The attacker's rate (the fastest verified cell).
+    pub attacker: Option<&'a Attacker>,
+    /// The observed workload.
+    pub observed: &'a Observed,
+    /// The accidental rate taken from it, and what it is.
+    pub observed_rate: Option<&'a (f64, String)>,
+    /// `pick --adversarial` at the attacker's rate.
+    pub pick: Option<&'a PickAnswer>,
+    /// Each spec's rows, in report order.
+    pub specs: &'a [SpecRows],
+    /// Extra figures (the stall plot).
+    pub plots: &'a [PathBuf],
+    /// Caveats to print first.
+    pub notes: &'a [String],
+    /// The reader-sites section, rendered (`report::sites`).
+    pub sites: Option<&'a str>,
+    /// The uprobe trap round trip, when timed.
+    pub trap: Option<&'a crate::stress::uprobe::TrapReport>,
+}
+
+/// A field of [`Inputs`] a section reads, besides the spec rows it looks
+/// up by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `version`.
+    Version,
+    /// `machine`.
+    Machine,
+    /// `rates`.
+    Rates,
+    /// `attacker`.
+    Attacker,
+    /// `observed`.
+    Observed,
+    /// `observed_rate`.
+    ObservedRate,
+    /// `pick`.
+    Pick,
+    /// `specs`: every spec's rows, whatever the spec's name (the section
+    /// selects them by its declared metrics).
+    AllRows,
+    /// `specs`: every spec's name, title, file, plots and number of rows.
+    SpecList,
+    /// `plots`.
+    Plots,
+    /// `notes`.
+    Notes,
+    /// `sites`.
+    Sites,
+    /// `trap`.
+    Trap,
+}
+
+/// A metric of the sweep CSVs, with the engine that writes it (the
+/// `engine` and `metric` columns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineMetric {
+    /// The `engine` column.
+    pub engine: &'static str,
+    /// The `metric` column.
+    pub metric: &'static str,
+}
+
+impl EngineMetric {
+    /// `engine`'s `metric`.
+    pub const fn new(engine: &'static str, metric: &'static str) -> EngineMetric {
+        EngineMetric { engine, metric }
+    }
+}
+
+/// What a section reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Needs {
+    /// The specs whose rows it looks up by name (`analysis/NAME.toml`).
+    pub specs: &'static [&'static str],
+    /// The metrics it reads from their rows (or from every spec's, with
+    /// [`Field::AllRows`]).
+    pub metrics: &'static [EngineMetric],
+    /// The other fields of [`Inputs`] it reads.
+    pub evidence: &'static [Field],
+    /// The text of the sections before it (the sources cite what they
+    /// cite), and so whatever those read.
+    pub text_above: bool,
+}
+
+impl Needs {
+    /// Nothing: text and claims built into the binary only.
+    pub const NOTHING: Needs = Needs {
+        specs: &[],
+        metrics: &[],
+        evidence: &[],
+        text_above: false,
+    };
+}
+
+/// One section of the summary.
+pub struct Section {
+    /// Its name: its file in `src/report/summary/`.
+    pub name: &'static str,
+    /// What it reads.
+    pub needs: Needs,
+    render: fn(&Inputs<'_>, &Rows<'_>) -> String,
+}
+
+/// The summary's sections, in the order they are written.
+pub const SECTIONS: &[Section] = &[
+    Section {
+        name: "title",
+        needs: Needs {
+            evidence: &[Field::Version],
+            ..Needs::NOTHING
+        },
+        render: title::render,
+    },
+    Section {
+        name: "caveats",
+        needs: Needs {
+            evidence: &[Field::Notes],
+            ..Needs::NOTHING
+        },
+        render: caveats::render,
+    },
+    Section {
+        name: "headline",
+        needs: Needs {
+            specs: &["widths", "mm_lock_seq"],
+            metrics: &[
+                EngineMetric::new("explore", "min_cycles"),
+                EngineMetric::new("analyze", "time_to_fp_s"),
+            ],
+            evidence: &[Field::Machine, Field::Rates, Field::Attacker],
+            text_above: false,
+        },
+        render: headline::render,
+    },
+    Section {
+        name: "sites",
+        needs: Needs {
+            evidence: &[Field::Sites],
+            ..Needs::NOTHING
+        },
+        render: sites::render,
+    },
+    Section {
+        name: "recommendation",
+        needs: Needs {
+            evidence: &[Field::Attacker, Field::Pick],
+            ..Needs::NOTHING
+        },
+        render: recommendation::render,
+    },
+    Section {
+        name: "rates",
+        needs: Needs {
+            evidence: &[Field::Rates],
+            ..Needs::NOTHING
+        },
+        render: rates::render,
+    },
+    Section {
+        name: "observed",
+        needs: Needs {
+            evidence: &[Field::Attacker, Field::Observed, Field::ObservedRate],
+            ..Needs::NOTHING
+        },
+        render: observed::render,
+    },
+    Section {
+        name: "stall",
+        needs: Needs {
+            evidence: &[Field::Machine],
+            ..Needs::NOTHING
+        },
+        render: stall::render,
+    },
+    Section {
+        name: "adversary",
+        needs: Needs {
+            specs: &["widths", "mm_lock_seq"],
+            metrics: &[
+                EngineMetric::new("explore", "min_cycles"),
+                EngineMetric::new("analyze", "time_to_fp_s"),
+            ],
+            evidence: &[
+                Field::Machine,
+                Field::Rates,
+                Field::Attacker,
+                Field::ObservedRate,
+            ],
+            text_above: false,
+        },
+        render: adversary::render,
+    },
+    Section {
+        name: "accident",
+        needs: Needs {
+            specs: &["widths", "mm_lock_seq"],
+            metrics: &[
+                EngineMetric::new("explore", "min_cycles"),
+                EngineMetric::new("analyze", "p_false_positive"),
+            ],
+            evidence: &[Field::Attacker, Field::ObservedRate, Field::Trap],
+            text_above: false,
+        },
+        render: accident::render,
+    },
+    Section {
+        name: "ordering",
+        needs: Needs {
+            specs: &["fixes"],
+            metrics: &[
+                EngineMetric::new("explore", "min_cycles"),
+                EngineMetric::new("explore", "verdict"),
+                EngineMetric::new("explore", "trace"),
+                EngineMetric::new("explore", "scheme_cost"),
+            ],
+            evidence: &[],
+            text_above: false,
+        },
+        render: ordering::render,
+    },
+    Section {
+        name: "consequences",
+        needs: Needs::NOTHING,
+        render: consequences::render,
+    },
+    Section {
+        name: "precedents",
+        needs: Needs::NOTHING,
+        render: precedents::render,
+    },
+    Section {
+        name: "costs",
+        needs: Needs::NOTHING,
+        render: costs::render,
+    },
+    Section {
+        name: "engines",
+        needs: Needs {
+            specs: &[],
+            metrics: &[
+                EngineMetric::new("explore", "min_cycles"),
+                EngineMetric::new("analyze", "min_cycles"),
+                EngineMetric::new("analyze", "p_false_positive"),
+                EngineMetric::new("sample", "p_false_positive"),
+                EngineMetric::new("stress", "observed_at_cycles"),
+                EngineMetric::new("stress", "not_run"),
+            ],
+            evidence: &[Field::AllRows],
+            text_above: false,
+        },
+        render: engines::render,
+    },
+    Section {
+        name: "files",
+        needs: Needs {
+            evidence: &[Field::SpecList, Field::Plots],
+            ..Needs::NOTHING
+        },
+        render: files::render,
+    },
+    Section {
+        name: "sources",
+        needs: Needs {
+            text_above: true,
+            ..Needs::NOTHING
+        },
+        render: sources::render,
+    },
+];
+
+/// Look-ups over all rows.
+struct Rows<'a> {
+    specs: &'a [SpecRows],
+}
+
+fn same_rate(r: &Row, rate: f64) -> bool {
+    num(&r.rate).is_some_and(|x| (x - rate).abs() <= 1e-12 * rate.abs())
+}
+
+impl<'a> Rows<'a> {
+    fn spec(&self, name: &str) -> Option<&'a SpecRows> {
+        self.specs.iter().find(|s| s.name == name)
+    }
+
+    fn of(&self, spec: &str) -> &'a [Row] {
+        self.spec(spec).map_or(&[], |s| s.rows.as_slice())
+    }
+
+    /// The explorer's fewest cycles for the width sweep's scheme at
+    /// `bits` (sc).
+    fn min_cycles(&self, bits: u32) -> Option<String> {
+        self.of("widths")
+            .iter()
+            .chain(self.of("mm_lock_seq"))
+            .find(|r| {
+                r.engine == "explore"
+                    && r.metric == "min_cycles"
+                    && r.bits == bits
+                    && (r.memory_model.is_empty() || r.memory_model == "sc")
+            })
+            .map(|r| r.value.clone())
+    }
+
+    /// analyze's time to the first false positive at `bits` and `rate`.
+    fn time_to_fp(&self, bits: u32, rate: f64) -> Option<f64> {
+        self.of("widths")
+            .iter()
+            .chain(self.of("mm_lock_seq"))
+            .find(|r| {
+                r.engine == "analyze"
+                    && r.metric == "time_to_fp_s"
+                    && r.bits == bits
+                    && same_rate(r, rate)
+            })
+            .and_then(|r| num(&r.value))
+    }
+
+    /// An analyze metric of the mm_lock_seq spec.
+    fn accident(&self, metric: &str, bits: u32, rate: f64, window: &str) -> Option<&'a Row> {
+        self.of("mm_lock_seq").iter().find(|r| {
+            r.engine == "analyze"
+                && r.metric == metric
+                && r.bits == bits
+                && r.window == window
+                && same_rate(r, rate)
+        })
+    }
+}
+
+fn width_name(bits: u32) -> String {
+    crate::width::Width::new(bits).map_or(bits.to_string(), |w| w.to_string())
+}
+
+fn section(title: &str) -> String {
+    format!("\n## {title}\n\n")
+}
+
+/// A section that is the claims of one [`super::claims::Section`], each a
+/// bullet.
+fn claims_list(title: &str, sec: super::claims::Section) -> String {
+    let mut s = section(title);
+    for c in super::claims::of(sec) {
+        s.push_str(&crate::text::table::bullet(&super::claims::text(c)));
+    }
+    s
+}
+
+/// The text of the sections listed before `name`, in order.
+fn text_before(name: &str, inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
+    SECTIONS
+        .iter()
+        .take_while(|s| s.name != name)
+        .map(|s| (s.render)(inp, rows))
+        .collect()
+}
+
+/// Render the summary.
+pub fn render(inp: &Inputs<'_>) -> String {
+    let rows = Rows { specs: inp.specs };
+    SECTIONS.iter().map(|s| (s.render)(inp, &rows)).collect()
+}
+
+#[cfg(test)]
+mod tests;
