@@ -4,25 +4,27 @@
 //! give (floored at [`P_FLOOR`]).
 
 use super::{Inputs, Rows, section};
-use crate::results::Row;
+use crate::results::{Metric, ReportSpec, Row};
 use crate::text::number::num;
 use crate::text::table::{short_p, wrap};
 use crate::timing::human_duration;
 
-/// The accident's window tails: lognormal windows (median 2 us) with a p99
-/// from 0.5 ms to 10 ms, and Pareto windows from 1 us with alpha from 2 to
-/// 1.1 (as spelled in `analysis/mm_lock_seq.toml`).
-pub const TAILS: [&str; 9] = [
-    "lognormal:2us,500us",
-    "lognormal:2us,1ms",
-    "lognormal:2us,2ms",
-    "lognormal:2us,5ms",
-    "lognormal:2us,10ms",
-    "pareto:1us,2",
-    "pareto:1us,1.5",
-    "pareto:1us,1.25",
-    "pareto:1us,1.1",
-];
+/// The accident's window tails: the seed spec's windows that are
+/// distributions of lengths (lognormal, Pareto, ...), not a fixed length
+/// or a jittered fixed one, in the spec's order. Read from the rows, so an
+/// edited `analysis/mm_lock_seq.toml` is what the section reports.
+fn tails<'a>(rows: &Rows<'a>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in rows.of(ReportSpec::MmLockSeq) {
+        let w = r.window.as_str();
+        let length = crate::timing::Window::fixed_len_of(w).is_some()
+            || crate::timing::window::is_jittered(w).is_some();
+        if !w.is_empty() && !length && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
 
 /// Probabilities below this are not printed: the swept tails are
 /// lognormal and Pareto shapes nobody measured for this reader, and a
@@ -49,9 +51,9 @@ pub(super) fn render(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let obs = inp.observed_rate.map(|(r, _)| *r);
     let worst = |rate: Option<f64>| -> String {
         rate.and_then(|r| {
-            TAILS
-                .iter()
-                .filter_map(|w| rows.accident("p_false_positive", 32, r, w))
+            tails(rows)
+                .into_iter()
+                .filter_map(|w| rows.accident(Metric::PFalsePositive, 32, r, w))
                 .max_by(|x, y| cmp_log(x, y))
         })
         .map_or("-".into(), floored)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{Inputs, Rows, section};
 use crate::protocol::catalog::label as scheme_label;
-use crate::results::Row;
+use crate::results::{EngineKind, Metric, Row};
 use crate::text::number::num;
 use crate::text::number::pow2_text;
 use crate::text::table::{bullet, wrap};
@@ -18,7 +18,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let key = |r: &Row| (r.spec.clone(), r.scheme.clone(), r.params.clone());
     let analyze_min: BTreeMap<_, &str> = all
         .iter()
-        .filter(|r| r.engine == "analyze" && r.metric == "min_cycles")
+        .filter(|r| r.is(EngineKind::Analyze, Metric::MinCycles))
         .map(|r| (key(r), r.value.as_str()))
         .collect();
     let cycles = |v: &str| {
@@ -32,8 +32,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let (mut same, mut n) = (0, 0);
     let mut differ: Vec<String> = Vec::new();
     for r in all.iter().filter(|r| {
-        r.engine == "explore"
-            && r.metric == "min_cycles"
+        r.is(EngineKind::Explore, Metric::MinCycles)
             && (r.memory_model.is_empty() || r.memory_model == "sc")
     }) {
         let Some(a) = analyze_min.get(&key(r)) else {
@@ -77,13 +76,13 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     };
     let exact: BTreeMap<_, f64> = all
         .iter()
-        .filter(|r| r.engine == "analyze" && r.metric == "p_false_positive")
+        .filter(|r| r.is(EngineKind::Analyze, Metric::PFalsePositive))
         .map(|r| (pkey(r), num(&r.value).unwrap_or(0.0)))
         .collect();
     let (mut inside, mut m, mut informative) = (0, 0, 0);
     for r in all
         .iter()
-        .filter(|r| r.engine == "sample" && r.metric == "p_false_positive")
+        .filter(|r| r.is(EngineKind::Sample, Metric::PFalsePositive))
     {
         let (Some(a), Some(lo), Some(hi)) = (exact.get(&pkey(r)), num(&r.ci_low), num(&r.ci_high))
         else {
@@ -104,7 +103,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let mut seen = Vec::new();
     for r in all
         .iter()
-        .filter(|r| r.engine == "stress" && r.metric == "observed_at_cycles")
+        .filter(|r| r.is(EngineKind::Stress, Metric::ObservedAtCycles))
     {
         let label = scheme_label(&r.scheme, &r.params);
         if seen.contains(&label) {
@@ -136,7 +135,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let mut not_run: Vec<String> = Vec::new();
     for r in all
         .iter()
-        .filter(|r| r.engine == "stress" && r.metric == "not_run")
+        .filter(|r| r.is(EngineKind::Stress, Metric::NotRun))
     {
         let l = scheme_label(&r.scheme, &r.params);
         let name = l.split(' ').next().unwrap_or("").to_string();

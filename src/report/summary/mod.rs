@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use super::evidence::{Attacker, Observed, Rates};
 use crate::pick::PickAnswer;
-use crate::results::Row;
+use crate::results::{EngineKind, Metric, ReportSpec, Row};
 use crate::stall::MachineModel;
 use crate::text::number::num;
 
@@ -50,7 +50,7 @@ mod stall;
 mod title;
 
 pub use crate::text::table::{rate_text, short_p};
-pub use accident::{P_FLOOR, TAILS};
+pub use accident::P_FLOOR;
 pub use ordering::short_cost;
 
 /// Willy's estimate of one syscall, the thread's figure for one write-lock
@@ -142,15 +142,15 @@ pub enum Field {
 /// `engine` and `metric` columns).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EngineMetric {
-    /// The `engine` column.
-    pub engine: &'static str,
-    /// The `metric` column.
-    pub metric: &'static str,
+    /// The engine.
+    pub engine: EngineKind,
+    /// The metric.
+    pub metric: Metric,
 }
 
 impl EngineMetric {
     /// `engine`'s `metric`.
-    pub const fn new(engine: &'static str, metric: &'static str) -> EngineMetric {
+    pub const fn new(engine: EngineKind, metric: Metric) -> EngineMetric {
         EngineMetric { engine, metric }
     }
 }
@@ -159,7 +159,7 @@ impl EngineMetric {
 #[derive(Clone, Copy, Debug)]
 pub struct Needs {
     /// The specs whose rows it looks up by name (`analysis/NAME.toml`).
-    pub specs: &'static [&'static str],
+    pub specs: &'static [ReportSpec],
     /// The metrics it reads from their rows (or from every spec's, with
     /// [`Field::AllRows`]).
     pub metrics: &'static [EngineMetric],
@@ -210,10 +210,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "headline",
         needs: Needs {
-            specs: &["widths", "mm_lock_seq"],
+            specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
             metrics: &[
-                EngineMetric::new("explore", "min_cycles"),
-                EngineMetric::new("analyze", "time_to_fp_s"),
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::TimeToFpS),
             ],
             evidence: &[Field::Machine, Field::Rates, Field::Attacker],
             text_above: false,
@@ -263,10 +263,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "adversary",
         needs: Needs {
-            specs: &["widths", "mm_lock_seq"],
+            specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
             metrics: &[
-                EngineMetric::new("explore", "min_cycles"),
-                EngineMetric::new("analyze", "time_to_fp_s"),
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::TimeToFpS),
             ],
             evidence: &[
                 Field::Machine,
@@ -281,10 +281,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "accident",
         needs: Needs {
-            specs: &["widths", "mm_lock_seq"],
+            specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
             metrics: &[
-                EngineMetric::new("explore", "min_cycles"),
-                EngineMetric::new("analyze", "p_false_positive"),
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::PFalsePositive),
             ],
             evidence: &[Field::Attacker, Field::ObservedRate, Field::Trap],
             text_above: false,
@@ -294,12 +294,12 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "ordering",
         needs: Needs {
-            specs: &["fixes"],
+            specs: &[ReportSpec::Fixes],
             metrics: &[
-                EngineMetric::new("explore", "min_cycles"),
-                EngineMetric::new("explore", "verdict"),
-                EngineMetric::new("explore", "trace"),
-                EngineMetric::new("explore", "scheme_cost"),
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Explore, Metric::Verdict),
+                EngineMetric::new(EngineKind::Explore, Metric::Trace),
+                EngineMetric::new(EngineKind::Explore, Metric::SchemeCost),
             ],
             evidence: &[],
             text_above: false,
@@ -326,12 +326,12 @@ pub const SECTIONS: &[Section] = &[
         needs: Needs {
             specs: &[],
             metrics: &[
-                EngineMetric::new("explore", "min_cycles"),
-                EngineMetric::new("analyze", "min_cycles"),
-                EngineMetric::new("analyze", "p_false_positive"),
-                EngineMetric::new("sample", "p_false_positive"),
-                EngineMetric::new("stress", "observed_at_cycles"),
-                EngineMetric::new("stress", "not_run"),
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::PFalsePositive),
+                EngineMetric::new(EngineKind::Sample, Metric::PFalsePositive),
+                EngineMetric::new(EngineKind::Stress, Metric::ObservedAtCycles),
+                EngineMetric::new(EngineKind::Stress, Metric::NotRun),
             ],
             evidence: &[Field::AllRows],
             text_above: false,
@@ -366,23 +366,24 @@ fn same_rate(r: &Row, rate: f64) -> bool {
 }
 
 impl<'a> Rows<'a> {
-    fn spec(&self, name: &str) -> Option<&'a SpecRows> {
-        self.specs.iter().find(|s| s.name == name)
+    fn spec(&self, spec: ReportSpec) -> Option<&'a SpecRows> {
+        self.specs
+            .iter()
+            .find(|s| ReportSpec::from_name(&s.name) == Some(spec))
     }
 
-    fn of(&self, spec: &str) -> &'a [Row] {
+    fn of(&self, spec: ReportSpec) -> &'a [Row] {
         self.spec(spec).map_or(&[], |s| s.rows.as_slice())
     }
 
     /// The explorer's fewest cycles for the width sweep's scheme at
     /// `bits` (sc).
     fn min_cycles(&self, bits: u32) -> Option<String> {
-        self.of("widths")
+        self.of(ReportSpec::Widths)
             .iter()
-            .chain(self.of("mm_lock_seq"))
+            .chain(self.of(ReportSpec::MmLockSeq))
             .find(|r| {
-                r.engine == "explore"
-                    && r.metric == "min_cycles"
+                r.is(EngineKind::Explore, Metric::MinCycles)
                     && r.bits == bits
                     && (r.memory_model.is_empty() || r.memory_model == "sc")
             })
@@ -391,23 +392,19 @@ impl<'a> Rows<'a> {
 
     /// analyze's time to the first false positive at `bits` and `rate`.
     fn time_to_fp(&self, bits: u32, rate: f64) -> Option<f64> {
-        self.of("widths")
+        self.of(ReportSpec::Widths)
             .iter()
-            .chain(self.of("mm_lock_seq"))
+            .chain(self.of(ReportSpec::MmLockSeq))
             .find(|r| {
-                r.engine == "analyze"
-                    && r.metric == "time_to_fp_s"
-                    && r.bits == bits
-                    && same_rate(r, rate)
+                r.is(EngineKind::Analyze, Metric::TimeToFpS) && r.bits == bits && same_rate(r, rate)
             })
             .and_then(|r| num(&r.value))
     }
 
     /// An analyze metric of the mm_lock_seq spec.
-    fn accident(&self, metric: &str, bits: u32, rate: f64, window: &str) -> Option<&'a Row> {
-        self.of("mm_lock_seq").iter().find(|r| {
-            r.engine == "analyze"
-                && r.metric == metric
+    fn accident(&self, metric: Metric, bits: u32, rate: f64, window: &str) -> Option<&'a Row> {
+        self.of(ReportSpec::MmLockSeq).iter().find(|r| {
+            r.is(EngineKind::Analyze, metric)
                 && r.bits == bits
                 && r.window == window
                 && same_rate(r, rate)

@@ -6,7 +6,7 @@
 use super::{Inputs, Rows, section};
 use crate::plot::data::{FixOutcome, fix_groups};
 use crate::report::claims::{self, Section};
-use crate::results::Row;
+use crate::results::{EngineKind, Metric, ReportSpec, Row};
 use crate::text::number::cycles_text;
 use crate::text::table::{MAX_COLS, Table, bullet, fit, wrap};
 
@@ -15,7 +15,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     for c in claims::of(Section::Ordering) {
         s.push_str(&bullet(&claims::text(c)));
     }
-    let data = rows.of("fixes");
+    let data = rows.of(ReportSpec::Fixes);
     if data.is_empty() {
         s.push_str(&wrap("(The fixes spec did not run.)"));
         return s;
@@ -99,8 +99,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
                 continue;
             }
             let trace = data.iter().find(|r| {
-                r.engine == "explore"
-                    && r.metric == "trace"
+                r.is(EngineKind::Explore, Metric::Trace)
                     && (r.scheme.clone(), r.params.clone()) == *key
                     && models.contains(&r.memory_model)
             });
@@ -139,7 +138,7 @@ fn cost_table(data: &[Row]) -> String {
     let mut seen: Vec<String> = Vec::new();
     for r in data
         .iter()
-        .filter(|r| r.engine == "explore" && r.metric == "scheme_cost" && r.bits >= 32)
+        .filter(|r| r.is(EngineKind::Explore, Metric::SchemeCost) && r.bits >= 32)
     {
         let label = crate::protocol::catalog::short_label(&r.scheme, &r.params);
         if seen.contains(&label) {

@@ -9,6 +9,7 @@
 
 use super::*;
 use crate::report::Evidence;
+use crate::results::ReportSpec;
 use crate::stress::uprobe::{TrapOutcome, TrapReport};
 use crate::text::number::pow2_text;
 
@@ -63,7 +64,11 @@ fn declared_specs_are_shipped_specs() {
         .collect();
     for s in SECTIONS {
         for spec in s.needs.specs {
-            assert!(shipped.iter().any(|x| x == spec), "{}: {spec}", s.name);
+            assert!(
+                shipped.iter().any(|x| x == spec.name()),
+                "{}: {spec}",
+                s.name
+            );
         }
     }
 }
@@ -200,7 +205,7 @@ const FIELDS: [Field; 12] = [
 
 /// What section `i` reads, with what the sections above it read when
 /// it reads their text: (specs, metrics, fields).
-fn reads(i: usize) -> (Vec<&'static str>, Vec<EngineMetric>, Vec<Field>) {
+fn reads(i: usize) -> (Vec<ReportSpec>, Vec<EngineMetric>, Vec<Field>) {
     let mut n = (Vec::new(), Vec::new(), Vec::new());
     let from = if SECTIONS[i].needs.text_above { 0 } else { i };
     for s in &SECTIONS[from..=i] {
@@ -241,7 +246,9 @@ fn sections_read_the_fields_they_declare_and_no_other() {
 /// Whether section `i` may read `spec`'s rows.
 fn reads_spec(i: usize, spec: &str) -> bool {
     let (specs, _, fields) = reads(i);
-    specs.contains(&spec) || fields.contains(&Field::AllRows) || fields.contains(&Field::SpecList)
+    specs.iter().any(|s| s.name() == spec)
+        || fields.contains(&Field::AllRows)
+        || fields.contains(&Field::SpecList)
 }
 
 /// A spec a section does not declare can go without changing its
@@ -272,7 +279,7 @@ fn sections_read_the_specs_they_declare_and_no_other() {
         }
         let mut w = world.clone();
         w.specs.retain(|sp| {
-            !s.needs.specs.contains(&sp.name.as_str())
+            !s.needs.specs.iter().any(|x| x.name() == sp.name)
                 && !s.needs.evidence.contains(&Field::AllRows)
         });
         let after = w.texts();
@@ -314,7 +321,10 @@ fn sections_read_the_metrics_they_declare_and_no_other() {
     let declares = |i: usize, e: &str, m: &str| {
         let (_, ms, fields) = reads(i);
         // The file list counts every row.
-        fields.contains(&Field::SpecList) || ms.iter().any(|x| x.engine == e && x.metric == m)
+        fields.contains(&Field::SpecList)
+            || ms
+                .iter()
+                .any(|x| x.engine.name() == e && x.metric.name() == m)
     };
     for (e, m) in &metrics {
         let mut w = world.clone();
@@ -338,12 +348,8 @@ fn sections_read_the_metrics_they_declare_and_no_other() {
         }
         let mut w = world.clone();
         for sp in &mut w.specs {
-            sp.rows.retain(|r| {
-                !s.needs
-                    .metrics
-                    .iter()
-                    .any(|x| x.engine == r.engine && x.metric == r.metric)
-            });
+            sp.rows
+                .retain(|r| !s.needs.metrics.iter().any(|x| r.is(x.engine, x.metric)));
         }
         assert_ne!(
             before[i],
