@@ -3,7 +3,7 @@
 //! `sites/` and `holds/` is built in (adding one touches only its file);
 //! a bad site file gets one line `FILE:LINE:COL` and exit 2.
 
-mod common;
+use crate::helpers;
 
 use std::path::Path;
 
@@ -355,7 +355,7 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
         .args(["audit", "--rate", "1e7", "--preempt", "cooperative"])
         .output()
         .unwrap();
-    common::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
+    helpers::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
 }
 
 /// `pick --site`: the horizon is what the site's holds allow. The uprobes
@@ -410,7 +410,7 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "cooperative"])
         .output()
         .unwrap();
-    common::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
+    helpers::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
 }
 
 /// Each hold is judged at the rate of the CPUs it leaves: a bounded hold
@@ -491,7 +491,7 @@ fn a_real_hold_is_counted_by_tracepoint() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &v;
     if b["status"] == "skipped" {
-        common::skip("userfaultfd", &format!("the hold: {}", b["reason"]));
+        helpers::skip("userfaultfd", &format!("the hold: {}", b["reason"]));
         return;
     }
     assert_eq!(b["status"], "measured", "{b}");
@@ -525,7 +525,7 @@ fn the_uprobe_trap_round_trip_is_timed() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &v;
     if b["status"] == "skipped" {
-        common::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));
+        helpers::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));
         return;
     }
     assert!(b["hits"].as_u64().unwrap() >= 2000, "{b}");
@@ -554,6 +554,6 @@ fn bad_hold_flags_get_one_line() {
         (&["--hold", "userfaultfd", "--op", "mprotect"], "--op"),
     ] {
         let out = stress(args);
-        common::assert_bad_input(&out, &format!("{args:?}"), needle);
+        helpers::assert_bad_input(&out, &format!("{args:?}"), needle);
     }
 }

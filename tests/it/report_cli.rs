@@ -11,7 +11,7 @@ use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
 
-mod common;
+use crate::helpers;
 
 fn seqwrap() -> Command {
     Command::cargo_bin("seqwrap").expect("binary")
@@ -358,7 +358,7 @@ fn pick_bad_input_is_one_line_exit_2() {
         vec!["report", "--threads", "0"],
     ] {
         let o = seqwrap().args(&args).output().unwrap();
-        common::assert_bad_input(&o, &format!("{args:?}"), "error: ");
+        helpers::assert_bad_input(&o, &format!("{args:?}"), "error: ");
     }
 }
 

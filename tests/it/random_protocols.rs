@@ -40,11 +40,11 @@
 //! `tests/herd/regen_random.sh HERD_DIR`), and runs herd7 live on a
 //! time-bounded subset where it is installed.
 
-mod common;
+use crate::helpers;
 
-#[path = "random/ast.rs"]
+#[path = "../random/ast.rs"]
 mod ast;
-#[path = "random/reference.rs"]
+#[path = "../random/reference.rs"]
 mod reference;
 
 use std::fmt::Write as _;
@@ -568,7 +568,7 @@ fn run_herd(dir: &Path, text: &str, timeout: f64) -> Option<(String, f64)> {
     let start = Instant::now();
     let mut child = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args(common::HERD_ARGS)
+        .args(helpers::HERD_ARGS)
         .arg(tmp.path())
         .stdout(out.try_clone().unwrap())
         .stderr(std::process::Stdio::null())
@@ -660,10 +660,10 @@ fn explorer_lkmm_agrees_with_herd7_on_random_files() {
 /// cases it answered fastest (about ten seconds of herd7 in all).
 #[test]
 fn herd7_live_on_random_files() {
-    let dir = match common::herd_dir() {
+    let dir = match helpers::herd_dir() {
         Ok(d) => d,
         Err(why) => {
-            common::skip("herd", &format!("herd7 not found ({why})"));
+            helpers::skip("herd", &format!("herd7 not found ({why})"));
             return;
         }
     };
@@ -708,7 +708,7 @@ enum Pick {
 #[test]
 #[ignore]
 fn regen_random_herd_expectations() {
-    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = helpers::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     let mut rows: Vec<String> = Vec::new();
     let mut next = 0u64;
     let (mut slow, mut skipped) = (0, 0);

@@ -11,7 +11,7 @@ use assert_cmd::Command;
 use seqwrap::protocol::{Scheme, catalog};
 use serde_json::Value;
 
-mod common;
+use crate::helpers;
 
 /// Keep the timed runs short in the test binary.
 const QUICK: &[&str] = &["--timing-cycles", "2e4", "--timing-runs", "3", "--json"];
@@ -313,7 +313,7 @@ fn kernel_table_reports_rates_spread_check_and_cache() {
                 assert_eq!(net, r["calls"].as_u64().unwrap());
             }
             "not-verified" => {
-                common::skip(
+                helpers::skip(
                     "tracefs",
                     &format!("tracepoint check not run here: {}", r["reason"]),
                 );
@@ -439,7 +439,7 @@ fn observe_counts_a_workloads_write_locks_or_says_why_not() {
         d.path(),
     ));
     if v["available"] == false {
-        common::skip(
+        helpers::skip(
             "tracefs",
             &format!("observation not available here: {}", v["reason"]),
         );
@@ -544,7 +544,7 @@ fn bad_input_is_one_line_and_exit_2() {
             .args(*args)
             .output()
             .unwrap();
-        common::assert_bad_input(&out, &format!("{args:?}"), "error: ");
+        helpers::assert_bad_input(&out, &format!("{args:?}"), "error: ");
     }
 }
 

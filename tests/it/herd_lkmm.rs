@@ -13,7 +13,7 @@
 //! the cases it answered within two seconds; otherwise that part is
 //! skipped, saying so. `tests/herd/regen.sh` regenerates the files.
 
-mod common;
+use crate::helpers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -157,7 +157,7 @@ fn message_passing_as_the_kernels_litmus_tests_say() {
 fn run_herd(dir: &Path, file: &Path) -> String {
     let out = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args(common::HERD_ARGS)
+        .args(helpers::HERD_ARGS)
         .arg(file)
         .output()
         .unwrap();
@@ -172,8 +172,8 @@ fn run_herd(dir: &Path, file: &Path) -> String {
 /// word, not ours).
 #[test]
 fn herd7_live_agrees_where_installed() {
-    let Ok(dir) = common::herd_dir() else {
-        common::skip(
+    let Ok(dir) = helpers::herd_dir() else {
+        helpers::skip(
             "herd",
             "herd7 not found (set SEQWRAP_HERD to a directory with herd7, libdir/, lkmm/): \
              the live cross-check did not run; the committed verdicts were still checked",
@@ -195,7 +195,7 @@ fn herd7_live_agrees_where_installed() {
 #[test]
 #[ignore]
 fn herd7_live_agrees_on_every_case() {
-    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = helpers::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     for c in cases() {
         let file = root().join(format!("tests/herd/litmus/{}.litmus", c.id));
         assert_eq!(run_herd(&dir, &file), c.herd, "{}: live herd7", c.id);

@@ -3,7 +3,7 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-mod common;
+use crate::helpers;
 
 fn seqwrap() -> Command {
     Command::cargo_bin("seqwrap").expect("binary")
@@ -397,7 +397,7 @@ fn bad_input_is_one_line_and_exit_2() {
     ];
     for (args, flag) in cases {
         let out = seqwrap().args(*args).output().unwrap();
-        common::assert_bad_input(&out, &format!("{args:?}"), flag);
+        helpers::assert_bad_input(&out, &format!("{args:?}"), flag);
     }
 }
 

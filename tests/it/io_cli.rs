@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-mod common;
+use crate::helpers;
 
 fn seqwrap() -> Command {
     let mut c = Command::cargo_bin("seqwrap").expect("binary");
@@ -225,7 +225,7 @@ fn every_command_takes_a_closed_pipe_as_success() {
 fn a_full_stdout_is_a_failure_naming_stdout() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     let Ok(full) = full else {
-        common::skip("dev-full", "no /dev/full here: a full stdout was not tried");
+        helpers::skip("dev-full", "no /dev/full here: a full stdout was not tried");
         return;
     };
     for args in [&["schemes"][..], &["schemes", "--json"], &["man"]] {
@@ -359,11 +359,11 @@ fn resume_removes_what_killed_runs_left() {
 #[test]
 fn clap_errors_keep_their_usage_and_tips() {
     let o = seqwrap().args(["pick", "--rate", "1e6"]).output().unwrap();
-    common::assert_bad_input(&o, "pick without a threat", "--adversarial");
+    helpers::assert_bad_input(&o, "pick without a threat", "--adversarial");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Usage: seqwrap pick"), "{err}");
     let o = seqwrap().arg("shemes").output().unwrap();
-    common::assert_bad_input(&o, "typo", "similar subcommand");
+    helpers::assert_bad_input(&o, "typo", "similar subcommand");
     assert!(String::from_utf8_lossy(&o.stderr).contains("'schemes'"));
 }
 
@@ -456,7 +456,7 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
         let other = spec_in(d.path(), "other.toml", &SPEC.replace(from, to));
         let o2 = shard(&other, 2, 3, "other2.csv");
         let o = merge(&[&s1, &o2, &s3]);
-        common::assert_bad_input(&o, what, "other2.csv");
+        helpers::assert_bad_input(&o, what, "other2.csv");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
             err.contains("spec_fingerprint") || err.contains("grid_points"),
@@ -465,7 +465,7 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
     }
     // Another split.
     let h2 = shard(&spec, 2, 2, "h2.csv");
-    common::assert_bad_input(&merge(&[&s1, &h2, &s3]), "split", "different splits");
+    helpers::assert_bad_input(&merge(&[&s1, &h2, &s3]), "split", "different splits");
     // A shard missing its last point.
     let text = std::fs::read_to_string(&s3).unwrap();
     let last_point = text
@@ -483,7 +483,7 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
         .collect();
     let t3 = d.path().join("t3.csv");
     std::fs::write(&t3, cut).unwrap();
-    common::assert_bad_input(&merge(&[&s1, &s2, &t3]), "truncated", "t3.csv");
+    helpers::assert_bad_input(&merge(&[&s1, &s2, &t3]), "truncated", "t3.csv");
     // A file from before the fingerprint column.
     let old: String = std::fs::read_to_string(&s1)
         .unwrap()
@@ -492,7 +492,7 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
         .collect();
     let v1 = d.path().join("v1.csv");
     std::fs::write(&v1, old).unwrap();
-    common::assert_bad_input(&merge(&[&v1, &s2, &s3]), "old file", "v1.csv");
+    helpers::assert_bad_input(&merge(&[&v1, &s2, &s3]), "old file", "v1.csv");
     assert!(!d.path().join("m.csv").exists());
 }
 
@@ -574,7 +574,7 @@ fn the_rate_file_is_measured_once_and_used_by_every_shard() {
         &d.path().join("x.csv"),
         &["--rate-file", rates.to_str().unwrap()],
     );
-    common::assert_bad_input(&o, "negative rate", "rate_per_s");
+    helpers::assert_bad_input(&o, "negative rate", "rate_per_s");
 }
 
 #[test]
@@ -620,8 +620,8 @@ fn shard_auto_reads_slurm_and_kubernetes() {
     );
     let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
     assert_eq!(v["shard"], "1/4");
-    common::assert_bad_input(&run(&[], "none.csv"), "no array", "--shard auto");
-    common::assert_bad_input(
+    helpers::assert_bad_input(&run(&[], "none.csv"), "no array", "--shard auto");
+    helpers::assert_bad_input(
         &run(&[("JOB_COMPLETION_INDEX", "0")], "none.csv"),
         "no count",
         "SEQWRAP_SHARD_COUNT",
@@ -651,7 +651,7 @@ fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
         .args(["--budget", "1s"])
         .output()
         .unwrap();
-    common::assert_bad_input(&o, "over budget", "--budget");
+    helpers::assert_bad_input(&o, "over budget", "--budget");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("6.000e10 windows"), "{err}");
     assert!(!out.exists());

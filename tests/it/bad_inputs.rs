@@ -14,7 +14,7 @@ use std::time::{Instant, SystemTime};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-mod common;
+use crate::helpers;
 
 /// A spec that runs in milliseconds with the fake engines.
 const SPEC: &str = r#"
@@ -586,7 +586,7 @@ fn bad_inputs_fail_cleanly_everywhere() {
             .output()
             .unwrap();
         let what = format!("{args:?}");
-        common::assert_bad_input(&o, &what, needle);
+        helpers::assert_bad_input(&o, &what, needle);
         assert_eq!(snapshot(dir), before, "{what}: files changed");
     }
     // A full stdout is a failed write, not bad input: exit 1, one line.
