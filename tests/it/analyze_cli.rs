@@ -1,10 +1,6 @@
 //! `seqwrap analyze` from the outside: bad input, JSON fields, tiny numbers.
 
-use assert_cmd::Command;
-
-fn seqwrap() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seqwrap"))
-}
+use crate::helpers::{json, ok_json, seqwrap, seqwrap_in, tempdir};
 
 /// Bad input: exit 2, nothing on stdout, one stderr line that names `flag`.
 fn rejects(args: &[&str], flag: &str) {
@@ -36,12 +32,8 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
 #[cfg(target_os = "linux")]
 #[test]
 fn measured_kernel_rate_is_a_rate() {
-    let d = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
-        .current_dir(d.path())
-        .env("HOME", d.path())
-        .env("XDG_CACHE_HOME", d.path().join("cache"))
+    let d = tempdir();
+    let out = seqwrap_in(d.path())
         .args([
             "analyze",
             "--scheme",
@@ -54,12 +46,7 @@ fn measured_kernel_rate_is_a_rate() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let t = v["time_to_fp_s"].as_f64().unwrap();
     // 2^31 cycles at some real rate between 1e4 and 1e9 cycles/s.
     assert!(t > 2.0 && t < 2.2e5, "{t}");
@@ -100,7 +87,7 @@ fn bad_input_is_one_line_and_exit_2() {
         &with(&["--rate", "1e6", "--window", "hist:/nonexistent/w.csv"]),
         "--window: hist: cannot read",
     );
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "1us,3\n2us,lots\n").unwrap();
     let arg = format!("hist:{}", bad.display());
@@ -120,16 +107,6 @@ fn bad_input_is_one_line_and_exit_2() {
         &["analyze", "--scheme", "nope", "--rate", "1e6"],
         "--scheme",
     );
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = seqwrap().args(args).arg("--json").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -11,10 +11,9 @@
 //! is checked before the test fails, so one run lists every kind that
 //! misbehaves, with its input and output.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use assert_cmd::cargo::CommandCargoExt;
+use crate::helpers::{seqwrap_in, tempdir};
 
 /// A good description. Line numbers matter: the cases name them.
 ///
@@ -769,14 +768,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn seqwrap(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("seqwrap").unwrap();
-    c.current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("HOME", dir);
-    c
-}
-
 /// What is wrong with `out` for a bad file `file` that must be reported at
 /// `at` saying `says`; `None` if it is as promised.
 fn check(out: &Output, file: &str, at: (usize, usize), says: &[&str]) -> Option<String> {
@@ -813,9 +804,9 @@ fn check(out: &Output, file: &str, at: (usize, usize), says: &[&str]) -> Option<
 /// The base file is good, so each case fails by its one edit.
 #[test]
 fn the_base_description_explores() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
-    let out = seqwrap(dir.path())
+    let out = seqwrap_in(dir.path())
         .args(["explore", "--protocol", "base.toml", "--json"])
         .output()
         .unwrap();
@@ -833,12 +824,12 @@ fn the_base_description_explores() {
 fn every_bad_description_gets_one_line_with_its_position() {
     let cases = cases();
     assert!(cases.len() >= 20, "{} kinds", cases.len());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let mut failures = Vec::new();
     for c in &cases {
         let file = format!("{}.toml", c.kind);
         std::fs::write(dir.path().join(&file), &c.text).unwrap();
-        let out = seqwrap(dir.path())
+        let out = seqwrap_in(dir.path())
             .args(["explore", "--protocol", &file])
             .output()
             .unwrap();
@@ -859,7 +850,7 @@ fn every_bad_description_gets_one_line_with_its_position() {
 /// description, and from a question spec that names it.
 #[test]
 fn every_command_reports_a_bad_description_the_same_way() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let text = edit("return RETRY;", "goto out;");
     std::fs::write(dir.path().join("bad.toml"), &text).unwrap();
     std::fs::write(
@@ -904,7 +895,7 @@ protocol = "bad.toml"
         &["sweep", "spec.toml", "--out", "out.csv"],
     ];
     for args in runs {
-        let out = seqwrap(dir.path()).args(args).output().unwrap();
+        let out = seqwrap_in(dir.path()).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");

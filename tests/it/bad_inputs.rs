@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
-use assert_cmd::cargo::CommandCargoExt;
-
-use crate::helpers;
+use crate::helpers::{self, seqwrap_in, tempdir};
 
 /// A spec that runs in milliseconds with the fake engines.
 const SPEC: &str = r#"
@@ -48,23 +46,12 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
     out
 }
 
-fn seqwrap(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("seqwrap").unwrap();
-    c.current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("HOME", dir);
-    for v in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
-        c.env_remove(v);
-    }
-    c
-}
-
 /// Write the fixtures; returns the directory.
 fn fixtures(dir: &Path) {
     let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
     w("good.toml", SPEC);
     let run = |args: &[&str]| {
-        let o = seqwrap(dir).args(args).output().unwrap();
+        let o = seqwrap_in(dir).args(args).output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     run(&[
@@ -573,14 +560,14 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn bad_inputs_fail_cleanly_everywhere() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let dir = d.path();
     fixtures(dir);
     let cases = cases();
     let start = Instant::now();
     for (args, needle) in &cases {
         let before = snapshot(dir);
-        let o = seqwrap(dir)
+        let o = seqwrap_in(dir)
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -602,7 +589,7 @@ fn bad_inputs_fail_cleanly_everywhere() {
                 "merge", "s1.csv", "s2.csv", "s3.csv", "--out", "m.csv", "--json",
             ],
         ] {
-            let o = seqwrap(dir)
+            let o = seqwrap_in(dir)
                 .args(args)
                 .stdout(full.try_clone().unwrap())
                 .output()

@@ -1,59 +1,107 @@
-//! Shared helpers for the integration tests: the scheme matrix.
+//! What more than one module of the test binary needs, written once: the
+//! built `seqwrap` and how a test runs it, the checkout's paths, files in
+//! temporary directories, the promise every bad input keeps, and the
+//! optional tools a test may have to do without.
 
-#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use seqwrap::protocol::{Scheme, catalog};
-
-fn sch(name: &str, params: &[(&str, String)]) -> Scheme {
-    let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    catalog::scheme(name, &p).unwrap_or_else(|e| panic!("{name} {params:?}: {e}"))
+/// The checkout: the tests read its `src/`, `protocols/`, `sites/`,
+/// `holds/`, `reports/`, `data/` and `tests/` data directories.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every catalog variant whose total width is `t` bits: plain, guard,
-/// saturate, bounded just below and at the wrap, and every split and epoch
-/// shape with every read order and both store orders.
-pub fn schemes_of_width(t: u32) -> Vec<Scheme> {
-    let w = t.to_string();
-    let half = 1u64 << (t - 1);
-    let mut v = vec![
-        sch("plain", &[("W", w.clone())]),
-        sch("guard", &[("W", w.clone())]),
-        sch("saturate", &[("W", w.clone())]),
-        sch(
-            "bounded",
-            &[("W", w.clone()), ("T", (half - 1).to_string())],
-        ),
-        sch("bounded", &[("W", w.clone()), ("T", half.to_string())]),
-    ];
-    for lo in 1..t {
-        let hi = t - lo;
-        for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
-            for order in ["lo-first", "hi-first"] {
-                v.push(sch(
-                    "split",
-                    &[
-                        ("H", hi.to_string()),
-                        ("L", lo.to_string()),
-                        ("READ", read.into()),
-                        ("ORDER", order.into()),
-                    ],
-                ));
-            }
-        }
+/// A description file of `tests/protocols/` by its name without
+/// `.toml`, as the path a user would pass to `--protocol`.
+pub fn test_protocol(name: &str) -> String {
+    root()
+        .join(format!("tests/protocols/{name}.toml"))
+        .display()
+        .to_string()
+}
+
+/// A temporary directory, removed when dropped: tests write nothing into
+/// the checkout.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+/// Write `text` to `dir/name`; its path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    p
+}
+
+/// The text of a file the test needs; a missing one fails naming it.
+pub fn read(path: impl AsRef<Path>) -> String {
+    let p = path.as_ref();
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The `seqwrap` binary Cargo built for these tests, for a test that
+/// runs it through a shell.
+pub fn seqwrap_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_seqwrap"))
+}
+
+/// The `seqwrap` binary, to run.
+///
+/// Its rate cache (`$XDG_CACHE_HOME/seqwrap`) is a temporary one shared by
+/// the tests: no test may read or write the user's measured rates. A test
+/// that checks the cache points `SEQWRAP_CACHE_DIR` or `XDG_CACHE_HOME`
+/// elsewhere itself.
+pub fn seqwrap() -> Command {
+    let mut c = Command::new(seqwrap_path());
+    c.env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join("seqwrap-test-cache"),
+    );
+    c
+}
+
+/// [`seqwrap`] run in `dir` as a user whose home and cache are there, and
+/// outside any batch array, so that relative paths, the rate cache and
+/// `--shard auto` see only what the test put in `dir`.
+pub fn seqwrap_in(dir: &Path) -> Command {
+    let mut c = seqwrap();
+    c.current_dir(dir)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("HOME", dir);
+    for v in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
+        c.env_remove(v);
     }
-    for e in 1..t.saturating_sub(1) {
-        for order in ["seq-first", "epoch-first"] {
-            v.push(sch(
-                "epoch",
-                &[
-                    ("W", (t - e).to_string()),
-                    ("E", e.to_string()),
-                    ("ORDER", order.into()),
-                ],
-            ));
-        }
-    }
-    v
+    c
+}
+
+/// The stdout of a run that must succeed; else fail with its status and
+/// stderr.
+pub fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The one JSON object a run that must succeed printed.
+pub fn ok_json(o: &Output) -> serde_json::Value {
+    let text = ok(o);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// `seqwrap ARGS --json`, which must succeed: its JSON object.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let o = seqwrap().args(args).arg("--json").output().unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
 /// Bad input, as the CLI promises it: exit 2, nothing on stdout, no
@@ -61,7 +109,7 @@ pub fn schemes_of_width(t: u32) -> Vec<Scheme> {
 /// clap's own parse errors, which keep clap's whole message (an `error:`
 /// line, then a tip and the usage line), and must still start
 /// with exactly one `error:` line.
-pub fn assert_bad_input(out: &std::process::Output, what: &str, needle: &str) {
+pub fn assert_bad_input(out: &Output, what: &str, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{what}: {err}");
     assert!(
@@ -111,10 +159,10 @@ pub fn skip(tool: &str, why: &str) {
 /// herd7 with the Linux-kernel memory model, where installed: the
 /// directory `SEQWRAP_HERD` names, else `../shared/herd` beside the
 /// checkout (holding `herd7`, `libdir/`, `lkmm/`); else why not.
-pub fn herd_dir() -> Result<std::path::PathBuf, String> {
+pub fn herd_dir() -> Result<PathBuf, String> {
     let d = std::env::var_os("SEQWRAP_HERD")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/herd"));
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/herd"));
     if d.join("herd7").is_file() {
         Ok(d)
     } else {

@@ -13,15 +13,15 @@
 //! the cases it answered within two seconds; otherwise that part is
 //! skipped, saying so. `tests/herd/regen.sh` regenerates the files.
 
-use crate::helpers;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use seqwrap::explore::{ExploreConfig, ExploreMode, explore};
 use seqwrap::litmus::{herd_verdict, litmus};
 use seqwrap::memory::Model;
 use seqwrap::protocol::{Scheme, SchemeRequest};
+
+use crate::helpers::{self, read, root};
 
 struct Case {
     id: String,
@@ -31,12 +31,8 @@ struct Case {
     seconds: f64,
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(root().join("tests/herd/expected.tsv")).unwrap();
+    let text = read(root().join("tests/herd/expected.tsv"));
     let mut v = Vec::new();
     for line in text
         .lines()
@@ -85,9 +81,7 @@ fn explorer_lkmm_agrees_with_the_committed_herd7_verdicts() {
     assert!(cases.len() >= 60, "{} cases", cases.len());
     let (mut fp, mut none) = (0, 0);
     for c in &cases {
-        let committed =
-            std::fs::read_to_string(root().join(format!("tests/herd/litmus/{}.litmus", c.id)))
-                .unwrap_or_else(|e| panic!("{}: {e}", c.id));
+        let committed = read(root().join(format!("tests/herd/litmus/{}.litmus", c.id)));
         assert_eq!(
             litmus(&c.scheme, c.cycles).unwrap(),
             committed,

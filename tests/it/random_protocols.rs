@@ -40,15 +40,13 @@
 //! `tests/herd/regen_random.sh HERD_DIR`), and runs herd7 live on a
 //! time-bounded subset where it is installed.
 
-use crate::helpers;
-
 #[path = "../random/ast.rs"]
 mod ast;
 #[path = "../random/reference.rs"]
 mod reference;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,6 +61,8 @@ use seqwrap::protocol::desc::Description;
 
 use ast::{Desc, generate};
 use reference::{Cost, Reference};
+
+use crate::helpers::{self, read, root};
 
 /// The seed set of the default run.
 const SEED: u64 = 0x5e9_0a7e_2026_1207;
@@ -509,10 +509,6 @@ const HERD_FILES: u64 = 240;
 /// herd7 seconds a file of the expectations may take.
 const HERD_TIMEOUT: f64 = 10.0;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// FNV-1a, 64 bits: the committed fingerprint of an exported litmus test.
 fn fnv64(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -538,7 +534,7 @@ struct HerdCase {
 }
 
 fn herd_cases() -> Vec<HerdCase> {
-    let text = std::fs::read_to_string(root().join("tests/herd/random.tsv")).unwrap();
+    let text = read(root().join("tests/herd/random.tsv"));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|line| {

@@ -1,11 +1,7 @@
 //! `seqwrap sample` from the outside: bad input, JSON fields, and the same
 //! bytes for a seed whatever the thread count.
 
-use assert_cmd::Command;
-
-fn seqwrap() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seqwrap"))
-}
+use crate::helpers::{ok, seqwrap};
 
 fn rejects(args: &[&str], flag: &str) {
     let out = seqwrap().args(args).output().unwrap();
@@ -103,11 +99,7 @@ fn run(threads: &str) -> Vec<u8> {
         .env("RAYON_NUM_THREADS", threads)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     out.stdout
 }
 

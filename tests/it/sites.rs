@@ -3,16 +3,13 @@
 //! `sites/` and `holds/` is built in (adding one touches only its file);
 //! a bad site file gets one line `FILE:LINE:COL` and exit 2.
 
-use crate::helpers;
+use std::process::Output;
 
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::helpers::{self, ok, ok_json, read, root, seqwrap, seqwrap_in, tempdir};
 
 /// The `.toml` files under a directory of the checkout, sorted.
 fn toml_files(dir: &str) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut v: Vec<String> = std::fs::read_dir(root)
+    let mut v: Vec<String> = std::fs::read_dir(root().join(dir))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|f| f.ends_with(".toml"))
@@ -82,21 +79,15 @@ fn edit(old: &str, new: &str) -> String {
     BASE.replacen(old, new, 1)
 }
 
-fn sites_cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("seqwrap").unwrap();
-    c.current_dir(dir).env("HOME", dir);
-    c
-}
-
 #[test]
 fn the_base_site_file_is_good() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     std::fs::write(d.path().join("mine.toml"), BASE).unwrap();
-    let o = sites_cmd(d.path())
+    let o = seqwrap_in(d.path())
         .args(["sites", "--site", "mine.toml"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.starts_with("mine: a reader of my own"), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
@@ -228,12 +219,12 @@ fn bad_site_files_get_one_line_with_their_position() {
         ),
     ];
     assert!(cases.len() >= 15);
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let mut failures = Vec::new();
     for (kind, text, (line, col), says) in &cases {
         let file = format!("{kind}.toml");
         std::fs::write(d.path().join(&file), text).unwrap();
-        let o = sites_cmd(d.path())
+        let o = seqwrap_in(d.path())
             .args(["sites", "--site", &file])
             .output()
             .unwrap();
@@ -317,13 +308,13 @@ fn the_audit_answers_per_site() {
 /// audit's JSON and CSV carry every row (nothing measured: a given rate).
 #[test]
 fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     for args in [
         &["sites"][..],
         &["sites", "--holds"],
         &["audit", "--rate", "1e7"],
     ] {
-        let o = sites_cmd(d.path()).args(args).output().unwrap();
+        let o = seqwrap_in(d.path()).args(args).output().unwrap();
         assert!(
             o.status.success(),
             "{args:?}: {}",
@@ -336,22 +327,21 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
         }
     }
     let csv = d.path().join("audit.csv");
-    let o = sites_cmd(d.path())
+    let o = seqwrap_in(d.path())
         .args(["audit", "--rate", "1e7", "--json", "--csv"])
         .arg(&csv)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     let sites = v["sites"].as_array().unwrap();
     let rows: usize = sites
         .iter()
         .map(|s| s["rows"].as_array().unwrap().len())
         .sum();
-    let text = std::fs::read_to_string(&csv).unwrap();
+    let text = read(&csv);
     assert_eq!(text.lines().count(), 1 + rows);
     assert_eq!(rows, sites.len() * 5 * 6);
-    let bad = sites_cmd(d.path())
+    let bad = seqwrap_in(d.path())
         .args(["audit", "--rate", "1e7", "--preempt", "cooperative"])
         .output()
         .unwrap();
@@ -364,8 +354,8 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
 /// it; the per-VMA lock needs no width at all.
 #[test]
 fn pick_answers_for_a_site() {
-    let d = tempfile::tempdir().unwrap();
-    let o = sites_cmd(d.path())
+    let d = tempdir();
+    let o = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -377,13 +367,12 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "none", "--json"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     assert!(v["site"].as_str().unwrap().contains("unbounded"), "{v}");
     // 10 years at 7e6/s: 2^(W-1) >= 2.21e15 needs W = 52.
     assert_eq!(v["bits_needed"], 52);
     assert_eq!(v["yours"]["meets"], false, "{v}");
-    let o = sites_cmd(d.path())
+    let o = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -395,10 +384,9 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "full", "--json"])
         .output()
         .unwrap();
-    assert!(o.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["verdict"], "safe-slow-path");
-    let bad = sites_cmd(d.path())
+    let bad = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -458,9 +446,9 @@ fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
     }
 }
 
-fn stress(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("seqwrap")
-        .unwrap()
+/// `seqwrap stress --kernel ARGS`.
+fn stress(args: &[&str]) -> Output {
+    seqwrap()
         .arg("stress")
         .arg("--kernel")
         .args(args)
@@ -483,12 +471,7 @@ fn a_real_hold_is_counted_by_tracepoint() {
         "2",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let b = &v;
     if b["status"] == "skipped" {
         helpers::skip("userfaultfd", &format!("the hold: {}", b["reason"]));
@@ -517,12 +500,7 @@ fn a_real_hold_is_counted_by_tracepoint() {
 #[test]
 fn the_uprobe_trap_round_trip_is_timed() {
     let out = stress(&["--uprobe-trap", "--calls", "2000", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let b = &v;
     if b["status"] == "skipped" {
         helpers::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));

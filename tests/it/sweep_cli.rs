@@ -11,11 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
-
-fn seqwrap() -> Command {
-    Command::cargo_bin("seqwrap").expect("binary")
-}
+use crate::helpers::{ok, ok_json, read, seqwrap, tempdir, write};
 
 /// A grid of 6 schemes x (1 explore + 2 rates x 7 windows x 1 sample) points.
 const SPEC: &str = r#"
@@ -36,10 +32,9 @@ scheme = "split"
 read = "hi-lo-hi"
 "#;
 
+/// The spec as `t.toml` in `dir`: its path.
 fn write_spec(dir: &Path, text: &str) -> PathBuf {
-    let p = dir.join("t.toml");
-    std::fs::write(&p, text).unwrap();
-    p
+    write(dir, "t.toml", text)
 }
 
 fn sweep(spec: &Path, out: &Path, threads: &str, extra: &[&str]) -> std::process::Output {
@@ -54,18 +49,9 @@ fn sweep(spec: &Path, out: &Path, threads: &str, extra: &[&str]) -> std::process
         .unwrap()
 }
 
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn thread_count_does_not_change_a_byte() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let mut files = Vec::new();
     for t in ["1", "2", "8"] {
@@ -89,7 +75,7 @@ fn thread_count_does_not_change_a_byte() {
 
 #[test]
 fn kill_9_then_resume_gives_the_uninterrupted_file() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let whole = d.path().join("whole.csv");
     ok(&sweep(&spec, &whole, "2", &["--debug-fake-engines", "0"]));
@@ -148,8 +134,7 @@ fn kill_9_then_resume_gives_the_uninterrupted_file() {
         "2",
         &["--resume", "--json", "--debug-fake-engines", "0"],
     );
-    ok(&o);
-    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let summary = ok_json(&o);
     let resumed = summary["resumed_points"].as_u64().unwrap();
     assert!(
         resumed > 0 && resumed < 90,
@@ -161,7 +146,7 @@ fn kill_9_then_resume_gives_the_uninterrupted_file() {
 
 #[test]
 fn shards_merge_into_the_one_run_file() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let whole = d.path().join("whole.csv");
     ok(&sweep(&spec, &whole, "2", &["--debug-fake-engines", "0"]));
@@ -238,7 +223,7 @@ fn assert_one_line_usage(o: &std::process::Output, want: &str) {
 
 #[test]
 fn bad_specs_are_one_line_with_file_line_key_and_leave_nothing() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let cases: Vec<(String, &str)> = vec![
         (
             SPEC.replace("seed = 11", "seed = 11\nsead = 3"),
@@ -294,11 +279,11 @@ fn bad_specs_are_one_line_with_file_line_key_and_leave_nothing() {
 
 #[test]
 fn bad_csv_is_one_line_with_file_line_key() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let good = d.path().join("good.csv");
     ok(&sweep(&spec, &good, "2", &["--debug-fake-engines", "0"]));
-    let text = std::fs::read_to_string(&good).unwrap();
+    let text = read(&good);
 
     let wrong_header = d.path().join("wrong_header.csv");
     std::fs::write(
@@ -343,7 +328,7 @@ fn bad_csv_is_one_line_with_file_line_key() {
 
 #[test]
 fn resume_refuses_progress_of_another_spec() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let out = d.path().join("o.csv");
     std::fs::write(
@@ -380,7 +365,7 @@ read = "naive"
 
 #[test]
 fn real_engines_are_byte_identical_across_threads_and_shards() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), REAL);
     let mut files = Vec::new();
     for t in ["1", "2", "8"] {
