@@ -104,38 +104,72 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
-/// Bad input, as the CLI promises it: exit 2, nothing on stdout, no
-/// panic, and `needle` named on stderr. Stderr is one line — except for
-/// clap's own parse errors, which keep clap's whole message (an `error:`
-/// line, then a tip and the usage line), and must still start
-/// with exactly one `error:` line.
-pub fn assert_bad_input(out: &Output, what: &str, needle: &str) {
+/// What is wrong with `out` as bad input, as the CLI promises it (empty
+/// when nothing is): exit 2, nothing on stdout, no panic, every one of
+/// `needles` named on stderr, and stderr's first line its only `error:`
+/// line. Stderr is that one line when `one_line`; otherwise it may go on
+/// only as clap's own parse errors do (a tip and the usage line).
+pub fn bad_input_faults(out: &Output, needles: &[&str], one_line: bool) -> Vec<String> {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-    assert!(
-        out.stdout.is_empty(),
-        "{what}: stdout {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(!err.contains("panicked"), "{what}: {err}");
-    assert!(
-        err.contains(needle),
-        "{what}: {err:?} should name {needle:?}"
-    );
-    let lines: Vec<&str> = err.trim_end().lines().collect();
-    assert!(lines[0].starts_with("error: "), "{what}: {err}");
-    assert_eq!(
-        lines.iter().filter(|l| l.starts_with("error")).count(),
-        1,
-        "{what}: {err}"
-    );
-    if lines.len() > 1 {
-        assert!(
-            lines.iter().any(|l| l.starts_with("Usage: seqwrap"))
-                || lines.last().is_some_and(|l| l.contains("--help")),
-            "{what}: more than one line and not clap's usage: {err}"
-        );
+    let mut wrong = Vec::new();
+    if out.status.code() != Some(2) {
+        wrong.push(format!("exit code {:?}, not 2", out.status.code()));
     }
+    if !out.stdout.is_empty() {
+        wrong.push(format!(
+            "stdout not empty: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
+    if err.contains("panicked") {
+        wrong.push("a panic".into());
+    }
+    for n in needles {
+        if !err.contains(n) {
+            wrong.push(format!("does not name {n:?}"));
+        }
+    }
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    if !lines.first().is_some_and(|l| l.starts_with("error: ")) {
+        wrong.push("the first line is not 'error: ...'".into());
+    }
+    if lines.iter().filter(|l| l.starts_with("error")).count() != 1 {
+        wrong.push("not exactly one error line".into());
+    }
+    if one_line {
+        if err.lines().count() != 1 {
+            wrong.push(format!("{} lines on stderr, not 1", err.lines().count()));
+        }
+    } else if lines.len() > 1
+        && !(lines.iter().any(|l| l.starts_with("Usage: seqwrap"))
+            || lines.last().is_some_and(|l| l.contains("--help")))
+    {
+        wrong.push("more than one line and not clap's usage".into());
+    }
+    wrong
+}
+
+/// Bad input as [`bad_input_faults`] has it, naming `needle`; clap's own
+/// parse errors keep their usage block. `what` says which run failed.
+pub fn assert_bad_input(out: &Output, what: &str, needle: &str) {
+    let wrong = bad_input_faults(out, &[needle], false);
+    assert!(
+        wrong.is_empty(),
+        "{what}: {}\nstderr: {}",
+        wrong.join("; "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The same, where stderr must be exactly one line.
+pub fn assert_bad_input_line(out: &Output, what: &str, needle: &str) {
+    let wrong = bad_input_faults(out, &[needle], true);
+    assert!(
+        wrong.is_empty(),
+        "{what}: {}\nstderr: {}",
+        wrong.join("; "),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A test that needs an optional tool or permission and cannot have it

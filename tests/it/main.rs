@@ -13,8 +13,7 @@ mod helpers;
 
 mod analyze_cli;
 mod analyze_vs_sample;
-mod bad_descriptions;
-mod bad_inputs;
+mod bad_input;
 mod batch_cli;
 mod explore_cli;
 mod explore_models;

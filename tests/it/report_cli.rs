@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{self, json, ok, ok_json, read, seqwrap, tempdir};
+use crate::helpers::{json, ok, ok_json, read, seqwrap, tempdir};
 
 const HEADER: &str = "point,spec,scheme,params,bits,rate,process,hold,window,engine,metric,value,ci_low,ci_high,seed,seqwrap_version";
 
@@ -301,49 +301,6 @@ fn pick_window_meets_its_target_and_one_bit_less_does_not() {
         .unwrap();
     assert_eq!(v["value_at_bits"].as_f64(), Some(at));
     assert!(at <= 1e-6 && below > 1e-6, "{at} {below}");
-}
-
-#[test]
-fn pick_bad_input_is_one_line_exit_2() {
-    for args in [
-        vec!["pick", "--adversarial", "--rate", "0"],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--target", "1e-6"],
-        vec!["pick", "--window", "lognormal:1ms,1us", "--rate", "1e6"],
-        vec![
-            "pick",
-            "--window",
-            "fixed:1ms",
-            "--rate",
-            "1e6",
-            "--target",
-            "2",
-        ],
-        vec!["pick", "--rate", "1e6"],
-        vec![
-            "pick", "--window", "fixed:1s", "--rate", "1e6", "--stall", "1s",
-        ],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--jitter", "2"],
-        vec![
-            "pick", "--window", "fixed:1s", "--rate", "1e6", "--jitter", "1",
-        ],
-        vec![
-            "pick",
-            "--adversarial",
-            "--rate",
-            "1e6",
-            "--stall",
-            "forever",
-        ],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--uptime", "0"],
-        vec!["report", "--observe-seconds", "-1"],
-        vec!["report", "--workload-size", "huge"],
-        vec!["report", "--rate-runs", "0"],
-        vec!["report", "--rate-duration", "1us"],
-        vec!["report", "--threads", "0"],
-    ] {
-        let o = seqwrap().args(&args).output().unwrap();
-        helpers::assert_bad_input(&o, &format!("{args:?}"), "error: ");
-    }
 }
 
 /// The sections a summary has, in order.

@@ -1,11 +1,13 @@
 //! Reader sites and holds as data (DESIGN §8): every built-in file parses
 //! and cites a commit, a release and its sources; every file under
-//! `sites/` and `holds/` is built in (adding one touches only its file);
-//! a bad site file gets one line `FILE:LINE:COL` and exit 2.
+//! `sites/` and `holds/` is built in (adding one touches only its file).
+//! Bad site files, which must get one line `FILE:LINE:COL` and exit 2, and
+//! bad flags of the hold and the uprobe trap are in the tables of
+//! `bad_input`.
 
 use std::process::Output;
 
-use crate::helpers::{self, ok, ok_json, read, root, seqwrap, seqwrap_in, tempdir};
+use crate::helpers::{self, ok_json, read, root, seqwrap, seqwrap_in, tempdir};
 
 /// The `.toml` files under a directory of the checkout, sorted.
 fn toml_files(dir: &str) -> Vec<String> {
@@ -55,194 +57,6 @@ fn every_site_file_is_built_in_and_cites_its_facts() {
 fn every_hold_file_is_built_in() {
     assert_eq!(toml_files("holds"), sorted(seqwrap::site::hold_files()));
     seqwrap::site::hold::holds().unwrap();
-}
-
-const BASE: &str = r#"name = "mine"
-title = "a reader of my own"
-function = "my_reader"
-file = "mm/mine.c"
-counter = "mm->mm_lock_seq"
-commit = "0123456789ab"
-release = "v6.14"
-protocol = "seqcount"
-params = { W = "32" }
-writer = "mmap_write_lock()"
-context = ["rcu"]
-window = "a lookup"
-false_positive = "stale data used"
-fallback = "the locked lookup"
-sources = ["mm/mine.c@0123456789ab: my_reader()"]
-"#;
-
-fn edit(old: &str, new: &str) -> String {
-    assert!(BASE.contains(old), "{old}");
-    BASE.replacen(old, new, 1)
-}
-
-#[test]
-fn the_base_site_file_is_good() {
-    let d = tempdir();
-    std::fs::write(d.path().join("mine.toml"), BASE).unwrap();
-    let o = seqwrap_in(d.path())
-        .args(["sites", "--site", "mine.toml"])
-        .output()
-        .unwrap();
-    ok(&o);
-    let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.starts_with("mine: a reader of my own"), "{text}");
-    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
-}
-
-/// Each kind: exit 2, one line, FILE:LINE:COL, what is allowed.
-#[test]
-fn bad_site_files_get_one_line_with_their_position() {
-    let cases: Vec<(&str, String, (usize, usize), &str)> = vec![
-        (
-            "not-toml",
-            edit("title = ", "title == "),
-            (2, 8),
-            "not valid TOML",
-        ),
-        (
-            "unknown-key",
-            edit("title", "titel"),
-            (2, 1),
-            "unknown key 'titel'; allowed: name",
-        ),
-        (
-            "missing-key",
-            edit("fallback = \"the locked lookup\"\n", ""),
-            (1, 1),
-            "missing key 'fallback'",
-        ),
-        (
-            "name-not-a-name",
-            edit("\"mine\"", "\"my site\""),
-            (1, 8),
-            "allowed: letters, digits",
-        ),
-        (
-            "short-commit",
-            edit("0123456789ab\"", "0123\""),
-            (6, 10),
-            "allowed: 12 to 40 hex digits",
-        ),
-        (
-            "commit-not-hex",
-            edit("0123456789ab\"", "0123456789xy\""),
-            (6, 10),
-            "12 to 40 hex digits",
-        ),
-        (
-            "release-not-a-tag",
-            edit("\"v6.14\"", "\"6.14\""),
-            (7, 11),
-            "a kernel release tag such as v6.14",
-        ),
-        (
-            "release-rc",
-            edit("\"v6.14\"", "\"v6.14-rc1\""),
-            (7, 11),
-            "release tag",
-        ),
-        (
-            "unknown-protocol",
-            edit("\"seqcount\"", "\"seqlock\""),
-            (8, 12),
-            "is not in the catalog; allowed: plain",
-        ),
-        (
-            "bad-param",
-            edit("W = \"32\"", "W = \"65\""),
-            (9, 16),
-            "out of range",
-        ),
-        (
-            "unknown-context",
-            edit("[\"rcu\"]", "[\"rcu\", \"softirq\"]"),
-            (11, 19),
-            "context 'softirq': allowed: preemptible, rcu",
-        ),
-        (
-            "empty-context",
-            edit("[\"rcu\"]", "[]"),
-            (11, 11),
-            "context is empty",
-        ),
-        (
-            "context-not-array",
-            edit("[\"rcu\"]", "\"rcu\""),
-            (11, 11),
-            "must be an array of strings",
-        ),
-        (
-            "empty-sources",
-            edit("[\"mm/mine.c@0123456789ab: my_reader()\"]", "[]"),
-            (15, 11),
-            "every claim needs one",
-        ),
-        (
-            "title-not-a-string",
-            edit("\"a reader of my own\"", "42"),
-            (2, 9),
-            "'title' must be a string",
-        ),
-        (
-            "empty-window",
-            edit("\"a lookup\"", "\"  \""),
-            (12, 10),
-            "'window' is empty",
-        ),
-        (
-            "bad-wrap-gives",
-            edit("context =", "wrap_gives = \"crash\"\ncontext ="),
-            (11, 14),
-            "allowed: accept, slow-path",
-        ),
-        (
-            "param-not-a-string",
-            edit("W = \"32\"", "W = [32]"),
-            (9, 16),
-            "must be a string or an integer",
-        ),
-        (
-            "bad-writer-op",
-            edit("context =", "writer_op = \"fork\"\ncontext ="),
-            (11, 13),
-            "writer_op 'fork': allowed: munmap-null",
-        ),
-        (
-            "bad-context",
-            edit("[\"rcu\"]", "[\"rcu\", \"asleep\"]"),
-            (11, 19),
-            "allowed: preemptible, rcu",
-        ),
-    ];
-    assert!(cases.len() >= 15);
-    let d = tempdir();
-    let mut failures = Vec::new();
-    for (kind, text, (line, col), says) in &cases {
-        let file = format!("{kind}.toml");
-        std::fs::write(d.path().join(&file), text).unwrap();
-        let o = seqwrap_in(d.path())
-            .args(["sites", "--site", &file])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        let want = format!("error: {file}:{line}:{col}: ");
-        if o.status.code() != Some(2)
-            || !o.stdout.is_empty()
-            || err.lines().count() != 1
-            || !err.starts_with(&want)
-            || !err.contains(says)
-        {
-            failures.push(format!(
-                "{kind}: want {want}...{says}; got {:?} {err}",
-                o.status.code()
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The answer per site (the library, a given rate: nothing measured).
@@ -512,26 +326,4 @@ fn the_uprobe_trap_round_trip_is_timed() {
     let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
     assert!(f(p, "p50_ns") <= f(p, "p99_ns") && f(p, "p99_ns") <= f(p, "max_ns"));
     assert!(f(p, "p50_ns") > f(q, "p50_ns"), "{b}");
-}
-
-#[test]
-fn bad_hold_flags_get_one_line() {
-    for (args, needle) in [
-        (&["--hold", "fuse"][..], "allowed: userfaultfd"),
-        (&["--hold", "userfaultfd", "--hold-for", "2d"], "--hold-for"),
-        (&["--hold", "userfaultfd", "--hold-for", "0s"], "--hold-for"),
-        (
-            &["--hold", "userfaultfd", "--hold-writers", "0"],
-            "--hold-writers",
-        ),
-        (&["--full"], "--full"),
-        (&["--uprobe-trap", "--calls", "0"], "--calls"),
-        (&["--uprobe-trap", "--calls", "lots"], "--calls"),
-        (&["--uprobe-trap", "--full"], "--full"),
-        (&["--calls", "10"], "--calls"),
-        (&["--hold", "userfaultfd", "--op", "mprotect"], "--op"),
-    ] {
-        let out = stress(args);
-        helpers::assert_bad_input(&out, &format!("{args:?}"), needle);
-    }
 }
