@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::helpers::{seqwrap_path, tempdir};
+use crate::helpers::{self, seqwrap_path, tempdir};
 
 /// Real engines, small: 2 schemes x (explore + 2 rates x 2 windows x
 /// (analyze + sample)) = 18 points, under a second in all.
@@ -99,7 +99,10 @@ fn shards_through_parallel_or_xargs_merge_into_the_one_run_file() {
              --shard {}/3 --json ::: 1 2 3 >/dev/null",
         ));
     } else {
-        eprintln!("GNU parallel is not installed: xargs -P only");
+        helpers::skip(
+            "parallel",
+            "GNU parallel is not installed: the recipe ran through xargs -P only",
+        );
     }
     for (name, run) in runners {
         let _ = std::fs::remove_dir_all(dir.join("data"));

@@ -2,6 +2,30 @@
 //! built `seqwrap` and how a test runs it, the checkout's paths, files in
 //! temporary directories, the promise every bad input keeps, and the
 //! optional tools a test may have to do without.
+//!
+//! # Optional tools and `SEQWRAP_REQUIRE`
+//!
+//! A test that needs something this machine may lack says
+//! `skipped: <why>` through [`skip`] and passes without that part; where
+//! the comma-separated list in `SEQWRAP_REQUIRE` names the tool (or says
+//! `all`), it fails instead, so a machine that must have the tool cannot
+//! pass by skipping. The names:
+//!
+//! - `herd`: herd7 with the Linux-kernel memory model ([`herd_dir`]),
+//!   for the live cross-checks in `herd_lkmm` and `random_protocols`.
+//! - `tracefs`: tracefs with the mmap-lock tracepoint, mounted or
+//!   mountable (root), and uprobe events in it: the tracepoint check of
+//!   `stress --kernel`, `--observe`, the uprobe trap, and the count of a
+//!   real hold.
+//! - `userfaultfd`: a userfaultfd for kernel-mode faults
+//!   (`CAP_SYS_PTRACE`, `vm.unprivileged_userfaultfd = 1` or
+//!   `/dev/userfaultfd`), for the real hold.
+//! - `devfull`: `/dev/full`, for writes to a full stdout.
+//! - `parallel`: GNU parallel, for the README's batch recipe (`xargs -P`
+//!   runs it either way).
+//!
+//! No test asks for root itself: root matters here only as what makes
+//! tracefs or userfaultfd usable.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -172,12 +196,11 @@ pub fn assert_bad_input_line(out: &Output, what: &str, needle: &str) {
     );
 }
 
-/// A test that needs an optional tool or permission and cannot have it
-/// here: it says `skipped: <why>` where a reader of `cargo test` sees it
-/// (straight to stderr, past the harness's capture), and fails instead
-/// where `SEQWRAP_REQUIRE` names the tool (a comma-separated list: `herd`,
-/// `tracefs`, `dev-full`, ...; `all` for every one), so a machine that must
-/// have it cannot pass by skipping.
+/// A test that needs the optional `tool` (one of the names above) and
+/// cannot have it here: it says `skipped: <why>` where a reader of `cargo
+/// test` sees it — written to stderr itself, past the harness's capture,
+/// where an `eprintln!` of a passing test would be shown to no one — and
+/// fails instead where `SEQWRAP_REQUIRE` names the tool or says `all`.
 pub fn skip(tool: &str, why: &str) {
     use std::io::Write as _;
     let required = std::env::var("SEQWRAP_REQUIRE").unwrap_or_default();

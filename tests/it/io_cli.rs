@@ -200,7 +200,7 @@ fn every_command_takes_a_closed_pipe_as_success() {
 fn a_full_stdout_is_a_failure_naming_stdout() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     let Ok(full) = full else {
-        helpers::skip("dev-full", "no /dev/full here: a full stdout was not tried");
+        helpers::skip("devfull", "no /dev/full here: a full stdout was not tried");
         return;
     };
     let d = tempdir();
