@@ -189,8 +189,8 @@ fn herd7_live_agrees_where_installed() {
     assert!(ran >= 30, "{ran}");
 }
 
-/// Every case live (minutes): `cargo test --release --test herd_lkmm --
-/// --ignored`.
+/// Every case live (minutes): `cargo test --release --test it --
+/// --ignored herd_lkmm::`.
 #[test]
 #[ignore]
 fn herd7_live_agrees_on_every_case() {

@@ -748,7 +748,7 @@ fn regen_random_herd_expectations() {
     );
     let mut out = String::from(
         "# herd7 7.57 + LKMM verdicts of `seqwrap litmus` exports of random files\n\
-         # (tests/random_protocols.rs: file_seed(HERD_SEED, id), the writer unrolled\n\
+         # (tests/it/random_protocols.rs: file_seed(HERD_SEED, id), the writer unrolled\n\
          # `cycles` times), checked against the explorer everywhere. hash: FNV-1a 64\n\
          # of the exported litmus text. Regenerate: tests/herd/regen_random.sh HERD_DIR\n\
          # id\tseed\tcycles\therd\tseconds\thash\n",
@@ -761,7 +761,7 @@ fn regen_random_herd_expectations() {
 
 /// Print file `SEQWRAP_RANDOM_FILE=i` of the seed set (`SEQWRAP_RANDOM_SEED`,
 /// default the test's) to paste into `seqwrap explore --protocol`:
-/// `cargo test --release --test random_protocols -- --ignored print_random_file --nocapture`.
+/// `cargo test --release --test it -- --ignored random_protocols::print_random_file --nocapture`.
 #[test]
 #[ignore]
 fn print_random_file() {

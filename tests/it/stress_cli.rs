@@ -442,7 +442,7 @@ fn observe_counts_a_workloads_write_locks_or_says_why_not() {
 }
 
 /// 2^31 real lock/unlock cycles: run with
-/// `cargo test --release --test stress_cli -- --ignored` (about 30 s).
+/// `cargo test --release --test it -- --ignored stress_cli::` (about 30 s).
 #[test]
 #[ignore]
 fn plain_i32_observes_the_false_positive_at_2_pow_31() {
