@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerate tests/herd/random.tsv: the herd7 verdicts (Linux-kernel memory
-# model) of the random files of tests/random_protocols.rs, each exported by
+# model) of the random files of tests/it/random_protocols.rs, each exported by
 # `seqwrap litmus` with its writer unrolled 1 or 2 cycles, and a hash of
 # each exported test (so the test sees a changed generator or export).
 #
@@ -11,5 +11,5 @@
 set -eu
 herd=${1:?usage: tests/herd/regen_random.sh HERD_DIR}
 herd=$(cd "$herd" && pwd)
-SEQWRAP_HERD="$herd" cargo test --release --test random_protocols \
-    -- --ignored --exact regen_random_herd_expectations --nocapture
+SEQWRAP_HERD="$herd" cargo test --release --test it \
+    -- --ignored --exact random_protocols::regen_random_herd_expectations --nocapture

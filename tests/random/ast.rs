@@ -191,7 +191,7 @@ impl Desc {
         let _ = writeln!(t, "name = \"{}\"", self.name);
         let _ = writeln!(
             t,
-            "about = \"random-protocol differential test (tests/random_protocols.rs)\""
+            "about = \"random-protocol differential test (tests/it/random_protocols.rs)\""
         );
         t.push('\n');
         t.push_str("writer = \"\"\"\n");

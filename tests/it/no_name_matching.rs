@@ -33,6 +33,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::helpers::{read, root};
+
 /// `(path under the crate root, exact trimmed line)` pairs exempt from the
 /// rule. Each entry needs a reason in a comment beside it.
 const ALLOWED: &[(&str, &str)] = &[
@@ -58,17 +60,13 @@ const COMPARE_METHODS: &[&str] = &[
     "find",
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The `name = "..."` of every file under `protocols/`.
 fn catalog_names() -> Vec<String> {
     let mut names = Vec::new();
     for e in std::fs::read_dir(root().join("protocols")).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "toml") {
-            let text = std::fs::read_to_string(&p).unwrap();
+            let text = read(&p);
             let v: toml::Value = toml::from_str(&text).unwrap();
             names.push(v["name"].as_str().unwrap().to_string());
         }
@@ -558,7 +556,7 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
         if rel == CATALOG {
             continue;
         }
-        found.extend(scan(&rel, &std::fs::read_to_string(f).unwrap(), &names));
+        found.extend(scan(&rel, &read(f), &names));
     }
     assert!(
         found.is_empty(),

@@ -4,8 +4,6 @@
 //! (`data/mail_figures.csv`), rendered from fixed inputs without measuring
 //! anything, and checked again on the committed mail and data.
 
-use std::path::Path;
-
 use seqwrap::memory::Model;
 use seqwrap::report::mail::{self, Figure, MailInputs, Ordering};
 use seqwrap::report::patches;
@@ -13,6 +11,8 @@ use seqwrap::site::audit::{Rates, answer};
 use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, PreemptModel, holds};
 use seqwrap::stress::hold::{HoldOutcome, HoldReport};
 use seqwrap::stress::uprobe::{Times, TrapOutcome, TrapReport};
+
+use crate::helpers::{read, root};
 
 /// Split a mail into its body and its reference list.
 fn split(text: &str) -> (&str, &str) {
@@ -263,8 +263,7 @@ fn the_mail_check_fails_on_bad_mail() {
 /// it wrote beside it.
 #[test]
 fn the_committed_mail_has_the_form_and_its_numbers_are_in_data() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("reports/mail.txt")).unwrap();
-    let figs = std::fs::read_to_string(root.join("data/mail_figures.csv")).unwrap();
+    let text = read(root().join("reports/mail.txt"));
+    let figs = read(root().join("data/mail_figures.csv"));
     check(&text, &figs);
 }

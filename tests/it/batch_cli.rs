@@ -8,6 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::helpers::{self, seqwrap_path, tempdir};
+
 /// Real engines, small: 2 schemes x (explore + 2 rates x 2 windows x
 /// (analyze + sample)) = 18 points, under a second in all.
 const SPEC: &str = r#"
@@ -29,10 +31,9 @@ read = "naive"
 "#;
 
 fn bash(dir: &Path, script: &str) -> String {
-    let bin = assert_cmd::cargo::cargo_bin("seqwrap");
     let path = format!(
         "{}:{}",
-        bin.parent().unwrap().display(),
+        seqwrap_path().parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let o = Command::new("bash")
@@ -61,7 +62,7 @@ fn has(tool: &str) -> bool {
 
 #[test]
 fn shards_through_parallel_or_xargs_merge_into_the_one_run_file() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let dir = d.path();
     // The kernel's rate where it can be measured; a fixed second rate
     // elsewhere (the rate file path is the same either way).
@@ -98,7 +99,10 @@ fn shards_through_parallel_or_xargs_merge_into_the_one_run_file() {
              --shard {}/3 --json ::: 1 2 3 >/dev/null",
         ));
     } else {
-        eprintln!("GNU parallel is not installed: xargs -P only");
+        helpers::skip(
+            "parallel",
+            "GNU parallel is not installed: the recipe ran through xargs -P only",
+        );
     }
     for (name, run) in runners {
         let _ = std::fs::remove_dir_all(dir.join("data"));

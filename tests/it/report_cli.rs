@@ -7,15 +7,8 @@
 //! summary must fit 72 columns.
 
 use std::path::Path;
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-
-mod common;
-
-fn seqwrap() -> Command {
-    Command::cargo_bin("seqwrap").expect("binary")
-}
+use crate::helpers::{json, ok, ok_json, read, seqwrap, tempdir};
 
 const HEADER: &str = "point,spec,scheme,params,bits,rate,process,hold,window,engine,metric,value,ci_low,ci_high,seed,seqwrap_version";
 
@@ -66,7 +59,7 @@ fn ink(pixels: &[u8], rgb: [u8; 3]) -> (usize, usize) {
 
 #[test]
 fn plot_draws_real_pngs_and_svgs() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let csv = d.path().join("t.csv");
     std::fs::write(&csv, theory_csv()).unwrap();
     let out = d.path().join("plots");
@@ -77,7 +70,7 @@ fn plot_draws_real_pngs_and_svgs() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     for fig in ["time_to_fp", "p_window"] {
         let png = out.join(format!("t_{fig}.png"));
         let (w, h, pixels) = decode_png(&png);
@@ -90,7 +83,7 @@ fn plot_draws_real_pngs_and_svgs() {
         );
         // The first series (palette colour 0) is drawn.
         assert!(blue > 200, "{fig}: first series has {blue} pixels");
-        let svg = std::fs::read_to_string(out.join(format!("t_{fig}.svg"))).unwrap();
+        let svg = read(out.join(format!("t_{fig}.svg")));
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("</svg>"));
         let title = if fig == "time_to_fp" {
@@ -101,7 +94,7 @@ fn plot_draws_real_pngs_and_svgs() {
         assert!(svg.contains(title), "{fig}: title missing from SVG");
     }
     // The time plot carries the marks and a legend per rate.
-    let svg = std::fs::read_to_string(out.join("t_time_to_fp.svg")).unwrap();
+    let svg = read(out.join("t_time_to_fp.svg"));
     for mark in [
         "1 s",
         "1 hour",
@@ -121,17 +114,9 @@ fn plot_draws_real_pngs_and_svgs() {
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
 
+/// `seqwrap pick ARGS --json`: its JSON object.
 fn pick_json(args: &[&str]) -> serde_json::Value {
-    let mut a: Vec<&str> = vec!["pick"];
-    a.extend_from_slice(args);
-    a.push("--json");
-    let o = seqwrap().args(&a).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{a:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    json(&[&["pick"][..], args].concat())
 }
 
 /// The explanation keeps to the tool's promises: 72 columns, no line
@@ -304,8 +289,7 @@ fn pick_window_meets_its_target_and_one_bit_less_does_not() {
         ])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     let bits = v["bits_needed"].as_u64().unwrap();
     assert!((33..=64).contains(&bits), "{bits}");
     assert_eq!(v["bits"], 64);
@@ -317,49 +301,6 @@ fn pick_window_meets_its_target_and_one_bit_less_does_not() {
         .unwrap();
     assert_eq!(v["value_at_bits"].as_f64(), Some(at));
     assert!(at <= 1e-6 && below > 1e-6, "{at} {below}");
-}
-
-#[test]
-fn pick_bad_input_is_one_line_exit_2() {
-    for args in [
-        vec!["pick", "--adversarial", "--rate", "0"],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--target", "1e-6"],
-        vec!["pick", "--window", "lognormal:1ms,1us", "--rate", "1e6"],
-        vec![
-            "pick",
-            "--window",
-            "fixed:1ms",
-            "--rate",
-            "1e6",
-            "--target",
-            "2",
-        ],
-        vec!["pick", "--rate", "1e6"],
-        vec![
-            "pick", "--window", "fixed:1s", "--rate", "1e6", "--stall", "1s",
-        ],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--jitter", "2"],
-        vec![
-            "pick", "--window", "fixed:1s", "--rate", "1e6", "--jitter", "1",
-        ],
-        vec![
-            "pick",
-            "--adversarial",
-            "--rate",
-            "1e6",
-            "--stall",
-            "forever",
-        ],
-        vec!["pick", "--adversarial", "--rate", "1e6", "--uptime", "0"],
-        vec!["report", "--observe-seconds", "-1"],
-        vec!["report", "--workload-size", "huge"],
-        vec!["report", "--rate-runs", "0"],
-        vec!["report", "--rate-duration", "1us"],
-        vec!["report", "--threads", "0"],
-    ] {
-        let o = seqwrap().args(&args).output().unwrap();
-        common::assert_bad_input(&o, &format!("{args:?}"), "error: ");
-    }
 }
 
 /// The sections a summary has, in order.
@@ -444,7 +385,7 @@ fn check_claims(summary: &str) {
 
 #[test]
 fn report_answers_with_sources_in_72_columns() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let (out, data, cache) = (
         d.path().join("reports"),
         d.path().join("data"),
@@ -465,8 +406,8 @@ fn report_answers_with_sources_in_72_columns() {
         .env("SEQWRAP_CACHE_DIR", &cache)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    ok(&o);
+    let summary = read(out.join("summary.md"));
     // It prints the summary too.
     assert_eq!(String::from_utf8_lossy(&o.stdout), summary);
     for (i, l) in summary.lines().enumerate() {
@@ -504,19 +445,19 @@ fn report_answers_with_sources_in_72_columns() {
     }
     assert!(accident.contains("[uprobes-spec]") && accident.contains("[run-accident]"));
     // The mail beside the summary.
-    let mail = std::fs::read_to_string(out.join("mail.txt")).unwrap();
+    let mail = read(out.join("mail.txt"));
     assert!(mail.lines().count() <= 80, "{mail}");
     for f in ["mm_lock_seq", "fixes", "widths", "engines"] {
-        let csv = std::fs::read_to_string(data.join(format!("{f}.csv"))).unwrap();
+        let csv = read(data.join(format!("{f}.csv")));
         assert!(csv.starts_with("point,spec,scheme,"), "{f}");
     }
-    let fixes = std::fs::read_to_string(data.join("fixes.csv")).unwrap();
+    let fixes = read(data.join("fixes.csv"));
     assert!(fixes.contains(",lkmm") && fixes.contains(",tso"));
     let mut figures = vec!["time_to_fp", "p_window", "fixes", "engines"];
     if cfg!(target_os = "linux") {
         // The measured rates the report used, beside its CSVs; the cache
         // outside the checkout.
-        let rates = std::fs::read_to_string(data.join("measured_rates.csv")).unwrap();
+        let rates = read(data.join("measured_rates.csv"));
         assert!(rates.starts_with("op,threads,rate_per_s,"), "{rates}");
         assert!(rates.contains("munmap-null"));
         assert!(cache.join("measured_rates.csv").exists());
@@ -548,12 +489,12 @@ fn report_answers_with_sources_in_72_columns() {
     }
     // The window figure draws the measured rate, labelled as such.
     if cfg!(target_os = "linux") {
-        let svg = std::fs::read_to_string(out.join("p_window.svg")).unwrap();
+        let svg = read(out.join("p_window.svg"));
         assert!(
             svg.contains("measured here"),
             "p_window lacks the measured rate"
         );
-        let svg = std::fs::read_to_string(out.join("time_to_fp.svg")).unwrap();
+        let svg = read(out.join("time_to_fp.svg"));
         assert!(svg.contains("measured here"));
     }
 }

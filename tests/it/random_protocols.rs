@@ -40,15 +40,13 @@
 //! `tests/herd/regen_random.sh HERD_DIR`), and runs herd7 live on a
 //! time-bounded subset where it is installed.
 
-mod common;
-
-#[path = "random/ast.rs"]
+#[path = "../random/ast.rs"]
 mod ast;
-#[path = "random/reference.rs"]
+#[path = "../random/reference.rs"]
 mod reference;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,6 +61,8 @@ use seqwrap::protocol::desc::Description;
 
 use ast::{Desc, generate};
 use reference::{Cost, Reference};
+
+use crate::helpers::{self, read, root};
 
 /// The seed set of the default run.
 const SEED: u64 = 0x5e9_0a7e_2026_1207;
@@ -509,10 +509,6 @@ const HERD_FILES: u64 = 240;
 /// herd7 seconds a file of the expectations may take.
 const HERD_TIMEOUT: f64 = 10.0;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// FNV-1a, 64 bits: the committed fingerprint of an exported litmus test.
 fn fnv64(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -538,7 +534,7 @@ struct HerdCase {
 }
 
 fn herd_cases() -> Vec<HerdCase> {
-    let text = std::fs::read_to_string(root().join("tests/herd/random.tsv")).unwrap();
+    let text = read(root().join("tests/herd/random.tsv"));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|line| {
@@ -568,7 +564,7 @@ fn run_herd(dir: &Path, text: &str, timeout: f64) -> Option<(String, f64)> {
     let start = Instant::now();
     let mut child = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args(common::HERD_ARGS)
+        .args(helpers::HERD_ARGS)
         .arg(tmp.path())
         .stdout(out.try_clone().unwrap())
         .stderr(std::process::Stdio::null())
@@ -660,10 +656,10 @@ fn explorer_lkmm_agrees_with_herd7_on_random_files() {
 /// cases it answered fastest (about ten seconds of herd7 in all).
 #[test]
 fn herd7_live_on_random_files() {
-    let dir = match common::herd_dir() {
+    let dir = match helpers::herd_dir() {
         Ok(d) => d,
         Err(why) => {
-            common::skip("herd", &format!("herd7 not found ({why})"));
+            helpers::skip("herd", &format!("herd7 not found ({why})"));
             return;
         }
     };
@@ -708,7 +704,7 @@ enum Pick {
 #[test]
 #[ignore]
 fn regen_random_herd_expectations() {
-    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = helpers::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     let mut rows: Vec<String> = Vec::new();
     let mut next = 0u64;
     let (mut slow, mut skipped) = (0, 0);
@@ -752,7 +748,7 @@ fn regen_random_herd_expectations() {
     );
     let mut out = String::from(
         "# herd7 7.57 + LKMM verdicts of `seqwrap litmus` exports of random files\n\
-         # (tests/random_protocols.rs: file_seed(HERD_SEED, id), the writer unrolled\n\
+         # (tests/it/random_protocols.rs: file_seed(HERD_SEED, id), the writer unrolled\n\
          # `cycles` times), checked against the explorer everywhere. hash: FNV-1a 64\n\
          # of the exported litmus text. Regenerate: tests/herd/regen_random.sh HERD_DIR\n\
          # id\tseed\tcycles\therd\tseconds\thash\n",
@@ -765,7 +761,7 @@ fn regen_random_herd_expectations() {
 
 /// Print file `SEQWRAP_RANDOM_FILE=i` of the seed set (`SEQWRAP_RANDOM_SEED`,
 /// default the test's) to paste into `seqwrap explore --protocol`:
-/// `cargo test --release --test random_protocols -- --ignored print_random_file --nocapture`.
+/// `cargo test --release --test it -- --ignored random_protocols::print_random_file --nocapture`.
 #[test]
 #[ignore]
 fn print_random_file() {

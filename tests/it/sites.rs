@@ -1,18 +1,17 @@
 //! Reader sites and holds as data (DESIGN §8): every built-in file parses
 //! and cites a commit, a release and its sources; every file under
-//! `sites/` and `holds/` is built in (adding one touches only its file);
-//! a bad site file gets one line `FILE:LINE:COL` and exit 2.
+//! `sites/` and `holds/` is built in (adding one touches only its file).
+//! Bad site files, which must get one line `FILE:LINE:COL` and exit 2, and
+//! bad flags of the hold and the uprobe trap are in the tables of
+//! `bad_input`.
 
-mod common;
+use std::process::Output;
 
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::helpers::{self, ok_json, read, root, seqwrap, seqwrap_in, tempdir};
 
 /// The `.toml` files under a directory of the checkout, sorted.
 fn toml_files(dir: &str) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut v: Vec<String> = std::fs::read_dir(root)
+    let mut v: Vec<String> = std::fs::read_dir(root().join(dir))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|f| f.ends_with(".toml"))
@@ -58,200 +57,6 @@ fn every_site_file_is_built_in_and_cites_its_facts() {
 fn every_hold_file_is_built_in() {
     assert_eq!(toml_files("holds"), sorted(seqwrap::site::hold_files()));
     seqwrap::site::hold::holds().unwrap();
-}
-
-const BASE: &str = r#"name = "mine"
-title = "a reader of my own"
-function = "my_reader"
-file = "mm/mine.c"
-counter = "mm->mm_lock_seq"
-commit = "0123456789ab"
-release = "v6.14"
-protocol = "seqcount"
-params = { W = "32" }
-writer = "mmap_write_lock()"
-context = ["rcu"]
-window = "a lookup"
-false_positive = "stale data used"
-fallback = "the locked lookup"
-sources = ["mm/mine.c@0123456789ab: my_reader()"]
-"#;
-
-fn edit(old: &str, new: &str) -> String {
-    assert!(BASE.contains(old), "{old}");
-    BASE.replacen(old, new, 1)
-}
-
-fn sites_cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("seqwrap").unwrap();
-    c.current_dir(dir).env("HOME", dir);
-    c
-}
-
-#[test]
-fn the_base_site_file_is_good() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("mine.toml"), BASE).unwrap();
-    let o = sites_cmd(d.path())
-        .args(["sites", "--site", "mine.toml"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.starts_with("mine: a reader of my own"), "{text}");
-    assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
-}
-
-/// Each kind: exit 2, one line, FILE:LINE:COL, what is allowed.
-#[test]
-fn bad_site_files_get_one_line_with_their_position() {
-    let cases: Vec<(&str, String, (usize, usize), &str)> = vec![
-        (
-            "not-toml",
-            edit("title = ", "title == "),
-            (2, 8),
-            "not valid TOML",
-        ),
-        (
-            "unknown-key",
-            edit("title", "titel"),
-            (2, 1),
-            "unknown key 'titel'; allowed: name",
-        ),
-        (
-            "missing-key",
-            edit("fallback = \"the locked lookup\"\n", ""),
-            (1, 1),
-            "missing key 'fallback'",
-        ),
-        (
-            "name-not-a-name",
-            edit("\"mine\"", "\"my site\""),
-            (1, 8),
-            "allowed: letters, digits",
-        ),
-        (
-            "short-commit",
-            edit("0123456789ab\"", "0123\""),
-            (6, 10),
-            "allowed: 12 to 40 hex digits",
-        ),
-        (
-            "commit-not-hex",
-            edit("0123456789ab\"", "0123456789xy\""),
-            (6, 10),
-            "12 to 40 hex digits",
-        ),
-        (
-            "release-not-a-tag",
-            edit("\"v6.14\"", "\"6.14\""),
-            (7, 11),
-            "a kernel release tag such as v6.14",
-        ),
-        (
-            "release-rc",
-            edit("\"v6.14\"", "\"v6.14-rc1\""),
-            (7, 11),
-            "release tag",
-        ),
-        (
-            "unknown-protocol",
-            edit("\"seqcount\"", "\"seqlock\""),
-            (8, 12),
-            "is not in the catalog; allowed: plain",
-        ),
-        (
-            "bad-param",
-            edit("W = \"32\"", "W = \"65\""),
-            (9, 16),
-            "out of range",
-        ),
-        (
-            "unknown-context",
-            edit("[\"rcu\"]", "[\"rcu\", \"softirq\"]"),
-            (11, 19),
-            "context 'softirq': allowed: preemptible, rcu",
-        ),
-        (
-            "empty-context",
-            edit("[\"rcu\"]", "[]"),
-            (11, 11),
-            "context is empty",
-        ),
-        (
-            "context-not-array",
-            edit("[\"rcu\"]", "\"rcu\""),
-            (11, 11),
-            "must be an array of strings",
-        ),
-        (
-            "empty-sources",
-            edit("[\"mm/mine.c@0123456789ab: my_reader()\"]", "[]"),
-            (15, 11),
-            "every claim needs one",
-        ),
-        (
-            "title-not-a-string",
-            edit("\"a reader of my own\"", "42"),
-            (2, 9),
-            "'title' must be a string",
-        ),
-        (
-            "empty-window",
-            edit("\"a lookup\"", "\"  \""),
-            (12, 10),
-            "'window' is empty",
-        ),
-        (
-            "bad-wrap-gives",
-            edit("context =", "wrap_gives = \"crash\"\ncontext ="),
-            (11, 14),
-            "allowed: accept, slow-path",
-        ),
-        (
-            "param-not-a-string",
-            edit("W = \"32\"", "W = [32]"),
-            (9, 16),
-            "must be a string or an integer",
-        ),
-        (
-            "bad-writer-op",
-            edit("context =", "writer_op = \"fork\"\ncontext ="),
-            (11, 13),
-            "writer_op 'fork': allowed: munmap-null",
-        ),
-        (
-            "bad-context",
-            edit("[\"rcu\"]", "[\"rcu\", \"asleep\"]"),
-            (11, 19),
-            "allowed: preemptible, rcu",
-        ),
-    ];
-    assert!(cases.len() >= 15);
-    let d = tempfile::tempdir().unwrap();
-    let mut failures = Vec::new();
-    for (kind, text, (line, col), says) in &cases {
-        let file = format!("{kind}.toml");
-        std::fs::write(d.path().join(&file), text).unwrap();
-        let o = sites_cmd(d.path())
-            .args(["sites", "--site", &file])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        let want = format!("error: {file}:{line}:{col}: ");
-        if o.status.code() != Some(2)
-            || !o.stdout.is_empty()
-            || err.lines().count() != 1
-            || !err.starts_with(&want)
-            || !err.contains(says)
-        {
-            failures.push(format!(
-                "{kind}: want {want}...{says}; got {:?} {err}",
-                o.status.code()
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The answer per site (the library, a given rate: nothing measured).
@@ -317,13 +122,13 @@ fn the_audit_answers_per_site() {
 /// audit's JSON and CSV carry every row (nothing measured: a given rate).
 #[test]
 fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     for args in [
         &["sites"][..],
         &["sites", "--holds"],
         &["audit", "--rate", "1e7"],
     ] {
-        let o = sites_cmd(d.path()).args(args).output().unwrap();
+        let o = seqwrap_in(d.path()).args(args).output().unwrap();
         assert!(
             o.status.success(),
             "{args:?}: {}",
@@ -336,26 +141,25 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
         }
     }
     let csv = d.path().join("audit.csv");
-    let o = sites_cmd(d.path())
+    let o = seqwrap_in(d.path())
         .args(["audit", "--rate", "1e7", "--json", "--csv"])
         .arg(&csv)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     let sites = v["sites"].as_array().unwrap();
     let rows: usize = sites
         .iter()
         .map(|s| s["rows"].as_array().unwrap().len())
         .sum();
-    let text = std::fs::read_to_string(&csv).unwrap();
+    let text = read(&csv);
     assert_eq!(text.lines().count(), 1 + rows);
     assert_eq!(rows, sites.len() * 5 * 6);
-    let bad = sites_cmd(d.path())
+    let bad = seqwrap_in(d.path())
         .args(["audit", "--rate", "1e7", "--preempt", "cooperative"])
         .output()
         .unwrap();
-    common::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
+    helpers::assert_bad_input(&bad, "bad preemption model", "allowed: none, voluntary");
 }
 
 /// `pick --site`: the horizon is what the site's holds allow. The uprobes
@@ -364,8 +168,8 @@ fn listings_fit_72_columns_and_the_audit_writes_its_rows() {
 /// it; the per-VMA lock needs no width at all.
 #[test]
 fn pick_answers_for_a_site() {
-    let d = tempfile::tempdir().unwrap();
-    let o = sites_cmd(d.path())
+    let d = tempdir();
+    let o = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -377,13 +181,12 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "none", "--json"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     assert!(v["site"].as_str().unwrap().contains("unbounded"), "{v}");
     // 10 years at 7e6/s: 2^(W-1) >= 2.21e15 needs W = 52.
     assert_eq!(v["bits_needed"], 52);
     assert_eq!(v["yours"]["meets"], false, "{v}");
-    let o = sites_cmd(d.path())
+    let o = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -395,10 +198,9 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "full", "--json"])
         .output()
         .unwrap();
-    assert!(o.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["verdict"], "safe-slow-path");
-    let bad = sites_cmd(d.path())
+    let bad = seqwrap_in(d.path())
         .args([
             "pick",
             "--adversarial",
@@ -410,7 +212,7 @@ fn pick_answers_for_a_site() {
         .args(["--preempt", "cooperative"])
         .output()
         .unwrap();
-    common::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
+    helpers::assert_bad_input(&bad, "bad model", "allowed: none, voluntary");
 }
 
 /// Each hold is judged at the rate of the CPUs it leaves: a bounded hold
@@ -458,9 +260,9 @@ fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
     }
 }
 
-fn stress(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("seqwrap")
-        .unwrap()
+/// `seqwrap stress --kernel ARGS`.
+fn stress(args: &[&str]) -> Output {
+    seqwrap()
         .arg("stress")
         .arg("--kernel")
         .args(args)
@@ -483,15 +285,17 @@ fn a_real_hold_is_counted_by_tracepoint() {
         "2",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let b = &v;
     if b["status"] == "skipped" {
-        common::skip("userfaultfd", &format!("the hold: {}", b["reason"]));
+        // The hold needs a userfaultfd, and tracefs to count with.
+        let reason = b["reason"].as_str().unwrap_or_default();
+        let tool = if reason.starts_with("no tracepoint") {
+            "tracefs"
+        } else {
+            "userfaultfd"
+        };
+        helpers::skip(tool, &format!("the hold: {reason}"));
         return;
     }
     assert_eq!(b["status"], "measured", "{b}");
@@ -517,15 +321,10 @@ fn a_real_hold_is_counted_by_tracepoint() {
 #[test]
 fn the_uprobe_trap_round_trip_is_timed() {
     let out = stress(&["--uprobe-trap", "--calls", "2000", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let b = &v;
     if b["status"] == "skipped" {
-        common::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));
+        helpers::skip("tracefs", &format!("the uprobe trap: {}", b["reason"]));
         return;
     }
     assert!(b["hits"].as_u64().unwrap() >= 2000, "{b}");
@@ -534,26 +333,4 @@ fn the_uprobe_trap_round_trip_is_timed() {
     let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
     assert!(f(p, "p50_ns") <= f(p, "p99_ns") && f(p, "p99_ns") <= f(p, "max_ns"));
     assert!(f(p, "p50_ns") > f(q, "p50_ns"), "{b}");
-}
-
-#[test]
-fn bad_hold_flags_get_one_line() {
-    for (args, needle) in [
-        (&["--hold", "fuse"][..], "allowed: userfaultfd"),
-        (&["--hold", "userfaultfd", "--hold-for", "2d"], "--hold-for"),
-        (&["--hold", "userfaultfd", "--hold-for", "0s"], "--hold-for"),
-        (
-            &["--hold", "userfaultfd", "--hold-writers", "0"],
-            "--hold-writers",
-        ),
-        (&["--full"], "--full"),
-        (&["--uprobe-trap", "--calls", "0"], "--calls"),
-        (&["--uprobe-trap", "--calls", "lots"], "--calls"),
-        (&["--uprobe-trap", "--full"], "--full"),
-        (&["--calls", "10"], "--calls"),
-        (&["--hold", "userfaultfd", "--op", "mprotect"], "--op"),
-    ] {
-        let out = stress(args);
-        common::assert_bad_input(&out, &format!("{args:?}"), needle);
-    }
 }

@@ -4,21 +4,19 @@
 //! states (theory, from its `[expect]` table, not numbers stress printed),
 //! one cycle fewer is not one; safe schemes observe none over a whole
 //! period; a counterexample that needs a reordering this CPU does not do
-//! is reported as not reproducible here; the kernel probe reports rates;
-//! bad input is one line on stderr with exit 2.
+//! is reported as not reproducible here; the kernel probe reports rates.
+//! Bad input to `stress` is in the table of `bad_input`.
 
-use assert_cmd::Command;
 use seqwrap::protocol::{Scheme, catalog};
 use serde_json::Value;
 
-mod common;
+use crate::helpers::{self, ok, ok_json, read, root, seqwrap, tempdir, test_protocol};
 
 /// Keep the timed runs short in the test binary.
 const QUICK: &[&str] = &["--timing-cycles", "2e4", "--timing-runs", "3", "--json"];
 
 fn stress(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
+    let out = seqwrap()
         .arg("stress")
         .args(args)
         .args(QUICK)
@@ -202,13 +200,11 @@ fn an_lkmm_only_counterexample_is_reported_not_reproducible_on_x86() {
 /// prints for the same file under this CPU's model.
 #[test]
 fn user_protocol_files_are_observed_at_the_explorers_count() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/protocols");
-    for (file, params) in [
-        ("rfc-as-posted.toml", vec!["BITS=8"]),
-        ("three-word.toml", vec!["A=3", "B=2", "C=2"]),
+    for (name, params) in [
+        ("rfc-as-posted", vec!["BITS=8"]),
+        ("three-word", vec!["A=3", "B=2", "C=2"]),
     ] {
-        let path = dir.join(file);
-        let mut a = vec!["--protocol".to_string(), path.display().to_string()];
+        let mut a = vec!["--protocol".to_string(), test_protocol(name)];
         for p in &params {
             a.push("--param".into());
             a.push(p.to_string());
@@ -216,19 +212,13 @@ fn user_protocol_files_are_observed_at_the_explorers_count() {
         let refs: Vec<&str> = a.iter().map(String::as_str).collect();
         let v = stress(&refs);
         let model = v["model"].as_str().unwrap().to_string();
-        let out = Command::cargo_bin("seqwrap")
-            .unwrap()
+        let out = seqwrap()
             .arg("explore")
             .args(&refs)
             .args(["--memory-model", &model, "--json"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let e: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let e = ok_json(&out);
         let want: u64 = e["min_cycles_exact"].as_str().unwrap().parse().unwrap();
         assert_fp_count(&v, want);
     }
@@ -239,8 +229,7 @@ fn user_protocol_files_are_observed_at_the_explorers_count() {
 /// cache) and run from another temporary directory.
 #[cfg(target_os = "linux")]
 fn kernel(args: &[&str], cache: &std::path::Path, cwd: &std::path::Path) -> std::process::Output {
-    Command::cargo_bin("seqwrap")
-        .unwrap()
+    seqwrap()
         .arg("stress")
         .arg("--kernel")
         .args(args)
@@ -250,16 +239,6 @@ fn kernel(args: &[&str], cache: &std::path::Path, cwd: &std::path::Path) -> std:
         .unwrap()
 }
 
-#[cfg(target_os = "linux")]
-fn ok_json(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The table: cells per op and thread count with median inside the
 /// spread, the speedup against one thread, munmap(1, 0)'s errno, the
 /// tracepoint check (or the reason it could not run), and the cache
@@ -267,8 +246,8 @@ fn ok_json(out: &std::process::Output) -> Value {
 #[cfg(target_os = "linux")]
 #[test]
 fn kernel_table_reports_rates_spread_check_and_cache() {
-    let cache = tempfile::tempdir().unwrap();
-    let cwd = tempfile::tempdir().unwrap();
+    let cache = tempdir();
+    let cwd = tempdir();
     let v = ok_json(&kernel(
         &[
             "--op",
@@ -313,7 +292,7 @@ fn kernel_table_reports_rates_spread_check_and_cache() {
                 assert_eq!(net, r["calls"].as_u64().unwrap());
             }
             "not-verified" => {
-                common::skip(
+                helpers::skip(
                     "tracefs",
                     &format!("tracepoint check not run here: {}", r["reason"]),
                 );
@@ -322,7 +301,7 @@ fn kernel_table_reports_rates_spread_check_and_cache() {
             other => panic!("{other}: {r}"),
         }
     }
-    let csv = std::fs::read_to_string(cache.path().join("measured_rates.csv")).unwrap();
+    let csv = read(cache.path().join("measured_rates.csv"));
     assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
     assert!(csv.lines().next().unwrap().contains("rate_q1"));
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
@@ -331,7 +310,7 @@ fn kernel_table_reports_rates_spread_check_and_cache() {
 #[cfg(target_os = "linux")]
 #[test]
 fn kernel_text_names_the_errno_the_check_and_the_wrap_times() {
-    let cache = tempfile::tempdir().unwrap();
+    let cache = tempdir();
     let out = kernel(
         &[
             "--op",
@@ -368,11 +347,10 @@ fn kernel_text_names_the_errno_the_check_and_the_wrap_times() {
 #[cfg(target_os = "linux")]
 #[test]
 fn measured_rates_live_in_the_user_cache_not_the_working_directory() {
-    let cache = tempfile::tempdir().unwrap();
-    let cwd = tempfile::tempdir().unwrap();
+    let cache = tempdir();
+    let cwd = tempdir();
     let analyze = || {
-        Command::cargo_bin("seqwrap")
-            .unwrap()
+        seqwrap()
             .args(["analyze", "--scheme", "plain", "--bits", "i32"])
             .args(["--rate", "measured:kernel", "--json"])
             .env("SEQWRAP_CACHE_DIR", cache.path())
@@ -387,7 +365,7 @@ fn measured_rates_live_in_the_user_cache_not_the_working_directory() {
         "the second run reuses the cache"
     );
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
-    let csv = std::fs::read_to_string(cache.path().join("measured_rates.csv")).unwrap();
+    let csv = read(cache.path().join("measured_rates.csv"));
     assert_eq!(csv.lines().count(), 2, "{csv}");
 }
 
@@ -396,13 +374,9 @@ fn measured_rates_live_in_the_user_cache_not_the_working_directory() {
 #[cfg(target_os = "linux")]
 #[test]
 fn machine_model_and_stall_table_print() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let out = kernel(&["--machine"], d.path(), d.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("model in force") && text.contains("rcu_read_lock()"));
     assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
@@ -424,7 +398,7 @@ fn machine_model_and_stall_table_print() {
 #[cfg(target_os = "linux")]
 #[test]
 fn observe_counts_a_workloads_write_locks_or_says_why_not() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let v = ok_json(&kernel(
         &[
             "--observe",
@@ -439,7 +413,7 @@ fn observe_counts_a_workloads_write_locks_or_says_why_not() {
         d.path(),
     ));
     if v["available"] == false {
-        common::skip(
+        helpers::skip(
             "tracefs",
             &format!("observation not available here: {}", v["reason"]),
         );
@@ -467,89 +441,8 @@ fn observe_counts_a_workloads_write_locks_or_says_why_not() {
     );
 }
 
-#[test]
-fn bad_input_is_one_line_and_exit_2() {
-    let cases: &[&[&str]] = &[
-        // Infeasible: every window needs about 2^63 (or 2^40) cycles.
-        &["--scheme", "plain", "--bits", "64"],
-        &["--scheme", "guard", "--bits", "40"],
-        &[
-            "--scheme",
-            "epoch",
-            "--bits",
-            "32",
-            "--epoch-bits",
-            "32",
-            "--write-order",
-            "epoch-first",
-        ],
-        &["--scheme", "nope", "--bits", "8"],
-        &["--scheme", "plain", "--param", "W"],
-        &["--scheme", "plain", "--bits", "65"],
-        &[
-            "--scheme",
-            "bounded",
-            "--bits",
-            "8",
-            "--max-window-cycles",
-            "x",
-        ],
-        &["--scheme", "plain", "--bits", "8", "--writers", "0"],
-        &["--scheme", "plain", "--bits", "8", "--writers", "many"],
-        &["--scheme", "plain", "--bits", "8", "--duration", "1s"],
-        &["--kernel", "--op", "bogus"],
-        &["--kernel", "--op", "munmap-null,bogus"],
-        &["--kernel", "--scheme", "plain", "--bits", "8"],
-        &["--kernel", "--duration", "soon"],
-        &["--kernel", "--duration", "2"],
-        &["--kernel", "--duration", "1m"],
-        &[
-            "--scheme",
-            "plain",
-            "--bits",
-            "8",
-            "--timing-cycles",
-            "lots",
-        ],
-        &["--scheme", "plain", "--bits", "8", "--max-cycles", "1.5"],
-        &["--kernel", "--threads", "0"],
-        &["--kernel", "--threads", "4..2"],
-        &["--kernel", "--batch", "0"],
-        &["--kernel", "--runs", "0"],
-        &["--kernel", "--no-cache", "--cache-dir", "x"],
-        &["--kernel", "--observe", "0"],
-        &["--kernel", "--observe", "nan"],
-        &["--kernel", "--observe", "1", "--runs", "3"],
-        &["--kernel", "--observe", "1", "--workload", "make"],
-        &[
-            "--kernel",
-            "--observe",
-            "1",
-            "--workload",
-            "cargo-build",
-            "--workload-size",
-            "huge",
-        ],
-        &["--kernel", "--observe", "1", "--workload-size", "quick"],
-        &["--kernel", "--observe", "1", "--top", "0"],
-        &["--kernel", "--workload", "cargo-build"],
-        &["--kernel", "--machine", "--op", "madvise"],
-        &["--scheme", "plain", "--bits", "8", "--observe", "1"],
-        &["--scheme", "plain", "--bits", "8", "--machine"],
-    ];
-    for args in cases {
-        let out = Command::cargo_bin("seqwrap")
-            .unwrap()
-            .arg("stress")
-            .args(*args)
-            .output()
-            .unwrap();
-        common::assert_bad_input(&out, &format!("{args:?}"), "error: ");
-    }
-}
-
 /// 2^31 real lock/unlock cycles: run with
-/// `cargo test --release --test stress_cli -- --ignored` (about 30 s).
+/// `cargo test --release --test it -- --ignored stress_cli::` (about 30 s).
 #[test]
 #[ignore]
 fn plain_i32_observes_the_false_positive_at_2_pow_31() {
@@ -574,8 +467,8 @@ fn unsafe_lives_only_in_the_syscall_modules() {
             }
         }
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let root = root();
+    let lib = read(root.join("src/lib.rs"));
     assert!(lib.contains("#![deny(unsafe_code)]"));
     let mut files = Vec::new();
     walk(&root.join("src"), &mut files);
@@ -585,12 +478,12 @@ fn unsafe_lives_only_in_the_syscall_modules() {
         root.join("src/stress/uffd.rs"),
     ];
     for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
+        let text = read(&f);
         let allows = text.contains("allow(unsafe_code)");
         assert_eq!(allows, syscalls.contains(&f), "{}", f.display());
     }
     for f in &syscalls {
-        let text = std::fs::read_to_string(f).unwrap();
+        let text = read(f);
         let blocks = text.matches("unsafe {").count();
         assert!(blocks > 0);
         assert_eq!(

@@ -13,15 +13,15 @@
 //! the cases it answered within two seconds; otherwise that part is
 //! skipped, saying so. `tests/herd/regen.sh` regenerates the files.
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use seqwrap::explore::{ExploreConfig, ExploreMode, explore};
 use seqwrap::litmus::{herd_verdict, litmus};
 use seqwrap::memory::Model;
 use seqwrap::protocol::{Scheme, SchemeRequest};
+
+use crate::helpers::{self, read, root};
 
 struct Case {
     id: String,
@@ -31,12 +31,8 @@ struct Case {
     seconds: f64,
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(root().join("tests/herd/expected.tsv")).unwrap();
+    let text = read(root().join("tests/herd/expected.tsv"));
     let mut v = Vec::new();
     for line in text
         .lines()
@@ -85,9 +81,7 @@ fn explorer_lkmm_agrees_with_the_committed_herd7_verdicts() {
     assert!(cases.len() >= 60, "{} cases", cases.len());
     let (mut fp, mut none) = (0, 0);
     for c in &cases {
-        let committed =
-            std::fs::read_to_string(root().join(format!("tests/herd/litmus/{}.litmus", c.id)))
-                .unwrap_or_else(|e| panic!("{}: {e}", c.id));
+        let committed = read(root().join(format!("tests/herd/litmus/{}.litmus", c.id)));
         assert_eq!(
             litmus(&c.scheme, c.cycles).unwrap(),
             committed,
@@ -157,7 +151,7 @@ fn message_passing_as_the_kernels_litmus_tests_say() {
 fn run_herd(dir: &Path, file: &Path) -> String {
     let out = Command::new(dir.join("herd7"))
         .current_dir(dir)
-        .args(common::HERD_ARGS)
+        .args(helpers::HERD_ARGS)
         .arg(file)
         .output()
         .unwrap();
@@ -172,13 +166,18 @@ fn run_herd(dir: &Path, file: &Path) -> String {
 /// word, not ours).
 #[test]
 fn herd7_live_agrees_where_installed() {
-    let Ok(dir) = common::herd_dir() else {
-        common::skip(
-            "herd",
-            "herd7 not found (set SEQWRAP_HERD to a directory with herd7, libdir/, lkmm/): \
-             the live cross-check did not run; the committed verdicts were still checked",
-        );
-        return;
+    let dir = match helpers::herd_dir() {
+        Ok(d) => d,
+        Err(why) => {
+            helpers::skip(
+                "herd",
+                &format!(
+                    "herd7 not found ({why}): the live cross-check did not run; \
+                     the committed verdicts were still checked"
+                ),
+            );
+            return;
+        }
     };
     let mut ran = 0;
     for c in cases().iter().filter(|c| c.seconds <= 2.0) {
@@ -190,12 +189,12 @@ fn herd7_live_agrees_where_installed() {
     assert!(ran >= 30, "{ran}");
 }
 
-/// Every case live (minutes): `cargo test --release --test herd_lkmm --
-/// --ignored`.
+/// Every case live (minutes): `cargo test --release --test it --
+/// --ignored herd_lkmm::`.
 #[test]
 #[ignore]
 fn herd7_live_agrees_on_every_case() {
-    let dir = common::herd_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = helpers::herd_dir().unwrap_or_else(|e| panic!("{e}"));
     for c in cases() {
         let file = root().join(format!("tests/herd/litmus/{}.litmus", c.id));
         assert_eq!(run_herd(&dir, &file), c.herd, "{}: live herd7", c.id);

@@ -3,33 +3,11 @@
 //! budget, completions and the man page — each checked from the outside.
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
-
-mod common;
-
-fn seqwrap() -> Command {
-    let mut c = Command::cargo_bin("seqwrap").expect("binary");
-    // No test may touch the user's or the checkout's caches.
-    c.env(
-        "XDG_CACHE_HOME",
-        std::env::temp_dir().join("seqwrap-test-cache"),
-    );
-    c
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::helpers::{self, ok, ok_json, read, seqwrap, seqwrap_path, tempdir, write};
 
 /// A small grid: 2 schemes x (1 explore + 2 rates x 2 windows sample) =
 /// 10 points.
@@ -49,12 +27,6 @@ scheme = "plain"
 [[schemes]]
 scheme = "guard"
 "#;
-
-fn spec_in(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
 
 fn fake_sweep(spec: &Path, out: &Path, extra: &[&str]) -> Output {
     seqwrap()
@@ -90,9 +62,9 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn every_command_takes_a_closed_pipe_as_success() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let dir = d.path();
-    let spec = spec_in(dir, "io.toml", SPEC);
+    let spec = write(dir, "io.toml", SPEC);
     let whole = dir.join("whole.csv");
     ok(&fake_sweep(&spec, &whole, &[]));
     let mut shards = Vec::new();
@@ -221,16 +193,37 @@ fn every_command_takes_a_closed_pipe_as_success() {
     assert!(runs >= 28, "{runs}");
 }
 
+/// A full stdout is a failed write, not bad input: exit 1, one line
+/// naming stdout, whatever wrote it (a listing, JSON, the man page, an
+/// engine's answer, a merge's summary).
 #[test]
 fn a_full_stdout_is_a_failure_naming_stdout() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     let Ok(full) = full else {
-        common::skip("dev-full", "no /dev/full here: a full stdout was not tried");
+        helpers::skip("devfull", "no /dev/full here: a full stdout was not tried");
         return;
     };
-    for args in [&["schemes"][..], &["schemes", "--json"], &["man"]] {
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
+    for k in 1..=3 {
+        let shard = d.path().join(format!("s{k}.csv"));
+        ok(&fake_sweep(&spec, &shard, &["--shard", &format!("{k}/3")]));
+    }
+    for args in [
+        &["schemes"][..],
+        &["schemes", "--json"],
+        &["man"],
+        &["explore", "--scheme", "plain", "--bits", "8", "--json"],
+        &[
+            "analyze", "--scheme", "plain", "--bits", "8", "--rate", "1e6",
+        ],
+        &[
+            "merge", "s1.csv", "s2.csv", "s3.csv", "--out", "m.csv", "--json",
+        ],
+    ] {
         let o = seqwrap()
             .args(args)
+            .current_dir(d.path())
             .stdout(full.try_clone().unwrap())
             .output()
             .unwrap();
@@ -245,15 +238,15 @@ fn a_full_stdout_is_a_failure_naming_stdout() {
 /// named, no output, no temporary or progress file left.
 #[test]
 fn a_failed_write_names_the_path_and_leaves_nothing() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let out = d.path().join("o.csv");
     // `ulimit -f 1`: at most 1024 bytes a file; SIGXFSZ ignored so the
     // write returns EFBIG instead of killing the process.
     let o = Command::new("bash")
         .arg("-c")
         .arg("trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\"")
-        .arg(assert_cmd::cargo::cargo_bin("seqwrap"))
+        .arg(seqwrap_path())
         .arg("sweep")
         .arg(&spec)
         .arg("--out")
@@ -281,8 +274,8 @@ fn a_failed_write_names_the_path_and_leaves_nothing() {
 /// finishes with the uninterrupted bytes.
 #[test]
 fn signals_remove_temporary_files_and_keep_progress() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let whole = d.path().join("whole.csv");
     ok(&fake_sweep(&spec, &whole, &[]));
     for (sig, code) in [("INT", 130), ("TERM", 143)] {
@@ -327,7 +320,7 @@ fn signals_remove_temporary_files_and_keep_progress() {
             .collect();
         assert!(temps.is_empty(), "{sig}: {temps:?}");
         let o = fake_sweep(&spec, &out, &["--resume", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+        let v = ok_json(&o);
         assert!(v["resumed_points"].as_u64().unwrap() > 0);
         assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&whole).unwrap());
         assert!(!progress.exists());
@@ -336,8 +329,8 @@ fn signals_remove_temporary_files_and_keep_progress() {
 
 #[test]
 fn resume_removes_what_killed_runs_left() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let out = d.path().join("o.csv");
     // PIDs above any pid_max: their processes are certainly gone.
     let orphans = [
@@ -350,21 +343,10 @@ fn resume_removes_what_killed_runs_left() {
     let unrelated = d.path().join(".other.csv.tmp.2147483003");
     std::fs::write(&unrelated, "not ours").unwrap();
     let o = fake_sweep(&spec, &out, &["--resume", "--json"]);
-    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["removed_orphans"].as_array().unwrap().len(), 2, "{v}");
     assert!(orphans.iter().all(|o| !o.exists()));
     assert!(unrelated.exists());
-}
-
-#[test]
-fn clap_errors_keep_their_usage_and_tips() {
-    let o = seqwrap().args(["pick", "--rate", "1e6"]).output().unwrap();
-    common::assert_bad_input(&o, "pick without a threat", "--adversarial");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Usage: seqwrap pick"), "{err}");
-    let o = seqwrap().arg("shemes").output().unwrap();
-    common::assert_bad_input(&o, "typo", "similar subcommand");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("'schemes'"));
 }
 
 #[test]
@@ -384,7 +366,7 @@ fn completions_and_man_pages_come_from_the_flags() {
         "{page:.200}"
     );
     assert!(page.contains("Exit codes"), "examples and exit codes");
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let dir = d.path().join("man1");
     let listed = ok(&seqwrap()
         .arg("man")
@@ -392,7 +374,7 @@ fn completions_and_man_pages_come_from_the_flags() {
         .arg(&dir)
         .output()
         .unwrap());
-    let sweep = std::fs::read_to_string(dir.join("seqwrap-sweep.1")).unwrap();
+    let sweep = read(dir.join("seqwrap-sweep.1"));
     assert!(
         sweep.contains("budget") && sweep.contains("Examples"),
         "{sweep:.300}"
@@ -423,8 +405,8 @@ fn completions_and_man_pages_come_from_the_flags() {
 
 #[test]
 fn merge_refuses_shards_of_another_spec_split_or_truncated() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let shard = |spec: &Path, k: usize, n: usize, name: &str| {
         let out = d.path().join(name);
         ok(&fake_sweep(spec, &out, &["--shard", &format!("{k}/{n}")]));
@@ -453,10 +435,10 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
         ("rates", "\"1e6\"", "\"2e6\""),
         ("widths", "widths = [8]", "widths = [8, 10]"),
     ] {
-        let other = spec_in(d.path(), "other.toml", &SPEC.replace(from, to));
+        let other = write(d.path(), "other.toml", &SPEC.replace(from, to));
         let o2 = shard(&other, 2, 3, "other2.csv");
         let o = merge(&[&s1, &o2, &s3]);
-        common::assert_bad_input(&o, what, "other2.csv");
+        helpers::assert_bad_input(&o, what, "other2.csv");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
             err.contains("spec_fingerprint") || err.contains("grid_points"),
@@ -465,9 +447,9 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
     }
     // Another split.
     let h2 = shard(&spec, 2, 2, "h2.csv");
-    common::assert_bad_input(&merge(&[&s1, &h2, &s3]), "split", "different splits");
+    helpers::assert_bad_input(&merge(&[&s1, &h2, &s3]), "split", "different splits");
     // A shard missing its last point.
-    let text = std::fs::read_to_string(&s3).unwrap();
+    let text = read(&s3);
     let last_point = text
         .lines()
         .last()
@@ -483,23 +465,22 @@ fn merge_refuses_shards_of_another_spec_split_or_truncated() {
         .collect();
     let t3 = d.path().join("t3.csv");
     std::fs::write(&t3, cut).unwrap();
-    common::assert_bad_input(&merge(&[&s1, &s2, &t3]), "truncated", "t3.csv");
+    helpers::assert_bad_input(&merge(&[&s1, &s2, &t3]), "truncated", "t3.csv");
     // A file from before the fingerprint column.
-    let old: String = std::fs::read_to_string(&s1)
-        .unwrap()
+    let old: String = read(&s1)
         .lines()
         .map(|l| l.rsplitn(5, ',').last().unwrap().to_string() + "\n")
         .collect();
     let v1 = d.path().join("v1.csv");
     std::fs::write(&v1, old).unwrap();
-    common::assert_bad_input(&merge(&[&v1, &s2, &s3]), "old file", "v1.csv");
+    helpers::assert_bad_input(&merge(&[&v1, &s2, &s3]), "old file", "v1.csv");
     assert!(!d.path().join("m.csv").exists());
 }
 
 #[test]
 fn merge_json_describes_the_join() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let whole = d.path().join("whole.csv");
     ok(&fake_sweep(&spec, &whole, &[]));
     let mut shards = Vec::new();
@@ -517,20 +498,20 @@ fn merge_json_describes_the_join() {
         .arg("--json")
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["command"], "merge");
     assert_eq!(v["seqwrap_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["grid_points"], 10);
     assert_eq!(v["shards"].as_array().unwrap().len(), 3);
-    let rows = std::fs::read_to_string(&m).unwrap().lines().count() - 1;
+    let rows = read(&m).lines().count() - 1;
     assert_eq!(v["rows"].as_u64(), Some(rows as u64));
     assert_eq!(std::fs::read(&m).unwrap(), std::fs::read(&whole).unwrap());
 }
 
 #[test]
 fn the_rate_file_is_measured_once_and_used_by_every_shard() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let rates = d.path().join("rates.csv");
     // --measure-only writes the file (the fake engines measure 1.25e6).
     let text = ok(&seqwrap()
@@ -561,7 +542,7 @@ fn the_rate_file_is_measured_once_and_used_by_every_shard() {
                 rates.to_str().unwrap(),
             ],
         ));
-        shards.push(std::fs::read_to_string(&s).unwrap());
+        shards.push(read(&s));
     }
     let all = shards.concat();
     assert!(all.contains(",3.3e6,"), "the file's rate is used");
@@ -574,13 +555,13 @@ fn the_rate_file_is_measured_once_and_used_by_every_shard() {
         &d.path().join("x.csv"),
         &["--rate-file", rates.to_str().unwrap()],
     );
-    common::assert_bad_input(&o, "negative rate", "rate_per_s");
+    helpers::assert_bad_input(&o, "negative rate", "rate_per_s");
 }
 
 #[test]
 fn shard_auto_reads_slurm_and_kubernetes() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = spec_in(d.path(), "io.toml", SPEC);
+    let d = tempdir();
+    let spec = write(d.path(), "io.toml", SPEC);
     let run = |vars: &[(&str, &str)], out: &str| {
         let mut c = seqwrap();
         for v in [
@@ -612,16 +593,16 @@ fn shard_auto_reads_slurm_and_kubernetes() {
         ],
         "slurm.csv",
     );
-    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["shard"], "3/3");
     let o = run(
         &[("JOB_COMPLETION_INDEX", "0"), ("SEQWRAP_SHARD_COUNT", "4")],
         "k8s.csv",
     );
-    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let v = ok_json(&o);
     assert_eq!(v["shard"], "1/4");
-    common::assert_bad_input(&run(&[], "none.csv"), "no array", "--shard auto");
-    common::assert_bad_input(
+    helpers::assert_bad_input(&run(&[], "none.csv"), "no array", "--shard auto");
+    helpers::assert_bad_input(
         &run(&[("JOB_COMPLETION_INDEX", "0")], "none.csv"),
         "no count",
         "SEQWRAP_SHARD_COUNT",
@@ -631,7 +612,7 @@ fn shard_auto_reads_slurm_and_kubernetes() {
 
 #[test]
 fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     // 2 widths x 30 windows x 1e9 samples: 6e10 windows, about half an
     // hour a core at the reference speed; over a 1 s budget.
     let windows: Vec<String> = (1..=30).map(|i| format!("\"fixed:{i}us\"")).collect();
@@ -641,7 +622,7 @@ fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
          [[schemes]]\nscheme = \"plain\"\n",
         windows.join(", ")
     );
-    let spec = spec_in(d.path(), "big.toml", &text);
+    let spec = write(d.path(), "big.toml", &text);
     let out = d.path().join("big.csv");
     let o = seqwrap()
         .arg("sweep")
@@ -651,7 +632,7 @@ fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
         .args(["--budget", "1s"])
         .output()
         .unwrap();
-    common::assert_bad_input(&o, "over budget", "--budget");
+    helpers::assert_bad_input(&o, "over budget", "--budget");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("6.000e10 windows"), "{err}");
     assert!(!out.exists());
@@ -670,10 +651,10 @@ fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
 
 #[test]
 fn csv_values_below_f64_keep_a_log10_column() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     // u64 counter at 5.35e6/s over 1 us windows: P(false positive) is
     // about 10^-(1.6e20), far below any f64.
-    let spec = spec_in(
+    let spec = write(
         d.path(),
         "tiny.toml",
         "name = \"tiny\"\ntitle = \"t\"\nseed = 1\nengines = [\"analyze\"]\nwidths = [64]\n\
@@ -687,7 +668,7 @@ fn csv_values_below_f64_keep_a_log10_column() {
         .arg(&out)
         .output()
         .unwrap());
-    let text = std::fs::read_to_string(&out).unwrap();
+    let text = read(&out);
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let (value, log10) = (col("value"), col("log10_value"));

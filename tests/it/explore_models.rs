@@ -11,6 +11,8 @@ use seqwrap::memory::Model;
 use seqwrap::protocol::Scheme;
 use seqwrap::protocol::catalog::scheme;
 
+use crate::helpers::test_protocol;
+
 /// (verdict, min_cycles) of one run.
 fn run(s: &Scheme, mode: ExploreMode, model: Model) -> (Verdict, Option<BigUint>) {
     let mut c = ExploreConfig::new(s.clone());
@@ -153,7 +155,7 @@ fn epoch_both_orders() {
 }
 
 fn user_file(name: &str, params: &[(&str, &str)]) -> Scheme {
-    let path = format!("{}/tests/protocols/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let path = test_protocol(name);
     let d = seqwrap::protocol::catalog::load_file(std::path::Path::new(&path)).unwrap();
     let o: Vec<(String, String)> = params
         .iter()

@@ -3,27 +3,7 @@
 //! `stress_cli.rs`), sweep (a spec's `protocol = "file"` entry) and
 //! litmus — and gives what another engine or the theory says.
 
-use assert_cmd::Command;
-use serde_json::Value;
-
-fn file(name: &str) -> String {
-    format!("{}/tests/protocols/{name}.toml", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::helpers::{json, ok, read, seqwrap, tempdir, test_protocol};
 
 /// The RFC pasted as posted, at 8 bits: explore finds the wrap under SC
 /// and the ordering bug under LKMM (as the catalog's rfc-v1 does); analyze
@@ -32,7 +12,7 @@ fn json(args: &[&str]) -> Value {
 /// holds analyze's probability.
 #[test]
 fn the_rfc_as_posted_runs_through_explore_analyze_and_sample() {
-    let f = file("rfc-as-posted");
+    let f = test_protocol("rfc-as-posted");
     let base = ["--protocol", f.as_str(), "--param", "BITS=8"];
     let ex = json(&[&["explore"][..], &base[..]].concat());
     assert_eq!(ex["min_cycles_exact"], "128");
@@ -86,7 +66,7 @@ fn the_rfc_as_posted_runs_through_explore_analyze_and_sample() {
 /// sweep spec that names the file agree with it.
 #[test]
 fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
-    let f = file("three-word");
+    let f = test_protocol("three-word");
     for (a, b, c) in [(4u32, 4u32, 4u32), (21, 21, 21), (8, 16, 20)] {
         let params = [format!("A={a}"), format!("B={b}"), format!("C={c}")];
         let mut args = vec!["explore", "--protocol", f.as_str()];
@@ -104,7 +84,7 @@ fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
         let an = json(&args);
         assert_eq!(an["min_cycles_exact"], ex["min_cycles_exact"]);
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let spec = dir.path().join("user.toml");
     std::fs::write(
         &spec,
@@ -117,8 +97,7 @@ fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
     )
     .unwrap();
     let out = dir.path().join("out.csv");
-    let o = Command::cargo_bin("seqwrap")
-        .unwrap()
+    let o = seqwrap()
         .args([
             "sweep",
             spec.to_str().unwrap(),
@@ -127,8 +106,8 @@ fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
         ])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(&out).unwrap();
+    ok(&o);
+    let csv = read(&out);
     let mins: Vec<&str> = csv
         .lines()
         .filter(|l| l.contains(",explore,min_cycles,") || l.contains(",analyze,min_cycles,"))
@@ -145,12 +124,11 @@ fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
 /// files are checked in `herd_lkmm.rs`).
 #[test]
 fn a_user_file_exports_as_a_litmus_test() {
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
+    let out = seqwrap()
         .args([
             "litmus",
             "--protocol",
-            &file("rfc-as-posted"),
+            &test_protocol("rfc-as-posted"),
             "--param",
             "BITS=2",
             "--cycles",
@@ -158,11 +136,7 @@ fn a_user_file_exports_as_a_litmus_test() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("C seqwrap-rfc-as-posted-BITS2-K2"),
@@ -177,7 +151,7 @@ fn a_user_file_exports_as_a_litmus_test() {
 /// the command line is a count (`2^7` is 128, not C's 2 XOR 7).
 #[test]
 fn a_user_files_claims_are_checked_and_counts_are_counts() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let text = seqwrap::protocol::catalog::text("plain")
         .unwrap()
         .replace("name   = \"plain\"", "name   = \"claims\"")
@@ -223,7 +197,7 @@ fn pick_judges_a_user_file_against_the_threat() {
         "--stall",
         "1ms",
         "--protocol",
-        &file("rfc-as-posted"),
+        &test_protocol("rfc-as-posted"),
         "--param",
         "BITS=64",
     ]);
@@ -258,7 +232,7 @@ fn pick_judges_a_user_file_against_the_threat() {
         "--stall",
         "1ms",
         "--protocol",
-        &file("three-word"),
+        &test_protocol("three-word"),
     ]);
     assert_eq!(v["yours"]["meets"], false);
     assert_eq!(v["yours"]["widened"], "A=21 B=21 C=21");
@@ -294,7 +268,7 @@ fn pick_widens_a_scheme_to_the_width_it_recommends() {
         "--rate",
         "1e7",
         "--protocol",
-        &file("three-word"),
+        &test_protocol("three-word"),
     ]);
     assert_eq!(v["yours"]["meets"], true, "{}", v["yours"]);
     // About 1e7/s x 1us = 10 cycles against a period of 2^47: far below

@@ -1,7 +1,9 @@
 //! `seqwrap sweep` and `seqwrap merge` from the outside: the guarantees of
 //! the sweep's promise — byte-identical output whatever the thread count, after a
-//! kill -9 and `--resume`, and after shard + merge; bad input is one line
-//! naming file, line and key, exit 2, and no output file.
+//! kill -9 and `--resume`, and after shard + merge; shards that do not
+//! make a whole, and progress of another spec, are one line, exit 2, and
+//! no output file (bad specs and CSVs, which name file, line and key, are
+//! in the table of `bad_input`).
 //!
 //! Most tests use the hidden deterministic fake engines (`--debug-fake-engines
 //! MS`, as hyperfine's `--debug-mode`) so a sweep is slow enough to kill and
@@ -11,14 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
+use crate::helpers::{assert_bad_input_line, ok, ok_json, seqwrap, tempdir, write};
 
-fn seqwrap() -> Command {
-    Command::cargo_bin("seqwrap").expect("binary")
-}
-
-/// A grid of 6 schemes x (1 explore + 2 rates x 7 windows x 1 sample) points.
-const SPEC: &str = r#"
+/// A grid of 6 schemes x (1 explore + 2 rates x 7 windows x 1 sample) points;
+/// `bad_input` breaks it too, for errors that name its lines.
+pub const SPEC: &str = r#"
 name = "t"
 title = "sweep test"
 seed = 11
@@ -36,10 +35,9 @@ scheme = "split"
 read = "hi-lo-hi"
 "#;
 
+/// The spec as `t.toml` in `dir`: its path.
 fn write_spec(dir: &Path, text: &str) -> PathBuf {
-    let p = dir.join("t.toml");
-    std::fs::write(&p, text).unwrap();
-    p
+    write(dir, "t.toml", text)
 }
 
 fn sweep(spec: &Path, out: &Path, threads: &str, extra: &[&str]) -> std::process::Output {
@@ -54,18 +52,9 @@ fn sweep(spec: &Path, out: &Path, threads: &str, extra: &[&str]) -> std::process
         .unwrap()
 }
 
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn thread_count_does_not_change_a_byte() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let mut files = Vec::new();
     for t in ["1", "2", "8"] {
@@ -89,7 +78,7 @@ fn thread_count_does_not_change_a_byte() {
 
 #[test]
 fn kill_9_then_resume_gives_the_uninterrupted_file() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let whole = d.path().join("whole.csv");
     ok(&sweep(&spec, &whole, "2", &["--debug-fake-engines", "0"]));
@@ -148,8 +137,7 @@ fn kill_9_then_resume_gives_the_uninterrupted_file() {
         "2",
         &["--resume", "--json", "--debug-fake-engines", "0"],
     );
-    ok(&o);
-    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let summary = ok_json(&o);
     let resumed = summary["resumed_points"].as_u64().unwrap();
     assert!(
         resumed > 0 && resumed < 90,
@@ -161,7 +149,7 @@ fn kill_9_then_resume_gives_the_uninterrupted_file() {
 
 #[test]
 fn shards_merge_into_the_one_run_file() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let whole = d.path().join("whole.csv");
     ok(&sweep(&spec, &whole, "2", &["--debug-fake-engines", "0"]));
@@ -204,7 +192,7 @@ fn shards_merge_into_the_one_run_file() {
         .arg(&partial)
         .output()
         .unwrap();
-    assert_one_line_usage(&o, "shard 2/3 missing; given: ");
+    assert_bad_input_line(&o, "a missing shard", "shard 2/3 missing; given: ");
     assert!(!partial.exists());
 
     // The same file twice, and a copy of a shard under another name.
@@ -215,7 +203,7 @@ fn shards_merge_into_the_one_run_file() {
         .arg(&partial)
         .output()
         .unwrap();
-    assert_one_line_usage(&o, "is given twice");
+    assert_bad_input_line(&o, "a file twice", "is given twice");
     let copy = d.path().join("copy.csv");
     std::fs::copy(&shards[1], &copy).unwrap();
     let o = seqwrap()
@@ -225,125 +213,13 @@ fn shards_merge_into_the_one_run_file() {
         .arg(&partial)
         .output()
         .unwrap();
-    assert_one_line_usage(&o, "are both shard 2/3");
+    assert_bad_input_line(&o, "a copy", "are both shard 2/3");
     assert!(!partial.exists());
-}
-
-fn assert_one_line_usage(o: &std::process::Output, want: &str) {
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
-    assert!(err.contains(want), "{err:?} should contain {want:?}");
-}
-
-#[test]
-fn bad_specs_are_one_line_with_file_line_key_and_leave_nothing() {
-    let d = tempfile::tempdir().unwrap();
-    let cases: Vec<(String, &str)> = vec![
-        (
-            SPEC.replace("seed = 11", "seed = 11\nsead = 3"),
-            "t.toml:5: key 'sead': unknown key",
-        ),
-        (
-            SPEC.replace("samples = 1000", "samples = \"many\""),
-            "t.toml:5: key 'samples'",
-        ),
-        (
-            SPEC.replace("widths = [8, 16, 32]", "widths = []"),
-            "t.toml:7: key 'widths': empty grid",
-        ),
-        (
-            SPEC.replace("\"1e6\"", "\"-5\""),
-            "t.toml:8: key 'rates[0]'",
-        ),
-        (
-            SPEC.replace("read = \"hi-lo-hi\"", "read = \"sideways\""),
-            "key 'schemes[1]'",
-        ),
-        (
-            SPEC.replace("scheme = \"plain\"", "scheme = \"plain\"\nbits = 99"),
-            "key 'schemes[0]'",
-        ),
-        (
-            SPEC.replace(
-                "samples = 1000",
-                &format!(
-                    "samples = 1000\nholds = [{}]",
-                    (0..3000)
-                        .map(|i| format!("\"{}ns\"", f64::from(i) / 10.0))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            ),
-            "over the limit",
-        ),
-    ];
-    for (text, want) in cases {
-        let spec = write_spec(d.path(), &text);
-        let out = d.path().join("never.csv");
-        let o = sweep(&spec, &out, "2", &["--debug-fake-engines", "0"]);
-        assert_one_line_usage(&o, want);
-        assert!(!out.exists());
-        assert!(!d.path().join(".never.csv.progress.json").exists());
-    }
-    // A bad shard flag.
-    let spec = write_spec(d.path(), SPEC);
-    let o = sweep(&spec, &d.path().join("x.csv"), "2", &["--shard", "4/3"]);
-    assert_one_line_usage(&o, "--shard");
-}
-
-#[test]
-fn bad_csv_is_one_line_with_file_line_key() {
-    let d = tempfile::tempdir().unwrap();
-    let spec = write_spec(d.path(), SPEC);
-    let good = d.path().join("good.csv");
-    ok(&sweep(&spec, &good, "2", &["--debug-fake-engines", "0"]));
-    let text = std::fs::read_to_string(&good).unwrap();
-
-    let wrong_header = d.path().join("wrong_header.csv");
-    std::fs::write(
-        &wrong_header,
-        text.replacen("metric,value", "metric,valeur", 1),
-    )
-    .unwrap();
-    let bad_field = d.path().join("bad_field.csv");
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    lines[3] = format!("x{}", &lines[3]);
-    std::fs::write(&bad_field, lines.join("\n") + "\n").unwrap();
-
-    for (file, want) in [
-        (
-            &wrong_header,
-            "wrong_header.csv:1: key 'value': wrong CSV header",
-        ),
-        (&bad_field, "bad_field.csv:4: key 'point'"),
-    ] {
-        let out = d.path().join("m.csv");
-        let o = seqwrap()
-            .arg("merge")
-            .arg(file)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert_one_line_usage(&o, want);
-        assert!(!out.exists());
-        let pdir = d.path().join("plots");
-        let o = seqwrap()
-            .arg("plot")
-            .arg(file)
-            .arg("--out")
-            .arg(&pdir)
-            .output()
-            .unwrap();
-        assert_one_line_usage(&o, want);
-        assert!(!pdir.exists() || std::fs::read_dir(&pdir).unwrap().next().is_none());
-    }
 }
 
 #[test]
 fn resume_refuses_progress_of_another_spec() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), SPEC);
     let out = d.path().join("o.csv");
     std::fs::write(
@@ -352,7 +228,7 @@ fn resume_refuses_progress_of_another_spec() {
     )
     .unwrap();
     let o = sweep(&spec, &out, "2", &["--resume", "--debug-fake-engines", "0"]);
-    assert_one_line_usage(&o, "key 'spec'");
+    assert_bad_input_line(&o, "another spec's progress", "key 'spec'");
     assert!(!out.exists());
 }
 
@@ -380,7 +256,7 @@ read = "naive"
 
 #[test]
 fn real_engines_are_byte_identical_across_threads_and_shards() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempdir();
     let spec = write_spec(d.path(), REAL);
     let mut files = Vec::new();
     for t in ["1", "2", "8"] {

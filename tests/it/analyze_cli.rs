@@ -1,25 +1,7 @@
-//! `seqwrap analyze` from the outside: bad input, JSON fields, tiny numbers.
+//! `seqwrap analyze` from the outside: a measured rate, JSON fields, tiny
+//! numbers (its bad input is in the table of `bad_input`).
 
-use assert_cmd::Command;
-
-fn seqwrap() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seqwrap"))
-}
-
-/// Bad input: exit 2, nothing on stdout, one stderr line that names `flag`.
-fn rejects(args: &[&str], flag: &str) {
-    let out = seqwrap().args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?}: stdout {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
-    assert!(err.contains(flag), "{args:?}: {err} should name {flag}");
-    assert!(!err.contains("panicked"), "{err}");
-}
+use crate::helpers::{json, ok_json, seqwrap_in, tempdir};
 
 const PLAIN: [&str; 5] = ["analyze", "--scheme", "plain", "--bits", "i32"];
 
@@ -36,12 +18,8 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
 #[cfg(target_os = "linux")]
 #[test]
 fn measured_kernel_rate_is_a_rate() {
-    let d = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("seqwrap")
-        .unwrap()
-        .current_dir(d.path())
-        .env("HOME", d.path())
-        .env("XDG_CACHE_HOME", d.path().join("cache"))
+    let d = tempdir();
+    let out = seqwrap_in(d.path())
         .args([
             "analyze",
             "--scheme",
@@ -54,82 +32,10 @@ fn measured_kernel_rate_is_a_rate() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let t = v["time_to_fp_s"].as_f64().unwrap();
     // 2^31 cycles at some real rate between 1e4 and 1e9 cycles/s.
     assert!(t > 2.0 && t < 2.2e5, "{t}");
-}
-
-#[test]
-fn bad_input_is_one_line_and_exit_2() {
-    for rate in [
-        "0",
-        "-5",
-        "NaN",
-        "inf",
-        "-inf",
-        "abc",
-        "0ns",
-        "measured:moon",
-    ] {
-        rejects(&with(&["--rate", rate]), "--rate");
-    }
-    rejects(&with(&[]), "--rate");
-    rejects(
-        &with(&["--rate", "1e6", "--window", "weibull:1us,2"]),
-        "--window",
-    );
-    rejects(
-        &with(&["--rate", "1e6", "--window", "pareto:1us,0"]),
-        "ALPHA",
-    );
-    rejects(
-        &with(&["--rate", "1e6", "--window", "pareto:1us,-1"]),
-        "ALPHA",
-    );
-    rejects(
-        &with(&["--rate", "1e6", "--window", "lognormal:1ms,2us"]),
-        "P99",
-    );
-    rejects(
-        &with(&["--rate", "1e6", "--window", "hist:/nonexistent/w.csv"]),
-        "--window: hist: cannot read",
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.csv");
-    std::fs::write(&bad, "1us,3\n2us,lots\n").unwrap();
-    let arg = format!("hist:{}", bad.display());
-    let arg: &'static str = Box::leak(arg.into_boxed_str());
-    rejects(&with(&["--rate", "1e6", "--window", arg]), "line 2");
-    rejects(
-        &with(&["--rate", "1e6", "--process", "bursty"]),
-        "--process",
-    );
-    rejects(&with(&["--rate", "1e6", "--hold", "2us"]), "--hold");
-    rejects(&with(&["--rate", "1e6", "--fleet", "1,2,3"]), "--fleet");
-    rejects(
-        &with(&["--rate", "1e6", "--window", "exp:1us", "--fleet", "1,2"]),
-        "--fleet",
-    );
-    rejects(
-        &["analyze", "--scheme", "nope", "--rate", "1e6"],
-        "--scheme",
-    );
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = seqwrap().args(args).arg("--json").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
