@@ -13,8 +13,10 @@ use std::path::PathBuf;
 
 use seqwrap::report::{EVIDENCE_FILE, Evidence, render};
 
+use crate::helpers::root;
+
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report")
+    root().join("tests/fixtures/report")
 }
 
 fn fixture(name: &str) -> String {

@@ -10,9 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::helpers::root;
 
 /// The fenced block after the line `Layers, bottom first` in DESIGN §7:
 /// one line per layer, modules separated by spaces.
