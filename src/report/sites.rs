@@ -25,7 +25,7 @@ use crate::stress::uprobe::{TrapOutcome, trap_round_trip};
 pub const TRAP_CALLS: u64 = 100_000;
 
 /// The committed herd7 verdicts (`tests/herd/regen.sh` writes them with
-/// herd7; `tests/herd_lkmm.rs` checks the explorer against every line).
+/// herd7; `tests/it/herd_lkmm.rs` checks the explorer against every line).
 pub const HERD_TSV: &str = include_str!("../../tests/herd/expected.tsv");
 
 /// Everything per site.

@@ -567,6 +567,74 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
     );
 }
 
+/// The `name` of every shipped spec under `analysis/`.
+fn spec_names() -> Vec<String> {
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(root().join("analysis")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let v: toml::Value = toml::from_str(&read(&p)).unwrap();
+            names.push(v["name"].as_str().unwrap().to_string());
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The one module allowed to know metrics and the report's specs by name.
+const RESULTS: &str = "src/results/";
+
+/// Lines that name a metric or a spec for another reason, each with why.
+const ALLOWED_RESULTS: &[(&str, &str)] = &[
+    // A spec file's keys (`engines = [...]`, `widths = [...]`), which
+    // share their spelling with two shipped specs.
+    ("src/question/mod.rs", "\"engines\","),
+    ("src/question/mod.rs", "\"widths\","),
+];
+
+/// The same rule for the results contract: outside `src/results/` (and
+/// the catalog), no source decides anything by comparing a string with a
+/// metric's name (`min_cycles`) or a shipped spec's (`widths`). Readers ask
+/// for them by type (`Row::is(EngineKind::Explore, Metric::MinCycles)`,
+/// `ReportSpec::Widths`), so a renamed metric or spec fails to compile
+/// instead of silently losing rows.
+#[test]
+fn no_source_outside_results_matches_on_a_metric_or_spec_name() {
+    let mut names: Vec<String> = seqwrap::results::Metric::ALL
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    names.extend(spec_names());
+    assert!(names.iter().any(|n| n == "min_cycles") && names.iter().any(|n| n == "widths"));
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        // A `tests.rs` is a `#[cfg(test)] mod tests;` of its parent: test
+        // code, skipped like the inline test modules.
+        if rel == CATALOG || rel.starts_with(RESULTS) || rel.ends_with("/tests.rs") {
+            continue;
+        }
+        found.extend(scan(&rel, &read(f), &names).into_iter().filter(|v| {
+            !ALLOWED_RESULTS
+                .iter()
+                .any(|(f, l)| v.starts_with(f) && v.ends_with(l))
+        }));
+    }
+    assert!(
+        found.is_empty(),
+        "metric or spec names decide behaviour outside {RESULTS}; {} place(s):\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
 /// The scanner itself: each kind of comparison is caught, and the
 /// legitimate uses are not.
 #[test]
