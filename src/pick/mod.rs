@@ -26,21 +26,27 @@
 //!   orders of magnitude). P is non-increasing in W for a plain counter (a
 //!   multiple of 2^W cycles is a multiple of 2^(W-1)), so the smallest
 //!   width is found by bisection.
+//!
+//! One file a job: `options.rs` finds the candidates (the catalog's
+//! instances, each asked of the explorer), `rank.rs` computes the numbers
+//! (the widths, the times and probabilities, the options in the order of
+//! their cost, the verdict on the request's own protocol) and `prose.rs`
+//! writes the explanation from them. The ranking writes no sentence and the
+//! prose computes no risk; this file holds what passes between them.
 
 mod options;
+mod prose;
+mod rank;
 
-use num_bigint::BigUint;
 use serde::Serialize;
 
 pub use self::options::instances_at;
-use self::options::{candidates, meets, option_of, per_model, sizing_params, survives, widen};
-use crate::analyze::{AnalyzeConfig, Fleet, LogProb, analyze};
+pub use self::prose::{kernel_type_words, options_text};
+pub use self::rank::{jittered, safe_options};
+use crate::analyze::{Fleet, LogProb};
 use crate::error::{Error, Result};
-use crate::memory::Model;
-use crate::protocol::{Scheme, catalog};
-use crate::text::number::cycles_text;
-use crate::text::table::{Table, bullet, fit, rate_text, short_p, wrap};
-use crate::timing::{Process, Window, Writer, YEAR_S, human_duration, sig3};
+use crate::protocol::Scheme;
+use crate::timing::Window;
 
 /// Default target probability for `--window` (per speculation, or of at
 /// least one false positive over the fleet's lifetime with `--fleet`).
@@ -252,38 +258,9 @@ pub struct YourAnswer {
     pub widened: Option<String>,
 }
 
-fn plain(bits: u32) -> Scheme {
-    catalog::scheme("plain", &[("W", &bits.to_string())]).expect("plain takes W in 2..=64")
-}
-
-fn writer(rate: f64) -> Result<Writer> {
-    Writer::new(rate, Process::Poisson, 0.0)
-}
-
-/// Seconds for an adversary to break a plain W-bit counter at `rate`.
-fn time_to_fp(bits: u32, rate: f64) -> Result<f64> {
-    let r = analyze(&AnalyzeConfig {
-        scheme: plain(bits),
-        writer: writer(rate)?,
-        window: None,
-        fleet: None,
-    })?;
-    r.time_to_fp_s
-        .ok_or_else(|| Error::Run("analyze gave no time for plain".into()))
-}
-
 /// The C type a kernel would use for a plain counter of `bits`.
 pub fn kernel_type(bits: u32) -> &'static str {
     if bits <= 32 { "u32" } else { "u64" }
-}
-
-/// The same in words, for prose.
-pub fn kernel_type_words(bits: u32) -> String {
-    format!(
-        "a {}-bit counter ({})",
-        kernel_bits(bits),
-        kernel_type(bits)
-    )
 }
 
 /// The kernel width for `bits`: 32 or 64.
@@ -291,620 +268,127 @@ fn kernel_bits(bits: u32) -> u32 {
     if bits <= 32 { 32 } else { 64 }
 }
 
-/// The cost order: the reader's loads and fences first (the fast path is
-/// why the speculation exists), then the writer's per cycle, then a grace
-/// period on the writer's path (it holds mmap_lock while it waits), then a
-/// cost the program cannot show (the description's note), then rarer
-/// writer work, then fewer bits.
-fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
-    (
-        o.reader_ops,
-        o.writer_ops,
-        o.grace_period,
-        o.note.is_some(),
-        o.writer_rare.len(),
-        o.bits,
-        o.label.clone(),
-    )
-}
-
-/// Every instance of every catalog description at each of `totals` bits
-/// that survives `needed` writer cycles inside one reader window under sc,
-/// tso and lkmm (explorer, exact), by cost. Of the instances of one
-/// description that differ only in width, only the narrowest that meets
-/// the target is kept; an instance another one beats in every respect
-/// ([`dominates`]: more bits or a wider word, more work, no more margin) is
-/// left out. The candidates and their errors are
-/// [`options::candidates`]'s.
-pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
-    let mut kept: Vec<PickOption> = Vec::new();
-    for o in candidates(needed, totals)? {
-        // The same description with the same choices at a narrower total
-        // already meets the target: the wider one adds nothing.
-        let narrower = kept
-            .iter()
-            .position(|k| k.scheme == o.scheme && k.choices == o.choices);
-        match narrower {
-            Some(i) if kept[i].bits <= o.bits => {}
-            Some(i) => kept[i] = o,
-            None => kept.push(o),
-        }
-    }
-    let all_kept = kept.clone();
-    kept.retain(|o| !all_kept.iter().any(|other| dominates(other, o)));
-    kept.sort_by_key(cost_key);
-    Ok(kept)
-}
-
-/// `s` judged: `per` its fewest cycles under every model, `meets` the
-/// caller's verdict on it (from `per`, or from a probability the caller
-/// already has), `ok` the same verdict for the widened instances.
-fn judge(
-    s: &Scheme,
-    per: Vec<(Model, Option<BigUint>)>,
-    meets: bool,
-    ok: &dyn Fn(&Scheme) -> Result<bool>,
-    p: Option<String>,
-) -> Result<YourAnswer> {
-    let widened = if meets {
-        None
-    } else {
-        widen(s, ok)?.map(|w| w.params_string())
-    };
-    Ok(YourAnswer {
-        option: option_of(s, "", per),
-        meets,
-        p,
-        widened,
-    })
-}
-
-/// The paragraph about the protocol the request asked about.
-fn yours_text(y: &YourAnswer, s: &Scheme, target: &str) -> String {
-    let o = &y.option;
-    let per: Vec<String> = o
-        .per_model
-        .iter()
-        .map(|m| {
-            format!(
-                "{} {}",
-                m.model,
-                m.min_cycles.as_deref().map_or("none".into(), cycles_text)
-            )
-        })
-        .collect();
-    let mut t = format!(
-        "Yours, {} ({}): the fewest writer cycles to a false positive are \
-         {} (explorer); its reader does {} loads and fences a speculation, \
-         its writer {} stores and fences a cycle{}.",
-        s.name(),
-        s.params_string(),
-        per.join(", "),
-        o.reader_ops,
-        o.writer_ops,
-        y.p.as_deref()
-            .map_or(String::new(), |p| format!("; P = {}", short_p(p)))
-    );
-    if y.meets {
-        t.push_str(&format!(" It meets {target}."));
-    } else {
-        t.push_str(&format!(" It does not meet {target}."));
-        let sizing = sizing_params(s.description()).join(", ");
-        match &y.widened {
-            Some(w) => t.push_str(&format!(
-                " With {w} it does (the other parameters as given)."
-            )),
-            None if sizing.is_empty() => {}
-            None => t.push_str(&format!(
-                " No width of {sizing} up to 64 bits does (the other \
-                 parameters as given)."
-            )),
-        }
-    }
-    t
-}
-
-/// The fewest cycles as a number (none at all: infinite).
-fn margin(o: &PickOption) -> f64 {
-    o.min_cycles
-        .as_deref()
-        .and_then(|m| m.parse::<f64>().ok())
-        .unwrap_or(f64::INFINITY)
-}
-
-/// `a` is at least as good as `b` in every respect the model measures —
-/// no more bits, no wider word (a 64-bit word needs 64-bit atomics), no
-/// more reader or writer work, no grace period where `b` has none, no
-/// fewer cycles to a false positive — and better in one. A description's
-/// note is prose (a locked read, a clock) and is not compared: an option
-/// with a note hides no other option, except one with the same note.
-fn dominates(a: &PickOption, b: &PickOption) -> bool {
-    let no_worse = a.bits <= b.bits
-        && a.widest_word <= b.widest_word
-        && a.reader_ops <= b.reader_ops
-        && a.writer_ops <= b.writer_ops
-        && (!a.grace_period || b.grace_period)
-        && margin(a) >= margin(b)
-        && (a.note.is_none() || a.note == b.note);
-    let better = a.bits < b.bits
-        || a.widest_word < b.widest_word
-        || a.reader_ops < b.reader_ops
-        || a.writer_ops < b.writer_ops
-        || (!a.grace_period && b.grace_period)
-        || margin(a) > margin(b);
-    no_worse && better
-}
-
-/// The options as a table of at most 72 columns, and their notes.
-pub fn options_text(options: &[PickOption]) -> String {
-    let mut t = Table::new(&["#", "option", "min cycles", "reader", "writer"]);
-    let mut notes = String::new();
-    for (i, o) in options.iter().enumerate() {
-        let n = (i + 1).to_string();
-        let min = o.min_cycles.as_deref().map_or("none".into(), cycles_text);
-        let writer = if o.grace_period {
-            format!("{} +GP", o.writer_ops)
-        } else {
-            o.writer_ops.to_string()
-        };
-        t.row(vec![
-            n.clone(),
-            o.label.clone(),
-            min,
-            o.reader_ops.to_string(),
-            writer,
-        ]);
-        let mut extra: Vec<String> = vec![format!("words {}", o.words)];
-        extra.extend(o.writer_rare.iter().cloned());
-        if let Some(note) = &o.note {
-            extra.push(note.clone());
-        }
-        notes.push_str(&bullet(&format!("{n}: {}", extra.join("; "))));
-    }
-    let mut s = fit(&t);
-    s.push_str(&wrap(
-        "min cycles: the fewest writer cycles inside one reader window \
-         that give a false positive, the least over sc, tso and lkmm \
-         (explorer). reader: loads and fences per speculation; writer: \
-         stores and fences per cycle (+GP: a grace period on a rare path).",
-    ));
-    s.push_str(&notes);
-    s
-}
-
-/// Pick the width and the schemes for a threat model.
+/// Pick the width and the schemes for a threat model: the ranking's
+/// numbers (`rank.rs`), then the words that explain them (`prose.rs`).
 pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
     if !(req.rate.is_finite() && req.rate > 0.0) {
         return Err(Error::usage("--rate: must be > 0"));
     }
-    match &req.threat {
-        Threat::Adversarial => adversarial(req),
-        Threat::Window(text, w) => accidental(req, text, w),
-    }
+    Ok(match &req.threat {
+        Threat::Adversarial => {
+            let (mut answer, facts) = rank::adversarial(req)?;
+            answer.explanation = prose::adversarial(req, &answer, &facts);
+            answer
+        }
+        Threat::Window(text, given) => {
+            let (mut answer, facts) = rank::accidental(req, given)?;
+            answer.explanation = prose::accidental(req, text, &answer, &facts);
+            answer
+        }
+    })
 }
 
-/// The horizon of an adversarial request: (seconds, words).
-fn horizon(req: &PickRequest) -> (f64, String) {
-    let (uptime, up_words) = match (req.uptime_s, &req.fleet) {
-        (Some(u), _) => (u, format!("the uptime you gave, {}", human_duration(u))),
-        (None, Some(f)) => (
-            f.years * YEAR_S,
-            format!(
-                "the fleet's lifetime, {} (no machine is up longer)",
-                human_duration(f.years * YEAR_S)
-            ),
-        ),
-        (None, None) => (
-            DEFAULT_UPTIME_YEARS * YEAR_S,
-            format!(
-                "the machine's uptime, {} by default (--uptime)",
-                human_duration(DEFAULT_UPTIME_YEARS * YEAR_S)
-            ),
-        ),
-    };
-    match &req.stall {
-        StallBound::At { seconds, why } if *seconds < uptime => {
-            (*seconds, format!("{} ({why})", human_duration(*seconds)))
-        }
-        StallBound::At { .. } => (
-            uptime,
-            format!("{up_words}, which is shorter than the stall bound"),
-        ),
-        StallBound::Unbounded => (
-            uptime,
-            format!(
-                "unbounded (nothing in the threat model bounds it), so the \
-                 horizon is {up_words}, since a reader cannot be held longer \
-                 than the machine is up"
-            ),
-        ),
-    }
+// What the ranking computed that the answer's fields do not hold as
+// numbers: the prose cites it, and nothing outside pick sees it.
+
+/// The numbers of an adversarial answer.
+struct AdversarialFacts {
+    /// The longest hold, and what bounds it.
+    horizon: Horizon,
+    /// Cycles the counter must survive (rate x horizon).
+    needed: f64,
+    /// Seconds to a false positive of a plain 32-bit counter.
+    t32: f64,
+    /// The same for 64 bits.
+    t64: f64,
+    /// The smallest plain width that survives the horizon, if any.
+    width: Option<AdversarialWidth>,
 }
 
-fn adversarial(req: &PickRequest) -> Result<PickAnswer> {
-    if req.target.is_some() {
-        return Err(Error::usage(
-            "--target applies to --window; with --adversarial the horizon is the longest \
-             stall (--stall) or the uptime (--uptime)",
-        ));
-    }
-    let (h, h_words) = horizon(req);
-    let needed = req.rate * h;
-    let mut found = None;
-    for bits in 2..=64 {
-        if time_to_fp(bits, req.rate)? >= h {
-            found = Some(bits);
-            break;
-        }
-    }
-    let t32 = time_to_fp(32, req.rate)?;
-    let t64 = time_to_fp(64, req.rate)?;
-    let mut s = format!(
-        "An attacker who holds one reader inside its speculation while the \
-         write lock cycles at {}/s ({}) breaks a W-bit counter after \
-         2^(W-1) cycles. The longest hold this threat model allows is {h_words}: \
-         the counter must survive {} cycles.",
-        rate_text(req.rate),
-        req.rate_words,
-        sig3(needed)
-    );
-    let options = safe_options(needed, &[32, 64])?;
-    let mut answer = PickAnswer {
-        threat: "adversarial".into(),
-        rate: req.rate,
-        bits: found.map(kernel_bits),
-        bits_needed: found,
-        scheme: String::new(),
-        kernel_type: String::new(),
-        horizon_s: Some(h),
-        needed_cycles: Some(needed),
-        value_at_bits: None,
-        value_at_bits_minus_1: None,
-        p_32: None,
-        p_64: None,
-        wraps_32: None,
-        options: Vec::new(),
-        yours: None,
-        explanation: String::new(),
-    };
-    match found {
-        Some(bits) => {
-            let t = time_to_fp(bits, req.rate)?;
-            s.push_str(&format!(
-                " The smallest width that does is {bits} bits (2^{} cycles take {}",
-                bits - 1,
-                human_duration(t)
-            ));
-            if bits > 2 {
-                let b = time_to_fp(bits - 1, req.rate)?;
-                s.push_str(&format!(
-                    "; {} bits would fall after {}",
-                    bits - 1,
-                    human_duration(b)
-                ));
-                answer.value_at_bits_minus_1 = Some(format!("{b:e}"));
-            }
-            let k = kernel_bits(bits);
-            s.push_str(&format!(
-                "). A 32-bit counter falls after {}, a 64-bit one after {}. \
-                 Use {}.",
-                human_duration(t32),
-                human_duration(t64),
-                kernel_type_words(bits)
-            ));
-            answer.scheme = format!("plain W={k}");
-            answer.kernel_type = kernel_type(bits).into();
-            answer.value_at_bits = Some(format!("{t:e}"));
-        }
-        None => {
-            let cheapest = options.iter().find(|o| o.min_cycles.is_none());
-            s.push_str(&format!(
-                " No width up to 64 bits does (a 64-bit counter falls after {}); \
-                 only a scheme with no false positive at all meets it.",
-                human_duration(t64)
-            ));
-            answer.scheme =
-                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
-            answer.kernel_type =
-                cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
-            answer.value_at_bits_minus_1 = Some(format!("{t64:e}"));
-        }
-    }
-    let mut text = wrap(&s);
-    if options.is_empty() {
-        text.push_str(&wrap(
-            "No instance of the catalog at 32 or 64 bits meets it under \
-             all three memory models.",
-        ));
-    } else {
-        text.push('\n');
-        text.push_str(&wrap(&format!(
-            "Every option of the catalog at 32 or 64 bits that survives {} \
-             cycles under sc, tso and lkmm, by cost; of the variants of one \
-             scheme the narrowest that does, and none that another beats \
-             in bits, word width, work and margin alike:",
-            sig3(needed)
-        )));
-        text.push('\n');
-        text.push_str(&options_text(&options));
-    }
-    if let Some(y) = &req.yours {
-        let ok = |s: &Scheme| survives(s, needed);
-        let per = per_model(y)?;
-        let meets_all = per.iter().all(|(_, v)| meets(v, needed));
-        let judged = judge(y, per, meets_all, &ok, None)?;
-        text.push('\n');
-        text.push_str(&wrap(&yours_text(
-            &judged,
-            y,
-            &format!("the target ({} cycles)", sig3(needed)),
-        )));
-        answer.yours = Some(judged);
-    }
-    answer.options = options;
-    answer.explanation = text;
-    Ok(answer)
+/// The smallest plain width of an adversarial answer.
+struct AdversarialWidth {
+    /// Bits.
+    bits: u32,
+    /// Seconds to a false positive at `bits`.
+    seconds: f64,
+    /// The same at `bits - 1` (`None` at 2 bits).
+    below: Option<f64>,
 }
 
-/// The probability compared with the target at width `bits`: per
-/// speculation, or of at least one over the fleet; and P(retry).
-fn risk(bits: u32, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
-    risk_of(&plain(bits), req, window)
+/// Where the uptime that bounds a hold comes from.
+enum Uptime {
+    /// `--uptime`.
+    Given,
+    /// The fleet's lifetime.
+    Fleet,
+    /// [`DEFAULT_UPTIME_YEARS`].
+    Default,
 }
 
-/// [`risk`] of any scheme (its closed form for a catalog entry, else the
-/// explorer's period).
-fn risk_of(s: &Scheme, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
-    let r = analyze(&AnalyzeConfig {
-        scheme: s.clone(),
-        writer: writer(req.rate)?,
-        window: Some(window.clone()),
-        fleet: req.fleet,
-    })?;
-    let p = r
-        .probabilities
-        .map(|p| p.false_positive)
-        .ok_or_else(|| Error::Run("analyze gave no probability".into()))?;
-    Ok((p, r.fleet.map_or(p, |f| f.p_any)))
+/// What limits the longest hold.
+enum Limit {
+    /// The stall bound, shorter than the uptime; why it holds.
+    Stall(String),
+    /// The uptime, shorter than the stall bound.
+    UptimeBelowStall,
+    /// The uptime: nothing bounds the stall.
+    Unbounded,
 }
 
-/// A fixed window read with a writer jittered by `p99` (see
-/// [`JITTER_P99`]); any other window as it is.
-pub fn jittered(window: &Window, p99: f64) -> Window {
-    match window {
-        Window::Fixed { len } => Window::LogNormal {
-            median: *len,
-            p99: len * p99,
-        },
-        other => other.clone(),
-    }
+/// The horizon of an adversarial request.
+struct Horizon {
+    /// Seconds: the longest hold.
+    seconds: f64,
+    /// The machine's uptime in seconds.
+    uptime: f64,
+    /// Where the uptime comes from.
+    from: Uptime,
+    /// Which of the stall bound and the uptime is the horizon.
+    limit: Limit,
 }
 
-fn accidental(req: &PickRequest, text: &str, given: &Window) -> Result<PickAnswer> {
-    let target = req.target.unwrap_or(DEFAULT_TARGET);
-    if !(req.jitter_p99.is_finite() && req.jitter_p99 > 1.0) {
-        return Err(Error::usage(
-            "--jitter: allowed: a factor > 1 (the writer rate's p99 over its median)",
-        ));
-    }
-    let window = jittered(given, req.jitter_p99);
-    // The target met: the one rule for plain widths and the request's own.
-    let passes = |q: &LogProb| q.is_zero() || q.log10() <= target.log10();
-    let ok = |bits: u32| -> Result<bool> { Ok(passes(&risk(bits, req, &window)?.1)) };
-    // Smallest W in 2..=64 with ok(W); P is non-increasing in W.
-    let found = if !ok(64)? {
-        None
-    } else {
-        let (mut lo, mut hi) = (2u32, 64u32);
-        if ok(2)? {
-            hi = 2;
-        }
-        while lo + 1 < hi {
-            let mid = (lo + hi) / 2;
-            if ok(mid)? { hi = mid } else { lo = mid }
-        }
-        Some(hi)
-    };
-    let what = if req.fleet.is_some() {
-        "P(at least one false positive over the fleet's lifetime)"
-    } else {
-        "P(false positive) per speculation"
-    };
-    let mut s = String::new();
-    if let Window::Fixed { len } = given {
-        let cycles = req.rate * len;
-        let wraps = cycles / 2f64.powi(31);
-        let exact = risk(32, req, given)?.0;
-        s.push_str(&format!(
-            "A fixed {} window at {}/s holds {} writer cycles: {} wraps of a \
-             32-bit counter (2^31 cycles each). With an exactly Poisson \
-             writer and an exactly fixed window the count stays within about \
-             {} cycles of {}, so P depends only on how close {} lies to a \
-             multiple of 2^31 ({} here): a lattice artifact, not a risk, \
-             since no real writer keeps its rate to that precision. This \
-             answer jitters the writer: each speculation's rate is {}/s times \
-             a lognormal factor with median 1 and p99 {} (--jitter), which \
-             for this writer is the window {}.",
-            human_duration(*len),
-            rate_text(req.rate),
-            sig3(cycles),
-            sig3(wraps),
-            sig3(cycles.sqrt()),
-            sig3(cycles),
-            sig3(cycles),
-            short_p(&exact.sci()),
-            rate_text(req.rate),
-            sig3(req.jitter_p99),
-            window_text(&window)
-        ));
-        if wraps >= 1.0 {
-            let band: Vec<String> = [1.2, 2.0]
-                .iter()
-                .map(|j| -> Result<String> {
-                    let p = risk(32, req, &jittered(given, *j))?.0;
-                    Ok(format!("{} with p99 {}", short_p(&p.sci()), sig3(*j)))
-                })
-                .collect::<Result<_>>()?;
-            s.push_str(&format!(
-                " A window that spans several wraps is a lottery: each wrap \
-                 ending in it lands on the recorded value with chance \
-                 2^-31 = {}, and the jittered answer for a 32-bit counter is \
-                 {} ({}).",
-                short_p(&LogProb::from_ln(-31.0 * std::f64::consts::LN_2).sci()),
-                short_p(&risk(32, req, &window)?.0.sci()),
-                band.join(", ")
-            ));
-        }
-        s.push(' ');
-    }
-    s.push_str(&format!(
-        "With speculation windows {text} and a Poisson writer at {}/s ({}), \
-         the target is {what} <= {}.",
-        rate_text(req.rate),
-        req.rate_words,
-        sig3(target)
-    ));
-    if let Some(f) = &req.fleet {
-        s.push_str(&format!(
-            " The fleet makes {} speculations ({} machines x {}/s x {} years).",
-            sig3(f.speculations()),
-            sig3(f.machines),
-            sig3(f.speculations_per_s),
-            sig3(f.years)
-        ));
-    }
-    let (p32, q32) = risk(32, req, &window)?;
-    let (p64, _) = risk(64, req, &window)?;
-    let mut answer = PickAnswer {
-        threat: "window".into(),
-        rate: req.rate,
-        bits: found.map(kernel_bits),
-        bits_needed: found,
-        scheme: String::new(),
-        kernel_type: String::new(),
-        horizon_s: None,
-        needed_cycles: None,
-        value_at_bits: None,
-        value_at_bits_minus_1: None,
-        p_32: Some(p32.sci()),
-        p_64: Some(p64.sci()),
-        wraps_32: match given {
-            Window::Fixed { len } => Some(req.rate * len / 2f64.powi(31)),
-            _ => None,
-        },
-        options: Vec::new(),
-        yours: None,
-        explanation: String::new(),
-    };
-    match found {
-        Some(bits) => {
-            let (p, q) = risk(bits, req, &window)?;
-            s.push_str(&format!(
-                " The smallest width that meets it is {bits} bits: P per \
-                 speculation {}",
-                short_p(&p.sci())
-            ));
-            if req.fleet.is_some() {
-                s.push_str(&format!(", {what} {}", short_p(&q.sci())));
-            }
-            s.push('.');
-            if bits > 2 {
-                let (_, qb) = risk(bits - 1, req, &window)?;
-                s.push_str(&format!(
-                    " At {} bits it would be {}.",
-                    bits - 1,
-                    short_p(&qb.sci())
-                ));
-                answer.value_at_bits_minus_1 = Some(qb.sci());
-            }
-            let against = if req.fleet.is_some() {
-                format!(" ({} against the target)", short_p(&q32.sci()))
-            } else {
-                String::new()
-            };
-            s.push_str(&format!(
-                " A 32-bit counter gives {} per speculation{against}, a 64-bit \
-                 one {}. Use {}.",
-                short_p(&p32.sci()),
-                short_p(&p64.sci()),
-                kernel_type_words(bits)
-            ));
-            answer.scheme = format!("plain W={}", kernel_bits(bits));
-            answer.kernel_type = kernel_type(bits).into();
-            answer.value_at_bits = Some(q.sci());
-        }
-        None => {
-            let opts = safe_options(f64::INFINITY, &[32])?;
-            let cheapest = opts.first();
-            s.push_str(&format!(
-                " No width up to 64 bits meets it (a 64-bit counter gives {} \
-                 per speculation); only a scheme with no false positive at all \
-                 does{}.",
-                short_p(&p64.sci()),
-                cheapest.map_or(String::new(), |o| format!(
-                    ", the cheapest being {}",
-                    o.label
-                ))
-            ));
-            answer.scheme =
-                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
-            answer.kernel_type =
-                cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
-            answer.options = opts;
-        }
-    }
-    let mut yours = String::new();
-    if let Some(y) = &req.yours {
-        let ok = |s: &Scheme| -> Result<bool> { Ok(passes(&risk_of(s, req, &window)?.1)) };
-        let (_, q) = risk_of(y, req, &window)?;
-        let judged = judge(y, per_model(y)?, passes(&q), &ok, Some(q.sci()))?;
-        yours = format!(
-            "\n{}",
-            wrap(&yours_text(
-                &judged,
-                y,
-                &format!("the target ({what} <= {})", sig3(target)),
-            ))
-        );
-        answer.yours = Some(judged);
-    }
-    s.push_str(
-        " This is the accidental risk only; a reader that can be held at \
-         will needs the --adversarial answer.",
-    );
-    answer.explanation = wrap(&s) + &yours;
-    Ok(answer)
+/// The numbers of a window answer.
+struct WindowFacts {
+    /// The target probability.
+    target: f64,
+    /// The window as read: a fixed one jittered ([`jittered`]).
+    window: Window,
+    /// A fixed window's own numbers.
+    fixed: Option<FixedWindow>,
+    /// P(false positive) per speculation of a 32-bit counter.
+    p32: LogProb,
+    /// The probability compared with the target, 32 bits.
+    q32: LogProb,
+    /// P(false positive) per speculation of a 64-bit counter.
+    p64: LogProb,
+    /// The smallest plain width that meets the target, if any.
+    width: Option<WindowWidth>,
 }
 
-/// A window as a spec would spell it.
-fn window_text(w: &Window) -> String {
-    use crate::timing::compact_duration as c;
-    match w {
-        Window::Fixed { len } => format!("fixed:{}", c(*len)),
-        Window::Exp { mean } => format!("exp:{}", c(*mean)),
-        Window::LogNormal { median, p99 } => format!("lognormal:{},{}", c(*median), c(*p99)),
-        Window::Pareto { xmin, alpha } => format!("pareto:{},{alpha}", c(*xmin)),
-        Window::Hist { path, .. } => format!("hist:{path}"),
-    }
+/// A fixed window at the nominal rate.
+struct FixedWindow {
+    /// Its length in seconds.
+    len: f64,
+    /// Writer cycles it holds.
+    cycles: f64,
+    /// 2^31-cycle periods it holds.
+    wraps: f64,
+    /// P per speculation of a 32-bit counter with an exactly Poisson
+    /// writer and the window exactly fixed (the lattice artifact).
+    exact: LogProb,
+    /// When the window holds a wrap or more: P per speculation of a
+    /// 32-bit counter with other jitters (p99 factor, P).
+    lottery: Option<Vec<(f64, LogProb)>>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_turns_fixed_windows_into_lognormal_ones() {
-        assert_eq!(
-            jittered(&Window::Fixed { len: 600.0 }, 1.5),
-            Window::LogNormal {
-                median: 600.0,
-                p99: 900.0
-            }
-        );
-        let ln = Window::LogNormal {
-            median: 1e-6,
-            p99: 1e-3,
-        };
-        assert_eq!(jittered(&ln, 1.5), ln);
-    }
+/// The smallest plain width of a window answer.
+struct WindowWidth {
+    /// Bits.
+    bits: u32,
+    /// P per speculation at `bits`.
+    p: LogProb,
+    /// The probability compared with the target at `bits`.
+    q: LogProb,
+    /// The same at `bits - 1` (`None` at 2 bits).
+    below: Option<LogProb>,
 }

@@ -2,7 +2,7 @@
 //! description at a total width, each asked of the explorer under every
 //! memory model. This is where pick meets the catalog and the explorer;
 //! which candidates are kept and in what order is the ranking's job
-//! (`mod.rs`), so an option is found the same way whatever the threat.
+//! (`rank.rs`), so an option is found the same way whatever the threat.
 
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub fn instances_at(d: &Arc<Description>, total: u32) -> Vec<Scheme> {
 
 /// [`instances_at`] with, for each instance, the values it was given for
 /// the parameters that were enumerated (its choices, not its widths).
-pub(super) fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, String)> {
+fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, String)> {
     let sizing = sizing_params(d);
     if sizing.is_empty() || !total.is_multiple_of(sizing.len() as u32) {
         return Vec::new();
@@ -88,7 +88,7 @@ pub(super) fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(S
 
 /// The explorer's fewest cycles under `model`: `Ok(Some(n))`, `Ok(None)`
 /// for no false positive at all, `Err` when the search did not settle.
-pub(super) fn min_under(s: &Scheme, model: Model) -> Result<Option<BigUint>> {
+fn min_under(s: &Scheme, model: Model) -> Result<Option<BigUint>> {
     let mut cfg = ExploreConfig::new(s.clone());
     cfg.model = model;
     let r = explore(&cfg)?;
