@@ -193,6 +193,11 @@ pub struct PickOption {
     /// share them.
     #[serde(skip)]
     pub choices: String,
+    /// [`params`](Self::params) typed: `(NAME, VALUE)` in declaration
+    /// order, for a caller that needs them one by one (not serialized:
+    /// the string is the saved form).
+    #[serde(skip)]
+    pub param_pairs: Vec<(String, String)>,
 }
 
 /// The recommendation.
@@ -208,8 +213,20 @@ pub struct PickAnswer {
     /// The smallest plain width meeting the target.
     pub bits_needed: Option<u32>,
     /// The recommended scheme (`plain W=64`), or the cheapest option with
-    /// no false positive at all when no width suffices.
+    /// no false positive at all when no width suffices (`none` when there
+    /// is none): [`scheme_name`](Self::scheme_name) and
+    /// [`scheme_params`](Self::scheme_params) written as one string, for
+    /// reading.
     pub scheme: String,
+    /// The recommended scheme's name (`plain`; `none`), typed so that no
+    /// caller splits [`scheme`](Self::scheme) to get it back. Not
+    /// serialized: the command line writes it as its JSON `scheme`.
+    #[serde(skip)]
+    pub scheme_name: String,
+    /// Its parameters, `(NAME, VALUE)` in declaration order (`W`, `64`).
+    /// Not serialized: the command line writes them as its JSON `params`.
+    #[serde(skip)]
+    pub scheme_params: Vec<(String, String)>,
     /// The C type of the counter: `u32`, `u64` (`none` when nothing
     /// meets the target).
     pub kernel_type: String,
@@ -274,7 +291,7 @@ pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
     if !(req.rate.is_finite() && req.rate > 0.0) {
         return Err(Error::usage("--rate: must be > 0"));
     }
-    Ok(match &req.threat {
+    let mut answer = match &req.threat {
         Threat::Adversarial => {
             let (mut answer, facts) = rank::adversarial(req)?;
             answer.explanation = prose::adversarial(req, &answer, &facts);
@@ -285,7 +302,9 @@ pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
             answer.explanation = prose::accidental(req, text, &answer, &facts);
             answer
         }
-    })
+    };
+    answer.scheme = prose::scheme_text(&answer.scheme_name, &answer.scheme_params);
+    Ok(answer)
 }
 
 // What the ranking computed that the answer's fields do not hold as

@@ -155,7 +155,17 @@ pub(super) fn option_of(
         grace_period: s.shape().has_gp,
         note: c.note.clone(),
         choices: choices.to_string(),
+        param_pairs: param_pairs(s),
     }
+}
+
+/// The parameters of `s` as `(NAME, VALUE)`, in declaration order: what
+/// [`Scheme::params_string`] writes out.
+pub(super) fn param_pairs(s: &Scheme) -> Vec<(String, String)> {
+    s.params()
+        .iter()
+        .map(|p| (p.name.clone(), p.text.clone()))
+        .collect()
 }
 
 /// Does `s` survive `needed` cycles under every model? The weakest first

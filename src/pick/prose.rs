@@ -25,6 +25,16 @@ pub fn kernel_type_words(bits: u32) -> String {
     )
 }
 
+/// A scheme as one string (`plain W=64`): its name, then its parameters
+/// as `NAME=VALUE`; the name alone when it has none (`none`).
+pub(super) fn scheme_text(name: &str, params: &[(String, String)]) -> String {
+    if params.is_empty() {
+        return name.to_string();
+    }
+    let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{name} {}", params.join(" "))
+}
+
 /// The horizon in words: how long, and what bounds it.
 fn horizon_words(h: &Horizon) -> String {
     let up = human_duration(h.uptime);

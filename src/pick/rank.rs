@@ -10,7 +10,7 @@
 
 use num_bigint::BigUint;
 
-use super::options::{candidates, meets, option_of, per_model, survives, widen};
+use super::options::{candidates, meets, option_of, param_pairs, per_model, survives, widen};
 use super::{
     AdversarialFacts, AdversarialWidth, DEFAULT_TARGET, DEFAULT_UPTIME_YEARS, FixedWindow, Horizon,
     Limit, PickAnswer, PickOption, PickRequest, StallBound, Uptime, WindowFacts, WindowWidth,
@@ -93,6 +93,8 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
         bits: found.map(kernel_bits),
         bits_needed: found,
         scheme: String::new(),
+        scheme_name: String::new(),
+        scheme_params: Vec::new(),
         kernel_type: String::new(),
         horizon_s: Some(h),
         needed_cycles: Some(needed),
@@ -114,8 +116,9 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
                 answer.value_at_bits_minus_1 = Some(format!("{b:e}"));
                 below = Some(b);
             }
-            let k = kernel_bits(bits);
-            answer.scheme = format!("plain W={k}");
+            let named = plain(kernel_bits(bits));
+            answer.scheme_name = named.name().to_string();
+            answer.scheme_params = param_pairs(&named);
             answer.kernel_type = kernel_type(bits).into();
             answer.value_at_bits = Some(format!("{t:e}"));
             Some(AdversarialWidth {
@@ -126,8 +129,10 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
         }
         None => {
             let cheapest = options.iter().find(|o| o.min_cycles.is_none());
-            answer.scheme =
-                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
+            (answer.scheme_name, answer.scheme_params) = cheapest
+                .map_or(("none".into(), Vec::new()), |o| {
+                    (o.scheme.clone(), o.param_pairs.clone())
+                });
             answer.kernel_type =
                 cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
             answer.value_at_bits_minus_1 = Some(format!("{t64:e}"));
@@ -250,6 +255,8 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
         bits: found.map(kernel_bits),
         bits_needed: found,
         scheme: String::new(),
+        scheme_name: String::new(),
+        scheme_params: Vec::new(),
         kernel_type: String::new(),
         horizon_s: None,
         needed_cycles: None,
@@ -271,7 +278,9 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
                 answer.value_at_bits_minus_1 = Some(qb.sci());
                 below = Some(qb);
             }
-            answer.scheme = format!("plain W={}", kernel_bits(bits));
+            let named = plain(kernel_bits(bits));
+            answer.scheme_name = named.name().to_string();
+            answer.scheme_params = param_pairs(&named);
             answer.kernel_type = kernel_type(bits).into();
             answer.value_at_bits = Some(q.sci());
             Some(WindowWidth { bits, p, q, below })
@@ -279,8 +288,10 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
         None => {
             let opts = safe_options(f64::INFINITY, &[32])?;
             let cheapest = opts.first();
-            answer.scheme =
-                cheapest.map_or("none".into(), |o| format!("{} {}", o.scheme, o.params));
+            (answer.scheme_name, answer.scheme_params) = cheapest
+                .map_or(("none".into(), Vec::new()), |o| {
+                    (o.scheme.clone(), o.param_pairs.clone())
+                });
             answer.kernel_type =
                 cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
             answer.options = opts;
