@@ -290,18 +290,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// The answer in the shared JSON style: the scheme as `scheme` (name) and
-/// `params` like every other command (pick.rs keeps it as one string,
-/// `plain W=64`, which is split here), the compared values as numbers
-/// with `*_exact` strings.
+/// `params` like every other command (from the answer's typed
+/// `scheme_name` and `scheme_params`; its one-string `scheme`, `plain
+/// W=64`, is for reading), the compared values as numbers with `*_exact`
+/// strings.
 fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
     let mut v = seqwrap::text::json::value(a)?;
-    let mut words = a.scheme.split_whitespace();
-    let name = words.next().unwrap_or_default().to_string();
-    let params: serde_json::Map<String, serde_json::Value> = words
-        .filter_map(|w| w.split_once('='))
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+    let params: serde_json::Map<String, serde_json::Value> = a
+        .scheme_params
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
         .collect();
-    v["scheme"] = serde_json::Value::from(name);
+    v["scheme"] = serde_json::Value::from(a.scheme_name.as_str());
     v["params"] = serde_json::Value::Object(params);
     seqwrap::text::json::promote_exact(
         &mut v,
