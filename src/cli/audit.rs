@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use seqwrap::site::audit::{self, Rates, SiteAnswer, Verdict};
+use seqwrap::site::audit::{self, SiteAnswer, SiteRates, SiteVerdict};
 use seqwrap::site::hold::{self, PREEMPTS, PRIVILEGES, PreemptModel};
 use seqwrap::site::machine::Reading;
 use seqwrap::site::{self as sites, WriterOp};
@@ -95,7 +95,7 @@ fn pick<T: Copy>(flag: &str, given: &[String], table: &[(&str, T)]) -> anyhow::R
         .collect()
 }
 
-fn verdict_text(row: &audit::Row) -> String {
+fn verdict_text(row: &audit::AuditRow) -> String {
     let at = match row.writer_threads {
         Some(n) => format!(
             ", wrap {} with {n} writer thread(s)",
@@ -104,22 +104,22 @@ fn verdict_text(row: &audit::Row) -> String {
         None => String::new(),
     };
     match &row.verdict {
-        Verdict::SafeSlowPath => "safe: a wrap gives only the slow path".into(),
-        Verdict::SafeNoHold => "safe: no known hold keeps it open".into(),
-        Verdict::Safe { hold_s, hold } => {
+        SiteVerdict::SafeSlowPath => "safe: a wrap gives only the slow path".into(),
+        SiteVerdict::SafeNoHold => "safe: no known hold keeps it open".into(),
+        SiteVerdict::Safe { hold_s, hold } => {
             format!(
                 "safe: holds end within {} ({hold})",
                 human_duration(*hold_s)
             )
         }
-        Verdict::RateNotMeasured { hold_s, hold } => format!(
+        SiteVerdict::RateNotMeasured { hold_s, hold } => format!(
             "not known: holds end within {} ({hold}), the writer's rate is not measured",
             human_duration(*hold_s)
         ),
-        Verdict::FallsAfter { wrap_s, hold } => {
+        SiteVerdict::FallsAfter { wrap_s, hold } => {
             format!("falls after {} ({hold})", human_duration(*wrap_s))
         }
-        Verdict::FallsUnbounded { all, .. } => {
+        SiteVerdict::FallsUnbounded { all, .. } => {
             let holds: Vec<String> = all
                 .iter()
                 .map(|(h, p)| format!("{h} ({})", p.name()))
@@ -134,7 +134,7 @@ fn human_duration_opt(s: Option<f64>) -> String {
 }
 
 /// The rates line: the wrap at each thread count the holds leave.
-fn rates_text(a: &SiteAnswer, rates: Option<&Rates>) -> String {
+fn rates_text(a: &SiteAnswer, rates: Option<&SiteRates>) -> String {
     let Some(c) = a.rows.first().and_then(|r| r.wrap_cycles.clone()) else {
         return "  wrap: never (no false positive under any model)\n".into();
     };
@@ -146,11 +146,11 @@ fn rates_text(a: &SiteAnswer, rates: Option<&Rates>) -> String {
     };
     let cycles: f64 = c.parse().unwrap_or(f64::NAN);
     let parts: Vec<String> = match rates {
-        Rates::Given { rate } => vec![format!(
+        SiteRates::Given { rate } => vec![format!(
             "{} at {rate:.3e}/s (given)",
             human_duration(cycles / rate)
         )],
-        Rates::Measured { by_threads, .. } => by_threads
+        SiteRates::Measured { by_threads, .. } => by_threads
             .iter()
             .map(|(n, r)| {
                 format!(
@@ -165,7 +165,7 @@ fn rates_text(a: &SiteAnswer, rates: Option<&Rates>) -> String {
 
 fn answer_text(
     a: &SiteAnswer,
-    rates: Option<&Rates>,
+    rates: Option<&SiteRates>,
     models: &[PreemptModel],
     here: Option<(&Reading, &sites::Site)>,
 ) -> String {
@@ -220,7 +220,7 @@ fn answer_text(
 /// The rates to judge at: a number is used for every hold; a measured
 /// kernel rate without a thread count is measured with every CPU and with
 /// one fewer, so each hold is judged at the rate of the CPUs it leaves.
-fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<Rates> {
+fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<SiteRates> {
     match spec {
         RateSpec::Measured(RateKind::Kernel { op, .. }) if text.trim().matches(':').count() < 3 => {
             let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -230,9 +230,9 @@ fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<Rates> {
                 let (r, _) = resolve_rate(RateSpec::Measured(RateKind::Kernel { op, threads }))?;
                 by_threads.push((threads, r));
             }
-            Ok(Rates::Measured { cpus, by_threads })
+            Ok(SiteRates::Measured { cpus, by_threads })
         }
-        spec => Ok(Rates::Given {
+        spec => Ok(SiteRates::Given {
             rate: resolve_rate(spec)?.0,
         }),
     }
@@ -259,11 +259,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     // rename_lock's writer: a given number stands for every writer; else
     // measured here by exact count, only if a listed site needs it.
     let rename_rates = match &rates {
-        Rates::Given { .. } => Some(rates.clone()),
-        Rates::Measured { .. } if list.iter().any(|s| s.writer_op == Some(WriterOp::Rename)) => {
+        SiteRates::Given { .. } => Some(rates.clone()),
+        SiteRates::Measured { .. }
+            if list.iter().any(|s| s.writer_op == Some(WriterOp::Rename)) =>
+        {
             seqwrap::report::sites::rename_rates()?
         }
-        Rates::Measured { .. } => None,
+        SiteRates::Measured { .. } => None,
     };
     let rates_of = |s: &sites::Site| match s.writer_op {
         None => None,

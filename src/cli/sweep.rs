@@ -112,7 +112,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let mut preset = rates::Rates::new();
+    let mut preset = rates::RatesByKind::new();
     if let Some(file) = &args.rate_file {
         let spec: &Path = &args.spec;
         if args.measure_only || !file.exists() {

@@ -178,7 +178,7 @@ impl Deref for TRef<'_> {
 }
 
 /// The source of cycle templates for one program under one model.
-pub struct Cycles {
+pub struct WriterCycles {
     templates: Option<Vec<Template>>,
     interpreted: Mutex<HashMap<[u64; MAX_WORDS], Arc<Template>>>,
     program: Program,
@@ -193,9 +193,9 @@ pub const NO_PATH: u16 = u16::MAX;
 /// Interpreted cycles kept at most (small widths only reach here).
 const CACHE_LIMIT: usize = 1 << 20;
 
-impl Cycles {
+impl WriterCycles {
     /// Templates for `program` under `model`.
-    pub fn new(program: &Program, shape: &Shape, model: Model) -> Result<Cycles> {
+    pub fn new(program: &Program, shape: &Shape, model: Model) -> Result<WriterCycles> {
         let templates = match &shape.paths {
             Ok(paths) => Some(
                 paths
@@ -209,7 +209,7 @@ impl Cycles {
         for (i, w) in program.words.iter().enumerate() {
             bits[i] = w.bits;
         }
-        Ok(Cycles {
+        Ok(WriterCycles {
             templates,
             interpreted: Mutex::new(HashMap::new()),
             program: program.clone(),
@@ -351,8 +351,8 @@ mod tests {
         let sh = s.shape();
         let p = s.program();
         let start = [0u64; MAX_WORDS];
-        let sc = Cycles::new(p, sh, Model::Sc).unwrap();
-        let lk = Cycles::new(p, sh, Model::Lkmm).unwrap();
+        let sc = WriterCycles::new(p, sh, Model::Sc).unwrap();
+        let lk = WriterCycles::new(p, sh, Model::Lkmm).unwrap();
         let path = sh.path_of(&start[..1]).unwrap() as u16;
         let t = sc.get(path, &start).unwrap();
         assert_eq!(t.ev.len(), 3);
@@ -377,7 +377,7 @@ mod tests {
                 _ => s.with_params(&[("W".into(), "4".into())]),
             }
             .unwrap();
-            let cy = Cycles::new(s.program(), s.shape(), Model::Lkmm).unwrap();
+            let cy = WriterCycles::new(s.program(), s.shape(), Model::Lkmm).unwrap();
             let n = s.program().words.len();
             let total: u32 = s.program().words.iter().map(|w| w.bits).sum();
             for c in 0..(1u64 << total) {

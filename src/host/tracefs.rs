@@ -38,7 +38,7 @@ impl std::fmt::Display for Unavailable {
 
 /// One `mmap_lock_acquire_returned` line with `write=true`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Event {
+pub struct TraceEvent {
     /// The task's command name as the trace recorded it (`<...>` when the
     /// kernel no longer knew it).
     pub comm: String,
@@ -63,7 +63,7 @@ pub struct Event {
 /// `  comm-TID  (  TGID) [CPU] flags  TS: mmap_lock_acquire_returned: mm=... memcg_id=N write=true success=true`.
 /// The comm may contain spaces, dashes and parentheses, so the line is
 /// taken apart from the CPU field outwards.
-pub fn parse_line(line: &str) -> Option<Event> {
+pub fn parse_line(line: &str) -> Option<TraceEvent> {
     let (head, fields) = line.split_once(": mmap_lock_acquire_returned: ")?;
     let mut mm = None;
     let mut write = None;
@@ -95,7 +95,7 @@ pub fn parse_line(line: &str) -> Option<Event> {
     };
     let task = task.trim_start();
     let (comm, tid) = task.rsplit_once('-')?;
-    Some(Event {
+    Some(TraceEvent {
         comm: comm.to_string(),
         tid: tid.parse().ok()?,
         tgid,
@@ -252,7 +252,7 @@ impl Tracer {
 
     /// Everything recorded since `start` (read after `stop`): the events
     /// and the events the ring buffer had to drop (overruns).
-    pub fn snapshot(&self) -> io::Result<(Vec<Event>, u64)> {
+    pub fn snapshot(&self) -> io::Result<(Vec<TraceEvent>, u64)> {
         let text = fs::read_to_string(self.dir.join("trace"))?;
         Ok((
             text.lines().filter_map(parse_line).collect(),
@@ -359,7 +359,7 @@ pub struct Pipe {
 #[derive(Debug, Default)]
 pub struct Chunk {
     /// Parsed write-acquisition events.
-    pub events: Vec<Event>,
+    pub events: Vec<TraceEvent>,
     /// Events the kernel reported lost.
     pub lost: u64,
     /// Whether the pipe was empty (nothing to read right now).

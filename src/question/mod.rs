@@ -20,7 +20,7 @@ use crate::protocol::catalog::{self, LEGACY_FLAGS};
 use crate::results::EngineKind;
 use crate::timing::{Process, RateSpec, Window, Writer, parse_count, parse_rate, parse_time};
 use crate::width::Width;
-use walk::{Field, Source, Table};
+use walk::{Field, SpecSource, SpecTable};
 
 /// The most points one spec may expand to. A grid this size already takes
 /// hours of sampling; beyond it a typo (an extra zero in a list) is likelier
@@ -133,13 +133,13 @@ impl Question {
 
     /// Validate spec text; `file` names it in messages.
     pub fn parse(file: &str, text: &str) -> Result<Question> {
-        let src = Source { file, text };
+        let src = SpecSource { file, text };
         let doc = DeTable::parse(text).map_err(|e| {
             let line = e.span().map_or(1, |s| src.line(s.start));
             let msg = e.message().lines().next().unwrap_or("bad TOML").to_string();
             Error::usage(format!("{file}:{line}: key '-': not TOML: {msg}"))
         })?;
-        let top = Table::new(&src, doc.get_ref(), "", TOP_KEYS)?;
+        let top = SpecTable::new(&src, doc.get_ref(), "", TOP_KEYS)?;
 
         let name = top.need(&src, "name")?;
         let name_text = name.str(&src)?.to_string();
@@ -356,13 +356,13 @@ impl Question {
 }
 
 /// The error of the value at `f`: `FILE:LINE: key 'KEY': message`.
-fn at<'s>(src: &'s Source<'_>, f: &'s Field<'_, '_>) -> impl FnOnce(String) -> Error + 's {
+fn at<'s>(src: &'s SpecSource<'_>, f: &'s Field<'_, '_>) -> impl FnOnce(String) -> Error + 's {
     move |e| src.err(f.value.span(), &f.key, e)
 }
 
 /// A count (`1000000`, `1e6`, `2^20`, as a TOML integer, float or
 /// string) in `lo..=hi`.
-fn count(src: &Source<'_>, f: &Field<'_, '_>, lo: u64, hi: u64) -> Result<u64> {
+fn count(src: &SpecSource<'_>, f: &Field<'_, '_>, lo: u64, hi: u64) -> Result<u64> {
     if f.value.get_ref().as_integer().is_some() {
         return f.uint(src, lo, hi);
     }
@@ -378,7 +378,7 @@ fn count(src: &Source<'_>, f: &Field<'_, '_>, lo: u64, hi: u64) -> Result<u64> {
     }
 }
 
-fn widths_of(src: &Source<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
+fn widths_of(src: &SpecSource<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
     f.array(src)?
         .into_iter()
         .map(|e| {
@@ -398,8 +398,8 @@ fn widths_of(src: &Source<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
 /// a total width is split evenly among them (plain: `W`; split: `H` and
 /// `L`, half each; epoch: `W` and `E`), so one grid covers every family.
 fn expand_scheme(
-    src: &Source<'_>,
-    t: &Table<'_, '_>,
+    src: &SpecSource<'_>,
+    t: &SpecTable<'_, '_>,
     widths: Option<&[u32]>,
     entry: &Field<'_, '_>,
 ) -> Result<Vec<Scheme>> {

@@ -12,14 +12,14 @@ use toml::de::{DeTable, DeValue};
 use crate::error::Error;
 
 /// A source file being read: its name (as the user gave it) and text.
-pub(crate) struct Source<'a> {
+pub(crate) struct SpecSource<'a> {
     /// The file as the user named it.
     pub file: &'a str,
     /// Its text.
     pub text: &'a str,
 }
 
-impl Source<'_> {
+impl SpecSource<'_> {
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
@@ -45,12 +45,12 @@ pub(crate) struct Field<'t, 'i> {
 }
 
 impl<'t, 'i> Field<'t, 'i> {
-    fn err(&self, src: &Source<'_>, msg: impl std::fmt::Display) -> Error {
+    fn err(&self, src: &SpecSource<'_>, msg: impl std::fmt::Display) -> Error {
         src.err(self.value.span(), &self.key, msg)
     }
 
     /// A string value.
-    pub fn str(&self, src: &Source<'_>) -> Result<&'t str, Error> {
+    pub fn str(&self, src: &SpecSource<'_>) -> Result<&'t str, Error> {
         self.value.get_ref().as_str().ok_or_else(|| {
             self.err(
                 src,
@@ -63,7 +63,7 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// A non-negative integer in `lo..=hi`.
-    pub fn uint(&self, src: &Source<'_>, lo: u64, hi: u64) -> Result<u64, Error> {
+    pub fn uint(&self, src: &SpecSource<'_>, lo: u64, hi: u64) -> Result<u64, Error> {
         let bad = || self.err(src, format!("expected an integer {lo}..={hi}"));
         let i = self.value.get_ref().as_integer().ok_or_else(bad)?;
         let v = u64::from_str_radix(i.as_str(), i.radix()).map_err(|_| bad())?;
@@ -72,7 +72,7 @@ impl<'t, 'i> Field<'t, 'i> {
 
     /// A scalar (string, integer or float) as text, for values such as
     /// rates and widths that may be written either way.
-    pub fn scalar_text(&self, src: &Source<'_>) -> Result<String, Error> {
+    pub fn scalar_text(&self, src: &SpecSource<'_>) -> Result<String, Error> {
         match self.value.get_ref() {
             DeValue::String(s) => Ok(s.to_string()),
             DeValue::Integer(i) if i.radix() == 10 => Ok(i.as_str().to_string()),
@@ -85,7 +85,7 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// A non-empty array; each element comes back as a field `key[i]`.
-    pub fn array(&self, src: &Source<'_>) -> Result<Vec<Field<'t, 'i>>, Error> {
+    pub fn array(&self, src: &SpecSource<'_>) -> Result<Vec<Field<'t, 'i>>, Error> {
         let arr = self.value.get_ref().as_array().ok_or_else(|| {
             self.err(
                 src,
@@ -110,7 +110,7 @@ impl<'t, 'i> Field<'t, 'i> {
 
     /// A table with any keys: its entries in file order, each a field
     /// `key.NAME`.
-    pub fn entries(&self, src: &Source<'_>) -> Result<Vec<(String, Field<'t, 'i>)>, Error> {
+    pub fn entries(&self, src: &SpecSource<'_>) -> Result<Vec<(String, Field<'t, 'i>)>, Error> {
         let t = self.value.get_ref().as_table().ok_or_else(|| {
             self.err(
                 src,
@@ -137,7 +137,11 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// A table, with its keys checked against `allowed`.
-    pub fn table(&self, src: &Source<'_>, allowed: &[&str]) -> Result<Table<'t, 'i>, Error> {
+    pub fn table(
+        &self,
+        src: &SpecSource<'_>,
+        allowed: &[&str],
+    ) -> Result<SpecTable<'t, 'i>, Error> {
         let t = self.value.get_ref().as_table().ok_or_else(|| {
             self.err(
                 src,
@@ -147,26 +151,26 @@ impl<'t, 'i> Field<'t, 'i> {
                 ),
             )
         })?;
-        Table::new(src, t, &self.key, allowed)
+        SpecTable::new(src, t, &self.key, allowed)
     }
 }
 
 /// A table whose keys have all been checked against a list.
-pub(crate) struct Table<'t, 'i> {
+pub(crate) struct SpecTable<'t, 'i> {
     prefix: String,
     table: &'t DeTable<'i>,
     /// Span of the table (for "missing key" errors): its first key, or 0.
     span: Range<usize>,
 }
 
-impl<'t, 'i> Table<'t, 'i> {
+impl<'t, 'i> SpecTable<'t, 'i> {
     /// Check every key of `table` against `allowed`.
     pub fn new(
-        src: &Source<'_>,
+        src: &SpecSource<'_>,
         table: &'t DeTable<'i>,
         prefix: &str,
         allowed: &[&str],
-    ) -> Result<Table<'t, 'i>, Error> {
+    ) -> Result<SpecTable<'t, 'i>, Error> {
         let mut span = 0..0;
         let mut first = usize::MAX;
         for (k, _) in table.iter() {
@@ -184,7 +188,7 @@ impl<'t, 'i> Table<'t, 'i> {
                 span = k.span();
             }
         }
-        Ok(Table {
+        Ok(SpecTable {
             prefix: prefix.to_string(),
             table,
             span,
@@ -200,7 +204,7 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     /// The field `key`, or an error naming it.
-    pub fn need(&self, src: &Source<'_>, key: &str) -> Result<Field<'t, 'i>, Error> {
+    pub fn need(&self, src: &SpecSource<'_>, key: &str) -> Result<Field<'t, 'i>, Error> {
         self.get(key)
             .ok_or_else(|| src.err(self.span.clone(), &join(&self.prefix, key), "missing"))
     }

@@ -51,7 +51,7 @@ pub struct MeasureOptions {
 
 /// The rate table, or why there is none.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Rates {
+pub struct RateTable {
     /// The measurement.
     pub table: Option<KernelTable>,
     /// Why it is missing.
@@ -86,7 +86,7 @@ impl Attacker {
     }
 }
 
-impl Rates {
+impl RateTable {
     /// The check of `op`'s write lock per call, as a word.
     pub fn status(&self, op: KernelOp) -> String {
         self.table
@@ -170,7 +170,7 @@ impl Observed {
 /// Measure the rate table (and append it to the cache). A failure (no
 /// Linux, a syscall refused) is not an error of the report: it is kept as
 /// the reason and the report goes on without measured rates.
-pub fn measure_rates(opts: &MeasureOptions) -> Rates {
+pub fn measure_rates(opts: &MeasureOptions) -> RateTable {
     match kernel_table(&opts.kernel, &|_, _| {}) {
         Ok(t) => {
             let cached_in = opts
@@ -178,13 +178,13 @@ pub fn measure_rates(opts: &MeasureOptions) -> Rates {
                 .as_ref()
                 .filter(|p| record_table(&t, p).is_ok())
                 .cloned();
-            Rates {
+            RateTable {
                 table: Some(t),
                 why_not: None,
                 cached_in,
             }
         }
-        Err(e) => Rates {
+        Err(e) => RateTable {
             table: None,
             why_not: Some(e.to_string()),
             cached_in: None,
@@ -283,7 +283,11 @@ fn csv_bytes<T: Serialize>(rows: &[T], path: &Path) -> Result<Vec<u8>> {
 /// Write what the report used into `data`: `measured_rates.csv` (every
 /// cell, the attacker's marked) and `observed_rates.csv` (the listed mms).
 /// Returns the files written.
-pub fn write_artifacts(data: &Path, rates: &Rates, observed: &Observed) -> Result<Vec<PathBuf>> {
+pub fn write_artifacts(
+    data: &Path,
+    rates: &RateTable,
+    observed: &Observed,
+) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if let Some(t) = &rates.table {
         let attacker = rates.attacker();

@@ -3,7 +3,7 @@
 //! references as `[n]` at the bottom. A pure function of typed results:
 //! nothing here measures or explores.
 //!
-//! Every number the mail prints is a [`Figure`]: rounded once, here, and
+//! Every number the mail prints is a [`MailFigure`]: rounded once, here, and
 //! written beside its exact value and its source to
 //! `data/mail_figures.csv`, so each printed number can be found in a data
 //! file and checked.
@@ -14,7 +14,7 @@ use super::claims::{self, SourceKind};
 use super::patches::Judged;
 use crate::memory::Model;
 use crate::site::Site;
-use crate::site::audit::{SiteAnswer, Verdict};
+use crate::site::audit::{SiteAnswer, SiteVerdict};
 use crate::site::hold::PreemptModel;
 use crate::stress::hold::HoldOutcome;
 use crate::stress::uprobe::TrapOutcome;
@@ -26,7 +26,7 @@ pub const MAX_LINES: usize = 80;
 
 /// One printed number: as printed, exactly, and where it comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Figure {
+pub struct MailFigure {
     /// What it is (`rate_one_thread`).
     pub id: String,
     /// As the mail prints it (`7.11e6/s`).
@@ -90,16 +90,16 @@ pub struct Mail {
     /// The text.
     pub text: String,
     /// Every number it prints.
-    pub figures: Vec<Figure>,
+    pub figures: Vec<MailFigure>,
 }
 
-struct Figs(Vec<Figure>);
+struct Figs(Vec<MailFigure>);
 
 impl Figs {
     /// Record a figure; returns its printed text.
     fn add(&mut self, id: &str, printed: String, exact: String, source: &str) -> String {
         if !self.0.iter().any(|f| f.id == id) {
-            self.0.push(Figure {
+            self.0.push(MailFigure {
                 id: id.into(),
                 printed: printed.clone(),
                 exact,
@@ -168,16 +168,16 @@ struct SiteRow {
 
 fn site_row(f: &mut Figs, site: &Site, a: &SiteAnswer, model: PreemptModel) -> SiteRow {
     let rows: Vec<_> = a.rows.iter().filter(|r| r.preempt == model).collect();
-    let falls = |r: &&crate::site::audit::Row| {
+    let falls = |r: &&crate::site::audit::AuditRow| {
         matches!(
             r.verdict,
-            Verdict::FallsUnbounded { .. } | Verdict::FallsAfter { .. }
+            SiteVerdict::FallsUnbounded { .. } | SiteVerdict::FallsAfter { .. }
         )
     };
     let Some(r) = rows.iter().find(|r| falls(r)) else {
         let verdict = match rows.first().map(|r| &r.verdict) {
-            Some(Verdict::SafeSlowPath) => "slow path only",
-            Some(Verdict::RateNotMeasured { .. }) => "not known",
+            Some(SiteVerdict::SafeSlowPath) => "slow path only",
+            Some(SiteVerdict::RateNotMeasured { .. }) => "not known",
             Some(_) => "safe",
             None => "not judged",
         };
@@ -192,11 +192,11 @@ fn site_row(f: &mut Figs, site: &Site, a: &SiteAnswer, model: PreemptModel) -> S
     };
     let names_at = |p| -> Vec<String> {
         match &r.verdict {
-            Verdict::FallsUnbounded { .. } => rows
+            SiteVerdict::FallsUnbounded { .. } => rows
                 .iter()
                 .find(|x| x.privilege == p)
                 .map(|x| match &x.verdict {
-                    Verdict::FallsUnbounded { all, .. } => all
+                    SiteVerdict::FallsUnbounded { all, .. } => all
                         .iter()
                         .filter(|(_, q)| *q == p)
                         .map(|(h, _)| h.clone())
@@ -204,7 +204,7 @@ fn site_row(f: &mut Figs, site: &Site, a: &SiteAnswer, model: PreemptModel) -> S
                     _ => Vec::new(),
                 })
                 .unwrap_or_default(),
-            Verdict::FallsAfter { hold, .. } => vec![hold.clone()],
+            SiteVerdict::FallsAfter { hold, .. } => vec![hold.clone()],
             _ => Vec::new(),
         }
     };
@@ -233,7 +233,7 @@ fn site_row(f: &mut Figs, site: &Site, a: &SiteAnswer, model: PreemptModel) -> S
         _ => "not measured".into(),
     };
     let verdict = match r.verdict {
-        Verdict::FallsUnbounded { .. } => "falls",
+        SiteVerdict::FallsUnbounded { .. } => "falls",
         _ => "falls after",
     };
     SiteRow {
@@ -643,7 +643,7 @@ fn number_citations(b: &Blocks) -> (String, String) {
 }
 
 /// The figures as CSV (`data/mail_figures.csv`).
-pub fn figures_csv(figs: &[Figure]) -> String {
+pub fn figures_csv(figs: &[MailFigure]) -> String {
     let mut out = String::from("id,printed,exact,source\n");
     for f in figs {
         out += &format!("{},\"{}\",{},{}\n", f.id, f.printed, f.exact, f.source);

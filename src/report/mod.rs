@@ -81,12 +81,12 @@ pub struct ReportOutcome {
 
 /// Engines with `measured:*` rates taken once and shared by every sweep of
 /// the report, so all its CSVs agree on the rate.
-struct Shared<'a> {
+struct SharedEngines<'a> {
     inner: &'a dyn Engines,
     cache: Mutex<BTreeMap<&'static str, Measurement>>,
 }
 
-impl Engines for Shared<'_> {
+impl Engines for SharedEngines<'_> {
     fn available(&self, kind: EngineKind) -> std::result::Result<(), String> {
         self.inner.available(kind)
     }
@@ -167,7 +167,7 @@ pub struct Evidence {
     /// This machine's preemption and stall model.
     pub machine: crate::stall::MachineModel,
     /// The kernel's write-lock rate table.
-    pub rates: evidence::Rates,
+    pub rates: evidence::RateTable,
     /// The observed workload.
     pub observed: evidence::Observed,
     /// `pick --adversarial` at the attacker's rate.
@@ -280,7 +280,7 @@ pub fn render(e: &Evidence) -> Rendered {
 /// Run the report.
 pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportOutcome> {
     let start = Instant::now();
-    let shared = Shared {
+    let shared = SharedEngines {
         inner: engines,
         cache: Mutex::new(BTreeMap::new()),
     };
@@ -465,7 +465,7 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
 /// 2^31 and 2^63 from the width sweep; the stall rows with a figure and
 /// the unbounded ones. `None` without a rate table or a width sweep.
 fn stall_figure_input(
-    rates: &evidence::Rates,
+    rates: &evidence::RateTable,
     machine: &crate::stall::MachineModel,
     specs: &[summary::SpecRows],
     observed: Option<&(f64, String)>,

@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::evidence;
-use super::mail::{Figure, Ordering};
+use super::mail::{MailFigure, Ordering};
 use super::patches::{self, Judged};
 use crate::error::Result;
 use crate::memory::Model;
-use crate::site::audit::{self, Rates, SiteAnswer};
+use crate::site::audit::{self, SiteAnswer, SiteRates};
 use crate::site::hold::{PREEMPTS, PRIVILEGES};
 use crate::site::{self as sites, Site};
 use crate::stress::KernelOp;
@@ -36,7 +36,7 @@ pub struct SiteEvidence {
     /// Their answers, same order.
     pub answers: Vec<SiteAnswer>,
     /// The mmap_lock writer's rates by threads, when measured.
-    pub rates: Option<Rates>,
+    pub rates: Option<SiteRates>,
     /// The short hold.
     pub hold: HoldOutcome,
     /// The uprobe trap.
@@ -50,7 +50,7 @@ pub struct SiteEvidence {
 }
 
 /// The munmap(1, 0) rates with every CPU and one fewer, from the table.
-pub fn site_rates(r: &evidence::Rates) -> Option<Rates> {
+pub fn site_rates(r: &evidence::RateTable) -> Option<SiteRates> {
     let t = r.table.as_ref()?;
     let cpus = t.machine.cores;
     let by_threads: Vec<(usize, f64)> = t
@@ -59,12 +59,12 @@ pub fn site_rates(r: &evidence::Rates) -> Option<Rates> {
         .filter(|c| c.op == KernelOp::MunmapNull && c.threads <= cpus)
         .map(|c| (c.threads, c.spread.median))
         .collect();
-    (!by_threads.is_empty()).then_some(Rates::Measured { cpus, by_threads })
+    (!by_threads.is_empty()).then_some(SiteRates::Measured { cpus, by_threads })
 }
 
 /// rename_lock's writer rate with every CPU and one fewer, by exact count
 /// on tmpfs (`stress::rename`); `None` where it cannot be measured exactly.
-pub fn rename_rates() -> Result<Option<Rates>> {
+pub fn rename_rates() -> Result<Option<SiteRates>> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let counts = audit::thread_counts(cpus);
     let mut by_threads = Vec::new();
@@ -74,7 +74,7 @@ pub fn rename_rates() -> Result<Option<Rates>> {
             Err(_) => return Ok(None),
         }
     }
-    Ok(Some(Rates::Measured { cpus, by_threads }))
+    Ok(Some(SiteRates::Measured { cpus, by_threads }))
 }
 
 /// The explorer's count under every model for a catalog protocol.
@@ -106,7 +106,7 @@ pub fn mitigations() -> Vec<(String, String)> {
 }
 
 /// Gather it all: `hold` is the real hold's length (zero skips it).
-pub fn gather(rates: &evidence::Rates, hold: Duration) -> Result<SiteEvidence> {
+pub fn gather(rates: &evidence::RateTable, hold: Duration) -> Result<SiteEvidence> {
     let list = sites::sites()?;
     let holds = sites::hold::holds()?;
     let site_rates = site_rates(rates);
@@ -203,7 +203,7 @@ struct PatchRow<'a> {
 pub fn write(
     data: &Path,
     ev: &SiteEvidence,
-    figures: &[Figure],
+    figures: &[MailFigure],
     rate_all: Option<f64>,
 ) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -356,7 +356,7 @@ pub fn sites_plot(
     note: String,
 ) -> Result<crate::plot::SitesPlot> {
     use crate::plot::{HoldLine, SiteBand, SitesPlot};
-    use crate::site::audit::Verdict;
+    use crate::site::audit::SiteVerdict;
     let holds = sites::hold::holds()?;
     let mut bands = Vec::new();
     for (site, a) in ev.sites.iter().zip(&ev.answers) {
@@ -390,11 +390,11 @@ pub fn sites_plot(
         let falls = rows.iter().find(|r| {
             matches!(
                 r.verdict,
-                Verdict::FallsUnbounded { .. } | Verdict::FallsAfter { .. }
+                SiteVerdict::FallsUnbounded { .. } | SiteVerdict::FallsAfter { .. }
             )
         });
         let no_wrap = match rows.first().map(|r| &r.verdict) {
-            Some(Verdict::SafeSlowPath) => "a wrap gives only the slow path".to_string(),
+            Some(SiteVerdict::SafeSlowPath) => "a wrap gives only the slow path".to_string(),
             _ if falls.is_some_and(|r| r.wrap_s.is_none()) => {
                 "wrap: the writer's rate is not measured".into()
             }

@@ -80,7 +80,7 @@ pub fn applicable<'h>(
 /// that occupies a CPU leaves one CPU fewer (`Hold::takes_cpu`).
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Rates {
+pub enum SiteRates {
     /// One rate whatever the threads (a rate the user gave).
     Given {
         /// Cycles per second.
@@ -96,7 +96,7 @@ pub enum Rates {
     },
 }
 
-/// The writer-thread counts a measured [`Rates`] needs on `cpus` CPUs:
+/// The writer-thread counts a measured [`SiteRates`] needs on `cpus` CPUs:
 /// one fewer (a hold that takes a CPU) and all of them.
 pub fn thread_counts(cpus: usize) -> Vec<usize> {
     let mut v = vec![cpus.saturating_sub(1).max(1), cpus];
@@ -104,13 +104,13 @@ pub fn thread_counts(cpus: usize) -> Vec<usize> {
     v
 }
 
-impl Rates {
+impl SiteRates {
     /// The writer threads a hold leaves (`None`: a given rate, threads
     /// not modelled).
     pub fn threads_left(&self, takes_cpu: bool) -> Option<usize> {
         match self {
-            Rates::Given { .. } => None,
-            Rates::Measured { cpus, .. } => Some(if takes_cpu {
+            SiteRates::Given { .. } => None,
+            SiteRates::Measured { cpus, .. } => Some(if takes_cpu {
                 cpus.saturating_sub(1).max(1)
             } else {
                 *cpus
@@ -122,8 +122,8 @@ impl Rates {
     /// not above it).
     pub fn at(&self, threads: Option<usize>) -> f64 {
         match (self, threads) {
-            (Rates::Given { rate }, _) => *rate,
-            (Rates::Measured { by_threads, .. }, t) => {
+            (SiteRates::Given { rate }, _) => *rate,
+            (SiteRates::Measured { by_threads, .. }, t) => {
                 let t = t.unwrap_or(usize::MAX);
                 by_threads
                     .iter()
@@ -139,8 +139,8 @@ impl Rates {
     /// The rate with every CPU writing.
     pub fn all_cpus(&self) -> f64 {
         match self {
-            Rates::Given { rate } => *rate,
-            Rates::Measured { cpus, .. } => self.at(Some(*cpus)),
+            SiteRates::Given { rate } => *rate,
+            SiteRates::Measured { cpus, .. } => self.at(Some(*cpus)),
         }
     }
 }
@@ -148,7 +148,7 @@ impl Rates {
 /// What one site comes to under one model and privilege.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Verdict {
+pub enum SiteVerdict {
     /// A wrap only sends the reader down the slow path.
     SafeSlowPath,
     /// No known hold keeps the reader in its window.
@@ -190,7 +190,7 @@ pub enum Verdict {
 
 /// One row of the answer.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
-pub struct Row {
+pub struct AuditRow {
     /// The site.
     pub site: String,
     /// The preemption model.
@@ -212,7 +212,7 @@ pub struct Row {
     /// The wrap time with every CPU writing, beside it.
     pub wrap_s_all_cpus: Option<f64>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: SiteVerdict,
 }
 
 /// The answer for one site, every model and privilege.
@@ -226,7 +226,7 @@ pub struct SiteAnswer {
     /// positive at all), exact as decimal strings.
     pub ordering: Vec<(Model, Option<String>)>,
     /// Rows: every model × privilege.
-    pub rows: Vec<Row>,
+    pub rows: Vec<AuditRow>,
     /// What a false positive does there.
     pub consequence: String,
 }
@@ -241,24 +241,24 @@ pub fn judge(
     privilege: Privilege,
     holds: &[Hold],
     min_cycles: Option<&BigUint>,
-    rates: Option<&Rates>,
-) -> Row {
+    rates: Option<&SiteRates>,
+) -> AuditRow {
     let apply = applicable(site, model, privilege, holds);
     let cycles = min_cycles.and_then(|c| c.to_f64());
     let wrap_at = |threads: Option<usize>| Some(cycles? / rates?.at(threads));
     let left = |h: &Hold| rates.and_then(|r| r.threads_left(h.takes_cpu));
     // The hold the verdict rests on, and the threads it leaves.
     let (verdict, threads) = if site.wrap_gives == WrapGives::SlowPath {
-        (Verdict::SafeSlowPath, None)
+        (SiteVerdict::SafeSlowPath, None)
     } else if apply.is_empty() {
-        (Verdict::SafeNoHold, None)
+        (SiteVerdict::SafeNoHold, None)
     } else if let Some(h) = apply.iter().filter(|h| h.bound.is_none()).min_by(|a, b| {
         a.privilege
             .cmp(&b.privilege)
             .then(a.takes_cpu.cmp(&b.takes_cpu))
     }) {
         (
-            Verdict::FallsUnbounded {
+            SiteVerdict::FallsUnbounded {
                 hold: h.name.clone(),
                 longest_shown: h.longest_shown.clone(),
                 all: apply
@@ -282,7 +282,7 @@ pub fn judge(
             .min_by(|a, b| a.0.total_cmp(&b.0));
         match falls {
             Some((w, h)) => (
-                Verdict::FallsAfter {
+                SiteVerdict::FallsAfter {
                     wrap_s: w,
                     hold: h.name.clone(),
                 },
@@ -296,15 +296,15 @@ pub fn judge(
                     .expect("every applicable hold is bounded here");
                 let hold = h.name.clone();
                 let v = if rates.is_none() && cycles.is_some() {
-                    Verdict::RateNotMeasured { hold_s: s, hold }
+                    SiteVerdict::RateNotMeasured { hold_s: s, hold }
                 } else {
-                    Verdict::Safe { hold_s: s, hold }
+                    SiteVerdict::Safe { hold_s: s, hold }
                 };
                 (v, left(h))
             }
         }
     };
-    Row {
+    AuditRow {
         site: site.name.clone(),
         preempt: model,
         privilege,
@@ -350,7 +350,7 @@ pub fn per_model(
 pub fn answer(
     site: &Site,
     holds: &[Hold],
-    rates: Option<&Rates>,
+    rates: Option<&SiteRates>,
     models: &[PreemptModel],
     privileges: &[Privilege],
 ) -> crate::error::Result<SiteAnswer> {
@@ -386,12 +386,12 @@ pub fn csv(answers: &[SiteAnswer]) -> String {
     for a in answers {
         for r in &a.rows {
             let (kind, hold) = match &r.verdict {
-                Verdict::SafeSlowPath => ("safe-slow-path", ""),
-                Verdict::SafeNoHold => ("safe-no-hold", ""),
-                Verdict::Safe { hold, .. } => ("safe", hold.as_str()),
-                Verdict::FallsAfter { hold, .. } => ("falls-after", hold.as_str()),
-                Verdict::RateNotMeasured { hold, .. } => ("rate-not-measured", hold.as_str()),
-                Verdict::FallsUnbounded { hold, .. } => ("falls-unbounded", hold.as_str()),
+                SiteVerdict::SafeSlowPath => ("safe-slow-path", ""),
+                SiteVerdict::SafeNoHold => ("safe-no-hold", ""),
+                SiteVerdict::Safe { hold, .. } => ("safe", hold.as_str()),
+                SiteVerdict::FallsAfter { hold, .. } => ("falls-after", hold.as_str()),
+                SiteVerdict::RateNotMeasured { hold, .. } => ("rate-not-measured", hold.as_str()),
+                SiteVerdict::FallsUnbounded { hold, .. } => ("falls-unbounded", hold.as_str()),
             };
             let e = |w: Option<f64>| w.map(|w| format!("{w:e}")).unwrap_or_default();
             csv += &format!(

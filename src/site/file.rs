@@ -14,7 +14,7 @@ type Val<'i> = Spanned<DeValue<'i>>;
 
 /// A string and the file offset it starts at.
 #[derive(Clone, Debug)]
-pub struct At {
+pub struct Position {
     /// The text.
     pub text: String,
     /// File offset.
@@ -112,9 +112,9 @@ impl Reader<'_, '_> {
             .ok_or_else(|| self.file.error(0, format!("missing key '{key}'")))
     }
 
-    fn as_string(&self, v: &Val<'_>, key: &str) -> Result<At> {
+    fn as_string(&self, v: &Val<'_>, key: &str) -> Result<Position> {
         match v.get_ref() {
-            DeValue::String(s) => Ok(At {
+            DeValue::String(s) => Ok(Position {
                 text: s.to_string(),
                 at: v.span().start,
             }),
@@ -126,7 +126,7 @@ impl Reader<'_, '_> {
     }
 
     /// A required string.
-    pub fn string(&self, key: &str) -> Result<At> {
+    pub fn string(&self, key: &str) -> Result<Position> {
         let s = self.as_string(self.need(key)?, key)?;
         if s.text.trim().is_empty() {
             return Err(self.file.error(s.at, format!("'{key}' is empty")));
@@ -135,7 +135,7 @@ impl Reader<'_, '_> {
     }
 
     /// An optional string.
-    pub fn string_opt(&self, key: &str) -> Result<Option<At>> {
+    pub fn string_opt(&self, key: &str) -> Result<Option<Position>> {
         self.top
             .get(key)
             .map(|v| self.as_string(v, key))
@@ -158,7 +158,7 @@ impl Reader<'_, '_> {
         Ok(s.text)
     }
 
-    fn array_items(&self, key: &str) -> Result<Option<Vec<At>>> {
+    fn array_items(&self, key: &str) -> Result<Option<Vec<Position>>> {
         let Some(v) = self.top.get(key) else {
             return Ok(None);
         };
@@ -207,7 +207,7 @@ impl Reader<'_, '_> {
     }
 
     /// An optional table of strings or integers, as strings.
-    pub fn string_table_opt(&self, key: &str) -> Result<BTreeMap<String, At>> {
+    pub fn string_table_opt(&self, key: &str) -> Result<BTreeMap<String, Position>> {
         let mut out = BTreeMap::new();
         let Some(v) = self.top.get(key) else {
             return Ok(out);
@@ -233,7 +233,7 @@ impl Reader<'_, '_> {
             };
             out.insert(
                 k.get_ref().to_string(),
-                At {
+                Position {
                     text,
                     at: val.span().start,
                 },

@@ -3,7 +3,7 @@
 //! which holds it lets whom use (`vm.unprivileged_userfaultfd`, the
 //! `/dev/userfaultfd` and `/dev/fuse` nodes, unprivileged user namespaces,
 //! a hypervisor). Read without root where possible; what could not be read
-//! is said, never guessed. Pure over [`Texts`], so the tests feed fixed
+//! is said, never guessed. Pure over [`SiteTexts`], so the tests feed fixed
 //! texts.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ use crate::stall::machine::{MachineModel, PreemptModel, parse_config};
 
 /// The texts this reading is built from: each, or why it could not be read.
 #[derive(Clone, Debug, Default)]
-pub struct Texts {
+pub struct SiteTexts {
     /// `/proc/config.gz`, decompressed.
     pub config: Option<Result<String, String>>,
     /// `/proc/cpuinfo`.
@@ -70,7 +70,7 @@ fn text(t: &Option<Result<String, String>>) -> Result<&str, String> {
 
 impl Reading {
     /// Build the reading (pure).
-    pub fn from_texts(t: &Texts, model: &MachineModel) -> Reading {
+    pub fn from_texts(t: &SiteTexts, model: &MachineModel) -> Reading {
         let mut facts = Vec::new();
         let mut fact = |name: &str, r: Result<String, String>, src: &str| {
             facts.push(match r {
@@ -154,7 +154,7 @@ impl Reading {
                 });
             Some(r)
         };
-        let t = Texts {
+        let t = SiteTexts {
             config,
             cpuinfo: read("/proc/cpuinfo"),
             unprivileged_userfaultfd: read("/proc/sys/vm/unprivileged_userfaultfd"),
@@ -198,7 +198,7 @@ mod tests {
     use super::*;
 
     fn reading(config: Option<&str>, flags: Option<&str>) -> Reading {
-        let t = Texts {
+        let t = SiteTexts {
             config: Some(config.map(String::from).ok_or_else(|| "denied".to_string())),
             cpuinfo: Some(
                 flags
@@ -206,7 +206,7 @@ mod tests {
                     .ok_or_else(|| "denied".to_string()),
             ),
             unprivileged_userfaultfd: Some(Ok("0\n".into())),
-            ..Texts::default()
+            ..SiteTexts::default()
         };
         let model = MachineModel::from_texts(&crate::host::texts::Texts::default());
         Reading::from_texts(&t, &model)

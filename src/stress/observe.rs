@@ -37,7 +37,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::host::Host;
-use crate::host::tracefs::{Event, Tracer};
+use crate::host::tracefs::{TraceEvent, Tracer};
 
 /// How long and how to summarise.
 #[derive(Clone, Debug)]
@@ -315,7 +315,7 @@ impl<'a> Tally<'a> {
         }
     }
 
-    fn add(&mut self, e: Event) {
+    fn add(&mut self, e: TraceEvent) {
         if !e.success {
             return;
         }
@@ -660,8 +660,8 @@ pub fn observe(cfg: &ObserveConfig, workload: Option<&Workload>) -> Result<Obser
 mod tests {
     use super::*;
 
-    fn ev(mm: &str, tgid: u32, ts: f64) -> Event {
-        Event {
+    fn ev(mm: &str, tgid: u32, ts: f64) -> TraceEvent {
+        TraceEvent {
             comm: "w".into(),
             tid: tgid,
             tgid: Some(tgid),

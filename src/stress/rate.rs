@@ -89,7 +89,7 @@ pub fn default_cache_path() -> Option<PathBuf> {
 /// Whether a cached row was measured on the same kind of machine as `h`:
 /// the same CPU model, core count and kernel (the host name is kept for
 /// the reader, not compared: identical VMs share it).
-fn same_kind(h: &Host, r: &Row) -> bool {
+fn same_kind(h: &Host, r: &CacheRow) -> bool {
     r.cpu_model == h.cpu_model && r.cores == h.cores && r.kernel == h.kernel
 }
 
@@ -124,7 +124,7 @@ pub struct MeasuredRate {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Row {
+struct CacheRow {
     kind: String,
     #[serde(default)]
     op: String,
@@ -154,10 +154,10 @@ struct Row {
     seqwrap_version: String,
 }
 
-impl Row {
+impl CacheRow {
     /// Old rows: `kernel` meant munmap-null on one thread, `stress` plain
     /// i32 with one writer.
-    fn normalise(mut self) -> Row {
+    fn normalise(mut self) -> CacheRow {
         if self.op.is_empty() {
             self.op = if self.kind == "kernel" {
                 KernelOp::MunmapNull.name().into()
@@ -212,8 +212,8 @@ impl Row {
         per_call: Option<f64>,
         method: String,
         m: &Host,
-    ) -> Row {
-        Row {
+    ) -> CacheRow {
+        CacheRow {
             kind: kind.into(),
             op: op.into(),
             threads,
@@ -256,18 +256,18 @@ fn csv_err(path: &Path, e: csv::Error) -> Error {
     }
 }
 
-fn read_rows(path: &Path) -> Result<Vec<Row>> {
+fn read_rows(path: &Path) -> Result<Vec<CacheRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
     let mut r = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
     r.deserialize()
-        .map(|row| row.map(Row::normalise))
-        .collect::<std::result::Result<Vec<Row>, _>>()
+        .map(|row| row.map(CacheRow::normalise))
+        .collect::<std::result::Result<Vec<CacheRow>, _>>()
         .map_err(|e| csv_err(path, e))
 }
 
-fn write_rows(path: &Path, rows: &[Row]) -> Result<()> {
+fn write_rows(path: &Path, rows: &[CacheRow]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
     }
@@ -283,7 +283,7 @@ fn write_rows(path: &Path, rows: &[Row]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
 }
 
-fn append(path: &Path, new: Vec<Row>) -> Result<()> {
+fn append(path: &Path, new: Vec<CacheRow>) -> Result<()> {
     let mut rows = read_rows(path)?;
     rows.extend(new);
     write_rows(path, &rows)
@@ -291,7 +291,7 @@ fn append(path: &Path, new: Vec<Row>) -> Result<()> {
 
 /// Measure `kind` now (about half a second, plus the tracepoint check for
 /// kernel rates when tracefs is usable).
-fn measure_row(kind: RateKind, machine: &Host) -> Result<Row> {
+fn measure_row(kind: RateKind, machine: &Host) -> Result<CacheRow> {
     match kind {
         RateKind::Kernel { op, threads } => {
             let cfg = KernelConfig {
@@ -311,7 +311,7 @@ fn measure_row(kind: RateKind, machine: &Host) -> Result<Row> {
                 ))
             })?;
             let v = t.verification_of(op);
-            Ok(Row::new(
+            Ok(CacheRow::new(
                 "kernel",
                 op.name(),
                 threads,
@@ -330,7 +330,7 @@ fn measure_row(kind: RateKind, machine: &Host) -> Result<Row> {
                 .collect::<Result<Vec<f64>>>()?;
             let spread = Spread::of(&rates)
                 .ok_or_else(|| Error::Run("stress timing gave no finite rate".into()))?;
-            Ok(Row::new(
+            Ok(CacheRow::new(
                 "stress",
                 "plain-i32",
                 1,
@@ -385,7 +385,7 @@ pub fn record_table(table: &KernelTable, cache: &Path) -> Result<()> {
         .iter()
         .map(|c| {
             let v = table.verification_of(c.op);
-            Row::new(
+            CacheRow::new(
                 "kernel",
                 c.op.name(),
                 c.threads,

@@ -34,11 +34,11 @@ pub struct RateEntry {
     pub what: String,
 }
 
-/// Rates by kind.
-pub type Rates = BTreeMap<String, RateEntry>;
+/// RatesByKind by kind.
+pub type RatesByKind = BTreeMap<String, RateEntry>;
 
 /// Read a rate file; errors name the file, line and key (exit 2).
-pub fn read(path: &Path) -> Result<Rates> {
+pub fn read(path: &Path) -> Result<RatesByKind> {
     let bytes = crate::files::read_input(path)?;
     let file = path.display();
     let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
@@ -53,7 +53,7 @@ pub fn read(path: &Path) -> Result<Rates> {
             "{file}:1: key 'header': not a rate file; expected: kind,rate_per_s,what"
         )));
     }
-    let mut out = Rates::new();
+    let mut out = RatesByKind::new();
     for rec in r.deserialize::<RateEntry>() {
         let e = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -77,7 +77,7 @@ pub fn read(path: &Path) -> Result<Rates> {
 }
 
 /// The bytes of a rate file.
-pub fn to_bytes(rates: &Rates) -> Result<Vec<u8>> {
+pub fn to_bytes(rates: &RatesByKind) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
@@ -101,7 +101,7 @@ mod tests {
     fn rates_round_trip_bit_for_bit() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("r.csv");
-        let mut rates = Rates::new();
+        let mut rates = RatesByKind::new();
         let v = 9_703_440.0_f64 + 1.0 / 3.0;
         rates.insert(
             "measured:kernel".into(),

@@ -18,7 +18,7 @@ use crate::sweep::csv::{fingerprint_text, log10_text, to_bytes, write_atomic};
 use crate::sweep::engines::Engines;
 use crate::sweep::estimate::{SweepEstimate, budget_hint, human_s};
 use crate::sweep::grid::{Point, Shard, points};
-use crate::sweep::rates::{RateEntry, Rates};
+use crate::sweep::rates::{RateEntry, RatesByKind};
 use crate::sweep::resume::{Progress, progress_path};
 use crate::timing::RateSpec;
 
@@ -37,7 +37,7 @@ pub struct SweepOptions {
     pub save_every: Duration,
     /// `measured:*` rates taken elsewhere (a rate file): used instead of
     /// measuring. A kind the spec needs and this lacks is measured.
-    pub rates: Rates,
+    pub rates: RatesByKind,
     /// Refuse (bad input) when the estimate is over this many seconds of
     /// wall time; `None` runs anything.
     pub budget_s: Option<f64>,
@@ -55,7 +55,7 @@ impl SweepOptions {
             resume: false,
             progress: false,
             save_every: Duration::from_millis(500),
-            rates: Rates::new(),
+            rates: RatesByKind::new(),
             budget_s: None,
             on_estimate: None,
         }
@@ -117,12 +117,12 @@ pub fn estimate(q: &Question, shard: Shard) -> SweepEstimate {
 pub fn measure_rates(
     q: &Question,
     shard: Shard,
-    preset: &Rates,
+    preset: &RatesByKind,
     engines: &dyn Engines,
-) -> Result<Rates> {
+) -> Result<RatesByKind> {
     let (_, mine) = shard_points(q, shard);
     let needs_rate = mine.iter().any(|p| p.engine.is_timed());
-    let mut out = Rates::new();
+    let mut out = RatesByKind::new();
     for r in &q.rates {
         let key = r.value.to_string();
         if let RateSpec::Measured(kind) = r.value

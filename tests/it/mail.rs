@@ -5,9 +5,9 @@
 //! anything, and checked again on the committed mail and data.
 
 use seqwrap::memory::Model;
-use seqwrap::report::mail::{self, Figure, MailInputs, Ordering};
+use seqwrap::report::mail::{self, MailFigure, MailInputs, Ordering};
 use seqwrap::report::patches;
-use seqwrap::site::audit::{Rates, answer};
+use seqwrap::site::audit::{SiteRates, answer};
 use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, PreemptModel, holds};
 use seqwrap::stress::hold::{HoldOutcome, HoldReport};
 use seqwrap::stress::uprobe::{Times, TrapOutcome, TrapReport};
@@ -120,7 +120,7 @@ fn check(text: &str, figures: &str) {
 fn fixed_mail() -> mail::Mail {
     let sites = seqwrap::site::sites().unwrap();
     let holds = holds().unwrap();
-    let rates = Rates::Measured {
+    let rates = SiteRates::Measured {
         cpus: 2,
         by_threads: vec![(1, 8.8e6), (2, 1.05e7)],
     };
@@ -212,7 +212,7 @@ fn fixed_mail() -> mail::Mail {
     })
 }
 
-fn figures_text(f: &[Figure]) -> String {
+fn figures_text(f: &[MailFigure]) -> String {
     mail::figures_csv(f)
 }
 

@@ -68,17 +68,17 @@ fn every_hold_file_is_built_in() {
 /// attacker's threads.
 #[test]
 fn the_audit_answers_per_site() {
-    use seqwrap::site::audit::{Rates, Verdict, answer, applicable};
+    use seqwrap::site::audit::{SiteRates, SiteVerdict, answer, applicable};
     use seqwrap::site::hold::{PREEMPTS, PRIVILEGES, PreemptModel, Privilege, holds};
     let holds = holds().unwrap();
     let models: Vec<PreemptModel> = PREEMPTS.iter().map(|(_, p)| *p).collect();
     let privs: Vec<Privilege> = PRIVILEGES.iter().map(|(_, p)| *p).collect();
-    let given = Rates::Given { rate: 1e7 };
+    let given = SiteRates::Given { rate: 1e7 };
     let shstk = seqwrap::site::site("shstk-sigreturn").unwrap();
     let a = answer(&shstk, &holds, Some(&given), &models, &privs).unwrap();
     assert_eq!(a.rows.len(), models.len() * privs.len());
     for r in &a.rows {
-        let Verdict::FallsUnbounded { all, .. } = &r.verdict else {
+        let SiteVerdict::FallsUnbounded { all, .. } = &r.verdict else {
             panic!("{r:?}")
         };
         let has = |n: &str| all.iter().any(|(h, _)| h == n);
@@ -97,7 +97,11 @@ fn the_audit_answers_per_site() {
     }
     let vma = seqwrap::site::site("per-vma-lock").unwrap();
     let a = answer(&vma, &holds, Some(&given), &models, &privs).unwrap();
-    assert!(a.rows.iter().all(|r| r.verdict == Verdict::SafeSlowPath));
+    assert!(
+        a.rows
+            .iter()
+            .all(|r| r.verdict == SiteVerdict::SafeSlowPath)
+    );
     let up = seqwrap::site::site("uprobes").unwrap();
     let none = applicable(&up, PreemptModel::None, Privilege::None, &holds);
     assert!(none.iter().all(|h| h.name != "own-thread-preemption"));
@@ -222,7 +226,7 @@ fn pick_answers_for_a_site() {
 #[test]
 fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
     use num_bigint::BigUint;
-    use seqwrap::site::audit::{Rates, Verdict, judge};
+    use seqwrap::site::audit::{SiteRates, SiteVerdict, judge};
     use seqwrap::site::hold::{Hold, PreemptModel, Privilege};
     let text = |takes: bool| {
         format!(
@@ -232,7 +236,7 @@ fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
              bounded_by = \"a test\"\ntakes_cpu = {takes}\nsources = [\"a test\"]\n"
         )
     };
-    let rates = Rates::Measured {
+    let rates = SiteRates::Measured {
         cpus: 2,
         by_threads: vec![(1, 1e6), (2, 2e6)],
     };
@@ -253,7 +257,7 @@ fn a_hold_is_judged_at_the_rate_of_the_cpus_it_leaves() {
         assert!((row.wrap_s.unwrap() - want).abs() < 1e-6, "{row:?}");
         assert!((row.wrap_s_all_cpus.unwrap() - 2f64.powi(31) / 2e6).abs() < 1e-6);
         assert_eq!(
-            matches!(row.verdict, Verdict::FallsAfter { .. }),
+            matches!(row.verdict, SiteVerdict::FallsAfter { .. }),
             falls,
             "{row:?}"
         );

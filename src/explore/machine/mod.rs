@@ -44,7 +44,7 @@ use crate::protocol::program::{Instr, MAX_WORDS, Node, Program, WordId};
 use crate::protocol::shape::{CycleMap, Shape};
 use crate::protocol::{Outcome, Scheme};
 
-use super::cycle::{Cycles, EvKind, NO_PATH};
+use super::cycle::{EvKind, NO_PATH, WriterCycles};
 use super::state::{RState, State, View, flags};
 use reader_code::{liveness, uses_window};
 
@@ -83,7 +83,7 @@ pub struct Machine<'a> {
     /// The memory model.
     pub model: Model,
     /// Cycle templates.
-    pub cycles: Cycles,
+    pub cycles: WriterCycles,
     live: Vec<u16>,
     /// Translation symmetries applied by [`Machine::canonicalize`].
     pub symmetry: Vec<(WordId, u64)>,
@@ -103,7 +103,7 @@ impl<'a> Machine<'a> {
     pub fn new(scheme: &'a Scheme, model: Model, symmetric: bool) -> Result<Machine<'a>> {
         let prog = scheme.program();
         let shape = scheme.shape();
-        let cycles = Cycles::new(prog, shape, model)?;
+        let cycles = WriterCycles::new(prog, shape, model)?;
         let u = &shape.reader;
         let uses_ghost = prog.reader.code.iter().any(|i| match i {
             Instr::Branch { cond, .. } => uses_window(cond),

@@ -14,7 +14,7 @@
 //! Each section is one file of this directory, with one `render` of the
 //! same signature, and [`SECTIONS`] is the one ordered list of them:
 //! [`render`] writes them in its order. Each entry declares what its
-//! section reads ([`Needs`]): the specs it looks up by name, the metrics
+//! section reads ([`SectionNeeds`]): the specs it looks up by name, the metrics
 //! (with their engine), and the other [`Inputs`] fields. A unit test here
 //! holds the declarations to the code: changing anything a section does
 //! not declare leaves its text unchanged.
@@ -25,7 +25,7 @@
 
 use std::path::PathBuf;
 
-use super::evidence::{Attacker, Observed, Rates};
+use super::evidence::{Attacker, Observed, RateTable};
 use crate::pick::PickAnswer;
 use crate::results::{EngineKind, Metric, ReportSpec, Row};
 use crate::stall::MachineModel;
@@ -84,7 +84,7 @@ pub struct Inputs<'a> {
     /// This machine's preemption and stall model.
     pub machine: &'a MachineModel,
     /// The rate table.
-    pub rates: &'a Rates,
+    pub rates: &'a RateTable,
     /// The attacker's rate (the fastest verified cell).
     pub attacker: Option<&'a Attacker>,
     /// The observed workload.
@@ -108,13 +108,13 @@ pub struct Inputs<'a> {
 /// A field of [`Inputs`] a section reads, besides the spec rows it looks
 /// up by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub enum InputField {
     /// `version`.
     Version,
     /// `machine`.
     Machine,
     /// `rates`.
-    Rates,
+    RateTable,
     /// `attacker`.
     Attacker,
     /// `observed`.
@@ -157,22 +157,22 @@ impl EngineMetric {
 
 /// What a section reads.
 #[derive(Clone, Copy, Debug)]
-pub struct Needs {
+pub struct SectionNeeds {
     /// The specs whose rows it looks up by name (`analysis/NAME.toml`).
     pub specs: &'static [ReportSpec],
     /// The metrics it reads from their rows (or from every spec's, with
-    /// [`Field::AllRows`]).
+    /// [`InputField::AllRows`]).
     pub metrics: &'static [EngineMetric],
     /// The other fields of [`Inputs`] it reads.
-    pub evidence: &'static [Field],
+    pub evidence: &'static [InputField],
     /// The text of the sections before it (the sources cite what they
     /// cite), and so whatever those read.
     pub text_above: bool,
 }
 
-impl Needs {
+impl SectionNeeds {
     /// Nothing: text and claims built into the binary only.
-    pub const NOTHING: Needs = Needs {
+    pub const NOTHING: SectionNeeds = SectionNeeds {
         specs: &[],
         metrics: &[],
         evidence: &[],
@@ -185,7 +185,7 @@ pub struct Section {
     /// Its name: its file in `src/report/summary/`.
     pub name: &'static str,
     /// What it reads.
-    pub needs: Needs,
+    pub needs: SectionNeeds,
     render: fn(&Inputs<'_>, &Rows<'_>) -> String,
 }
 
@@ -193,86 +193,94 @@ pub struct Section {
 pub const SECTIONS: &[Section] = &[
     Section {
         name: "title",
-        needs: Needs {
-            evidence: &[Field::Version],
-            ..Needs::NOTHING
+        needs: SectionNeeds {
+            evidence: &[InputField::Version],
+            ..SectionNeeds::NOTHING
         },
         render: title::render,
     },
     Section {
         name: "caveats",
-        needs: Needs {
-            evidence: &[Field::Notes],
-            ..Needs::NOTHING
+        needs: SectionNeeds {
+            evidence: &[InputField::Notes],
+            ..SectionNeeds::NOTHING
         },
         render: caveats::render,
     },
     Section {
         name: "headline",
-        needs: Needs {
-            specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
-            metrics: &[
-                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
-                EngineMetric::new(EngineKind::Analyze, Metric::TimeToFpS),
-            ],
-            evidence: &[Field::Machine, Field::Rates, Field::Attacker],
-            text_above: false,
-        },
-        render: headline::render,
-    },
-    Section {
-        name: "sites",
-        needs: Needs {
-            evidence: &[Field::Sites],
-            ..Needs::NOTHING
-        },
-        render: sites::render,
-    },
-    Section {
-        name: "recommendation",
-        needs: Needs {
-            evidence: &[Field::Attacker, Field::Pick],
-            ..Needs::NOTHING
-        },
-        render: recommendation::render,
-    },
-    Section {
-        name: "rates",
-        needs: Needs {
-            evidence: &[Field::Rates],
-            ..Needs::NOTHING
-        },
-        render: rates::render,
-    },
-    Section {
-        name: "observed",
-        needs: Needs {
-            evidence: &[Field::Attacker, Field::Observed, Field::ObservedRate],
-            ..Needs::NOTHING
-        },
-        render: observed::render,
-    },
-    Section {
-        name: "stall",
-        needs: Needs {
-            evidence: &[Field::Machine],
-            ..Needs::NOTHING
-        },
-        render: stall::render,
-    },
-    Section {
-        name: "adversary",
-        needs: Needs {
+        needs: SectionNeeds {
             specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
             metrics: &[
                 EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
                 EngineMetric::new(EngineKind::Analyze, Metric::TimeToFpS),
             ],
             evidence: &[
-                Field::Machine,
-                Field::Rates,
-                Field::Attacker,
-                Field::ObservedRate,
+                InputField::Machine,
+                InputField::RateTable,
+                InputField::Attacker,
+            ],
+            text_above: false,
+        },
+        render: headline::render,
+    },
+    Section {
+        name: "sites",
+        needs: SectionNeeds {
+            evidence: &[InputField::Sites],
+            ..SectionNeeds::NOTHING
+        },
+        render: sites::render,
+    },
+    Section {
+        name: "recommendation",
+        needs: SectionNeeds {
+            evidence: &[InputField::Attacker, InputField::Pick],
+            ..SectionNeeds::NOTHING
+        },
+        render: recommendation::render,
+    },
+    Section {
+        name: "rates",
+        needs: SectionNeeds {
+            evidence: &[InputField::RateTable],
+            ..SectionNeeds::NOTHING
+        },
+        render: rates::render,
+    },
+    Section {
+        name: "observed",
+        needs: SectionNeeds {
+            evidence: &[
+                InputField::Attacker,
+                InputField::Observed,
+                InputField::ObservedRate,
+            ],
+            ..SectionNeeds::NOTHING
+        },
+        render: observed::render,
+    },
+    Section {
+        name: "stall",
+        needs: SectionNeeds {
+            evidence: &[InputField::Machine],
+            ..SectionNeeds::NOTHING
+        },
+        render: stall::render,
+    },
+    Section {
+        name: "adversary",
+        needs: SectionNeeds {
+            specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
+            metrics: &[
+                EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
+                EngineMetric::new(EngineKind::Analyze, Metric::TimeToFpS),
+            ],
+            evidence: &[
+                InputField::Machine,
+                InputField::RateTable,
+                InputField::Attacker,
+                InputField::ObservedRate,
             ],
             text_above: false,
         },
@@ -280,20 +288,24 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         name: "accident",
-        needs: Needs {
+        needs: SectionNeeds {
             specs: &[ReportSpec::Widths, ReportSpec::MmLockSeq],
             metrics: &[
                 EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
                 EngineMetric::new(EngineKind::Analyze, Metric::PFalsePositive),
             ],
-            evidence: &[Field::Attacker, Field::ObservedRate, Field::Trap],
+            evidence: &[
+                InputField::Attacker,
+                InputField::ObservedRate,
+                InputField::Trap,
+            ],
             text_above: false,
         },
         render: accident::render,
     },
     Section {
         name: "ordering",
-        needs: Needs {
+        needs: SectionNeeds {
             specs: &[ReportSpec::Fixes],
             metrics: &[
                 EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
@@ -308,22 +320,22 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         name: "consequences",
-        needs: Needs::NOTHING,
+        needs: SectionNeeds::NOTHING,
         render: consequences::render,
     },
     Section {
         name: "precedents",
-        needs: Needs::NOTHING,
+        needs: SectionNeeds::NOTHING,
         render: precedents::render,
     },
     Section {
         name: "costs",
-        needs: Needs::NOTHING,
+        needs: SectionNeeds::NOTHING,
         render: costs::render,
     },
     Section {
         name: "engines",
-        needs: Needs {
+        needs: SectionNeeds {
             specs: &[],
             metrics: &[
                 EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
@@ -333,24 +345,24 @@ pub const SECTIONS: &[Section] = &[
                 EngineMetric::new(EngineKind::Stress, Metric::ObservedAtCycles),
                 EngineMetric::new(EngineKind::Stress, Metric::NotRun),
             ],
-            evidence: &[Field::AllRows],
+            evidence: &[InputField::AllRows],
             text_above: false,
         },
         render: engines::render,
     },
     Section {
         name: "files",
-        needs: Needs {
-            evidence: &[Field::SpecList, Field::Plots],
-            ..Needs::NOTHING
+        needs: SectionNeeds {
+            evidence: &[InputField::SpecList, InputField::Plots],
+            ..SectionNeeds::NOTHING
         },
         render: files::render,
     },
     Section {
         name: "sources",
-        needs: Needs {
+        needs: SectionNeeds {
             text_above: true,
-            ..Needs::NOTHING
+            ..SectionNeeds::NOTHING
         },
         render: sources::render,
     },

@@ -78,7 +78,7 @@ fn declared_specs_are_shipped_specs() {
 struct World {
     version: String,
     machine: MachineModel,
-    rates: Rates,
+    rates: RateTable,
     attacker: Option<Attacker>,
     observed: Observed,
     observed_rate: Option<(f64, String)>,
@@ -147,65 +147,65 @@ impl World {
     }
 
     /// This world with `f` changed (emptied where it can be).
-    fn with_changed(&self, f: Field) -> World {
+    fn with_changed(&self, f: InputField) -> World {
         let mut w = self.clone();
         match f {
-            Field::Version => w.version = "0.0.0-changed".into(),
-            Field::Machine => {
+            InputField::Version => w.version = "0.0.0-changed".into(),
+            InputField::Machine => {
                 w.machine = MachineModel::from_texts(&crate::host::texts::Texts::default());
             }
-            Field::Rates => {
-                w.rates = Rates {
+            InputField::RateTable => {
+                w.rates = RateTable {
                     table: None,
                     why_not: Some("changed".into()),
                     cached_in: None,
                 };
             }
-            Field::Attacker => w.attacker = None,
-            Field::Observed => {
+            InputField::Attacker => w.attacker = None,
+            InputField::Observed => {
                 w.observed = Observed {
                     report: None,
                     why_not: Some("changed".into()),
                 };
             }
-            Field::ObservedRate => w.observed_rate = None,
-            Field::Pick => w.pick = None,
+            InputField::ObservedRate => w.observed_rate = None,
+            InputField::Pick => w.pick = None,
             // Spec by spec and metric by metric: see the tests below.
-            Field::AllRows => {}
-            Field::SpecList => {
+            InputField::AllRows => {}
+            InputField::SpecList => {
                 for s in &mut w.specs {
                     s.title = "changed".into();
                     s.file = "changed.toml".into();
                     s.plots.clear();
                 }
             }
-            Field::Plots => w.plots.clear(),
-            Field::Notes => w.notes = vec!["changed".into()],
-            Field::Sites => w.sites = None,
-            Field::Trap => w.trap = None,
+            InputField::Plots => w.plots.clear(),
+            InputField::Notes => w.notes = vec!["changed".into()],
+            InputField::Sites => w.sites = None,
+            InputField::Trap => w.trap = None,
         }
         w
     }
 }
 
-const FIELDS: [Field; 12] = [
-    Field::Version,
-    Field::Machine,
-    Field::Rates,
-    Field::Attacker,
-    Field::Observed,
-    Field::ObservedRate,
-    Field::Pick,
-    Field::SpecList,
-    Field::Plots,
-    Field::Notes,
-    Field::Sites,
-    Field::Trap,
+const FIELDS: [InputField; 12] = [
+    InputField::Version,
+    InputField::Machine,
+    InputField::RateTable,
+    InputField::Attacker,
+    InputField::Observed,
+    InputField::ObservedRate,
+    InputField::Pick,
+    InputField::SpecList,
+    InputField::Plots,
+    InputField::Notes,
+    InputField::Sites,
+    InputField::Trap,
 ];
 
 /// What section `i` reads, with what the sections above it read when
 /// it reads their text: (specs, metrics, fields).
-fn reads(i: usize) -> (Vec<ReportSpec>, Vec<EngineMetric>, Vec<Field>) {
+fn reads(i: usize) -> (Vec<ReportSpec>, Vec<EngineMetric>, Vec<InputField>) {
     let mut n = (Vec::new(), Vec::new(), Vec::new());
     let from = if SECTIONS[i].needs.text_above { 0 } else { i };
     for s in &SECTIONS[from..=i] {
@@ -247,8 +247,8 @@ fn sections_read_the_fields_they_declare_and_no_other() {
 fn reads_spec(i: usize, spec: &str) -> bool {
     let (specs, _, fields) = reads(i);
     specs.iter().any(|s| s.name() == spec)
-        || fields.contains(&Field::AllRows)
-        || fields.contains(&Field::SpecList)
+        || fields.contains(&InputField::AllRows)
+        || fields.contains(&InputField::SpecList)
 }
 
 /// A spec a section does not declare can go without changing its
@@ -274,13 +274,13 @@ fn sections_read_the_specs_they_declare_and_no_other() {
         }
     }
     for (i, s) in SECTIONS.iter().enumerate() {
-        if s.needs.specs.is_empty() && !s.needs.evidence.contains(&Field::AllRows) {
+        if s.needs.specs.is_empty() && !s.needs.evidence.contains(&InputField::AllRows) {
             continue;
         }
         let mut w = world.clone();
         w.specs.retain(|sp| {
             !s.needs.specs.iter().any(|x| x.name() == sp.name)
-                && !s.needs.evidence.contains(&Field::AllRows)
+                && !s.needs.evidence.contains(&InputField::AllRows)
         });
         let after = w.texts();
         assert_ne!(
@@ -321,7 +321,7 @@ fn sections_read_the_metrics_they_declare_and_no_other() {
     let declares = |i: usize, e: &str, m: &str| {
         let (_, ms, fields) = reads(i);
         // The file list counts every row.
-        fields.contains(&Field::SpecList)
+        fields.contains(&InputField::SpecList)
             || ms
                 .iter()
                 .any(|x| x.engine.name() == e && x.metric.name() == m)

@@ -12,7 +12,7 @@ use super::KernelOp;
 use super::probe::{OpState, worker};
 use super::{linux_only, run_err};
 use crate::error::Result;
-use crate::host::tracefs::{Event, Tracer};
+use crate::host::tracefs::{TraceEvent, Tracer};
 
 /// An operation checked against the tracepoint.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
@@ -93,7 +93,7 @@ fn uring_workers(tid: u32) -> Vec<u32> {
 /// Count the events that belong to this thread's calls: taken by `tid`
 /// itself or by its io-wq workers, and successful. Returns (count,
 /// distinct mms).
-fn count_own(events: &[Event], tid: u32, workers: &[u32]) -> (u64, usize) {
+fn count_own(events: &[TraceEvent], tid: u32, workers: &[u32]) -> (u64, usize) {
     let pid = std::process::id();
     let wrk = format!("iou-wrk-{tid}");
     let mut mms = std::collections::BTreeSet::new();
