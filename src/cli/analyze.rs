@@ -69,7 +69,7 @@ pub struct Args {
 }
 
 /// Fields `analyze::to_json` writes as exact strings; printed as numbers
-/// with `*_exact` beside them (`export::json`, rule 4).
+/// with `*_exact` beside them (`text::json`, rule 4).
 const ANALYZE_EXACT: &[&str] = &[
     "min_cycles",
     "period_cycles",

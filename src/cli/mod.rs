@@ -149,7 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Print a `--json` document in the shared style (`export::json`).
+/// Print a `--json` document in the shared style (`text::json`).
 pub fn print_json(
     out: &mut dyn Write,
     command: &str,

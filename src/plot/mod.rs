@@ -134,7 +134,7 @@ pub(crate) fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Vec<P
     })?;
 
     let png = dir.join(format!("{base}.png"));
-    // Registered, so an error or a signal removes it (export::file).
+    // Registered, so an error or a signal removes it (crate::files).
     let tmp = crate::files::Temp::new(dir.join(format!(".{base}.tmp.{}.png", std::process::id())))?;
     (|| {
         let root = BitMapBackend::new(tmp.path(), fig.size()).into_drawing_area();

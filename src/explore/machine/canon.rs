@@ -13,6 +13,7 @@ impl Machine<'_> {
     /// Bring `st` to the representative of its class: dead locals zeroed,
     /// finished readers other than reader 0 forgotten (nothing reads them),
     /// and each symmetric word translated to a canonical position.
+    #[inline]
     pub fn canonicalize<const R: usize>(&self, st: &mut State<R>) {
         for (i, rs) in st.readers.iter_mut().enumerate() {
             if rs.has(flags::DONE) {

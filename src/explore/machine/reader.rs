@@ -14,6 +14,7 @@ use super::Machine;
 impl Machine<'_> {
     /// Reader `r` satisfies the load at `node`. `false` when the run dies
     /// (the reader committed to a branch its loads then contradict).
+    #[inline]
     pub(super) fn reader<const R: usize>(
         &self,
         st: &mut State<R>,
@@ -99,6 +100,7 @@ impl Machine<'_> {
     /// not yet satisfied, or returns. `after_load`: this follows a load the
     /// reader just satisfied (so SC/TSO may take the first data load with
     /// it). `false` if a branch contradicts a guess.
+    #[inline]
     pub(super) fn commit(&self, rs: &mut RState, after_load: bool) -> Result<bool> {
         self.commit_logged(rs, after_load, &mut None)
     }

@@ -42,6 +42,7 @@ pub(super) fn liveness(b: &Body) -> Vec<u16> {
 }
 
 /// Does `e` read `window_cycles()`?
+#[inline]
 pub(super) fn uses_window(e: &CExpr) -> bool {
     let mut found = false;
     e.visit(&mut |k| found |= matches!(k, CKind::WindowCycles));
@@ -50,6 +51,7 @@ pub(super) fn uses_window(e: &CExpr) -> bool {
 
 /// Evaluate `e` with the locals known so far; `None` if it needs one that
 /// is not (or `window_cycles()`).
+#[inline]
 pub(super) fn eval_known(e: &CExpr, known: &[Option<i128>; MAX_LOCALS]) -> Option<i128> {
     use crate::protocol::parse::BinOp;
     match &e.kind {

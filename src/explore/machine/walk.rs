@@ -15,12 +15,14 @@ use super::{Machine, Move, NONE};
 const DATA: u8 = MAX_WORDS as u8;
 
 impl Machine<'_> {
+    #[inline]
     pub(super) fn is_first_data_load(&self, mv: Move) -> bool {
         matches!(mv, Move::Reader { node, pre: NONE, .. }
             if matches!(self.prog.reader.code[node as usize], Instr::DataLoad { second: false, .. }))
     }
 
     /// Reader `r`'s moves.
+    #[inline]
     pub fn reader_moves(&self, rs: &RState, r: u8, out: &mut Vec<Move>) {
         if rs.has(flags::DONE) {
             return;
