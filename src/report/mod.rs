@@ -219,6 +219,9 @@ impl Evidence {
         for s in &mut e.specs {
             s.rows = crate::sweep::csv::read(&dir.join(&s.csv))?;
         }
+        summary::check_needs(&e.specs, &|sp, engine| {
+            sp.rows.iter().any(|r| r.is_engine(engine))
+        })?;
         Ok(e)
     }
 
@@ -393,6 +396,10 @@ pub fn run_report(opts: &ReportOptions, engines: &dyn Engines) -> Result<ReportO
             plots: plotted.files,
         });
     }
+    summary::check_needs(&tables, &|sp, e| {
+        csvs.iter()
+            .any(|(q, _)| q.name == sp.name && q.engines.contains(&e))
+    })?;
     let stall_input = stall_figure_input(&rates, &machine, &tables, observed_rate.as_ref());
     let mut extra_plots = Vec::new();
     if let Some(input) = &stall_input {

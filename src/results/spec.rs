@@ -1,13 +1,10 @@
 //! The shipped specs the report reads (`analysis/NAME.toml`) and the
 //! figures each feeds. The report and the plots name a spec or a figure
-//! only through these types; a spec that is missing, or lacks a metric a
-//! reader needs, is named in the error ([`need`]).
+//! only through these types; the report checks, before it writes, that
+//! each spec it ran yields the metrics its sections declare
+//! (`report::summary::check_needs`).
 
 use std::fmt;
-
-use super::metric::{EngineKind, Metric};
-use super::row::Row;
-use crate::error::{Error, Result};
 
 /// A shipped spec the report reads by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,29 +104,4 @@ impl fmt::Display for FigureId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// A reader's need: `engine`'s `metric` from `spec`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Need {
-    /// The spec.
-    pub spec: ReportSpec,
-    /// The engine.
-    pub engine: EngineKind,
-    /// The metric.
-    pub metric: Metric,
-}
-
-/// Check a need against a spec's rows, when the spec ran with the engine:
-/// an error naming the spec, the engine and the metric when the rows lack
-/// it (an edited spec that no longer yields what the report reads).
-pub fn need(rows: &[Row], n: Need) -> Result<()> {
-    if rows.iter().any(|r| r.is(n.engine, n.metric)) {
-        return Ok(());
-    }
-    Err(Error::usage(format!(
-        "analysis/{}.toml: the report reads {}'s {} from it, and its rows have none; \
-         allowed: a spec that runs {} and yields {}",
-        n.spec, n.engine, n.metric, n.engine, n.metric
-    )))
 }

@@ -451,6 +451,51 @@ fn text_before(name: &str, inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         .collect()
 }
 
+/// Check that every section finds the metrics it declares in the specs it
+/// declares, for each engine those specs ran (`ran`): an edited spec that
+/// no longer yields what a section reads fails here, naming the spec, the
+/// section and the metric, instead of rendering with rows silently
+/// missing. Sections that read every spec's rows ([`InputField::AllRows`])
+/// say in words what they lack, and are not checked.
+pub fn check_needs(
+    specs: &[SpecRows],
+    ran: &dyn Fn(&SpecRows, EngineKind) -> bool,
+) -> crate::error::Result<()> {
+    for s in SECTIONS {
+        for em in s.needs.metrics {
+            let candidates: Vec<&SpecRows> = specs
+                .iter()
+                .filter(|sp| {
+                    ReportSpec::from_name(&sp.name).is_some_and(|r| s.needs.specs.contains(&r))
+                        && ran(sp, em.engine)
+                })
+                .collect();
+            if candidates.is_empty()
+                || candidates
+                    .iter()
+                    .any(|sp| sp.rows.iter().any(|r| r.is(em.engine, em.metric)))
+            {
+                continue;
+            }
+            let files: Vec<String> = candidates
+                .iter()
+                .map(|sp| format!("analysis/{}.toml", sp.name))
+                .collect();
+            return Err(crate::error::Error::usage(format!(
+                "{}: the summary's {} section reads {}'s {} from it, and its rows have none; \
+                 allowed: a spec that runs {} and yields {}",
+                files.join(", "),
+                s.name,
+                em.engine,
+                em.metric,
+                em.engine,
+                em.metric
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Render the summary.
 pub fn render(inp: &Inputs<'_>) -> String {
     let rows = Rows { specs: inp.specs };

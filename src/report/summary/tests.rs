@@ -366,3 +366,25 @@ fn render_is_the_sections_in_order() {
     let world = World::fixture();
     assert_eq!(render(&world.inputs()), world.texts().concat());
 }
+
+/// A spec that ran an engine but no longer yields a metric a section
+/// declares fails the check, naming the spec, the section and the metric;
+/// the saved run passes it.
+#[test]
+fn a_spec_without_a_declared_metric_is_named() {
+    let world = World::fixture();
+    let ran = |sp: &SpecRows, e: EngineKind| sp.rows.iter().any(|r| r.is_engine(e));
+    assert!(check_needs(&world.specs, &ran).is_ok());
+    let mut specs = world.specs.clone();
+    for sp in &mut specs {
+        sp.rows
+            .retain(|r| !r.is(EngineKind::Analyze, Metric::TimeToFpS));
+    }
+    let err = check_needs(&specs, &ran).unwrap_err().to_string();
+    assert!(
+        err.contains("analysis/widths.toml")
+            && err.contains("time_to_fp_s")
+            && err.contains("headline"),
+        "{err}"
+    );
+}
