@@ -16,8 +16,10 @@ fn main() {
 const N: u64 = 1 << 22;
 
 fn cfg(process: Process, window: &str, rate: f64) -> SampleConfig {
+    let scheme = catalog::scheme("plain", &[("W", "8")]).unwrap();
     SampleConfig {
-        scheme: catalog::scheme("plain", &[("W", "8")]).unwrap(),
+        sc: seqwrap::explore::sc_facts(&scheme).unwrap(),
+        scheme,
         writer: Writer::new(rate, process, 0.0).unwrap(),
         window: Window::parse(window).unwrap(),
         samples: N,

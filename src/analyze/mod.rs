@@ -2,7 +2,9 @@
 //!
 //! - `min_cycles`: the adversarial minimum, from the description's closed
 //!   form when it states one (`[expect] sc`, held to the explorer by the
-//!   tests), else from the explorer itself ([`adversarial_min`]);
+//!   tests), else from the explorer itself; both resolved by the caller
+//!   (`explore::sc_facts`) and passed in ([`AnalyzeConfig::sc`]): an
+//!   engine never runs another;
 //! - `time_to_fp_s = min_cycles / rate`: how long an adversary who drives
 //!   the writer at that rate, and can stall a reader at will, needs;
 //! - P(FALSE POSITIVE), P(RETRY), P(ABORT), P(ACCEPT) of one speculation
@@ -33,6 +35,7 @@ use num_bigint::BigUint;
 use num_traits::ToPrimitive;
 
 use crate::error::{Error, Result};
+use crate::explore::ScFacts;
 use crate::protocol::Scheme;
 use crate::timing::{Process, TimedScheme, Window, Writer};
 use count::Counts;
@@ -49,6 +52,9 @@ pub struct AnalyzeConfig {
     pub window: Option<Window>,
     /// Fleet risk (needs a window).
     pub fleet: Option<Fleet>,
+    /// What the explorer says of the protocol (SC), resolved by the caller
+    /// (`explore::sc_facts`).
+    pub sc: ScFacts,
 }
 
 /// The four outcome probabilities of one speculation. They sum to 1 (up
@@ -92,36 +98,14 @@ pub struct AnalyzeReport {
     pub timed_scope: Option<String>,
 }
 
-/// The fewest writer cycles inside one speculation that give a false
-/// positive, against an adversary who schedules everything (SC): a catalog
-/// entry's closed form (tested against the explorer at every width), else
-/// the explorer's exact answer — a user file's `[expect]` is not trusted.
-/// `None` when there is none at all.
-pub fn adversarial_min(s: &Scheme) -> Result<Option<BigUint>> {
-    if s.is_catalog()
-        && let Some(c) = s.expected_min_cycles("sc")?
-    {
-        return Ok(c);
-    }
-    let mut cfg = crate::explore::ExploreConfig::new(s.clone());
-    cfg.mode = crate::explore::ExploreMode::Auto;
-    let r = crate::explore::explore(&cfg)?;
-    match r.verdict {
-        crate::explore::Verdict::FalsePositive | crate::explore::Verdict::NoneAtAll => {
-            Ok(r.min_cycles)
-        }
-        other => Err(Error::Run(format!("{s}: explore did not settle: {other}"))),
-    }
-}
-
 /// Analyze one point. Errors: `--fleet` without `--window` (usage).
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
-    let min_cycles = adversarial_min(&cfg.scheme)?;
+    let min_cycles = cfg.sc.min_cycles.clone().map_err(Error::Run)?;
     let time_to_fp_s = min_cycles
         .as_ref()
         .map(|c| c.to_f64().unwrap_or(f64::INFINITY) / cfg.writer.rate());
     let probabilities = match &cfg.window {
-        Some(w) => Some(probabilities(&cfg.scheme, &cfg.writer, w)?),
+        Some(w) => Some(probabilities(&cfg.scheme, &cfg.sc, &cfg.writer, w)?),
         None => None,
     };
     let fleet = match (&cfg.fleet, &probabilities) {
@@ -155,9 +139,14 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
 /// The outcome probabilities of one speculation (see [`crate::timing`]).
 /// Bounded work for every input: a few thousand log-density evaluations
 /// at most, however many cycles or wraps a window spans (see `wraps`).
-pub fn probabilities(scheme: &Scheme, writer: &Writer, window: &Window) -> Result<Probabilities> {
+pub fn probabilities(
+    scheme: &Scheme,
+    sc: &ScFacts,
+    writer: &Writer,
+    window: &Window,
+) -> Result<Probabilities> {
     Ok(probabilities_timed(
-        &TimedScheme::of(scheme)?,
+        &TimedScheme::of(scheme, sc.none_at_all)?,
         writer,
         window,
     ))

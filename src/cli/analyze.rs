@@ -92,15 +92,21 @@ Examples:
 
 /// Parse, analyze, print.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+    let scheme = args.scheme.spec()?;
+    let writer = args.timing.writer()?;
+    let window = args.timing.window()?;
+    let fleet = args
+        .fleet
+        .as_deref()
+        .map(|f| Fleet::parse(f).flag("--fleet"))
+        .transpose()?;
+    // The flags are all valid before the explorer runs for the engine.
     let cfg = AnalyzeConfig {
-        scheme: args.scheme.spec()?,
-        writer: args.timing.writer()?,
-        window: args.timing.window()?,
-        fleet: args
-            .fleet
-            .as_deref()
-            .map(|f| Fleet::parse(f).flag("--fleet"))
-            .transpose()?,
+        sc: seqwrap::explore::sc_facts(&scheme)?,
+        scheme,
+        writer,
+        window,
+        fleet,
     };
     let report = analyze(&cfg)?;
     if args.json {

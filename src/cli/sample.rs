@@ -55,9 +55,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             seqwrap::timing::WINDOW_ALLOWED
         ))
     })?;
+    let scheme = args.scheme.spec()?;
+    let writer = args.timing.writer()?;
+    // The flags are all valid before the explorer runs for the engine.
     let cfg = SampleConfig {
-        scheme: args.scheme.spec()?,
-        writer: args.timing.writer()?,
+        sc: seqwrap::explore::sc_facts(&scheme)?,
+        scheme,
+        writer,
         window,
         samples,
         seed,

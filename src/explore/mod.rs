@@ -272,6 +272,45 @@ impl ExploreReport {
     }
 }
 
+/// What the timed engines (`analyze`, `sample`) need to know of a
+/// protocol from the explorer, under SC. Their caller resolves it with
+/// [`sc_facts`] and passes it in: an engine never runs another.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScFacts {
+    /// The fewest writer cycles inside one speculation that give a false
+    /// positive, against an adversary who schedules everything: a catalog
+    /// entry's closed form (tested against the explorer at every width),
+    /// else the explorer's exact answer (a user file's `[expect]` is not
+    /// trusted); `Ok(None)` when there is none at all; `Err` with the
+    /// reason when the explorer did not settle.
+    pub min_cycles: std::result::Result<Option<BigUint>, String>,
+    /// The explorer explored every execution and found no false positive
+    /// at all.
+    pub none_at_all: bool,
+}
+
+/// Resolve [`ScFacts`] for `s`: one exploration (auto mode, SC).
+pub fn sc_facts(s: &Scheme) -> Result<ScFacts> {
+    let mut cfg = ExploreConfig::new(s.clone());
+    cfg.mode = ExploreMode::Auto;
+    let r = explore(&cfg)?;
+    let none_at_all = r.verdict == Verdict::NoneAtAll;
+    let min_cycles = if s.is_catalog()
+        && let Some(c) = s.expected_min_cycles("sc")?
+    {
+        Ok(c)
+    } else {
+        match r.verdict {
+            Verdict::FalsePositive | Verdict::NoneAtAll => Ok(r.min_cycles),
+            other => Err(format!("{s}: explore did not settle: {other}")),
+        }
+    };
+    Ok(ScFacts {
+        min_cycles,
+        none_at_all,
+    })
+}
+
 /// Explore. Errors on a bad configuration (readers or writers out of
 /// range, accelerated mode asked for a description it does not apply to, a
 /// brute search too long to start) or a description that fails at run

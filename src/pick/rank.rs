@@ -8,6 +8,7 @@
 //! explanation cannot change a number, and every number the explanation
 //! cites was computed here, once.
 
+use crate::explore::sc_facts;
 use num_bigint::BigUint;
 
 use super::options::{candidates, meets, option_of, param_pairs, per_model, survives, widen};
@@ -32,8 +33,10 @@ fn writer(rate: f64) -> Result<Writer> {
 
 /// Seconds for an adversary to break a plain W-bit counter at `rate`.
 fn time_to_fp(bits: u32, rate: f64) -> Result<f64> {
+    let scheme = plain(bits);
     let r = analyze(&AnalyzeConfig {
-        scheme: plain(bits),
+        sc: sc_facts(&scheme)?,
+        scheme,
         writer: writer(rate)?,
         window: None,
         fleet: None,
@@ -172,6 +175,7 @@ fn risk_of(s: &Scheme, req: &PickRequest, window: &Window) -> Result<(LogProb, L
         writer: writer(req.rate)?,
         window: Some(window.clone()),
         fleet: req.fleet,
+        sc: sc_facts(s)?,
     })?;
     let p = r
         .probabilities

@@ -45,6 +45,9 @@ pub struct SampleConfig {
     pub samples: u64,
     /// Base seed.
     pub seed: u64,
+    /// What the explorer says of the protocol (SC), resolved by the caller
+    /// (`explore::sc_facts`): the sampler never runs the explorer.
+    pub sc: crate::explore::ScFacts,
 }
 
 /// Raw outcome counts.
@@ -150,7 +153,7 @@ pub fn tally(cfg: &SampleConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tall
         ));
     }
     let drawer = Drawer::new(
-        TimedScheme::of(&cfg.scheme)?,
+        TimedScheme::of(&cfg.scheme, cfg.sc.none_at_all)?,
         cfg.window.sampler()?,
         &cfg.writer,
     );
@@ -208,8 +211,10 @@ mod tests {
     use crate::timing::Process;
 
     fn cfg(samples: u64, seed: u64) -> SampleConfig {
+        let scheme = crate::protocol::catalog::scheme("plain", &[("W", "8")]).unwrap();
         SampleConfig {
-            scheme: crate::protocol::catalog::scheme("plain", &[("W", "8")]).unwrap(),
+            sc: crate::explore::sc_facts(&scheme).unwrap(),
+            scheme,
             writer: Writer::new(1e6, Process::Poisson, 0.0).unwrap(),
             window: Window::Fixed { len: 128e-6 },
             samples,

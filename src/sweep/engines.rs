@@ -159,6 +159,7 @@ fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Met
         writer,
         window: Some(window),
         fleet: q.fleet,
+        sc: crate::explore::sc_facts(&p.scheme)?,
     })?;
     let mut m = vec![
         MetricValue::exact(
@@ -199,6 +200,7 @@ fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metr
             window,
             samples: q.samples,
             seed: p.seed,
+            sc: crate::explore::sc_facts(&p.scheme)?,
         },
         &|_| {},
     )?;

@@ -66,8 +66,9 @@ impl TimedScheme {
     /// counter of the period of its writer's cycle map; the largest window
     /// count its reader still accepts after a whole period, if it caps
     /// `window_cycles()`; and "never" when the explorer (SC, every
-    /// execution) proves no false positive at all.
-    pub fn of(s: &Scheme) -> Result<TimedScheme> {
+    /// execution) proves no false positive at all (`none_at_all`, which
+    /// the caller resolves: `explore::sc_facts`).
+    pub fn of(s: &Scheme, none_at_all: bool) -> Result<TimedScheme> {
         let shape = s.shape();
         let n = s.program().words.len();
         let zero = [0u64; crate::protocol::program::MAX_WORDS];
@@ -87,10 +88,7 @@ impl TimedScheme {
             power of two from 2 to 2^63"
                 ))
             })?;
-        let mut cfg = crate::explore::ExploreConfig::new(s.clone());
-        cfg.mode = crate::explore::ExploreMode::Auto;
-        let r = crate::explore::explore(&cfg)?;
-        if r.verdict == crate::explore::Verdict::NoneAtAll {
+        if none_at_all {
             return Ok(TimedScheme::never(
                 period,
                 format!(
@@ -200,9 +198,15 @@ mod tests {
     use super::*;
     use crate::protocol::catalog::scheme;
 
+    /// The timed view with the explorer's SC facts resolved, as a caller
+    /// resolves them.
+    fn timed(s: &Scheme) -> TimedScheme {
+        TimedScheme::of(s, crate::explore::sc_facts(s).unwrap().none_at_all).unwrap()
+    }
+
     #[test]
     fn the_timed_rule_comes_from_the_description() {
-        let p = TimedScheme::of(&scheme("plain", &[("W", "8")]).unwrap()).unwrap();
+        let p = timed(&scheme("plain", &[("W", "8")]).unwrap());
         assert_eq!(p.period, 128);
         assert_eq!(p.classify(true, 128, false), Outcome::Abort);
         assert_eq!(p.classify(false, 128, true), Outcome::Retry);
@@ -210,16 +214,16 @@ mod tests {
         assert_eq!(p.classify(false, 128, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 129, false), Outcome::Retry);
-        let g = TimedScheme::of(&scheme("guard", &[("W", "8")]).unwrap()).unwrap();
+        let g = timed(&scheme("guard", &[("W", "8")]).unwrap());
         assert_eq!(g.classify(false, 128, false), Outcome::Retry);
         assert!(g.impossible.is_some());
-        let b = TimedScheme::of(&scheme("bounded", &[("W", "8"), ("T", "300")]).unwrap()).unwrap();
+        let b = timed(&scheme("bounded", &[("W", "8"), ("T", "300")]).unwrap());
         assert_eq!(b.max_cycles, Some(300));
         assert_eq!(b.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(b.classify(false, 384, false), Outcome::Retry);
-        let sp = TimedScheme::of(&scheme("split", &[("H", "3"), ("L", "4")]).unwrap()).unwrap();
+        let sp = timed(&scheme("split", &[("H", "3"), ("L", "4")]).unwrap());
         assert_eq!(sp.period, 64, "the two words as one 7-bit counter");
-        let sat = TimedScheme::of(&scheme("saturate", &[("W", "8")]).unwrap()).unwrap();
+        let sat = timed(&scheme("saturate", &[("W", "8")]).unwrap());
         assert!(sat.impossible.is_some());
     }
 }

@@ -12,6 +12,7 @@
 //! require that no more than the expected handful fall outside the plain
 //! 99% interval.
 
+use seqwrap::explore::sc_facts;
 use std::io::Write;
 
 use seqwrap::analyze::{AnalyzeConfig, analyze, probabilities};
@@ -120,7 +121,8 @@ fn exact_probabilities_lie_in_sample_intervals() {
     let z_family = z_for(0.01 / checks as f64);
     let mut outside_99 = 0;
     for (i, (s, writer, w)) in cases.iter().enumerate() {
-        let exact = probabilities(s, writer, w).unwrap();
+        let sc = sc_facts(s).unwrap();
+        let exact = probabilities(s, &sc, writer, w).unwrap();
         let sum: f64 = [exact.false_positive, exact.retry, exact.abort, exact.accept]
             .iter()
             .map(|p| p.to_f64())
@@ -135,6 +137,7 @@ fn exact_probabilities_lie_in_sample_intervals() {
             window: w.clone(),
             samples: SAMPLES,
             seed: 1000 + i as u64,
+            sc,
         };
         let t = tally(&cfg, &|_| {}).unwrap();
         for (name, p, events) in [
@@ -208,6 +211,7 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
         }
         for s in specs {
             let r = analyze(&AnalyzeConfig {
+                sc: sc_facts(&s).unwrap(),
                 scheme: s.clone(),
                 writer,
                 window: if w % 8 == 0 || w < 5 {
@@ -278,7 +282,8 @@ fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
     let mut nontrivial = 0;
     for (i, (bits, writer, w)) in cases.iter().enumerate() {
         let s = scheme(&[("scheme", "plain"), ("bits", &bits.to_string())]);
-        let exact = probabilities(&s, writer, w)
+        let sc = sc_facts(&s).unwrap();
+        let exact = probabilities(&s, &sc, writer, w)
             .unwrap()
             .false_positive
             .to_f64();
@@ -289,6 +294,7 @@ fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
                 window: w.clone(),
                 samples: SAMPLES,
                 seed: 77 + i as u64,
+                sc,
             },
             &|_| {},
         )
