@@ -166,6 +166,11 @@ mod tests {
         assert_eq!(c.writer_rmws, 2);
         assert_eq!(c.note.as_deref(), Some("x; y"));
         assert_eq!(c.short(), by_replacing(t));
+        let long = "6 loads, 4 fences; writer 3 stores, 2 fences; +1 store per 2^31 cycles";
+        assert_eq!(
+            Cost::parse(long).unwrap().short(),
+            "6ld 4f; 3st 2f; +1st/2^31"
+        );
         assert_eq!(Cost::parse("2 loads"), None);
         assert_eq!(
             Cost::parse("2 loads, 2 fences; reader 2 stores, 2 fences"),

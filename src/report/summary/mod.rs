@@ -51,7 +51,6 @@ mod title;
 
 pub use crate::text::table::{rate_text, short_p};
 pub use accident::P_FLOOR;
-pub use ordering::short_cost;
 
 /// Willy's estimate of one syscall, the thread's figure for one write-lock
 /// cycle of `munmap(1, 0)` (claim `willy-estimate`).

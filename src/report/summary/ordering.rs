@@ -6,6 +6,7 @@
 use super::{Inputs, Rows, section};
 use crate::plot::data::{FixOutcome, fix_groups};
 use crate::report::claims::{self, Section};
+use crate::results::cost::Cost;
 use crate::results::{EngineKind, Metric, ReportSpec, Row};
 use crate::text::number::cycles_text;
 use crate::text::table::{MAX_COLS, Table, bullet, fit, wrap};
@@ -145,28 +146,11 @@ fn cost_table(data: &[Row]) -> String {
             continue;
         }
         seen.push(label.clone());
-        tb.row(vec![label, short_cost(&r.value)]);
+        // The short form is built from the parsed fields; a cost this
+        // build cannot parse is shown as written rather than guessed at.
+        let cost = Cost::parse(&r.value).map_or_else(|| r.value.clone(), |c| c.short());
+        tb.row(vec![label, cost]);
     }
     s.push_str(&fit(&tb));
     s
-}
-
-/// `protocol::cost` summaries shortened for a 72-column table:
-/// `2 loads, 2 fences; writer 2 stores, 2 fences; +1 store per 2^31
-/// cycles` -> `2ld 2f; 2st 2f; +1st/2^31`.
-pub fn short_cost(c: &str) -> String {
-    // The description's note ("; also: ...") is prose, not a column.
-    let c = c.split("; also: ").next().unwrap_or(c);
-    c.replace(" loads, ", "ld ")
-        .replace(" load, ", "ld ")
-        .replace(" fences", "f")
-        .replace(" fence", "f")
-        .replace("writer ", "")
-        .replace(" stores, ", "st ")
-        .replace(" store, ", "st ")
-        .replace(" stores per ", "st/")
-        .replace(" store per ", "st/")
-        .replace(" grace periods per ", "GP/")
-        .replace(" grace period per ", "GP/")
-        .replace(" cycles", "")
 }
