@@ -62,12 +62,16 @@ const COMPARE_METHODS: &[&str] = &[
 
 /// The `name = "..."` of every file under `protocols/`.
 fn catalog_names() -> Vec<String> {
+    toml_names("protocols")
+}
+
+/// The `name = "..."` of every TOML file in `dir` (under the crate root).
+fn toml_names(dir: &str) -> Vec<String> {
     let mut names = Vec::new();
-    for e in std::fs::read_dir(root().join("protocols")).unwrap() {
+    for e in std::fs::read_dir(root().join(dir)).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "toml") {
-            let text = read(&p);
-            let v: toml::Value = toml::from_str(&text).unwrap();
+            let v: toml::Value = toml::from_str(&read(&p)).unwrap();
             names.push(v["name"].as_str().unwrap().to_string());
         }
     }
@@ -536,13 +540,9 @@ fn scan(rel: &str, text: &str, names: &[String]) -> Vec<String> {
     out
 }
 
-#[test]
-fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
-    let names = catalog_names();
-    assert!(
-        names.len() >= 10 && names.iter().any(|n| n == "split"),
-        "{names:?}"
-    );
+/// Every violation in the sources under `src/` (paths relative to the
+/// crate root, `/`-separated), skipping the files `skip` names.
+fn scan_sources(names: &[String], skip: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     files.sort();
@@ -553,11 +553,21 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        if rel == CATALOG {
-            continue;
+        if !skip(&rel) {
+            found.extend(scan(&rel, &read(f), names));
         }
-        found.extend(scan(&rel, &read(f), &names));
     }
+    found
+}
+
+#[test]
+fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
+    let names = catalog_names();
+    assert!(
+        names.len() >= 10 && names.iter().any(|n| n == "split"),
+        "{names:?}"
+    );
+    let found = scan_sources(&names, &|rel| rel == CATALOG);
     assert!(
         found.is_empty(),
         "scheme names decide behaviour outside {CATALOG} (DESIGN §1: a new scheme \
@@ -569,16 +579,7 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
 
 /// The `name` of every shipped spec under `analysis/`.
 fn spec_names() -> Vec<String> {
-    let mut names = Vec::new();
-    for e in std::fs::read_dir(root().join("analysis")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "toml") {
-            let v: toml::Value = toml::from_str(&read(&p)).unwrap();
-            names.push(v["name"].as_str().unwrap().to_string());
-        }
-    }
-    names.sort();
-    names
+    toml_names("analysis")
 }
 
 /// The one module allowed to know metrics and the report's specs by name.
@@ -606,27 +607,18 @@ fn no_source_outside_results_matches_on_a_metric_or_spec_name() {
         .collect();
     names.extend(spec_names());
     assert!(names.iter().any(|n| n == "min_cycles") && names.iter().any(|n| n == "widths"));
-    let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
-    files.sort();
-    let mut found = Vec::new();
-    for f in &files {
-        let rel = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        // A `tests.rs` is a `#[cfg(test)] mod tests;` of its parent: test
-        // code, skipped like the inline test modules.
-        if rel == CATALOG || rel.starts_with(RESULTS) || rel.ends_with("/tests.rs") {
-            continue;
-        }
-        found.extend(scan(&rel, &read(f), &names).into_iter().filter(|v| {
-            !ALLOWED_RESULTS
-                .iter()
-                .any(|(f, l)| v.starts_with(f) && v.ends_with(l))
-        }));
-    }
+    // A `tests.rs` is a `#[cfg(test)] mod tests;` of its parent: test
+    // code, skipped like the inline test modules.
+    let found: Vec<String> = scan_sources(&names, &|rel| {
+        rel == CATALOG || rel.starts_with(RESULTS) || rel.ends_with("/tests.rs")
+    })
+    .into_iter()
+    .filter(|v| {
+        !ALLOWED_RESULTS
+            .iter()
+            .any(|(f, l)| v.starts_with(f) && v.ends_with(l))
+    })
+    .collect();
     assert!(
         found.is_empty(),
         "metric or spec names decide behaviour outside {RESULTS}; {} place(s):\n{}",
