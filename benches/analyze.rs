@@ -3,15 +3,15 @@
 
 use divan::Bencher;
 use seqwrap::analyze::probabilities;
-use seqwrap::protocol::{Scheme, catalog};
+use seqwrap::protocol::{Protocol, catalog};
 use seqwrap::timing::{Process, Window, Writer};
 
 fn main() {
     divan::main();
 }
 
-fn plain(bits: u32) -> Scheme {
-    catalog::scheme("plain", &[("W", &bits.to_string())]).unwrap()
+fn plain(bits: u32) -> Protocol {
+    catalog::protocol("plain", &[("W", &bits.to_string())]).unwrap()
 }
 
 fn point(bencher: Bencher, bits: u32, process: Process, hold: f64, window: &str) {

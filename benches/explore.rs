@@ -4,11 +4,11 @@
 //! - accelerated explore of every catalog entry at 64 bits: < 50 ms each
 //!   under sc, < 1 s each under lkmm;
 //! - brute `plain` at 16 bits < 0.5 s, and at 32 bits no slower than the
-//!   hand-written state machine the descriptions replaced (10.37 s against
+//!   hand-written state machine the protocols replaced (10.37 s against
 //!   11.14 s for the old one, same machine, same run, before it was
 //!   deleted; figures in that session's closing note);
 //! - brute at 8 bits under lkmm < 1 s for every catalog entry;
-//! - parsing a description < 1 ms; one that uses the kernel API, with the
+//! - parsing a protocol < 1 ms; one that uses the kernel API, with the
 //!   prelude, < 1 ms.
 //!
 //! Figures (2026-12-01, 2-core AMD EPYC KVM guest, Linux 6.18.44; medians;
@@ -42,7 +42,7 @@
 
 use seqwrap::explore::{ExploreConfig, ExploreMode, explore};
 use seqwrap::memory::Model;
-use seqwrap::protocol::{Description, catalog};
+use seqwrap::protocol::{ProtocolFile, catalog};
 
 fn main() {
     divan::main();
@@ -101,7 +101,7 @@ fn label(i: usize, table: &[(&str, &[(&str, &str)])]) -> String {
 }
 
 fn run(entry: (&str, &[(&str, &str)]), mode: ExploreMode, model: Model) -> bool {
-    let mut c = ExploreConfig::new(catalog::scheme(entry.0, entry.1).expect("scheme"));
+    let mut c = ExploreConfig::new(catalog::protocol(entry.0, entry.1).expect("protocol"));
     c.mode = mode;
     c.model = model;
     c.force = true;
@@ -145,8 +145,8 @@ fn brute_plain_32() -> bool {
 
 /// Parsing each catalog file (the largest, split, is about 3 KiB).
 #[divan::bench(args = catalog::names())]
-fn parse(name: &str) -> Description {
-    Description::parse(name, catalog::text(name).unwrap()).unwrap()
+fn parse(name: &str) -> ProtocolFile {
+    ProtocolFile::parse(name, catalog::text(name).unwrap()).unwrap()
 }
 
 /// The kernel API files (`tests/protocols/api/`) at 64 bits: the pasted
@@ -170,19 +170,19 @@ fn api_file(name: &str) -> String {
     std::fs::read_to_string(path).expect("api file")
 }
 
-fn api_scheme(i: usize) -> seqwrap::protocol::Scheme {
+fn api_protocol(i: usize) -> seqwrap::protocol::Protocol {
     let (name, params) = API[i];
-    let d = Description::parse(name, &api_file(name)).expect("parse");
+    let d = ProtocolFile::parse(name, &api_file(name)).expect("parse");
     let p: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    seqwrap::protocol::Scheme::new(std::sync::Arc::new(d), &p, "bench").expect("compile")
+    seqwrap::protocol::Protocol::new(std::sync::Arc::new(d), &p, "bench").expect("compile")
 }
 
 #[divan::bench(args = API_IDX, sample_count = 10)]
 fn accelerated_api_64_sc(bencher: divan::Bencher, i: usize) {
-    let s = api_scheme(i);
+    let s = api_protocol(i);
     bencher.bench(|| {
         let mut c = ExploreConfig::new(s.clone());
         c.mode = ExploreMode::Accelerated;
@@ -192,7 +192,7 @@ fn accelerated_api_64_sc(bencher: divan::Bencher, i: usize) {
 
 #[divan::bench(args = API_IDX, sample_count = 5)]
 fn accelerated_api_64_lkmm(bencher: divan::Bencher, i: usize) {
-    let s = api_scheme(i);
+    let s = api_protocol(i);
     bencher.bench(|| {
         let mut c = ExploreConfig::new(s.clone());
         c.mode = ExploreMode::Accelerated;
@@ -208,8 +208,8 @@ fn parse_api(bencher: divan::Bencher, i: usize) {
     let (name, _) = API[i];
     let text = api_file(name);
     bencher.bench(|| {
-        let d = Description::parse(name, &text).expect("parse");
-        seqwrap::protocol::Scheme::new(std::sync::Arc::new(d), &[], "bench").expect("compile")
+        let d = ProtocolFile::parse(name, &text).expect("parse");
+        seqwrap::protocol::Protocol::new(std::sync::Arc::new(d), &[], "bench").expect("compile")
     });
 }
 

@@ -16,10 +16,10 @@ fn main() {
 const N: u64 = 1 << 22;
 
 fn cfg(process: Process, window: &str, rate: f64) -> SampleConfig {
-    let scheme = catalog::scheme("plain", &[("W", "8")]).unwrap();
+    let protocol = catalog::protocol("plain", &[("W", "8")]).unwrap();
     SampleConfig {
-        sc: seqwrap::explore::sc_facts(&scheme).unwrap(),
-        scheme,
+        sc: seqwrap::explore::sc_facts(&protocol).unwrap(),
+        protocol,
         writer: Writer::new(rate, process, 0.0).unwrap(),
         window: Window::parse(window).unwrap(),
         samples: N,

@@ -8,7 +8,7 @@
 //! - `minimal_lock_two_stores`: the same with the harness's (and the
 //!   kernel's `smp_store_release(&seq, seq + 1)`) load-then-store increments.
 //! - `harness_plain_i32` / `harness_plain_i8`: the stress engine's writer
-//!   thread (`seqwrap::stress::replay::time_cycles`, the description's
+//!   thread (`seqwrap::stress::replay::time_cycles`, the protocol's
 //!   writer body under a real Mutex) running the same cycles to a target
 //!   (i8 wraps every 128 cycles and takes the wrap paths).
 //! - `bare_munmap_null` vs `probe_munmap_null`: the syscall in a plain loop
@@ -34,7 +34,7 @@
 //! | harness_plain_i32 | 12.81 ms (12.81..12.96) | 12.2 ns | 1.20x (1.19..1.20x) |
 //! | harness_plain_i8 | 13.13 ms (13.12..13.30) | 12.5 ns | 1.22x (1.22..1.24x) |
 //!
-//! Before (same day and VM, three runs, the description-driven writer as
+//! Before (same day and VM, three runs, the protocol-driven writer as
 //! first written: each event's symbolic value evaluated in i128 per cycle,
 //! the words loaded back and the path searched for at every cycle's end):
 //!
@@ -53,7 +53,7 @@
 //! path changes (i8).
 //!
 //! Older figures (2026-11-25, 2-core Intel Xeon VM, Linux 6.18.44, the
-//! hand-written counter harness the descriptions replaced; three runs at
+//! hand-written counter harness the protocols replaced; three runs at
 //! load ~2.6; median of the three 30-sample medians, range of the medians):
 //!
 //! | bench | per iteration | per cycle | vs its minimal loop |
@@ -154,7 +154,7 @@ fn minimal_lock_two_stores(bench: Bencher) {
 }
 
 fn harness(bench: Bencher, bits: u32) {
-    let s = catalog::scheme("plain", &[("W", &bits.to_string())]).unwrap();
+    let s = catalog::protocol("plain", &[("W", &bits.to_string())]).unwrap();
     bench
         .counter(ItemsCount::new(N))
         .bench_local(|| replay::time_cycles(&s, 1, N, &|_| {}).unwrap());

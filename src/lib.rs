@@ -11,7 +11,7 @@
 //! check one another:
 //!
 //! - [`explore`]: every execution of readers and writers of a protocol
-//!   description ([`protocol`]) under a memory model ([`memory`]: SC,
+//!   protocol ([`protocol`]) under a memory model ([`memory`]: SC,
 //!   x86-TSO, the Linux-kernel memory model), brute force or with writer
 //!   runs jumped exactly; [`litmus`] exports the same question to herd7;
 //! - [`analyze`]: closed forms, exact (num-bigint, log-space);
@@ -19,7 +19,7 @@
 //! - [`stress`]: real threads and atomics replaying the explorer's
 //!   counterexamples, and the kernel's own write-lock rates.
 //!
-//! The description format and the semantics every engine shares are in
+//! The protocol format and the semantics every engine shares are in
 //! `docs/DESIGN.md` (cited as "DESIGN §N" in the code) and in
 //! [`protocol`].
 #![deny(missing_docs, rust_2018_idioms)]

@@ -1,5 +1,5 @@
-//! A description as a herd7 C litmus test: the writer unrolled K cycles at
-//! the description's (small) width, the reader as one thread, and an
+//! A protocol as a herd7 C litmus test: the writer unrolled K cycles at
+//! the protocol's (small) width, the reader as one thread, and an
 //! `exists` clause that is the false positive by the same rule the
 //! explorer uses ([`crate::protocol::verdict`]): the reader returns ACCEPT
 //! and its two data loads saw different versions.
@@ -8,7 +8,7 @@
 //!   LKMM the lock orders each cycle before the next whoever holds it);
 //!   each cycle is wrapped in `spin_lock()`/`spin_unlock()` of one lock,
 //!   so LKMM's `po-unlock-lock-po` applies as it does to `mmap_lock`. Its
-//!   stores carry the values the description computes (the writer never
+//!   stores carry the values the protocol computes (the writer never
 //!   loads, so they are known), and cycle i's `modify()` writes i to the
 //!   protected data `d`.
 //! - The reader is one RCU read-side section (`rcu_read_lock()` around its
@@ -21,15 +21,15 @@
 //! - `out` is 1 for ACCEPT, 2 RETRY, 3 ABORT, 4 gave up; `fp` is 1 for the
 //!   false positive. `exists (1:fp=1)`.
 //!
-//! `window_cycles()` (the `bounded` scheme's ghost clock) has no herd7
-//! counterpart: such descriptions are refused.
+//! `window_cycles()` (the `bounded` protocol's ghost clock) has no herd7
+//! counterpart: such protocols are refused.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::protocol::parse::{BinOp, FenceKind, ReturnKind, UnOp};
 use crate::protocol::program::{
     CExpr, CKind, Instr, LoadOrder, MAX_WORDS, Node, Program, RmwOrder, StoreOrder,
@@ -46,7 +46,7 @@ fn c_name(name: &str) -> String {
 }
 
 /// The litmus test for `s` with the writer unrolled `cycles` times.
-pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
+pub fn litmus(s: &Protocol, cycles: u32) -> Result<String> {
     let p = s.program();
     if cycles == 0 || cycles > 16 {
         return Err(Error::usage(format!(
@@ -65,7 +65,7 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
     });
     if ghost {
         return Err(Error::usage(format!(
-            "{}: window_cycles() is a ghost with no herd7 counterpart; allowed: descriptions \
+            "{}: window_cycles() is a ghost with no herd7 counterpart; allowed: protocols \
              without it",
             s.name()
         )));
@@ -122,7 +122,7 @@ pub fn litmus(s: &Scheme, cycles: u32) -> Result<String> {
                     ..
                 } => {
                     // An RMW as the add that gives the value the
-                    // description computes (a W-bit word wraps where herd7's
+                    // protocol computes (a W-bit word wraps where herd7's
                     // int would not), with the ordering of the call: the
                     // void add is unordered, the value-returning ones carry
                     // the suffix (linux-kernel.def: __atomic_op_return{mb},

@@ -8,11 +8,11 @@ use num_bigint::BigUint;
 use num_traits::{FromPrimitive, ToPrimitive};
 
 use super::{ln_add, probabilities_timed};
-use crate::timing::{Process, TimedScheme, Window, Writer, YEAR_S};
+use crate::timing::{Process, TimedProtocol, Window, Writer, YEAR_S};
 
 /// A plain counter's timed view (period 2^(bits-1)).
-fn plain(bits: u32) -> TimedScheme {
-    TimedScheme::new(1u64 << (bits - 1), None)
+fn plain(bits: u32) -> TimedProtocol {
+    TimedProtocol::new(1u64 << (bits - 1), None)
 }
 
 fn poisson(rate: f64) -> Writer {
@@ -173,7 +173,7 @@ fn fixed_writer_fixed_window_is_the_exact_tent() {
 /// Exponential windows (mean μ) under a poisson writer give geometric
 /// counts, `P(N = n) = a^n/(1+a)^(n+1)`, `a = rate μ`, so `P(FP) =
 /// q^P / ((1 - q^P)(1 + a))` with `q = a/(1+a)`, and `Σ_{k<=K}` of the
-/// same for a bounded scheme. Rates to 1e30, means to a year.
+/// same for a bounded protocol. Rates to 1e30, means to a year.
 #[test]
 fn exponential_windows_match_the_geometric_closed_form() {
     for rate in [1e6, 1e12, 1e18, 1e24, 1e30] {
@@ -197,7 +197,7 @@ fn exponential_windows_match_the_geometric_closed_form() {
             let pf = 128.0;
             let want =
                 pf * lq + (-(k * pf * lq).exp_m1()).ln() - (-(pf * lq).exp_m1()).ln() - a.ln_1p();
-            let t = TimedScheme::new(128, Some(5 * 128 + 17));
+            let t = TimedProtocol::new(128, Some(5 * 128 + 17));
             let got = probabilities_timed(&t, &poisson(rate), &win)
                 .false_positive
                 .ln();

@@ -1,6 +1,6 @@
-//! `analyze`: exact answers for one point (scheme × writer × window).
+//! `analyze`: exact answers for one point (protocol × writer × window).
 //!
-//! - `min_cycles`: the adversarial minimum, from the description's closed
+//! - `min_cycles`: the adversarial minimum, from the protocol's closed
 //!   form when it states one (`[expect] sc`, held to the explorer by the
 //!   tests), else from the explorer itself; both resolved by the caller
 //!   (`explore::sc_facts`) and passed in ([`AnalyzeConfig::sc`]): an
@@ -36,15 +36,15 @@ use num_traits::ToPrimitive;
 
 use crate::error::{Error, Result};
 use crate::explore::ScFacts;
-use crate::protocol::Scheme;
-use crate::timing::{Process, TimedScheme, Window, Writer};
+use crate::protocol::Protocol;
+use crate::timing::{Process, TimedProtocol, Window, Writer};
 use count::Counts;
 
 /// One analysis point.
 #[derive(Clone, Debug)]
 pub struct AnalyzeConfig {
     /// The protocol.
-    pub scheme: Scheme,
+    pub protocol: Protocol,
     /// The writer (rate, process, hold).
     pub writer: Writer,
     /// The window distribution; without it only `min_cycles` and
@@ -105,7 +105,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
         .as_ref()
         .map(|c| c.to_f64().unwrap_or(f64::INFINITY) / cfg.writer.rate());
     let probabilities = match &cfg.window {
-        Some(w) => Some(probabilities(&cfg.scheme, &cfg.sc, &cfg.writer, w)?),
+        Some(w) => Some(probabilities(&cfg.protocol, &cfg.sc, &cfg.writer, w)?),
         None => None,
     };
     let fleet = match (&cfg.fleet, &probabilities) {
@@ -140,20 +140,24 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<AnalyzeReport> {
 /// Bounded work for every input: a few thousand log-density evaluations
 /// at most, however many cycles or wraps a window spans (see `wraps`).
 pub fn probabilities(
-    scheme: &Scheme,
+    protocol: &Protocol,
     sc: &ScFacts,
     writer: &Writer,
     window: &Window,
 ) -> Result<Probabilities> {
     Ok(probabilities_timed(
-        &TimedScheme::of(scheme, sc.none_at_all)?,
+        &TimedProtocol::of(protocol, sc.none_at_all)?,
         writer,
         window,
     ))
 }
 
-/// [`probabilities`] for a scheme given by its timed view.
-pub fn probabilities_timed(timed: &TimedScheme, writer: &Writer, window: &Window) -> Probabilities {
+/// [`probabilities`] for a protocol given by its timed view.
+pub fn probabilities_timed(
+    timed: &TimedProtocol,
+    writer: &Writer,
+    window: &Window,
+) -> Probabilities {
     let counts = Counts::new(writer, window);
     let accept = LogProb::from_ln(counts.ln_count(0.0));
     let changed = counts.ln_changed();
@@ -204,7 +208,7 @@ pub fn probabilities_timed(timed: &TimedScheme, writer: &Writer, window: &Window
 
 /// The probabilities from the false-positive sum and the other outcomes.
 fn finish(
-    timed: &TimedScheme,
+    timed: &TimedProtocol,
     writer: &Writer,
     accept: LogProb,
     changed: f64,
@@ -268,18 +272,18 @@ mod tests {
             let process = if fixed { Process::Fixed } else { Process::Poisson };
             let writer = Writer::new(rate, process, h / rate).unwrap();
             let w = window(kind, 10f64.powf(log_a), b);
-            let plain = |b: u32| TimedScheme::new(1u64 << (b - 1), None);
+            let plain = |b: u32| TimedProtocol::new(1u64 << (b - 1), None);
             let p = probabilities_timed(&plain(bits), &writer, &w);
             let all = [p.false_positive, p.retry, p.abort, p.accept];
             prop_assert!(all.iter().all(|x| !x.ln().is_nan()), "{:?}", p);
             let sum: f64 = all.iter().map(|x| x.to_f64()).sum();
             prop_assert!((sum - 1.0).abs() < 1e-6, "sum {} for {} {} {:?}", sum, writer, w, p);
             // bounded retries what plain accepts beyond T; guard never errs
-            let bd = probabilities_timed(&TimedScheme::new(1u64 << (bits - 1), Some(t)), &writer, &w);
+            let bd = probabilities_timed(&TimedProtocol::new(1u64 << (bits - 1), Some(t)), &writer, &w);
             prop_assert!(bd.false_positive.ln() <= p.false_positive.ln() + 1e-6);
             let bsum: f64 = [bd.false_positive, bd.retry, bd.abort, bd.accept].iter().map(|x| x.to_f64()).sum();
             prop_assert!((bsum - 1.0).abs() < 1e-6, "bounded sum {}", bsum);
-            let g = probabilities_timed(&TimedScheme::never(1u64 << (bits - 1), "guard"), &writer, &w);
+            let g = probabilities_timed(&TimedProtocol::never(1u64 << (bits - 1), "guard"), &writer, &w);
             prop_assert!(g.false_positive.is_zero() && g.false_positive_zero_reason.is_some());
             prop_assert!((g.retry.to_f64() - (p.retry.to_f64() + p.false_positive.to_f64())).abs() < 1e-9);
             // Multiples of 2^W cycles are multiples of 2^(W-1): one more bit

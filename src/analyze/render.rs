@@ -20,8 +20,8 @@ fn log10_or_null(p: LogProb) -> Value {
 pub fn to_json(r: &AnalyzeReport) -> Value {
     let c = &r.config;
     let mut o = json!({
-        "scheme": c.scheme.name(),
-        "params": c.scheme.params_map(),
+        "protocol": c.protocol.name(),
+        "params": c.protocol.params_map(),
         "rate": c.writer.rate(),
         "process": c.writer.process().name(),
         "hold_s": c.writer.hold(),
@@ -84,7 +84,7 @@ pub fn to_text(r: &AnalyzeReport) -> String {
     let c = &r.config;
     let mut out: Vec<String> = Vec::new();
     let line = |out: &mut Vec<String>, k: &str, v: String| out.push(format!("{k:<20} {v}"));
-    line(&mut out, "scheme", c.scheme.to_string());
+    line(&mut out, "protocol", c.protocol.to_string());
     line(&mut out, "writer", c.writer.to_string());
     match &r.min_cycles {
         Some(m) => line(&mut out, "min_cycles", m.to_string()),

@@ -91,7 +91,7 @@ fn ln_tail(t: &impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 
 /// `ln Σ_{k=k0}^{k_max} exp(g(k))` for a continuous window, `g(k) =
 /// ln_count(k * period)`, `k_max = None` for no bound. A bound below `k0`
-/// (a bounded scheme's T under every likely count) sums down from it.
+/// (a bounded protocol's T under every likely count) sums down from it.
 pub(crate) fn ln_sum_wraps(counts: &Counts<'_>, period: f64, k0: f64, k_max: Option<f64>) -> f64 {
     match k_max {
         Some(km) if km < 1.0 => f64::NEG_INFINITY,
@@ -125,7 +125,7 @@ const UNIFORM_SD_PERIODS: f64 = 8.0;
 ///   nothing in an f64; the same bound covers the end being free with its
 ///   stationary probability `1 - h` (the phase of the last cycle has
 ///   spread over σ >= 16 cycles). So it is `(1 - h)² / period`.
-/// - a bounded scheme's `k_max` cutting into or below those counts: the
+/// - a bounded protocol's `k_max` cutting into or below those counts: the
 ///   terms are walked down from `k_max` ([`ln_sum_walk`]).
 pub(crate) fn ln_sum_atom(counts: &Counts<'_>, period: u64, k_max: Option<u64>, d: f64) -> f64 {
     let pf = period as f64;

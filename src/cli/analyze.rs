@@ -5,7 +5,7 @@ use std::io::Write;
 use seqwrap::analyze::{AnalyzeConfig, Fleet, analyze, to_json, to_text};
 use seqwrap::timing::{FlagExt, TimingFlags, Window};
 
-use super::scheme_args::SchemeArgs;
+use super::protocol_flags::ProtocolFlags;
 
 /// The timed-model flags shared by `analyze` and `sample`. Values are
 /// taken as text and validated by the library, so each error is one line
@@ -53,10 +53,10 @@ impl TimingArgs {
 
 /// Arguments of `seqwrap analyze`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The scheme.
+pub struct AnalyzeArgs {
+    /// The protocol.
     #[command(flatten)]
-    pub scheme: SchemeArgs,
+    pub protocol: ProtocolFlags,
     /// The writer and window.
     #[command(flatten)]
     pub timing: TimingArgs,
@@ -84,15 +84,15 @@ const ANALYZE_EXACT: &[&str] = &[
 /// Shown by `seqwrap analyze --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap analyze --scheme plain --bits 32 --rate 1e7
-  seqwrap analyze --scheme plain --bits 32 --rate 187ns \\
+  seqwrap analyze --protocol plain --bits 32 --rate 1e7
+  seqwrap analyze --protocol plain --bits 32 --rate 187ns \\
       --window lognormal:2us,1ms
-  seqwrap analyze --scheme plain --bits 64 --rate measured:kernel \\
+  seqwrap analyze --protocol plain --bits 64 --rate measured:kernel \\
       --window exp:1ms --fleet 1e6,1e3,10 --json";
 
 /// Parse, analyze, print.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let scheme = args.scheme.spec()?;
+pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let protocol = args.protocol.spec()?;
     let writer = args.timing.writer()?;
     let window = args.timing.window()?;
     let fleet = args
@@ -102,8 +102,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         .transpose()?;
     // The flags are all valid before the explorer runs for the engine.
     let cfg = AnalyzeConfig {
-        sc: seqwrap::explore::sc_facts(&scheme)?,
-        scheme,
+        sc: seqwrap::explore::sc_facts(&protocol)?,
+        protocol,
         writer,
         window,
         fleet,

@@ -25,7 +25,7 @@ Examples:
 
 /// Arguments of `seqwrap audit`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct AuditArgs {
     /// Sites to judge: built-in names or site files (default: every
     /// built-in site).
     #[arg(long, value_name = "NAME|FILE")]
@@ -239,7 +239,7 @@ fn resolve_rates(text: &str, spec: RateSpec) -> anyhow::Result<SiteRates> {
 }
 
 /// Judge the sites.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &AuditArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = pick("--preempt", &args.preempt, PREEMPTS)?;
     let privs = pick("--privilege", &args.privilege, PRIVILEGES)?;
     if let Some(p) = &args.csv {

@@ -14,14 +14,14 @@ Examples:
 
 /// Arguments of `seqwrap completions`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
 /// Print the script.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &CompletionsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // clap_complete panics on a failed write, so the script is built in
     // memory and written here, where a closed pipe is an error we handle.
     let mut buf = Vec::new();

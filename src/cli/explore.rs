@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::scheme_args::SchemeArgs;
+use super::protocol_flags::ProtocolFlags;
 use seqwrap::explore::{ExploreConfig, ExploreMode, ExploreReport, Verdict, count_text, explore};
 use seqwrap::memory::Model;
 use seqwrap::text::units::{
@@ -13,20 +13,20 @@ use seqwrap::text::units::{
 /// Shown by `seqwrap explore --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap explore --scheme plain --bits i32
-  seqwrap explore --scheme rfc-v1 --memory-model lkmm
-  seqwrap explore --scheme split --hi 32 --lo 32 --read lo-hi-lo \\
+  seqwrap explore --protocol plain --bits i32
+  seqwrap explore --protocol rfc-v1 --memory-model lkmm
+  seqwrap explore --protocol split --hi 32 --lo 32 --read lo-hi-lo \\
       --write-order hi-first
   seqwrap explore --protocol my-counter.toml --param W=16 --json
-  seqwrap explore --scheme guard --bits 12 --readers 2 --mode brute \\
+  seqwrap explore --protocol guard --bits 12 --readers 2 --mode brute \\
       --max-memory 1GiB";
 
 /// Arguments of `seqwrap explore`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The scheme.
+pub struct ExploreArgs {
+    /// The protocol.
     #[command(flatten)]
-    pub scheme: SchemeArgs,
+    pub protocol: ProtocolFlags,
     /// The memory model: sc, tso (x86) or lkmm (Linux-kernel memory model).
     #[arg(long, default_value = "sc")]
     pub memory_model: String,
@@ -76,8 +76,8 @@ fn count_flag(flag: &str, v: &str, max: u8) -> seqwrap::Result<u8> {
 }
 
 /// Parse into a configuration (every error names its flag).
-pub fn config(args: &Args) -> seqwrap::Result<ExploreConfig> {
-    let mut cfg = ExploreConfig::new(args.scheme.spec()?);
+pub fn config(args: &ExploreArgs) -> seqwrap::Result<ExploreConfig> {
+    let mut cfg = ExploreConfig::new(args.protocol.spec()?);
     cfg.model = args.memory_model.parse::<Model>()?;
     cfg.readers = count_flag("--readers", &args.readers, seqwrap::explore::MAX_READERS)?;
     cfg.writers = count_flag("--writers", &args.writers, seqwrap::explore::MAX_WRITERS)?;
@@ -118,7 +118,7 @@ pub fn config(args: &Args) -> seqwrap::Result<ExploreConfig> {
 }
 
 /// Parse, explore, print.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ExploreArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = explore(&config(args)?)?;
     if args.json {
         super::print_json(out, "explore", json(&report))?;
@@ -151,9 +151,9 @@ fn json(r: &ExploreReport) -> serde_json::Value {
         ),
     };
     let mut v = serde_json::json!({
-        "scheme": r.scheme.name(),
-        "params": r.scheme.params_map(),
-        "bits": r.scheme.total_bits(),
+        "protocol": r.protocol.name(),
+        "params": r.protocol.params_map(),
+        "bits": r.protocol.total_bits(),
         "memory_model": r.model.name(),
         "mode": r.mode,
         "mode_note": r.mode_note,
@@ -188,7 +188,7 @@ fn json(r: &ExploreReport) -> serde_json::Value {
 
 fn text(r: &ExploreReport) -> String {
     let mut s = String::new();
-    s += &format!("scheme:     {}\n", r.scheme);
+    s += &format!("protocol:   {}\n", r.protocol);
     s += &format!("explored:   {}\n", r.scope());
     s += &format!("verdict:    {}\n", r.verdict);
     if let Some(m) = &r.min_cycles {

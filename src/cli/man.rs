@@ -13,7 +13,7 @@ Examples:
 
 /// Arguments of `seqwrap man`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct ManArgs {
     /// Write seqwrap.1 and one seqwrap-COMMAND.1 per command into this
     /// directory (created if missing) instead of printing seqwrap.1.
     #[arg(long, value_name = "DIR")]
@@ -27,7 +27,7 @@ fn render(cmd: clap::Command) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Print or write the pages.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ManArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let cmd = super::Cli::command();
     let Some(dir) = &args.out else {
         out.write_all(&render(cmd)?)?;

@@ -15,7 +15,7 @@ of one shard, a missing shard, a shard missing some of its points.";
 
 /// Arguments of `seqwrap merge`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct MergeArgs {
     /// The shard CSVs, any order.
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
@@ -28,7 +28,7 @@ pub struct Args {
 }
 
 /// Merge.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     for s in &args.shards {
         seqwrap::files::check_input(s)?;
     }

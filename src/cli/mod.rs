@@ -1,5 +1,5 @@
 //! Command-line definitions: clap types live here and nowhere in the
-//! library. Each subcommand has its own file with its `Args`, its
+//! library. Each subcommand has its own file with its `<Command>Args`, its
 //! `EXAMPLES` (shown by `--help` and in the man page) and a `run` that
 //! calls one library function and prints its result to `out`.
 //!
@@ -22,10 +22,10 @@ pub mod man;
 pub mod merge;
 pub mod pick;
 pub mod plot;
+pub mod protocol_flags;
+pub mod protocols;
 pub mod report;
 pub mod sample;
-pub mod scheme_args;
-pub mod schemes;
 pub mod sites;
 pub mod stress;
 pub mod sweep;
@@ -42,10 +42,10 @@ pub struct Cli {
 const EXAMPLES: &str = "\
 Examples:
   seqwrap report
-  seqwrap explore --scheme plain --bits i32
-  seqwrap analyze --scheme plain --bits 32 --rate 1e7 --window fixed:1ms
+  seqwrap explore --protocol plain --bits i32
+  seqwrap analyze --protocol plain --bits 32 --rate 1e7 --window fixed:1ms
   seqwrap pick --adversarial --rate measured:kernel
-  seqwrap schemes --json | jq '.schemes[].name'
+  seqwrap protocols --json | jq '.protocols[].name'
   seqwrap completions bash > /etc/bash_completion.d/seqwrap
   seqwrap man --out ~/.local/share/man/man1
 
@@ -57,51 +57,51 @@ failure of the run (I/O), 2 bad input (one line on stderr naming it),
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the schemes of the catalog with their parameters.
-    #[command(after_long_help = schemes::EXAMPLES)]
-    Schemes(schemes::Args),
+    /// List the protocols of the catalog with their parameters.
+    #[command(after_long_help = protocols::EXAMPLES)]
+    Protocols(protocols::ProtocolsArgs),
     /// The kernel's reader sites and what can hold them (sites/, holds/).
     #[command(after_long_help = sites::EXAMPLES)]
-    Sites(sites::Args),
+    Sites(sites::SitesArgs),
     /// The answer per reader site: holds, wrap time, ordering, verdict.
     #[command(after_long_help = audit::EXAMPLES)]
-    Audit(audit::Args),
+    Audit(audit::AuditArgs),
     /// Explore every interleaving of readers and writers; find the shortest false positive.
     #[command(after_long_help = explore::EXAMPLES)]
-    Explore(explore::Args),
-    /// Print a herd7 C litmus test of a description, writer unrolled K cycles.
+    Explore(explore::ExploreArgs),
+    /// Print a herd7 C litmus test of a protocol, writer unrolled K cycles.
     #[command(after_long_help = litmus::EXAMPLES)]
-    Litmus(litmus::Args),
+    Litmus(litmus::LitmusArgs),
     /// Exact closed forms: time to the first false positive, probabilities, fleet risk.
     #[command(after_long_help = analyze::EXAMPLES)]
-    Analyze(analyze::Args),
+    Analyze(analyze::AnalyzeArgs),
     /// Monte Carlo over timed schedules, with confidence intervals.
     #[command(after_long_help = sample::EXAMPLES)]
-    Sample(sample::Args),
+    Sample(sample::SampleArgs),
     /// Real threads and atomics; or the kernel's own mmap_lock write rate.
     #[command(after_long_help = stress::EXAMPLES)]
-    Stress(stress::Args),
+    Stress(stress::StressArgs),
     /// Run a question spec's grid into CSV.
     #[command(after_long_help = sweep::EXAMPLES)]
-    Sweep(sweep::Args),
+    Sweep(sweep::SweepArgs),
     /// Join sweep shards into the file one run would produce.
     #[command(after_long_help = merge::EXAMPLES)]
-    Merge(merge::Args),
+    Merge(merge::MergeArgs),
     /// Draw plots from sweep CSV.
     #[command(after_long_help = plot::EXAMPLES)]
-    Plot(plot::Args),
-    /// Recommend a counter width and scheme for a threat model.
+    Plot(plot::PlotArgs),
+    /// Recommend a counter width and protocol for a threat model.
     #[command(after_long_help = pick::EXAMPLES)]
-    Pick(pick::Args),
+    Pick(pick::PickArgs),
     /// The main job: run the shipped questions, write data/, plots and reports/summary.md.
     #[command(after_long_help = report::EXAMPLES)]
-    Report(report::Args),
+    Report(report::ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_long_help = completions::EXAMPLES)]
-    Completions(completions::Args),
+    Completions(completions::CompletionsArgs),
     /// Print the man page, or write one page per command into a directory.
     #[command(after_long_help = man::EXAMPLES)]
-    Man(man::Args),
+    Man(man::ManArgs),
 }
 
 /// Standard output as every command sees it: errors keep their kind (a
@@ -127,7 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out = Stdout(std::io::stdout());
     let out: &mut dyn Write = &mut out;
     match cli.command {
-        Command::Schemes(a) => schemes::run(&a, out),
+        Command::Protocols(a) => protocols::run(&a, out),
         Command::Sites(a) => sites::run(&a, out),
         Command::Audit(a) => audit::run(&a, out),
         Command::Explore(a) => explore::run(&a, out),

@@ -1,4 +1,4 @@
-//! `seqwrap pick`: recommend a counter width and scheme for a threat model.
+//! `seqwrap pick`: recommend a counter width and protocol for a threat model.
 
 use std::io::Write;
 
@@ -23,7 +23,7 @@ Examples:
 /// Arguments of `seqwrap pick`.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("threat").required(true).args(["adversarial", "window"])))]
-pub struct Args {
+pub struct PickArgs {
     /// A reader can be held inside its speculation as long as the threat
     /// model allows (--stall, else the machine's uptime): the counter must
     /// not come back within rate x that long.
@@ -73,9 +73,9 @@ pub struct Args {
     #[arg(long, value_name = "P", requires = "site", default_value = "none")]
     pub privilege: String,
     /// A protocol to judge against the same threat, beside the
-    /// recommendation (a catalog scheme or a description file).
+    /// recommendation (a catalog protocol or a protocol file).
     #[command(flatten)]
-    pub scheme: super::scheme_args::SchemeArgs,
+    pub protocol: super::protocol_flags::ProtocolFlags,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -86,7 +86,7 @@ fn usage(msg: String) -> seqwrap::Error {
 }
 
 /// Pick.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &PickArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let adversarial = args.window.is_none();
     for (flag, given, applies) in [
         ("--stall", args.stall.is_some(), adversarial),
@@ -145,7 +145,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             })?,
     };
     let mut site_line = None;
-    let mut site_scheme = None;
+    let mut site_protocol = None;
     if let Some(name) = &args.site {
         use seqwrap::site::hold::{PREEMPTS, PRIVILEGES};
         let site = seqwrap::site::site(name)?;
@@ -220,10 +220,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             model.name(),
             privilege.name()
         ));
-        site_scheme = Some((site.scheme()?, stall));
+        site_protocol = Some((site.protocol()?, stall));
     }
     let stall = match args.stall.as_deref().map(str::trim) {
-        _ if site_scheme.is_some() => site_scheme.as_ref().map(|(_, s)| s.clone()).expect("set"),
+        _ if site_protocol.is_some() => {
+            site_protocol.as_ref().map(|(_, s)| s.clone()).expect("set")
+        }
         None => StallBound::Unbounded,
         Some("machine") => StallBound::of_machine(&seqwrap::stall::MachineModel::read()),
         Some(t) => StallBound::At {
@@ -231,9 +233,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             why: "--stall".into(),
         },
     };
-    let sa = &args.scheme;
-    let asked = sa.scheme.is_some()
-        || sa.protocol.is_some()
+    let sa = &args.protocol;
+    let asked = sa.protocol.is_some()
         || !sa.params.is_empty()
         || [
             &sa.bits,
@@ -246,15 +247,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         ]
         .iter()
         .any(|f| f.is_some());
-    if asked && site_scheme.is_some() {
+    if asked && site_protocol.is_some() {
         return Err(usage(
-            "--site judges the site's own protocol; allowed: --site or --scheme/--protocol, \
+            "--site judges the site's own protocol; allowed: --site or --protocol, \
              not both"
                 .into(),
         )
         .into());
     }
-    let yours = match site_scheme {
+    let yours = match site_protocol {
         Some((s, _)) => Some(s),
         None => asked.then(|| sa.spec()).transpose()?,
     };
@@ -289,19 +290,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The answer in the shared JSON style: the scheme as `scheme` (name) and
+/// The answer in the shared JSON style: the protocol as `protocol` (name) and
 /// `params` like every other command (from the answer's typed
-/// `scheme_name` and `scheme_params`; its one-string `scheme`, `plain
+/// `protocol_name` and `protocol_params`; its one-string `protocol`, `plain
 /// W=64`, is for reading), the compared values as numbers with `*_exact`
 /// strings.
 fn json(a: &seqwrap::pick::PickAnswer) -> anyhow::Result<serde_json::Value> {
     let mut v = seqwrap::text::json::value(a)?;
     let params: serde_json::Map<String, serde_json::Value> = a
-        .scheme_params
+        .protocol_params
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
         .collect();
-    v["scheme"] = serde_json::Value::from(a.scheme_name.as_str());
+    v["protocol"] = serde_json::Value::from(a.protocol_name.as_str());
     v["params"] = serde_json::Value::Object(params);
     seqwrap::text::json::promote_exact(
         &mut v,

@@ -11,7 +11,7 @@ Examples:
 
 /// Arguments of `seqwrap plot`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct PlotArgs {
     /// A sweep CSV (header in data/README.md).
     pub csv: PathBuf,
     /// Directory for the PNG and SVG files (created if missing).
@@ -24,7 +24,7 @@ pub struct Args {
 
 /// Plot. Files drawn go to stdout, one a line, then the figures skipped
 /// for lack of data (`skipped NAME: why`): both are the command's result.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &PlotArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     seqwrap::files::check_input(&args.csv)?;
     seqwrap::files::check_output_dir("--out", &args.out)?;
     let outcome = seqwrap::plot::plot_csv(&args.csv, &args.out)?;

@@ -20,7 +20,7 @@ Examples:
 
 /// Arguments of `seqwrap report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct ReportArgs {
     /// Directory for the plots and summary.md.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
@@ -61,7 +61,7 @@ pub struct Args {
 }
 
 /// Run the report and print the summary.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     seqwrap::files::check_output_dir("--out", &args.out)?;
     seqwrap::files::check_output_dir("--data", &args.data)?;
     if !(args.observe_seconds.is_finite() && (0.0..=3600.0).contains(&args.observe_seconds)) {

@@ -8,14 +8,14 @@ use seqwrap::sample::{SampleConfig, sample, to_json, to_text};
 use seqwrap::timing::{FlagExt, parse_count};
 
 use super::analyze::TimingArgs;
-use super::scheme_args::SchemeArgs;
+use super::protocol_flags::ProtocolFlags;
 
 /// Arguments of `seqwrap sample`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The scheme.
+pub struct SampleArgs {
+    /// The protocol.
     #[command(flatten)]
-    pub scheme: SchemeArgs,
+    pub protocol: ProtocolFlags,
     /// The writer and window (--window is required here).
     #[command(flatten)]
     pub timing: TimingArgs,
@@ -33,12 +33,12 @@ pub struct Args {
 /// Shown by `seqwrap sample --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap sample --scheme plain --bits 8 --rate 1e6 --window fixed:128us
-  seqwrap sample --scheme plain --bits 16 --rate 1e7 \\
+  seqwrap sample --protocol plain --bits 8 --rate 1e6 --window fixed:128us
+  seqwrap sample --protocol plain --bits 16 --rate 1e7 \\
       --window lognormal:2us,1ms --samples 10000000 --seed 42 --json";
 
 /// Parse, sample, print. Progress goes to stderr (only on a terminal).
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &SampleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let samples = parse_count(&args.samples).flag("--samples")?;
     if samples == 0 {
         return Err(Error::usage("--samples: 0 windows; allowed: a count >= 1 (1e6, 2^20)").into());
@@ -55,12 +55,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             seqwrap::timing::WINDOW_ALLOWED
         ))
     })?;
-    let scheme = args.scheme.spec()?;
+    let protocol = args.protocol.spec()?;
     let writer = args.timing.writer()?;
     // The flags are all valid before the explorer runs for the engine.
     let cfg = SampleConfig {
-        sc: seqwrap::explore::sc_facts(&scheme)?,
-        scheme,
+        sc: seqwrap::explore::sc_facts(&protocol)?,
+        protocol,
         writer,
         window,
         samples,

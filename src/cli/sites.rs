@@ -18,7 +18,7 @@ Examples:
 
 /// Arguments of `seqwrap sites`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct SitesArgs {
     /// Print JSON (`sites`, or `holds` with --holds) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -54,7 +54,7 @@ fn site_text(s: &Site) -> String {
 }
 
 /// Print the sites, a site, or the holds.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &SitesArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.holds {
         let hs = hold::holds()?;
         if args.json {

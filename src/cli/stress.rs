@@ -16,14 +16,14 @@ use seqwrap::stress::{
 
 use seqwrap::timing::{FlagExt, human_duration, parse_count, parse_positive_time};
 
-use super::scheme_args::SchemeArgs;
+use super::protocol_flags::ProtocolFlags;
 
 /// Arguments of `seqwrap stress`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The scheme (not with --kernel).
+pub struct StressArgs {
+    /// The protocol (not with --kernel).
     #[command(flatten)]
-    pub scheme: SchemeArgs,
+    pub protocol: ProtocolFlags,
     /// Writer threads; they serialise on the lock (default 1).
     #[arg(long, value_name = "N")]
     pub writers: Option<usize>,
@@ -34,11 +34,11 @@ pub struct Args {
     /// 4e6, 2^22).
     #[arg(long, value_name = "C")]
     pub timing_cycles: Option<String>,
-    /// Refuse schemes whose windows need more writer cycles than this in all
+    /// Refuse protocols whose windows need more writer cycles than this in all
     /// (default 2^33; a 64-bit counter needs 2^63).
     #[arg(long, value_name = "C")]
     pub max_cycles: Option<String>,
-    /// Measure the kernel's mmap write-lock rate instead of a scheme (Linux):
+    /// Measure the kernel's mmap write-lock rate instead of a protocol (Linux):
     /// a table of operations x thread counts, median and spread of repeated
     /// runs, each operation checked against the mmap_lock tracepoint.
     #[arg(long)]
@@ -180,13 +180,13 @@ impl LateBar {
 /// Shown by `seqwrap stress --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap stress --scheme plain --bits 32
-  seqwrap stress --scheme split --hi 16 --lo 16 --read naive
+  seqwrap stress --protocol plain --bits 32
+  seqwrap stress --protocol split --hi 16 --lo 16 --read naive
   seqwrap stress --kernel
   seqwrap stress --kernel --op mprotect --threads 2 --duration 2s --json";
 
 /// Run `seqwrap stress`.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &StressArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.kernel {
         return run_kernel(args, out);
     }
@@ -209,7 +209,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
             return Err(Error::usage(format!("{flag} applies only with --kernel")).into());
         }
     }
-    let spec = args.scheme.spec()?;
+    let spec = args.protocol.spec()?;
     let d = StressConfig::default();
     let cfg = StressConfig {
         writers: args.writers.unwrap_or(d.writers),
@@ -237,7 +237,7 @@ fn print_stress(r: &StressReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "stress {} {} ({} bits): {} writer(s), real threads and atomics",
-        r.scheme, r.params, r.bits, r.writers
+        r.protocol, r.params, r.bits, r.writers
     )?;
     writeln!(
         out,
@@ -292,10 +292,9 @@ fn print_stress(r: &StressReport, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run_kernel(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let s = &args.scheme;
+fn run_kernel(args: &StressArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let s = &args.protocol;
     for (flag, given) in [
-        ("--scheme", s.scheme.is_some()),
         ("--protocol", s.protocol.is_some()),
         ("--param", !s.params.is_empty()),
         ("--bits", s.bits.is_some()),
@@ -478,7 +477,7 @@ fn run_machine(json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_observe(args: &Args, secs: f64, out: &mut dyn Write) -> anyhow::Result<()> {
+fn run_observe(args: &StressArgs, secs: f64, out: &mut dyn Write) -> anyhow::Result<()> {
     if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
         return Err(Error::usage(format!(
             "--observe: {secs}; allowed: seconds, more than 0 and at most 3600"

@@ -29,7 +29,7 @@ the shards, merge:
 
 /// Arguments of `seqwrap sweep`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct SweepArgs {
     /// The question spec (TOML, see analysis/README.md).
     pub spec: PathBuf,
     /// The CSV to write [default: data/NAME.csv, or data/NAME.K-of-N.csv
@@ -74,7 +74,7 @@ fn print_estimate(e: &SweepEstimate) {
 }
 
 /// Run the sweep.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let shard = match args.shard.as_deref() {
         Some("auto") => batch::shard_from_env(|v| std::env::var(v).ok())?,
         Some(s) => Shard::parse(s).map_err(seqwrap::Error::usage)?,

@@ -343,11 +343,11 @@ pub fn run_writer(p: &Program, start: &[u64; MAX_WORDS]) -> Result<Vec<TEvent>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::catalog::scheme;
+    use crate::protocol::catalog::protocol;
 
     #[test]
     fn templates_carry_the_models_orders() {
-        let s = scheme("rfc-v1", &[("W", "4")]).unwrap();
+        let s = protocol("rfc-v1", &[("W", "4")]).unwrap();
         let sh = s.shape();
         let p = s.program();
         let start = [0u64; MAX_WORDS];
@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn interpretation_agrees_with_the_templates() {
         for name in ["plain", "split", "epoch", "guard", "saturate"] {
-            let s = scheme(name, &[]).unwrap();
+            let s = protocol(name, &[]).unwrap();
             let s = match name {
                 "split" => s.with_params(&[("H".into(), "3".into()), ("L".into(), "3".into())]),
                 "epoch" => s.with_params(&[("W".into(), "3".into()), ("E".into(), "2".into())]),

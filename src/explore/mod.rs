@@ -1,11 +1,11 @@
 //! The exhaustive explorer: every execution of R readers and N writers of
-//! a protocol description under a memory model.
+//! a protocol under a memory model.
 //!
 //! Two modes share one semantics ([`machine`]) and one search
 //! ([`search`]):
 //! - brute ([`brute`]): every move, one at a time;
 //! - accelerated ([`accelerated`]): writer-only stretches jumped in O(1),
-//!   exact at 32 and 64 bits for every description whose writer adds
+//!   exact at 32 and 64 bits for every protocol whose writer adds
 //!   constants to its words and carries between them (or is piecewise on
 //!   one word) and whose reader compares loaded values for equality — the
 //!   whole catalog; anything else is explored by brute force, and the
@@ -49,7 +49,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::memory::Model;
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use machine::Machine;
 use search::{Bounds, Search};
 
@@ -64,7 +64,7 @@ pub enum ExploreMode {
     Brute,
     /// Jump writer-only stretches exactly.
     Accelerated,
-    /// Accelerated where the description's shape allows it, else brute.
+    /// Accelerated where the protocol's shape allows it, else brute.
     Auto,
 }
 
@@ -110,7 +110,7 @@ pub const BRUTE_MOVES_PER_SECOND: f64 = 1e8;
 #[derive(Clone, Debug)]
 pub struct ExploreConfig {
     /// The protocol.
-    pub scheme: Scheme,
+    pub protocol: Protocol,
     /// Readers, one speculation each (1..=4).
     pub readers: u8,
     /// Writers, serialized by the lock (1..=4).
@@ -142,9 +142,9 @@ pub struct ExploreConfig {
 
 impl ExploreConfig {
     /// One reader, one writer, auto mode, SC, default bounds.
-    pub fn new(scheme: Scheme) -> ExploreConfig {
+    pub fn new(protocol: Protocol) -> ExploreConfig {
         ExploreConfig {
-            scheme,
+            protocol,
             readers: 1,
             writers: 1,
             mode: ExploreMode::Auto,
@@ -225,7 +225,7 @@ impl std::fmt::Display for Verdict {
 #[derive(Clone, Debug)]
 pub struct ExploreReport {
     /// The protocol.
-    pub scheme: Scheme,
+    pub protocol: Protocol,
     /// The mode that ran (auto resolved).
     pub mode: ExploreMode,
     /// Why auto mode fell back to brute, if it did.
@@ -290,7 +290,7 @@ pub struct ScFacts {
 }
 
 /// Resolve [`ScFacts`] for `s`: one exploration (auto mode, SC).
-pub fn sc_facts(s: &Scheme) -> Result<ScFacts> {
+pub fn sc_facts(s: &Protocol) -> Result<ScFacts> {
     let mut cfg = ExploreConfig::new(s.clone());
     cfg.mode = ExploreMode::Auto;
     let r = explore(&cfg)?;
@@ -312,8 +312,8 @@ pub fn sc_facts(s: &Scheme) -> Result<ScFacts> {
 }
 
 /// Explore. Errors on a bad configuration (readers or writers out of
-/// range, accelerated mode asked for a description it does not apply to, a
-/// brute search too long to start) or a description that fails at run
+/// range, accelerated mode asked for a protocol it does not apply to, a
+/// brute search too long to start) or a protocol that fails at run
 /// time (a division by zero on some path).
 pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
     if !(1..=MAX_READERS).contains(&cfg.readers) {
@@ -329,7 +329,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
         )));
     }
     let start = Instant::now();
-    let shape = cfg.scheme.shape();
+    let shape = cfg.protocol.shape();
     let readers_eff = if shape.has_gp { cfg.readers } else { 1 };
     if !cfg.model.shares_one_view() && readers_eff > 1 {
         return Err(Error::usage(format!(
@@ -339,7 +339,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
             cfg.readers,
             cfg.model,
             cfg.model,
-            cfg.scheme.name()
+            cfg.protocol.name()
         )));
     }
     let (mode, mode_note) = match (cfg.mode, &shape.accel_blocker) {
@@ -348,7 +348,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
         (ExploreMode::Accelerated, Some(why)) => {
             return Err(Error::usage(format!(
                 "--mode accelerated does not apply to {}: {why}; allowed: --mode brute or auto",
-                cfg.scheme.name()
+                cfg.protocol.name()
             )));
         }
         (_, None) => (ExploreMode::Accelerated, None),
@@ -374,7 +374,7 @@ pub fn explore(cfg: &ExploreConfig) -> Result<ExploreReport> {
         _ => run::<4>(cfg, mode, bounds)?,
     };
     Ok(ExploreReport {
-        scheme: cfg.scheme.clone(),
+        protocol: cfg.protocol.clone(),
         mode,
         mode_note,
         model: cfg.model,
@@ -400,7 +400,7 @@ fn check_brute_cost(cfg: &ExploreConfig) -> Result<()> {
     {
         return Ok(());
     }
-    let bits = cfg.scheme.total_bits();
+    let bits = cfg.protocol.total_bits();
     let cycles = 2f64.powi(bits.saturating_sub(1) as i32);
     let cycles = match cfg.max_cycles {
         Some(m) => cycles.min(m as f64),
@@ -412,7 +412,7 @@ fn check_brute_cost(cfg: &ExploreConfig) -> Result<()> {
             "--mode brute on {} ({bits} bits) walks ~2^{:.0} cycles, about {}; allowed: \
              --mode accelerated, a bound (--max-seconds S or --max-states N, reported as \
              incomplete), or --force",
-            cfg.scheme,
+            cfg.protocol,
             cycles.log2(),
             crate::text::units::human_duration(secs)
         )));
@@ -425,10 +425,11 @@ type Found = (Verdict, Option<u128>, Trace, u64);
 fn run<const R: usize>(cfg: &ExploreConfig, mode: ExploreMode, bounds: Bounds) -> Result<Found> {
     // A total cycle bound needs absolute positions: no symmetry then.
     let symmetric = cfg.max_writer_cycles.is_none();
-    let m = Machine::new(&cfg.scheme, cfg.model, symmetric)?.with_cycle_cap(cfg.max_writer_cycles);
+    let m =
+        Machine::new(&cfg.protocol, cfg.model, symmetric)?.with_cycle_cap(cfg.max_writer_cycles);
     let init = m.initial::<R>()?;
     let mut search = Search::new(&m, init, cfg.max_cycles, bounds);
-    let period = 1u128 << cfg.scheme.total_bits().min(127);
+    let period = 1u128 << cfg.protocol.total_bits().min(127);
     let mut meter =
         progress::Meter::new(cfg.progress, cfg.max_cycles.unwrap_or(period).min(period));
     match mode {
@@ -439,11 +440,11 @@ fn run<const R: usize>(cfg: &ExploreConfig, mode: ExploreMode, bounds: Bounds) -
     if search.jump_mismatch {
         return Err(Error::Run(format!(
             "internal: brute stepping and the O(1) jump disagree for {}; please report",
-            cfg.scheme
+            cfg.protocol
         )));
     }
     let states = search.states;
-    let abs = Machine::new(&cfg.scheme, cfg.model, false)?.with_cycle_cap(cfg.max_writer_cycles);
+    let abs = Machine::new(&cfg.protocol, cfg.model, false)?.with_cycle_cap(cfg.max_writer_cycles);
     if let Some((cut, below)) = search.cut.clone() {
         let found = search.best.as_ref().map(|(c, _)| *c);
         let trace = match &search.best {

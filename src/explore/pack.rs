@@ -1,7 +1,7 @@
 //! States packed into words for the visited table: exact (a state and its
 //! packing determine each other) and a fraction of the size of [`State`],
-//! whose fixed arrays are sized for the largest description. The layout of
-//! a search keeps only what its description, model and bounds can make
+//! whose fixed arrays are sized for the largest protocol. The layout of
+//! a search keeps only what its protocol, model and bounds can make
 //! non-zero: the words it declares; the locals its reader code names, one
 //! word each for those only ever loaded (a word's value) and two for those
 //! an assignment may set (any `i128`); branch guesses and loads satisfied
@@ -276,11 +276,11 @@ mod tests {
     use crate::explore::machine::Machine;
     use crate::explore::state::State;
     use crate::memory::Model;
-    use crate::protocol::{Description, Scheme, catalog};
+    use crate::protocol::{Protocol, ProtocolFile, catalog};
     use std::sync::Arc;
 
     /// Every state a few hundred moves reach from the start, for each model
-    /// and a few descriptions (two words, a ghost, locals set by
+    /// and a few protocols (two words, a ghost, locals set by
     /// assignments), packs into words it is unpacked from unchanged, and
     /// distinct states pack differently.
     #[test]
@@ -299,21 +299,21 @@ mod tests {
             .unwrap()
             .replace("s = READ_ONCE(seq);", "s = READ_ONCE(seq);\nd = s - 300;");
         let text = text.replace("if (e == s)", "if (e - 300 == d)");
-        let wide = Scheme::new(
-            Arc::new(Description::parse("wide", &text).unwrap()),
+        let wide = Protocol::new(
+            Arc::new(ProtocolFile::parse("wide", &text).unwrap()),
             &[("W".into(), "8".into())],
             "test",
         )
         .unwrap();
-        let mut schemes: Vec<(&str, Scheme)> = cases
+        let mut protocols: Vec<(&str, Protocol)> = cases
             .iter()
-            .map(|&(name, params)| (name, catalog::scheme(name, params).unwrap()))
+            .map(|&(name, params)| (name, catalog::protocol(name, params).unwrap()))
             .collect();
-        schemes.push(("wide", wide));
-        for (name, scheme) in &schemes {
+        protocols.push(("wide", wide));
+        for (name, protocol) in &protocols {
             let name = *name;
             for model in Model::ALL {
-                let m = Machine::new(scheme, model, true).unwrap();
+                let m = Machine::new(protocol, model, true).unwrap();
                 let layout = Layout::of::<2>(&m);
                 let mut seen: Vec<State<2>> = vec![m.initial::<2>().unwrap()];
                 let mut packed: Vec<Vec<u64>> = Vec::new();
@@ -359,8 +359,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "outside its search's packing")]
     fn packing_refuses_what_the_layout_leaves_out() {
-        let scheme = catalog::scheme("plain", &[("W", "8")]).unwrap();
-        let m = Machine::new(&scheme, Model::Sc, true).unwrap();
+        let protocol = catalog::protocol("plain", &[("W", "8")]).unwrap();
+        let m = Machine::new(&protocol, Model::Sc, true).unwrap();
         let layout = Layout::of::<1>(&m);
         let mut st = m.initial::<1>().unwrap();
         st.readers[0].n_ahead = 1;

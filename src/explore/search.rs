@@ -56,7 +56,7 @@ impl<const R: usize> PathItem<R> {
 /// A search node and its origin. Its state is kept once, in the visited
 /// table, at index `key`.
 #[derive(Clone, Debug)]
-pub(crate) struct Node<const R: usize> {
+pub(crate) struct SearchNode<const R: usize> {
     pub key: u32,
     pub cost: u128,
     pub parent: Option<u32>,
@@ -65,7 +65,7 @@ pub(crate) struct Node<const R: usize> {
 }
 
 /// The steps from the initial state to node `id`, oldest first.
-pub(crate) fn path_to<const R: usize>(nodes: &[Node<R>], mut id: usize) -> Vec<PathItem<R>> {
+pub(crate) fn path_to<const R: usize>(nodes: &[SearchNode<R>], mut id: usize) -> Vec<PathItem<R>> {
     let mut rev: Vec<PathItem<R>> = Vec::new();
     loop {
         let n = &nodes[id];
@@ -314,7 +314,7 @@ impl Queue {
 
 /// The search's bookkeeping.
 pub(crate) struct Search<const R: usize> {
-    pub nodes: Vec<Node<R>>,
+    pub nodes: Vec<SearchNode<R>>,
     dist: Visited,
     layout: Layout,
     /// A state being looked up, packed.
@@ -366,7 +366,7 @@ impl<const R: usize> Search<R> {
         };
         s.layout.pack(&init, &mut s.key);
         let key = s.dist.improve(&s.key, 0).expect("a new table");
-        s.nodes.push(Node {
+        s.nodes.push(SearchNode {
             key,
             cost: 0,
             parent: None,
@@ -379,7 +379,7 @@ impl<const R: usize> Search<R> {
 
     /// Estimated bytes held by the search.
     pub fn memory(&self) -> u64 {
-        let node = std::mem::size_of::<Node<R>>() as u64;
+        let node = std::mem::size_of::<SearchNode<R>>() as u64;
         self.nodes.capacity() as u64 * node + self.dist.memory() + self.queue.memory()
     }
 
@@ -501,7 +501,7 @@ impl<const R: usize> Search<R> {
             return;
         };
         let id = self.nodes.len();
-        self.nodes.push(Node {
+        self.nodes.push(SearchNode {
             key,
             cost,
             parent: Some(parent as u32),

@@ -47,7 +47,7 @@ pub struct TraceStep {
     pub thread: String,
     /// What happened.
     pub op: Op,
-    /// The description's line of the statement (none for jumps and runs).
+    /// The protocol's line of the statement (none for jumps and runs).
     pub line: Option<usize>,
     /// The instruction (writer or reader body), for replays.
     pub node: Option<Node>,
@@ -108,7 +108,7 @@ fn words_text(m: &Machine<'_>, w: &[u64; MAX_WORDS]) -> String {
 /// symmetry reduction, into a trace.
 pub(crate) fn replay<const R: usize>(abs: &Machine<'_>, path: &[PathItem<R>]) -> Result<Trace> {
     let prog = abs.program();
-    let file = &abs.scheme.description().file;
+    let file = &abs.protocol.file().raw;
     let wline = |n: Node| file.line_col(prog.writer.at[n as usize]).0;
     let rline = |n: Node| file.line_col(prog.reader.at[n as usize]).0;
     let mut st: State<R> = abs.initial()?;
@@ -248,7 +248,7 @@ fn shifts<const R: usize>(
     canonical: &State<R>,
     absolute: &State<R>,
 ) -> Vec<(usize, u64)> {
-    m.scheme
+    m.protocol
         .shape()
         .symmetry
         .iter()

@@ -1,6 +1,6 @@
 //! The orderings a program's accesses and fences carry, the vocabulary
 //! every model decides with: a load's, a store's and a read-modify-write's
-//! ordering, and the fences between accesses. The description language
+//! ordering, and the fences between accesses. The protocol language
 //! (`protocol`) spells them; the models (this module) give them meaning.
 
 /// A fence statement.

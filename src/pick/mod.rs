@@ -1,4 +1,4 @@
-//! `seqwrap pick`: the counter width, and the schemes, that meet a threat
+//! `seqwrap pick`: the counter width, and the protocols, that meet a threat
 //! model — explained in a few sentences with the numbers behind them.
 //!
 //! Two threat models:
@@ -14,7 +14,7 @@
 //!   closed form, held to the explorer by the tests). Every other option
 //!   that meets the same count under sc, tso *and* lkmm is found by
 //!   iterating the catalog ([`safe_options`]) and asking the explorer, and
-//!   listed by cost; no scheme is known here by name.
+//!   listed by cost; no protocol is known here by name.
 //! - **window D**: accidental; speculation lengths follow D and the writer
 //!   is Poisson at the rate; P(false positive) per speculation (or, with a
 //!   fleet, P(at least one over its lifetime)) must be at most the target.
@@ -45,7 +45,7 @@ pub use self::prose::{kernel_type_words, options_text};
 pub use self::rank::{jittered, safe_options};
 use crate::analyze::{Fleet, LogProb};
 use crate::error::{Error, Result};
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::timing::Window;
 
 /// Default target probability for `--window` (per speculation, or of at
@@ -123,10 +123,10 @@ pub struct PickRequest {
     pub uptime_s: Option<f64>,
     /// The jittered writer's p99 factor for fixed windows (> 1).
     pub jitter_p99: f64,
-    /// A protocol to judge against the same threat (`--scheme` or
-    /// `--protocol`): a user's description goes through the same explorer
+    /// A protocol to judge against the same threat (`--protocol` or
+    /// `--protocol`): a user's protocol goes through the same explorer
     /// and closed forms as the catalog's options.
-    pub yours: Option<Scheme>,
+    pub yours: Option<Protocol>,
 }
 
 impl PickRequest {
@@ -161,8 +161,8 @@ pub struct ModelAnswer {
 pub struct PickOption {
     /// Short label (`split 32+32 lo-hi-lo hi-first`).
     pub label: String,
-    /// The description's name.
-    pub scheme: String,
+    /// The protocol's name.
+    pub protocol: String,
     /// Its parameters (`NAME=VALUE ...`).
     pub params: String,
     /// Total bits of its words.
@@ -186,10 +186,10 @@ pub struct PickOption {
     pub writer_rare: Vec<String>,
     /// The writer waits for a grace period on some path.
     pub grace_period: bool,
-    /// What the description says the program cannot show.
+    /// What the protocol says the program cannot show.
     pub note: Option<String>,
     /// The enumerated choices (`READ=lo-hi-lo ORDER=hi-first WMB=1
-    /// RMB=1`): instances of one description that differ only in width
+    /// RMB=1`): instances of one protocol that differ only in width
     /// share them.
     #[serde(skip)]
     pub choices: String,
@@ -212,21 +212,21 @@ pub struct PickAnswer {
     pub bits: Option<u32>,
     /// The smallest plain width meeting the target.
     pub bits_needed: Option<u32>,
-    /// The recommended scheme (`plain W=64`), or the cheapest option with
+    /// The recommended protocol (`plain W=64`), or the cheapest option with
     /// no false positive at all when no width suffices (`none` when there
-    /// is none): [`scheme_name`](Self::scheme_name) and
-    /// [`scheme_params`](Self::scheme_params) written as one string, for
+    /// is none): [`protocol_name`](Self::protocol_name) and
+    /// [`protocol_params`](Self::protocol_params) written as one string, for
     /// reading.
-    pub scheme: String,
-    /// The recommended scheme's name (`plain`; `none`), typed so that no
-    /// caller splits [`scheme`](Self::scheme) to get it back. Not
-    /// serialized: the command line writes it as its JSON `scheme`.
+    pub protocol: String,
+    /// The recommended protocol's name (`plain`; `none`), typed so that no
+    /// caller splits [`protocol`](Self::protocol) to get it back. Not
+    /// serialized: the command line writes it as its JSON `protocol`.
     #[serde(skip)]
-    pub scheme_name: String,
+    pub protocol_name: String,
     /// Its parameters, `(NAME, VALUE)` in declaration order (`W`, `64`).
     /// Not serialized: the command line writes them as its JSON `params`.
     #[serde(skip)]
-    pub scheme_params: Vec<(String, String)>,
+    pub protocol_params: Vec<(String, String)>,
     /// The C type of the counter: `u32`, `u64` (`none` when nothing
     /// meets the target).
     pub kernel_type: String,
@@ -257,7 +257,7 @@ pub struct PickAnswer {
     pub explanation: String,
 }
 
-/// The protocol given with `--scheme`/`--protocol`, judged against the
+/// The protocol given with `--protocol`/`--protocol`, judged against the
 /// same target as the recommendation.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct YourAnswer {
@@ -285,7 +285,7 @@ fn kernel_bits(bits: u32) -> u32 {
     if bits <= 32 { 32 } else { 64 }
 }
 
-/// Pick the width and the schemes for a threat model: the ranking's
+/// Pick the width and the protocols for a threat model: the ranking's
 /// numbers (`rank.rs`), then the words that explain them (`prose.rs`).
 pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
     if !(req.rate.is_finite() && req.rate > 0.0) {
@@ -303,7 +303,7 @@ pub fn pick(req: &PickRequest) -> Result<PickAnswer> {
             answer
         }
     };
-    answer.scheme = prose::scheme_text(&answer.scheme_name, &answer.scheme_params);
+    answer.protocol = prose::protocol_text(&answer.protocol_name, &answer.protocol_params);
     Ok(answer)
 }
 

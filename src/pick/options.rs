@@ -1,5 +1,5 @@
 //! The candidates of `seqwrap pick`: every instance of every catalog
-//! description at a total width, each asked of the explorer under every
+//! protocol at a total width, each asked of the explorer under every
 //! memory model. This is where pick meets the catalog and the explorer;
 //! which candidates are kept and in what order is the ranking's job
 //! (`rank.rs`), so an option is found the same way whatever the threat.
@@ -15,12 +15,12 @@ use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, Verdict, explore};
 use crate::memory::Model;
 use crate::protocol::catalog::short_label;
-use crate::protocol::desc::Description;
-use crate::protocol::{Scheme, catalog, cost};
+use crate::protocol::file::ProtocolFile;
+use crate::protocol::{Protocol, catalog, cost};
 
 /// The parameters that size a word by themselves (`seq = "W"`), in word
 /// order: the parameters a total width is split among.
-pub(super) fn sizing_params(d: &Description) -> Vec<String> {
+pub(super) fn sizing_params(d: &ProtocolFile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in &d.words {
         let p = w.width.text.trim();
@@ -31,12 +31,12 @@ pub(super) fn sizing_params(d: &Description) -> Vec<String> {
     out
 }
 
-/// Every instance of description `d` whose words total `total` bits: the
+/// Every instance of protocol `d` whose words total `total` bits: the
 /// total split evenly among its sizing parameters, every choice of every
 /// choice parameter, both values of every on/off parameter (a range of two
 /// values: a barrier present or not), the default of every other one.
-/// Instances the description refuses (a range, a constraint) are left out.
-pub fn instances_at(d: &Arc<Description>, total: u32) -> Vec<Scheme> {
+/// Instances the protocol refuses (a range, a constraint) are left out.
+pub fn instances_at(d: &Arc<ProtocolFile>, total: u32) -> Vec<Protocol> {
     instances_with_choices(d, total)
         .into_iter()
         .map(|(s, _)| s)
@@ -45,7 +45,7 @@ pub fn instances_at(d: &Arc<Description>, total: u32) -> Vec<Scheme> {
 
 /// [`instances_at`] with, for each instance, the values it was given for
 /// the parameters that were enumerated (its choices, not its widths).
-fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, String)> {
+fn instances_with_choices(d: &Arc<ProtocolFile>, total: u32) -> Vec<(Protocol, String)> {
     let sizing = sizing_params(d);
     if sizing.is_empty() || !total.is_multiple_of(sizing.len() as u32) {
         return Vec::new();
@@ -79,7 +79,7 @@ fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, Stri
     let n = sizing.len();
     sets.into_iter()
         .filter_map(|set| {
-            let s = Scheme::new(d.clone(), &set, "pick").ok()?;
+            let s = Protocol::new(d.clone(), &set, "pick").ok()?;
             let choices: Vec<String> = set[n..].iter().map(|(k, v)| format!("{k}={v}")).collect();
             (s.total_bits() == total).then(|| (s, choices.join(" ")))
         })
@@ -88,7 +88,7 @@ fn instances_with_choices(d: &Arc<Description>, total: u32) -> Vec<(Scheme, Stri
 
 /// The explorer's fewest cycles under `model`: `Ok(Some(n))`, `Ok(None)`
 /// for no false positive at all, `Err` when the search did not settle.
-fn min_under(s: &Scheme, model: Model) -> Result<Option<BigUint>> {
+fn min_under(s: &Protocol, model: Model) -> Result<Option<BigUint>> {
     let mut cfg = ExploreConfig::new(s.clone());
     cfg.model = model;
     let r = explore(&cfg)?;
@@ -105,7 +105,7 @@ pub(super) fn meets(min: &Option<BigUint>, needed: f64) -> bool {
         .is_none_or(|m| m.to_f64().unwrap_or(f64::INFINITY) >= needed)
 }
 
-fn words_of(s: &Scheme) -> String {
+fn words_of(s: &Protocol) -> String {
     let mut counts: Vec<(u32, usize)> = Vec::new();
     for w in &s.program().words {
         match counts.iter_mut().find(|(b, _)| *b == w.bits) {
@@ -121,7 +121,7 @@ fn words_of(s: &Scheme) -> String {
 }
 
 pub(super) fn option_of(
-    s: &Scheme,
+    s: &Protocol,
     choices: &str,
     per_model: Vec<(Model, Option<BigUint>)>,
 ) -> PickOption {
@@ -133,7 +133,7 @@ pub(super) fn option_of(
         .map(|m| m.to_string());
     PickOption {
         label: short_label(s.name(), &s.params_string()),
-        scheme: s.name().to_string(),
+        protocol: s.name().to_string(),
         params: s.params_string(),
         bits: s.total_bits(),
         words: words_of(s),
@@ -160,8 +160,8 @@ pub(super) fn option_of(
 }
 
 /// The parameters of `s` as `(NAME, VALUE)`, in declaration order: what
-/// [`Scheme::params_string`] writes out.
-pub(super) fn param_pairs(s: &Scheme) -> Vec<(String, String)> {
+/// [`Protocol::params_string`] writes out.
+pub(super) fn param_pairs(s: &Protocol) -> Vec<(String, String)> {
     s.params()
         .iter()
         .map(|p| (p.name.clone(), p.text.clone()))
@@ -171,7 +171,7 @@ pub(super) fn param_pairs(s: &Scheme) -> Vec<(String, String)> {
 /// Does `s` survive `needed` cycles under every model? The weakest first
 /// ([`Model::weakest_first`]): it allows the most, so a failure there ends
 /// the question.
-pub(super) fn survives(s: &Scheme, needed: f64) -> Result<bool> {
+pub(super) fn survives(s: &Protocol, needed: f64) -> Result<bool> {
     for m in Model::weakest_first() {
         if !meets(&min_under(s, m)?, needed) {
             return Ok(false);
@@ -183,9 +183,12 @@ pub(super) fn survives(s: &Scheme, needed: f64) -> Result<bool> {
 /// The narrowest instance of `s` that `ok` accepts with every parameter
 /// that sizes a word set to one width above today's widest (the others as
 /// given); `None` when no width up to 64 is accepted or nothing sizes a
-/// word. Widths the description refuses are skipped.
-pub(super) fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<Option<Scheme>> {
-    let sizing = sizing_params(s.description());
+/// word. Widths the protocol refuses are skipped.
+pub(super) fn widen(
+    s: &Protocol,
+    ok: &dyn Fn(&Protocol) -> Result<bool>,
+) -> Result<Option<Protocol>> {
+    let sizing = sizing_params(s.file());
     let Some(now) = sizing.iter().filter_map(|p| s.param(p)).max() else {
         return Ok(None);
     };
@@ -205,14 +208,14 @@ pub(super) fn widen(s: &Scheme, ok: &dyn Fn(&Scheme) -> Result<bool>) -> Result<
 }
 
 /// The fewest cycles of `s` under every model (explorer).
-pub(super) fn per_model(s: &Scheme) -> Result<Vec<(Model, Option<BigUint>)>> {
+pub(super) fn per_model(s: &Protocol) -> Result<Vec<(Model, Option<BigUint>)>> {
     Model::ALL
         .iter()
         .map(|&m| Ok((m, min_under(s, m)?)))
         .collect()
 }
 
-/// Every instance of every catalog description at each of `totals` bits
+/// Every instance of every catalog protocol at each of `totals` bits
 /// that survives `needed` writer cycles inside one reader window under
 /// every memory model (explorer, exact), in catalog order. The weakest
 /// model ([`Model::weakest`], lkmm) is asked first: an instance that fails
@@ -221,7 +224,7 @@ pub(super) fn per_model(s: &Scheme) -> Result<Vec<(Model, Option<BigUint>)>> {
 /// Errors: a search that does not settle (an explorer bound) is an error
 /// naming the instance, not a silent omission.
 pub(super) fn candidates(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
-    let mut all: Vec<(Scheme, String)> = Vec::new();
+    let mut all: Vec<(Protocol, String)> = Vec::new();
     for d in catalog::catalog() {
         for &t in totals {
             all.extend(instances_with_choices(d, t));
@@ -257,12 +260,12 @@ pub(super) fn candidates(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>>
 mod tests {
     use super::*;
 
-    /// The enumeration is driven by the descriptions: every catalog entry
+    /// The enumeration is driven by the protocols: every catalog entry
     /// with a sizing parameter has instances at 64 bits, the two-word
     /// split has every read, order and barrier combination, and nothing
-    /// is instantiated at a width its description refuses.
+    /// is instantiated at a width its protocol refuses.
     #[test]
-    fn instances_come_from_the_descriptions() {
+    fn instances_come_from_the_protocol_files() {
         let mut names = Vec::new();
         for d in catalog::catalog() {
             let v = instances_at(d, 64);
@@ -276,8 +279,8 @@ mod tests {
             }
         }
         assert_eq!(names.len(), catalog::catalog().len());
-        // A description fixed at 64 bits has no 32-bit instance.
-        let fixed: Vec<&Arc<Description>> = catalog::catalog()
+        // A protocol fixed at 64 bits has no 32-bit instance.
+        let fixed: Vec<&Arc<ProtocolFile>> = catalog::catalog()
             .iter()
             .filter(|d| {
                 d.params

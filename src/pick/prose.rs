@@ -11,7 +11,7 @@ use super::{
     YourAnswer, kernel_bits, kernel_type,
 };
 use crate::analyze::LogProb;
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::text::number::cycles_text;
 use crate::text::table::{Table, bullet, fit, rate_text, short_p, wrap};
 use crate::timing::{Window, human_duration, sig3};
@@ -25,9 +25,9 @@ pub fn kernel_type_words(bits: u32) -> String {
     )
 }
 
-/// A scheme as one string (`plain W=64`): its name, then its parameters
+/// A protocol as one string (`plain W=64`): its name, then its parameters
 /// as `NAME=VALUE`; the name alone when it has none (`none`).
-pub(super) fn scheme_text(name: &str, params: &[(String, String)]) -> String {
+pub(super) fn protocol_text(name: &str, params: &[(String, String)]) -> String {
     if params.is_empty() {
         return name.to_string();
     }
@@ -93,7 +93,7 @@ pub(super) fn adversarial(req: &PickRequest, a: &PickAnswer, f: &AdversarialFact
         None => {
             s.push_str(&format!(
                 " No width up to 64 bits does (a 64-bit counter falls after {}); \
-                 only a scheme with no false positive at all meets it.",
+                 only a protocol with no false positive at all meets it.",
                 human_duration(f.t64)
             ));
         }
@@ -109,7 +109,7 @@ pub(super) fn adversarial(req: &PickRequest, a: &PickAnswer, f: &AdversarialFact
         text.push_str(&wrap(&format!(
             "Every option of the catalog at 32 or 64 bits that survives {} \
              cycles under sc, tso and lkmm, by cost; of the variants of one \
-             scheme the narrowest that does, and none that another beats \
+             protocol the narrowest that does, and none that another beats \
              in bits, word width, work and margin alike:",
             sig3(needed)
         )));
@@ -233,7 +233,7 @@ pub(super) fn accidental(
             let cheapest = a.options.first();
             s.push_str(&format!(
                 " No width up to 64 bits meets it (a 64-bit counter gives {} \
-                 per speculation); only a scheme with no false positive at all \
+                 per speculation); only a protocol with no false positive at all \
                  does{}.",
                 short_p(&f.p64.sci()),
                 cheapest.map_or(String::new(), |o| format!(
@@ -262,7 +262,7 @@ pub(super) fn accidental(
 }
 
 /// The paragraph about the protocol the request asked about.
-fn yours_text(y: &YourAnswer, s: &Scheme, target: &str) -> String {
+fn yours_text(y: &YourAnswer, s: &Protocol, target: &str) -> String {
     let o = &y.option;
     let per: Vec<String> = o
         .per_model
@@ -291,7 +291,7 @@ fn yours_text(y: &YourAnswer, s: &Scheme, target: &str) -> String {
         t.push_str(&format!(" It meets {target}."));
     } else {
         t.push_str(&format!(" It does not meet {target}."));
-        let sizing = sizing_params(s.description()).join(", ");
+        let sizing = sizing_params(s.file()).join(", ");
         match &y.widened {
             Some(w) => t.push_str(&format!(
                 " With {w} it does (the other parameters as given)."

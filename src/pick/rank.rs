@@ -20,11 +20,11 @@ use super::{
 use crate::analyze::{AnalyzeConfig, LogProb, analyze};
 use crate::error::{Error, Result};
 use crate::memory::Model;
-use crate::protocol::{Scheme, catalog};
+use crate::protocol::{Protocol, catalog};
 use crate::timing::{Process, Window, Writer, YEAR_S};
 
-fn plain(bits: u32) -> Scheme {
-    catalog::scheme("plain", &[("W", &bits.to_string())]).expect("plain takes W in 2..=64")
+fn plain(bits: u32) -> Protocol {
+    catalog::protocol("plain", &[("W", &bits.to_string())]).expect("plain takes W in 2..=64")
 }
 
 fn writer(rate: f64) -> Result<Writer> {
@@ -33,10 +33,10 @@ fn writer(rate: f64) -> Result<Writer> {
 
 /// Seconds for an adversary to break a plain W-bit counter at `rate`.
 fn time_to_fp(bits: u32, rate: f64) -> Result<f64> {
-    let scheme = plain(bits);
+    let protocol = plain(bits);
     let r = analyze(&AnalyzeConfig {
-        sc: sc_facts(&scheme)?,
-        scheme,
+        sc: sc_facts(&protocol)?,
+        protocol,
         writer: writer(rate)?,
         window: None,
         fleet: None,
@@ -95,9 +95,9 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
         rate: req.rate,
         bits: found.map(kernel_bits),
         bits_needed: found,
-        scheme: String::new(),
-        scheme_name: String::new(),
-        scheme_params: Vec::new(),
+        protocol: String::new(),
+        protocol_name: String::new(),
+        protocol_params: Vec::new(),
         kernel_type: String::new(),
         horizon_s: Some(h),
         needed_cycles: Some(needed),
@@ -120,8 +120,8 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
                 below = Some(b);
             }
             let named = plain(kernel_bits(bits));
-            answer.scheme_name = named.name().to_string();
-            answer.scheme_params = param_pairs(&named);
+            answer.protocol_name = named.name().to_string();
+            answer.protocol_params = param_pairs(&named);
             answer.kernel_type = kernel_type(bits).into();
             answer.value_at_bits = Some(format!("{t:e}"));
             Some(AdversarialWidth {
@@ -132,9 +132,9 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
         }
         None => {
             let cheapest = options.iter().find(|o| o.min_cycles.is_none());
-            (answer.scheme_name, answer.scheme_params) = cheapest
+            (answer.protocol_name, answer.protocol_params) = cheapest
                 .map_or(("none".into(), Vec::new()), |o| {
-                    (o.scheme.clone(), o.param_pairs.clone())
+                    (o.protocol.clone(), o.param_pairs.clone())
                 });
             answer.kernel_type =
                 cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
@@ -143,7 +143,7 @@ pub(super) fn adversarial(req: &PickRequest) -> Result<(PickAnswer, AdversarialF
         }
     };
     if let Some(y) = &req.yours {
-        let ok = |s: &Scheme| survives(s, needed);
+        let ok = |s: &Protocol| survives(s, needed);
         let per = per_model(y)?;
         let meets_all = per.iter().all(|(_, v)| meets(v, needed));
         answer.yours = Some(judge(y, per, meets_all, &ok, None)?);
@@ -167,11 +167,11 @@ fn risk(bits: u32, req: &PickRequest, window: &Window) -> Result<(LogProb, LogPr
     risk_of(&plain(bits), req, window)
 }
 
-/// [`risk`] of any scheme (its closed form for a catalog entry, else the
+/// [`risk`] of any protocol (its closed form for a catalog entry, else the
 /// explorer's period).
-fn risk_of(s: &Scheme, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
+fn risk_of(s: &Protocol, req: &PickRequest, window: &Window) -> Result<(LogProb, LogProb)> {
     let r = analyze(&AnalyzeConfig {
-        scheme: s.clone(),
+        protocol: s.clone(),
         writer: writer(req.rate)?,
         window: Some(window.clone()),
         fleet: req.fleet,
@@ -258,9 +258,9 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
         rate: req.rate,
         bits: found.map(kernel_bits),
         bits_needed: found,
-        scheme: String::new(),
-        scheme_name: String::new(),
-        scheme_params: Vec::new(),
+        protocol: String::new(),
+        protocol_name: String::new(),
+        protocol_params: Vec::new(),
         kernel_type: String::new(),
         horizon_s: None,
         needed_cycles: None,
@@ -283,8 +283,8 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
                 below = Some(qb);
             }
             let named = plain(kernel_bits(bits));
-            answer.scheme_name = named.name().to_string();
-            answer.scheme_params = param_pairs(&named);
+            answer.protocol_name = named.name().to_string();
+            answer.protocol_params = param_pairs(&named);
             answer.kernel_type = kernel_type(bits).into();
             answer.value_at_bits = Some(q.sci());
             Some(WindowWidth { bits, p, q, below })
@@ -292,9 +292,9 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
         None => {
             let opts = safe_options(f64::INFINITY, &[32])?;
             let cheapest = opts.first();
-            (answer.scheme_name, answer.scheme_params) = cheapest
+            (answer.protocol_name, answer.protocol_params) = cheapest
                 .map_or(("none".into(), Vec::new()), |o| {
-                    (o.scheme.clone(), o.param_pairs.clone())
+                    (o.protocol.clone(), o.param_pairs.clone())
                 });
             answer.kernel_type =
                 cheapest.map_or("none".into(), |o| kernel_type(o.widest_word).into());
@@ -303,7 +303,7 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
         }
     };
     if let Some(y) = &req.yours {
-        let ok = |s: &Scheme| -> Result<bool> { Ok(passes(&risk_of(s, req, &window)?.1)) };
+        let ok = |s: &Protocol| -> Result<bool> { Ok(passes(&risk_of(s, req, &window)?.1)) };
         let (_, q) = risk_of(y, req, &window)?;
         answer.yours = Some(judge(y, per_model(y)?, passes(&q), &ok, Some(q.sci()))?);
     }
@@ -325,10 +325,10 @@ pub(super) fn accidental(req: &PickRequest, given: &Window) -> Result<(PickAnswe
 /// caller's verdict on it (from `per`, or from a probability the caller
 /// already has), `ok` the same verdict for the widened instances.
 fn judge(
-    s: &Scheme,
+    s: &Protocol,
     per: Vec<(Model, Option<BigUint>)>,
     meets: bool,
-    ok: &dyn Fn(&Scheme) -> Result<bool>,
+    ok: &dyn Fn(&Protocol) -> Result<bool>,
     p: Option<String>,
 ) -> Result<YourAnswer> {
     let widened = if meets {
@@ -347,7 +347,7 @@ fn judge(
 /// The cost order: the reader's loads and fences first (the fast path is
 /// why the speculation exists), then the writer's per cycle, then a grace
 /// period on the writer's path (it holds mmap_lock while it waits), then a
-/// cost the program cannot show (the description's note), then rarer
+/// cost the program cannot show (the protocol's note), then rarer
 /// writer work, then fewer bits.
 fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
     (
@@ -361,10 +361,10 @@ fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
     )
 }
 
-/// Every instance of every catalog description at each of `totals` bits
+/// Every instance of every catalog protocol at each of `totals` bits
 /// that survives `needed` writer cycles inside one reader window under sc,
 /// tso and lkmm (explorer, exact), by cost. Of the instances of one
-/// description that differ only in width, only the narrowest that meets
+/// protocol that differ only in width, only the narrowest that meets
 /// the target is kept; an instance another one beats in every respect
 /// ([`dominates`]: more bits or a wider word, more work, no more margin) is
 /// left out. The candidates and their errors are
@@ -372,11 +372,11 @@ fn cost_key(o: &PickOption) -> (u32, u32, bool, bool, usize, u32, String) {
 pub fn safe_options(needed: f64, totals: &[u32]) -> Result<Vec<PickOption>> {
     let mut kept: Vec<PickOption> = Vec::new();
     for o in candidates(needed, totals)? {
-        // The same description with the same choices at a narrower total
+        // The same protocol with the same choices at a narrower total
         // already meets the target: the wider one adds nothing.
         let narrower = kept
             .iter()
-            .position(|k| k.scheme == o.scheme && k.choices == o.choices);
+            .position(|k| k.protocol == o.protocol && k.choices == o.choices);
         match narrower {
             Some(i) if kept[i].bits <= o.bits => {}
             Some(i) => kept[i] = o,
@@ -400,7 +400,7 @@ fn margin(o: &PickOption) -> f64 {
 /// `a` is at least as good as `b` in every respect the model measures —
 /// no more bits, no wider word (a 64-bit word needs 64-bit atomics), no
 /// more reader or writer work, no grace period where `b` has none, no
-/// fewer cycles to a false positive — and better in one. A description's
+/// fewer cycles to a false positive — and better in one. A protocol's
 /// note is prose (a locked read, a clock) and is not compared: an option
 /// with a note hides no other option, except one with the same note.
 fn dominates(a: &PickOption, b: &PickOption) -> bool {

@@ -8,25 +8,26 @@ use crate::results::{EngineKind, Metric, Row, select};
 use crate::text::number::{cycles_text, log2_dec, num};
 use crate::timing::Window;
 
-/// The scheme the width figures follow: the first scheme of the rows
-/// that has `metric` rows from analyze (a width sweep holds one scheme
+/// The protocol the width figures follow: the first protocol of the rows
+/// that has `metric` rows from analyze (a width sweep holds one protocol
 /// family; which one is read from the data, never assumed by name).
-fn first_scheme(rows: &[Row], metric: Metric) -> Option<&str> {
+fn first_protocol(rows: &[Row], metric: Metric) -> Option<&str> {
     select(rows, EngineKind::Analyze, metric)
-        .map(|r| r.scheme.as_str())
+        .map(|r| r.protocol.as_str())
         .next()
 }
 
 /// Time to the first false positive vs width, one series per rate: rate
-/// (cycles/s) -> sorted (bits, seconds). The first scheme of the rows
-/// ([`first_scheme`]), first value per (rate, bits): the time does not
+/// (cycles/s) -> sorted (bits, seconds). The first protocol of the rows
+/// ([`first_protocol`]), first value per (rate, bits): the time does not
 /// depend on the window.
 pub fn time_to_fp(rows: &[Row]) -> BTreeMap<u64, (f64, Vec<(u32, f64)>)> {
     let mut out: BTreeMap<u64, (f64, BTreeMap<u32, f64>)> = BTreeMap::new();
-    let Some(scheme) = first_scheme(rows, Metric::TimeToFpS) else {
+    let Some(protocol) = first_protocol(rows, Metric::TimeToFpS) else {
         return BTreeMap::new();
     };
-    for r in select(rows, EngineKind::Analyze, Metric::TimeToFpS).filter(|r| r.scheme == scheme) {
+    for r in select(rows, EngineKind::Analyze, Metric::TimeToFpS).filter(|r| r.protocol == protocol)
+    {
         let (Some(rate), Some(t)) = (num(&r.rate), num(&r.value)) else {
             continue;
         };
@@ -77,15 +78,15 @@ pub struct PWindowData {
 }
 
 /// P(false positive per speculation) vs window length for the first
-/// scheme of the rows, at the given rates (all rates of the rows when
+/// protocol of the rows, at the given rates (all rates of the rows when
 /// `rates` is empty; the highest only when there are more than two and
 /// none is asked for), one process and hold. Jittered fixed windows
 /// ([`window_length`]) are preferred over exactly fixed ones.
 pub fn p_window(rows: &[Row], rates: &[f64]) -> Option<PWindowData> {
-    let scheme = first_scheme(rows, Metric::Log10PFalsePositive)?;
+    let protocol = first_protocol(rows, Metric::Log10PFalsePositive)?;
     let all: Vec<(&Row, f64, bool)> =
         select(rows, EngineKind::Analyze, Metric::Log10PFalsePositive)
-            .filter(|r| r.scheme == scheme)
+            .filter(|r| r.protocol == protocol)
             .filter_map(|r| window_length(&r.window).map(|(t, j)| (r, t, j)))
             .collect();
     let jittered = all.iter().any(|a| a.2);
@@ -130,7 +131,7 @@ pub fn p_window(rows: &[Row], rates: &[f64]) -> Option<PWindowData> {
     })
 }
 
-/// How a scheme instance fares against a stalled reader, from the
+/// How a protocol instance fares against a stalled reader, from the
 /// explorer's fewest cycles `m` and its total bits `b` (the classes of
 /// the fixes figure and the summary's tables):
 /// - `Full`: no sooner than 2^(b-2), i.e. at least half the period of one
@@ -174,12 +175,12 @@ impl FixOutcome {
     }
 }
 
-/// One scheme instance under one memory model in the fixes comparison.
+/// One protocol instance under one memory model in the fixes comparison.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FixBar {
     /// `split 32+32 hi-lo-hi` style label ([`short_label`]).
     pub label: String,
-    /// The CSV's scheme and params (to find its other rows).
+    /// The CSV's protocol and params (to find its other rows).
     pub key: (String, String),
     /// Total bits.
     pub bits: u32,
@@ -202,7 +203,7 @@ impl FixBar {
     }
 }
 
-/// The explorer's answers per scheme instance and memory model, in CSV
+/// The explorer's answers per protocol instance and memory model, in CSV
 /// order.
 pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
     let mut out: Vec<FixBar> = Vec::new();
@@ -213,11 +214,11 @@ pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
         } else {
             r.memory_model.clone()
         };
-        let key = (r.scheme.clone(), r.params.clone(), model.clone());
+        let key = (r.protocol.clone(), r.params.clone(), model.clone());
         let i = *seen.entry(key).or_insert_with(|| {
             out.push(FixBar {
-                label: short_label(&r.scheme, &r.params),
-                key: (r.scheme.clone(), r.params.clone()),
+                label: short_label(&r.protocol, &r.params),
+                key: (r.protocol.clone(), r.params.clone()),
                 bits: r.bits,
                 model,
                 log2_min: None,
@@ -240,12 +241,12 @@ pub fn fixes(rows: &[Row]) -> Vec<FixBar> {
     out
 }
 
-/// One scheme instance with the memory models grouped by their answer:
+/// One protocol instance with the memory models grouped by their answer:
 /// `(label, key, bits, [(models, bar)])`, models that agree sharing one
 /// entry (`sc tso`), in the order sc, tso, lkmm met in the rows.
 pub type FixGroup = (String, (String, String), u32, Vec<(Vec<String>, FixBar)>);
 
-/// [`fixes`] grouped per scheme instance ([`FixGroup`]).
+/// [`fixes`] grouped per protocol instance ([`FixGroup`]).
 pub fn fix_groups(rows: &[Row]) -> Vec<FixGroup> {
     let mut out: Vec<FixGroup> = Vec::new();
     for b in fixes(rows) {
@@ -281,11 +282,16 @@ pub struct Agreement {
     pub ci: Option<(f64, f64)>,
 }
 
-/// Minimal cycles (log2) per scheme instance: explore and stress vs analyze.
+/// Minimal cycles (log2) per protocol instance: explore and stress vs analyze.
 pub fn agree_cycles(rows: &[Row]) -> Vec<Agreement> {
     let reference: BTreeMap<(&str, &str), f64> =
         select(rows, EngineKind::Analyze, Metric::MinCycles)
-            .filter_map(|r| Some(((r.scheme.as_str(), r.params.as_str()), log2_dec(&r.value)?)))
+            .filter_map(|r| {
+                Some((
+                    (r.protocol.as_str(), r.params.as_str()),
+                    log2_dec(&r.value)?,
+                ))
+            })
             .collect();
     let mut out = Vec::new();
     for (engine, metric) in [
@@ -294,7 +300,7 @@ pub fn agree_cycles(rows: &[Row]) -> Vec<Agreement> {
     ] {
         for r in select(rows, engine, metric) {
             if let (Some(a), Some(o)) = (
-                reference.get(&(r.scheme.as_str(), r.params.as_str())),
+                reference.get(&(r.protocol.as_str(), r.params.as_str())),
                 log2_dec(&r.value),
             ) {
                 out.push(Agreement {
@@ -318,7 +324,7 @@ pub const MIN_P_DRAWN: f64 = 1e-4;
 pub fn agree_probability(rows: &[Row]) -> Vec<Agreement> {
     let key = |r: &Row| {
         (
-            r.scheme.clone(),
+            r.protocol.clone(),
             r.params.clone(),
             r.rate.clone(),
             r.process.clone(),

@@ -1,5 +1,5 @@
 //! Figure (c): the fixes compared — the explorer's minimal writer cycles
-//! to a false positive for each scheme instance under each memory model
+//! to a false positive for each protocol instance under each memory model
 //! (models with the same answer share a bar), coloured by outcome: full
 //! period (at least half the period of its bits), short (a wrap of part of
 //! the state), broken (an ordering bug: a handful of cycles), none (no
@@ -7,7 +7,7 @@
 //!
 //! Only kernel widths (32 bits and up) are drawn: the 8-bit rows of the
 //! sweep are there to keep the explorer's traces readable, not to be
-//! compared. A scheme with no false positive gets no bar (there is no
+//! compared. A protocol with no false positive gets no bar (there is no
 //! count to draw), only its marker and words at the axis.
 
 use plotters::coord::Shift;
@@ -55,14 +55,14 @@ pub(crate) struct Fixes {
 impl Fixes {
     pub(crate) fn from_rows(rows: &[Row]) -> Option<Fixes> {
         let groups = data::fix_groups(rows);
-        let schemes: std::collections::BTreeSet<&str> =
+        let protocols: std::collections::BTreeSet<&str> =
             groups.iter().map(|g| g.1.0.as_str()).collect();
-        if schemes.len() < 2 {
+        if protocols.len() < 2 {
             return None;
         }
         let cost = |key: &(String, String)| -> String {
-            select(rows, EngineKind::Explore, Metric::SchemeCost)
-                .find(|r| r.scheme == key.0 && r.params == key.1)
+            select(rows, EngineKind::Explore, Metric::ProtocolCost)
+                .find(|r| r.protocol == key.0 && r.params == key.1)
                 .and_then(|r| Cost::parse(&r.value))
                 .map(|c| c.short())
                 .unwrap_or_default()

@@ -302,7 +302,7 @@ pub fn plot_rows_marked(
             .filter(|_| wanted(FigureId::Fixes))
             .map(|f| render(&f, dir, stem)),
         FigureId::Fixes,
-        "needs explore rows of at least two schemes",
+        "needs explore rows of at least two protocols",
     )?;
     add(
         engines::EnginesAgree::from_rows(rows)

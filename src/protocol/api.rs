@@ -1,8 +1,8 @@
-//! The kernel API in description bodies: `seqlock.h`, `mmap_lock.h`, the
+//! The kernel API in protocol bodies: `seqlock.h`, `mmap_lock.h`, the
 //! atomics and RCU read-side markers, as the kernel writes them (DESIGN
 //! §1.7).
 //!
-//! The seqcount and mmap_lock functions are macros of the description
+//! The seqcount and mmap_lock functions are macros of the protocol
 //! language itself (`prelude.h`), expanded token by token where they are
 //! called — a preprocessor, since that is what the kernel's own
 //! `static inline` helpers and macros amount to for a memory model. The
@@ -180,7 +180,7 @@ fn plain_atomic_macros() -> String {
 }
 
 /// The whole prelude as text: the handwritten part and the generated
-/// atomics (`seqwrap schemes --api` prints it).
+/// atomics (`seqwrap protocols --api` prints it).
 pub fn prelude_text() -> &'static str {
     static T: OnceLock<String> = OnceLock::new();
     T.get_or_init(|| {
@@ -249,7 +249,7 @@ fn parse_defines(text: &str) -> HashMap<String, Macro> {
     out
 }
 
-/// Names a description may not call, with why (the subset cannot model
+/// Names a protocol may not call, with why (the subset cannot model
 /// them), so a pasted body gets a message rather than "unknown macro".
 pub const REFUSED: &[(&str, &str)] = &[
     (

@@ -1,22 +1,22 @@
 //! The built-in catalog (the files under `protocols/`, compiled into the
 //! binary so seqwrap works from any directory), user files, and the one
-//! place that maps the old scheme flags onto files and parameters.
+//! place that maps the old protocol flags onto files and parameters.
 //!
-//! This module is the only code that knows schemes by name: it maps
-//! `--scheme NAME` to the file `protocols/NAME.toml` and each old flag to
+//! This module is the only code that knows protocols by name: it maps
+//! `--protocol NAME` to the file `protocols/NAME.toml` and each old flag to
 //! the parameter of the same meaning (`--bits` to `W`, `--hi` to `H`, ...).
-//! A flag applies to a scheme iff the scheme's file declares the parameter,
-//! so the mapping itself never matches on a scheme's name; a test guards
+//! A flag applies to a protocol iff the protocol's file declares the parameter,
+//! so the mapping itself never matches on a protocol's name; a test guards
 //! that no engine does either.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::compile::Override;
-use super::{Description, Scheme};
+use super::{Protocol, ProtocolFile};
 use crate::error::{Error, Result};
 
-/// The catalog's files, in the order `seqwrap schemes` lists them.
+/// The catalog's files, in the order `seqwrap protocols` lists them.
 const FILES: &[(&str, &str)] = &[
     ("plain", include_str!("../../protocols/plain.toml")),
     ("rfc-v1", include_str!("../../protocols/rfc-v1.toml")),
@@ -30,7 +30,7 @@ const FILES: &[(&str, &str)] = &[
     ("atomic64", include_str!("../../protocols/atomic64.toml")),
 ];
 
-/// The old scheme flags and the parameter each stands for.
+/// The old protocol flags and the parameter each stands for.
 pub const LEGACY_FLAGS: &[(&str, &str)] = &[
     ("bits", "W"),
     ("hi", "H"),
@@ -43,13 +43,13 @@ pub const LEGACY_FLAGS: &[(&str, &str)] = &[
 
 /// The catalog, parsed once. A built-in file that does not parse is a bug
 /// caught by the tests, so this panics rather than return an error.
-pub fn catalog() -> &'static [Arc<Description>] {
-    static CAT: OnceLock<Vec<Arc<Description>>> = OnceLock::new();
+pub fn catalog() -> &'static [Arc<ProtocolFile>] {
+    static CAT: OnceLock<Vec<Arc<ProtocolFile>>> = OnceLock::new();
     CAT.get_or_init(|| {
         FILES
             .iter()
             .map(|(name, text)| {
-                let d = Description::parse(&format!("protocols/{name}.toml"), text)
+                let d = ProtocolFile::parse(&format!("protocols/{name}.toml"), text)
                     .unwrap_or_else(|e| panic!("built-in protocol {name}: {e}"));
                 assert_eq!(&d.name, name, "protocols/{name}.toml names itself");
                 Arc::new(d)
@@ -58,7 +58,7 @@ pub fn catalog() -> &'static [Arc<Description>] {
     })
 }
 
-/// The raw text of a catalog file (for `seqwrap schemes --show`).
+/// The raw text of a catalog file (for `seqwrap protocols --show`).
 pub fn text(name: &str) -> Option<&'static str> {
     FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
@@ -69,51 +69,92 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// A catalog entry by name.
-pub fn find(name: &str) -> Result<Arc<Description>> {
+pub fn find(name: &str) -> Result<Arc<ProtocolFile>> {
     catalog()
         .iter()
         .find(|d| d.name == name)
         .cloned()
         .ok_or_else(|| {
             Error::usage(format!(
-                "--scheme: unknown scheme '{name}'; allowed: {} (or --protocol FILE)",
+                "unknown protocol '{name}'; allowed: {} (or a protocol file's path)",
                 names().join(", ")
             ))
         })
 }
 
-/// Read a user's description file.
-pub fn load_file(path: &Path) -> Result<Arc<Description>> {
+/// Read a user's protocol file.
+pub fn load_file(path: &Path) -> Result<Arc<ProtocolFile>> {
     let text = std::fs::read_to_string(path).map_err(|error| Error::Input {
         path: path.to_path_buf(),
         error,
     })?;
-    Ok(Arc::new(Description::parse(
+    Ok(Arc::new(ProtocolFile::parse(
         &path.display().to_string(),
         &text,
     )?))
 }
 
-/// A scheme as asked for on a command line or in a spec: a catalog name or
+/// Which protocol a command line, a spec or a test names: a catalog entry
+/// or a user's file. One flag (`--protocol`) and one spec key
+/// (`protocol =`) take both, so the user never chooses between two words
+/// for one thing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolRef {
+    /// A catalog entry, by its name.
+    Catalog(String),
+    /// A protocol file (TOML with kernel C).
+    File(PathBuf),
+}
+
+impl ProtocolRef {
+    /// `TEXT` as `--protocol` reads it: a catalog name if it is exactly
+    /// one, otherwise a path (relative ones resolved against `base`, the
+    /// spec's directory for a spec and the working directory for the CLI).
+    /// A file named like a catalog entry is reached as `./NAME`. A value
+    /// that is no file and looks like a name (no `/`, no `.`) is most
+    /// likely a mistyped catalog name, so that error lists the catalog.
+    pub fn parse(text: &str, base: &Path) -> Result<ProtocolRef> {
+        if names().contains(&text) {
+            return Ok(ProtocolRef::Catalog(text.to_string()));
+        }
+        let path = base.join(text);
+        if !text.contains(['/', '.']) && !path.exists() {
+            return Err(Error::usage(format!(
+                "'{text}' is neither a catalog protocol nor a file; allowed: {} \
+                 or a protocol file's path",
+                names().join(", ")
+            )));
+        }
+        Ok(ProtocolRef::File(path))
+    }
+
+    /// The protocol's file, parsed.
+    pub fn load(&self) -> Result<Arc<ProtocolFile>> {
+        match self {
+            ProtocolRef::Catalog(name) => find(name),
+            ProtocolRef::File(path) => load_file(path),
+        }
+    }
+}
+
+/// A protocol as asked for on a command line or in a spec: a catalog name or
 /// a file, old-style flags, and `NAME=VALUE` parameters.
 #[derive(Clone, Debug, Default)]
-pub struct SchemeRequest {
-    /// `--scheme NAME`.
-    pub scheme: Option<String>,
-    /// `--protocol FILE`.
-    pub protocol: Option<std::path::PathBuf>,
+pub struct ProtocolRequest {
+    /// `--protocol NAME|FILE`.
+    pub protocol: Option<ProtocolRef>,
     /// Old flags as given (`bits`, `32`), without the `--`.
     pub legacy: Vec<(String, String)>,
     /// `--param NAME=VALUE`, as typed.
     pub params: Vec<String>,
 }
 
-impl SchemeRequest {
+impl ProtocolRequest {
     /// Set an old flag by name (`bits`, `write-order`, ...).
     pub fn set_legacy(&mut self, flag: &str, value: &str) -> Result<()> {
         if !LEGACY_FLAGS.iter().any(|(f, _)| *f == flag) {
             return Err(Error::usage(format!(
-                "--{flag} is not a scheme flag; allowed: {}, --param NAME=VALUE",
+                "--{flag} is not a protocol flag; allowed: {}, --param NAME=VALUE",
                 LEGACY_FLAGS
                     .iter()
                     .map(|(f, _)| format!("--{f}"))
@@ -125,24 +166,19 @@ impl SchemeRequest {
         Ok(())
     }
 
-    /// Resolve into a scheme. Errors name the flag and what is allowed.
-    pub fn resolve(&self) -> Result<Scheme> {
-        let desc = match (&self.scheme, &self.protocol) {
-            (Some(_), Some(_)) => {
-                return Err(Error::usage(
-                    "--scheme and --protocol name two protocols; allowed: one of them",
-                ));
-            }
-            (Some(name), None) => find(name)?,
-            (None, Some(path)) => load_file(path)?,
-            (None, None) => {
-                return Err(Error::usage(format!(
-                    "--scheme or --protocol is required; allowed: --scheme {} or \
-                     --protocol FILE",
-                    names().join("|")
-                )));
-            }
+    /// Resolve into a protocol. Errors name the flag and what is allowed.
+    pub fn resolve(&self) -> Result<Protocol> {
+        let Some(protocol) = &self.protocol else {
+            return Err(Error::usage(format!(
+                "--protocol is required; allowed: --protocol {} or --protocol FILE",
+                names().join("|")
+            )));
         };
+        // A file's errors name the file (FILE:LINE:COL); a name's, the flag.
+        let file = protocol.load().map_err(|e| match (protocol, e) {
+            (ProtocolRef::Catalog(_), Error::Usage(m)) => Error::usage(format!("--protocol: {m}")),
+            (_, e) => e,
+        })?;
         let mut overrides = Vec::new();
         for (flag, value) in &self.legacy {
             let param = LEGACY_FLAGS
@@ -150,11 +186,11 @@ impl SchemeRequest {
                 .find(|(f, _)| f == flag)
                 .map(|(_, p)| *p)
                 .expect("checked by set_legacy");
-            if !desc.params.iter().any(|p| p.name == param) {
+            if !file.params.iter().any(|p| p.name == param) {
                 return Err(Error::usage(format!(
-                    "--{flag} does not apply to scheme {}; it takes: {}",
-                    desc.name,
-                    flags_of(&desc)
+                    "--{flag} does not apply to protocol {}; it takes: {}",
+                    file.name,
+                    flags_of(&file)
                 )));
             }
             let v = if matches!(flag.as_str(), "bits" | "hi" | "lo" | "epoch-bits") {
@@ -177,7 +213,7 @@ impl SchemeRequest {
             };
             overrides.push(Override::new("--param", k.trim(), v.trim()));
         }
-        Scheme::with_overrides(desc, &overrides)
+        Protocol::with_overrides(file, &overrides)
     }
 }
 
@@ -197,9 +233,9 @@ fn width_text(flag: &str, v: &str) -> Result<String> {
     })
 }
 
-/// The flags a description takes: old flags where one maps to a parameter,
+/// The flags a protocol takes: old flags where one maps to a parameter,
 /// `--param NAME=` for the rest.
-pub fn flags_of(d: &Description) -> String {
+pub fn flags_of(d: &ProtocolFile) -> String {
     let v: Vec<String> = d
         .params
         .iter()
@@ -218,7 +254,7 @@ pub fn flags_of(d: &Description) -> String {
     }
 }
 
-/// A short label for a scheme as CSV rows name it (`scheme`, `params` as
+/// A short label for a protocol as CSV rows name it (`protocol`, `params` as
 /// `NAME=VALUE ...`): the name, then the parameters that size a word
 /// (always), and the others where they differ from the default — a
 /// choice by its value alone (`split H=32 L=32 hi-lo-hi hi-first`), a
@@ -236,7 +272,7 @@ pub fn label(name: &str, params: &str) -> String {
             format!("{name} {}", params.trim())
         };
     };
-    let defaults = Scheme::new(d.clone(), &[], "default")
+    let defaults = Protocol::new(d.clone(), &[], "default")
         .map(|s| s.params_map())
         .unwrap_or_default();
     let sizes = |p: &str| {
@@ -277,24 +313,24 @@ fn near_pow2(v: &str) -> String {
     }
 }
 
-/// A catalog scheme with parameters, for code and tests
-/// (`catalog::scheme("plain", &[("W", "8")])`).
-pub fn scheme(name: &str, params: &[(&str, &str)]) -> Result<Scheme> {
+/// A catalog protocol with parameters, for code and tests
+/// (`catalog::protocol("plain", &[("W", "8")])`).
+pub fn protocol(name: &str, params: &[(&str, &str)]) -> Result<Protocol> {
     let overrides: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Scheme::new(find(name)?, &overrides, "--param")
+    Protocol::new(find(name)?, &overrides, "--param")
 }
 
 /// [`label`] with the parameters that size the words written as
 /// one total (`split 32+32 hi-lo-hi hi-first`, `plain 64`, `epoch 32+32
 /// epoch-first`), for tables that must fit 72 columns. Which parameters
-/// size a word is read from the description (its `[words]`); a scheme
+/// size a word is read from the protocol (its `[words]`); a protocol
 /// outside the catalog keeps the long label.
-pub fn short_label(scheme: &str, params: &str) -> String {
-    let long = label(scheme, params);
-    let Ok(d) = find(scheme) else {
+pub fn short_label(protocol: &str, params: &str) -> String {
+    let long = label(protocol, params);
+    let Ok(d) = find(protocol) else {
         return long;
     };
     let sizing: Vec<&str> = d.words.iter().map(|w| w.width.text.trim()).collect();
@@ -306,7 +342,7 @@ pub fn short_label(scheme: &str, params: &str) -> String {
             _ => rest.push(tok.to_string()),
         }
     }
-    let mut out = scheme.to_string();
+    let mut out = protocol.to_string();
     if !sizes.is_empty() {
         out.push(' ');
         out.push_str(&sizes.join("+"));
@@ -344,14 +380,14 @@ mod tests {
     #[test]
     fn every_catalog_file_parses_and_compiles_with_its_defaults() {
         for d in catalog() {
-            Scheme::new(d.clone(), &[], "test").unwrap_or_else(|e| panic!("{}: {e}", d.name));
+            Protocol::new(d.clone(), &[], "test").unwrap_or_else(|e| panic!("{}: {e}", d.name));
         }
     }
 
     #[test]
     fn old_flags_map_onto_parameters() {
-        let mut r = SchemeRequest {
-            scheme: Some("split".into()),
+        let mut r = ProtocolRequest {
+            protocol: Some(ProtocolRef::Catalog("split".into())),
             ..Default::default()
         };
         for (f, v) in [
@@ -366,21 +402,59 @@ mod tests {
         assert_eq!(s.param("H"), Some(32));
         assert_eq!(s.param("READ"), Some(1));
         assert_eq!(s.param("ORDER"), Some(1));
-        let mut bad = SchemeRequest {
-            scheme: Some("plain".into()),
+        let mut bad = ProtocolRequest {
+            protocol: Some(ProtocolRef::Catalog("plain".into())),
             ..Default::default()
         };
         bad.set_legacy("hi", "3").unwrap();
         let e = bad.resolve().unwrap_err().to_string();
         assert!(
-            e.contains("--hi does not apply to scheme plain; it takes: --bits"),
+            e.contains("--hi does not apply to protocol plain; it takes: --bits"),
             "{e}"
         );
-        let mut w = SchemeRequest {
-            scheme: Some("plain".into()),
+        let mut w = ProtocolRequest {
+            protocol: Some(ProtocolRef::Catalog("plain".into())),
             ..Default::default()
         };
         w.set_legacy("bits", "i32").unwrap();
         assert_eq!(w.resolve().unwrap().param("W"), Some(32));
+    }
+
+    #[test]
+    fn one_flag_names_a_catalog_entry_or_a_file() {
+        let here = Path::new("");
+        assert_eq!(
+            ProtocolRef::parse("plain", here).unwrap(),
+            ProtocolRef::Catalog("plain".into())
+        );
+        // A path, even one spelling a catalog name, is a file.
+        assert_eq!(
+            ProtocolRef::parse("./plain", here).unwrap(),
+            ProtocolRef::File(PathBuf::from("./plain"))
+        );
+        assert_eq!(
+            ProtocolRef::parse("mine.toml", Path::new("specs")).unwrap(),
+            ProtocolRef::File(PathBuf::from("specs/mine.toml"))
+        );
+        // A mistyped name is not mistaken for a missing file.
+        let e = ProtocolRef::parse("plian", here).unwrap_err().to_string();
+        assert!(
+            e.contains("'plian' is neither a catalog protocol nor a file; allowed: plain, "),
+            "{e}"
+        );
+        let mut r = ProtocolRequest::default();
+        assert!(
+            r.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("--protocol is required")
+        );
+        r.protocol = Some(ProtocolRef::File(PathBuf::from("/nonexistent/x.toml")));
+        assert!(
+            r.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("/nonexistent/x.toml")
+        );
     }
 }

@@ -3,11 +3,11 @@
 //! cycle, the writer's stores and fences on its common path, and what its
 //! rarer paths add (a carry's extra store, a grace period) and how often.
 //! What the program cannot show (a locked read, a tree-wide type change)
-//! is the description's `[costs] note`.
+//! is the protocol's `[costs] note`.
 
 use serde::Serialize;
 
-use super::Scheme;
+use super::Protocol;
 use super::parse::{FenceKind, ReturnKind};
 use super::program::{AtomicTy, Body, Instr, LoadOrder, Rmw, StoreOrder};
 use super::shape::TKind;
@@ -33,7 +33,7 @@ pub struct Costs {
     /// architecture (an `atomic64_read()` on 32-bit x86 is a locked
     /// `cmpxchg8b`).
     pub per_arch: Vec<String>,
-    /// What the description cannot show.
+    /// What the protocol cannot show.
     pub note: Option<String>,
 }
 
@@ -60,7 +60,7 @@ impl Costs {
 }
 
 /// Read the costs off `s`.
-pub fn costs(s: &Scheme) -> Costs {
+pub fn costs(s: &Protocol) -> Costs {
     let p = s.program();
     let (reader_loads, reader_fences) = accept_path(&p.reader);
     let shape = s.shape();
@@ -72,7 +72,7 @@ pub fn costs(s: &Scheme) -> Costs {
         writer_rmws: 0,
         writer_rare: Vec::new(),
         per_arch: per_arch(p),
-        note: s.description().cost_note.clone(),
+        note: s.file().cost_note.clone(),
     };
     let Ok(paths) = &shape.paths else {
         return c;
@@ -261,10 +261,10 @@ fn accept_path(b: &Body) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::catalog::scheme;
+    use crate::protocol::catalog::protocol;
 
     fn summary(name: &str, params: &[(&str, &str)]) -> String {
-        costs(&scheme(name, params).unwrap()).summary()
+        costs(&protocol(name, params).unwrap()).summary()
     }
 
     /// Costs read off the programs, checked against the kernel code each

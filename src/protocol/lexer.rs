@@ -1,4 +1,4 @@
-//! Tokens of the kernel-C subset a description's bodies are written in.
+//! Tokens of the kernel-C subset a protocol's bodies are written in.
 //!
 //! Hand-written: the subset is a few dozen tokens, and every error must
 //! carry the exact offset and say what is allowed, which a general C lexer

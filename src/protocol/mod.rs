@@ -1,17 +1,17 @@
-//! Protocols as descriptions: a seqcount variant is a file, not Rust.
+//! Protocols as protocols: a seqcount variant is a file, not Rust.
 //!
-//! A description (TOML, DESIGN §1) names shared words with their widths,
+//! A protocol (TOML, DESIGN §1) names shared words with their widths,
 //! integer parameters, and two bodies in a subset of kernel C with the
 //! kernel's own macros: the writer's critical section (run once per lock
 //! cycle, forever) and the reader's speculation (run once). This module
-//! reads it ([`desc`]), parses the C ([`parse`]), compiles it with
+//! reads it ([`file`]), parses the C ([`parse`]), compiles it with
 //! parameter values into a [`Program`] of steps each carrying its ordering
 //! ([`compile`], [`program`]), analyses its shape for the engines
 //! ([`shape`]), and holds the one verdict rule ([`verdict`]).
 //!
 //! The catalog ([`catalog`]) is a set of such files built into the binary;
-//! the only code that knows a scheme by name is the mapping of the old
-//! `--scheme`/`--bits`/`--hi` flags onto files and parameters there.
+//! the only code that knows a protocol by name is the mapping of the old
+//! `--protocol`/`--bits`/`--hi` flags onto files and parameters there.
 
 mod lexer;
 
@@ -19,7 +19,7 @@ pub mod api;
 pub mod catalog;
 pub mod compile;
 pub mod cost;
-pub mod desc;
+pub mod file;
 pub mod parse;
 pub mod program;
 pub mod shape;
@@ -31,9 +31,9 @@ use std::sync::{Arc, OnceLock};
 use num_bigint::BigUint;
 use serde::Serialize;
 
-pub use catalog::SchemeRequest;
+pub use catalog::{ProtocolRef, ProtocolRequest};
 pub use compile::ParamValue;
-pub use desc::Description;
+pub use file::ProtocolFile;
 pub use parse::ReturnKind;
 pub use program::Program;
 
@@ -91,93 +91,93 @@ pub fn verdict(ret: ReturnKind, data_changed: bool) -> Outcome {
     }
 }
 
-/// A description instantiated with parameter values: what every engine
+/// A protocol instantiated with parameter values: what every engine
 /// runs.
 #[derive(Clone)]
-pub struct Scheme {
-    desc: Arc<Description>,
+pub struct Protocol {
+    file: Arc<ProtocolFile>,
     params: Vec<ParamValue>,
     program: Arc<Program>,
     shape: Arc<OnceLock<shape::Shape>>,
 }
 
-impl fmt::Debug for Scheme {
+impl fmt::Debug for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Scheme({self})")
+        write!(f, "Protocol({self})")
     }
 }
 
-impl PartialEq for Scheme {
-    fn eq(&self, other: &Scheme) -> bool {
-        self.desc.name == other.desc.name
-            && self.desc.file.text == other.desc.file.text
+impl PartialEq for Protocol {
+    fn eq(&self, other: &Protocol) -> bool {
+        self.file.name == other.file.name
+            && self.file.raw.text == other.file.raw.text
             && self.params == other.params
     }
 }
 
-impl Eq for Scheme {}
+impl Eq for Protocol {}
 
-impl std::hash::Hash for Scheme {
+impl std::hash::Hash for Protocol {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.desc.name.hash(h);
+        self.file.name.hash(h);
         self.params.hash(h);
     }
 }
 
-impl Scheme {
-    /// Instantiate `desc` with `overrides` (`NAME`, `VALUE` pairs from
+impl Protocol {
+    /// Instantiate `file` with `overrides` (`NAME`, `VALUE` pairs from
     /// `--param`); `origin` names where the overrides came from.
     pub fn new(
-        desc: Arc<Description>,
+        file: Arc<ProtocolFile>,
         overrides: &[(String, String)],
         origin: &str,
-    ) -> Result<Scheme> {
+    ) -> Result<Protocol> {
         let o: Vec<compile::Override> = overrides
             .iter()
             .map(|(n, t)| compile::Override::new(origin, n, t))
             .collect();
-        Scheme::with_overrides(desc, &o)
+        Protocol::with_overrides(file, &o)
     }
 
-    /// Instantiate `desc` with overrides that each say where they came from.
+    /// Instantiate `file` with overrides that each say where they came from.
     pub fn with_overrides(
-        desc: Arc<Description>,
+        file: Arc<ProtocolFile>,
         overrides: &[compile::Override],
-    ) -> Result<Scheme> {
-        let params = compile::resolve_params(&desc, overrides)?;
-        let program = compile::compile(&desc, &params)?;
+    ) -> Result<Protocol> {
+        let params = compile::resolve_params(&file, overrides)?;
+        let program = compile::compile(&file, &params)?;
         // A closed form that does not parse or evaluate is a bad file, found
         // now rather than when a test first compares with it.
-        for (_, l) in &desc.expect {
-            compile::eval_with_params(&desc, &params, l)?;
+        for (_, l) in &file.expect {
+            compile::eval_with_params(&file, &params, l)?;
         }
-        Ok(Scheme {
-            desc,
+        Ok(Protocol {
+            file,
             params,
             program: Arc::new(program),
             shape: Arc::new(OnceLock::new()),
         })
     }
 
-    /// The same description with some parameters changed.
-    pub fn with_params(&self, overrides: &[(String, String)]) -> Result<Scheme> {
+    /// The same protocol with some parameters changed.
+    pub fn with_params(&self, overrides: &[(String, String)]) -> Result<Protocol> {
         let mut all: Vec<(String, String)> = self
             .params
             .iter()
             .map(|p| (p.name.clone(), p.text.clone()))
             .collect();
         all.extend(overrides.iter().cloned());
-        Scheme::new(self.desc.clone(), &all, "--param")
+        Protocol::new(self.file.clone(), &all, "--param")
     }
 
-    /// The description's name.
+    /// The protocol's name.
     pub fn name(&self) -> &str {
-        &self.desc.name
+        &self.file.name
     }
 
-    /// The description.
-    pub fn description(&self) -> &Description {
-        &self.desc
+    /// The protocol.
+    pub fn file(&self) -> &ProtocolFile {
+        &self.file
     }
 
     /// The resolved parameters, in declaration order.
@@ -207,11 +207,11 @@ impl Scheme {
             .join(" ")
     }
 
-    /// Is this a built-in catalog description, unchanged? Only those have
+    /// Is this a built-in catalog protocol, unchanged? Only those have
     /// closed forms the tests check against the explorer at every width; a
     /// user file's `[expect]` is a claim, not a fact.
     pub fn is_catalog(&self) -> bool {
-        catalog::text(&self.desc.name).is_some_and(|t| t == self.desc.file.text)
+        catalog::text(&self.file.name).is_some_and(|t| t == self.file.raw.text)
     }
 
     /// The compiled program.
@@ -229,32 +229,32 @@ impl Scheme {
         self.shape.get_or_init(|| shape::Shape::of(&self.program))
     }
 
-    /// The closed-form minimal cycles the description claims under memory
+    /// The closed-form minimal cycles the protocol claims under memory
     /// model `model` (`sc`, `tso`, `lkmm`): `None` when it claims nothing,
     /// `Some(None)` for "no false positive at all" (written as 0),
     /// `Some(Some(n))` otherwise.
     pub fn expected_min_cycles(&self, model: &str) -> Result<Option<Option<BigUint>>> {
-        let Some((_, l)) = self.desc.expect.iter().find(|(m, _)| m == model) else {
+        let Some((_, l)) = self.file.expect.iter().find(|(m, _)| m == model) else {
             return Ok(None);
         };
-        let v = compile::eval_with_params(&self.desc, &self.params, l)?;
+        let v = compile::eval_with_params(&self.file, &self.params, l)?;
         if v < 0 {
             return Err(Error::usage(format!(
                 "{}: expect.{model} is negative for {self}",
-                self.desc.file.name
+                self.file.raw.name
             )));
         }
         Ok(Some((v > 0).then(|| BigUint::from(v as u128))))
     }
 }
 
-impl fmt::Display for Scheme {
+impl fmt::Display for Protocol {
     /// `plain W=32`, `split H=32 L=32 READ=hi-lo-hi ORDER=hi-first ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.params.is_empty() {
-            write!(f, "{}", self.desc.name)
+            write!(f, "{}", self.file.name)
         } else {
-            write!(f, "{} {}", self.desc.name, self.params_string())
+            write!(f, "{} {}", self.file.name, self.params_string())
         }
     }
 }

@@ -1,11 +1,11 @@
 /*
- * The kernel API a description body may call, written once in the
- * description language itself and expanded where it is called, as the C
+ * The kernel API a protocol body may call, written once in the
+ * protocol language itself and expanded where it is called, as the C
  * preprocessor and the inliner would (DESIGN §1.7). Every token of an
  * expansion carries the position of the call, so an error inside one points
  * at the user's line.
  *
- * Each definition follows today's header text; where the description
+ * Each definition follows today's header text; where the protocol
  * language has no construct for the kernel's spelling, the equivalent is
  * written and the difference said:
  *  - `s->sequence++` (a plain increment under the writer's lock) is

@@ -1,4 +1,4 @@
-//! A compiled description: the writer's and the reader's bodies as control
+//! A compiled protocol: the writer's and the reader's bodies as control
 //! flow graphs of steps, every load, store and fence one instruction with
 //! its ordering, ready for any memory model.
 //!
@@ -16,7 +16,7 @@ pub type LocalId = u8;
 /// Index of an instruction in a body.
 pub type Node = u16;
 
-/// Most shared words a description may declare.
+/// Most shared words a protocol may declare.
 pub const MAX_WORDS: usize = 4;
 /// Most locals one body may use.
 pub const MAX_LOCALS: usize = 12;
@@ -308,7 +308,7 @@ impl Body {
     }
 }
 
-/// A compiled, instantiated description.
+/// A compiled, instantiated protocol.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     /// The shared words.

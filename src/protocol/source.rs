@@ -1,5 +1,5 @@
-//! Where things are in a description file: byte offsets, lines and columns,
-//! and the one error format every description error uses,
+//! Where things are in a protocol file: byte offsets, lines and columns,
+//! and the one error format every protocol error uses,
 //! `FILE:LINE:COL: what is wrong; allowed: ...`.
 //!
 //! A writer or reader body is a TOML string; its text is not the file's
@@ -9,7 +9,11 @@
 
 use crate::error::Error;
 
-/// A description file: its name as the user gave it (or `catalog:NAME` for
+/// A TOML value with its byte span in the file: what every file reader
+/// here (protocols, sites, holds) walks, so an error can name its position.
+pub type TomlValue<'i> = toml::Spanned<toml::de::DeValue<'i>>;
+
+/// A protocol file: its name as the user gave it (or `catalog:NAME` for
 /// a built-in one) and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {

@@ -1,6 +1,6 @@
 //! Question specs: one TOML file a question (`analysis/*.toml`).
 //!
-//! A spec names a grid — schemes × widths × writer rates × processes ×
+//! A spec names a grid — protocols × widths × writer rates × processes ×
 //! hold times × window distributions × engines — plus a seed and a sample
 //! count. The format is documented in `analysis/README.md`. Loading checks
 //! everything before any point runs: unknown keys, wrong types, empty grids
@@ -15,8 +15,8 @@ use toml::de::DeTable;
 use crate::analyze::Fleet;
 use crate::error::{Error, Result};
 use crate::explore::ExploreMode;
-use crate::protocol::Scheme;
-use crate::protocol::catalog::{self, LEGACY_FLAGS};
+use crate::protocol::Protocol;
+use crate::protocol::catalog::{self, LEGACY_FLAGS, ProtocolRef};
 use crate::results::EngineKind;
 use crate::timing::{Process, RateSpec, Window, Writer, parse_count, parse_rate, parse_time};
 use crate::width::Width;
@@ -59,8 +59,8 @@ pub struct Question {
     pub samples: u64,
     /// Engines, in spec order.
     pub engines: Vec<EngineKind>,
-    /// Scheme instances, in spec order (entries × widths).
-    pub schemes: Vec<Scheme>,
+    /// Protocol instances, in spec order (entries × widths).
+    pub protocols: Vec<Protocol>,
     /// Writer rates.
     pub rates: Vec<Rate>,
     /// Writer processes.
@@ -80,7 +80,7 @@ pub struct Question {
     pub readers: u8,
     /// Explorer writers.
     pub writers: u8,
-    /// Stress runs only schemes of at most this many bits (2^(W-1) real
+    /// Stress runs only protocols of at most this many bits (2^(W-1) real
     /// lock cycles must fit in a sweep).
     pub stress_max_bits: u32,
     /// FNV-1a of the file's bytes: a resumed sweep must run the same spec.
@@ -104,11 +104,10 @@ const TOP_KEYS: &[&str] = &[
     "readers",
     "writers",
     "stress_max_bits",
-    "schemes",
+    "protocols",
 ];
 
-const SCHEME_KEYS: &[&str] = &[
-    "scheme",
+const PROTOCOL_KEYS: &[&str] = &[
     "protocol",
     "params",
     "widths",
@@ -278,17 +277,17 @@ impl Question {
         let writers = small("writers", 1, 4, 1)? as u8;
         let stress_max_bits = small("stress_max_bits", 2, 64, 16)? as u32;
 
-        let schemes_f = top.need(&src, "schemes")?;
-        let mut schemes = Vec::new();
-        for entry in schemes_f.array(&src)? {
-            let t = entry.table(&src, SCHEME_KEYS)?;
+        let protocols_f = top.need(&src, "protocols")?;
+        let mut protocols = Vec::new();
+        for entry in protocols_f.array(&src)? {
+            let t = entry.table(&src, PROTOCOL_KEYS)?;
             let ws = match t.get("widths") {
                 Some(f) => Some(widths_of(&src, &f)?),
                 None => widths.clone(),
             };
-            for s in expand_scheme(&src, &t, ws.as_deref(), &entry)? {
-                if !schemes.contains(&s) {
-                    schemes.push(s);
+            for s in expand_protocol(&src, &t, ws.as_deref(), &entry)? {
+                if !protocols.contains(&s) {
+                    protocols.push(s);
                 }
             }
         }
@@ -300,7 +299,7 @@ impl Question {
             seed,
             samples,
             engines,
-            schemes,
+            protocols,
             rates,
             processes,
             holds,
@@ -316,8 +315,8 @@ impl Question {
         let n = q.point_count();
         if n > MAX_POINTS {
             return Err(src.err(
-                schemes_f.value.span(),
-                "schemes",
+                protocols_f.value.span(),
+                "protocols",
                 format!("grid of {n} points is over the limit of {MAX_POINTS}; split the spec"),
             ));
         }
@@ -338,7 +337,7 @@ impl Question {
 
     /// Number of points the grid expands to (see `sweep::grid`).
     pub fn point_count(&self) -> usize {
-        self.schemes
+        self.protocols
             .iter()
             .map(|s| {
                 self.engines
@@ -390,55 +389,42 @@ fn widths_of(src: &SpecSource<'_>, f: &Field<'_, '_>) -> Result<Vec<u32>> {
         .collect()
 }
 
-/// The protocol instances one `[[schemes]]` entry stands for: a catalog
-/// entry (`scheme = "split"`) or a description file (`protocol = "x.toml"`,
-/// relative to the spec), its parameters given under the old flag names
+/// The protocol instances one `[[protocols]]` entry stands for: a catalog
+/// entry (`protocol = "split"`) or a protocol file (`protocol = "x.toml"`,
+/// relative to the spec; the rule of [`ProtocolRef::parse`]), its parameters given under the old flag names
 /// (`bits`, `hi`, `read`, ...) or as `params = { NAME = VALUE }`. The
 /// widths fill in the parameters that size the words and were not given:
 /// a total width is split evenly among them (plain: `W`; split: `H` and
 /// `L`, half each; epoch: `W` and `E`), so one grid covers every family.
-fn expand_scheme(
+fn expand_protocol(
     src: &SpecSource<'_>,
     t: &SpecTable<'_, '_>,
     widths: Option<&[u32]>,
     entry: &Field<'_, '_>,
-) -> Result<Vec<Scheme>> {
+) -> Result<Vec<Protocol>> {
     let at = |msg: String| src.err(entry.value.span(), &entry.key, msg.replace("--", ""));
-    let desc = match (t.get("scheme"), t.get("protocol")) {
-        (Some(f), None) => {
-            let name = f.str(src)?;
-            catalog::find(name).map_err(|e| {
-                src.err(
-                    f.value.span(),
-                    &f.key,
-                    e.to_string().replace("--scheme: ", ""),
-                )
-            })?
-        }
-        (None, Some(f)) => {
-            let rel = f.str(src)?;
-            let base = std::path::Path::new(src.file)
-                .parent()
-                .unwrap_or(std::path::Path::new(""));
-            catalog::load_file(&base.join(rel)).map_err(|e| src.err(f.value.span(), &f.key, e))?
-        }
-        _ => {
-            return Err(at(
-                "give one of 'scheme' (a catalog entry) or 'protocol' (a description file)".into(),
-            ));
-        }
+    let Some(f) = t.get("protocol") else {
+        return Err(at(
+            "'protocol' is required: a catalog name or a protocol file beside the spec".into(),
+        ));
     };
+    let base = std::path::Path::new(src.file)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let file = ProtocolRef::parse(f.str(src)?, base)
+        .and_then(|r| r.load())
+        .map_err(|e| src.err(f.value.span(), &f.key, e))?;
     let mut given: Vec<(String, String)> = Vec::new();
     for (flag, param) in LEGACY_FLAGS {
         if let Some(f) = t.get(flag) {
-            if !desc.params.iter().any(|p| &p.name == param) {
+            if !file.params.iter().any(|p| &p.name == param) {
                 return Err(src.err(
                     f.value.span(),
                     &f.key,
                     format!(
                         "does not apply to {}; it takes: {}",
-                        desc.name,
-                        catalog::flags_of(&desc).replace("--", "")
+                        file.name,
+                        catalog::flags_of(&file).replace("--", "")
                     ),
                 ));
             }
@@ -453,9 +439,9 @@ fn expand_scheme(
     }
     // The parameters that size the words by themselves (`seq = "W"`).
     let mut sizing: Vec<String> = Vec::new();
-    for w in &desc.words {
+    for w in &file.words {
         let p = w.width.text.trim();
-        if desc.params.iter().any(|q| q.name == p) && !sizing.iter().any(|s| s == p) {
+        if file.params.iter().any(|q| q.name == p) && !sizing.iter().any(|s| s == p) {
             sizing.push(p.to_string());
         }
     }
@@ -474,7 +460,7 @@ fn expand_scheme(
                         &format!("{}.widths", entry.key),
                         format!(
                             "{} splits a width among {} ({n} words); {w} is not a multiple of {n}",
-                            desc.name,
+                            file.name,
                             open.iter()
                                 .map(|s| s.as_str())
                                 .collect::<Vec<_>>()
@@ -493,7 +479,7 @@ fn expand_scheme(
     }
     let mut out = Vec::new();
     for set in sets {
-        let s = Scheme::new(desc.clone(), &set, "param").map_err(|e| at(e.to_string()))?;
+        let s = Protocol::new(file.clone(), &set, "param").map_err(|e| at(e.to_string()))?;
         out.push(s);
     }
     Ok(out)
@@ -523,28 +509,28 @@ widths = ["i8", 16]
 rates = ["1e6", "measured:kernel"]
 windows = ["fixed:1us"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 
-[[schemes]]
-scheme = "split"
+[[protocols]]
+protocol = "split"
 read = "hi-lo-hi"
 
-[[schemes]]
-scheme = "bounded"
+[[protocols]]
+protocol = "bounded"
 max-window-cycles = "max-safe"
 "#;
 
     #[test]
     fn a_good_spec_expands() {
         let q = Question::parse("t.toml", GOOD).unwrap();
-        assert_eq!(q.schemes.len(), 6);
+        assert_eq!(q.protocols.len(), 6);
         assert_eq!(
-            q.schemes[2].params_string(),
+            q.protocols[2].params_string(),
             "H=4 L=4 READ=hi-lo-hi ORDER=lo-first WMB=1 RMB=1"
         );
-        assert_eq!(q.schemes[5].params_string(), "W=16 T=32767");
-        // explore: 6 points; analyze: 6 schemes x 2 rates x 1 x 1 x 1.
+        assert_eq!(q.protocols[5].params_string(), "W=16 T=32767");
+        // explore: 6 points; analyze: 6 protocols x 2 rates x 1 x 1 x 1.
         assert_eq!(q.point_count(), 6 + 12);
         // values are typed once, with their spelling kept
         assert_eq!(q.rates[0].value, RateSpec::PerSecond(1e6));
@@ -590,7 +576,7 @@ max-window-cycles = "max-safe"
             (GOOD.replace("seed = 7", "seed = 7\nfleet = \"1,2\""), "key 'fleet': '1,2' is not a fleet"),
             (GOOD.replace("seed = 7", "seed = 7\nsamples = \"1.5\""), "key 'samples': '1.5' is not a whole number"),
             (GOOD.replace("seed = 7", "seed = 7\nsamples = 2e9"), "key 'samples': 2000000000 is out of range"),
-            (GOOD.replace("read = ", "colour = "), "key 'schemes[1].colour'"),
+            (GOOD.replace("read = ", "colour = "), "key 'protocols[1].colour'"),
             (GOOD.replace("\"i8\", 16", "\"i8\", 65"), "key 'widths[1]'"),
             (
                 GOOD.replace("windows = [\"fixed:1us\"]", "windows = [\"fixed:1us\"]\nholds = [\"0\", \"0.1ns\", \"0.2ns\", \"0.3ns\", \"0.4ns\", \"0.5ns\", \"0.6ns\", \"0.7ns\"]\nprocesses = [\"fixed\", \"poisson\"]\n")

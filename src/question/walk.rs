@@ -38,7 +38,7 @@ impl SpecSource<'_> {
 
 /// A value with its span and the dotted key that leads to it.
 pub(crate) struct Field<'t, 'i> {
-    /// Dotted key (`schemes[2].bits`).
+    /// Dotted key (`protocols[2].bits`).
     pub key: String,
     /// The value.
     pub value: &'t Spanned<DeValue<'i>>,

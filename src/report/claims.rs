@@ -54,7 +54,7 @@ pub struct Claim {
     /// Short id (for tests and the JSON).
     pub id: &'static str,
     /// The summary section it belongs to.
-    pub section: Section,
+    pub section: ClaimSection,
     /// The claim, in our words.
     pub text: &'static str,
     /// Ids of the sources it rests on (at least one).
@@ -66,7 +66,7 @@ pub struct Claim {
 /// Where a claim is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Section {
+pub enum ClaimSection {
     /// The thread's own estimates beside the headline.
     Thread,
     /// The memory-ordering section.
@@ -301,7 +301,7 @@ pub const SOURCES: &[Source] = &[
 pub const CLAIMS: &[Claim] = &[
     Claim {
         id: "willy-estimate",
-        section: Section::Thread,
+        section: ClaimSection::Thread,
         text: "In the thread the estimate for an attacker was munmap(1, 0) in a \
                loop: it takes and drops mmap_lock for writing without doing \
                any work, and at 217 ns a syscall 2^31 cycles take 466 s \
@@ -311,7 +311,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "uring-faster",
-        section: Section::Thread,
+        section: ClaimSection::Thread,
         text: "Jann Horn agreed with the estimate and pointed at io_uring \
                IORING_OP_MADVISE as possibly faster, since it saves the \
                syscall entry.",
@@ -320,7 +320,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "critical",
-        section: Section::Thread,
+        section: ClaimSection::Thread,
         text: "The overflow was raised by the patch's author: for vm_lock_seq \
                a wrap only sends a reader to the slow path, for this reader \
                it would be a critical issue.",
@@ -329,7 +329,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "jann-64",
-        section: Section::Thread,
+        section: ClaimSection::Thread,
         text: "Jann Horn asked for a 64-bit counter: a reader that can be \
                held for minutes between its two reads can see a 32-bit one \
                wrap.",
@@ -338,7 +338,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "merged-32",
-        section: Section::Thread,
+        section: ClaimSection::Thread,
         text: "What was merged keeps 32 bits: mm_lock_seq became a \
                seqcount_t, whose sequence is an unsigned int.",
         sources: &["merged", "seqlock-types"],
@@ -346,7 +346,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "acquire-one-way",
-        section: Section::Ordering,
+        section: ClaimSection::Ordering,
         text: "The RFC ended its speculation with a load-acquire and bumped \
                the counter with store-releases; a load-acquire does not keep \
                the earlier data loads before it, nor a store-release at lock \
@@ -357,7 +357,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "v2-barriers",
-        section: Section::Ordering,
+        section: ClaimSection::Ordering,
         text: "v2 replaced the lock side with WRITE_ONCE plus smp_wmb() and \
                the end of the speculation with smp_rmb() plus READ_ONCE, but \
                still unlocked with smp_store_release(); what was merged \
@@ -368,7 +368,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "reader-trusts",
-        section: Section::Consequences,
+        section: ClaimSection::Consequences,
         text: "The uprobes fast path looks up the VMA, reads its vm_file and \
                finds the uprobe for that inode and offset under \
                rcu_read_lock() alone, and trusts the result if mm_lock_seq \
@@ -379,7 +379,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "memory-stays",
-        section: Section::Consequences,
+        section: ClaimSection::Consequences,
         text: "Precondition for that to stay memory-safe: nothing it reads \
                is freed under it. struct file comes from a \
                SLAB_TYPESAFE_BY_RCU cache, so its memory may be reused for \
@@ -391,7 +391,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "wrong-file",
-        section: Section::Consequences,
+        section: ClaimSection::Consequences,
         text: "So the likely outcome of a false positive is a uprobe resolved \
                for the wrong file or offset: another probe's handlers run, \
                or a probe is missed. A use-after-free would need an object \
@@ -402,7 +402,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "cve-2018-17182",
-        section: Section::Precedents,
+        section: ClaimSection::Precedents,
         text: "CVE-2018-17182: the 32-bit vmacache_seqnum could be wrapped \
                from user space; a stale VMA cache entry then gave a \
                use-after-free. It was fixed by 7a9cdebdcc17 (mm: get rid of \
@@ -413,7 +413,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "cve-time",
-        section: Section::Precedents,
+        section: ClaimSection::Precedents,
         text: "Wrapping its sequence number took about an hour where \
                MAP_FIXED was usable (roughly 2^33 increments at two per \
                syscall), by the write-up of the bug's finder.",
@@ -422,7 +422,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "freebsd",
-        section: Section::Precedents,
+        section: ClaimSection::Precedents,
         text: "FreeBSD accepted the same kind of edge case when refcount(9) \
                learned to saturate: a use-after-free stays possible if the \
                releasing thread is preempted while 2^31 releases happen, \
@@ -433,7 +433,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "peterz-generic",
-        section: Section::Precedents,
+        section: ClaimSection::Precedents,
         text: "Peter Zijlstra: if the wrap is real it is not specific to \
                mm_lock_seq; every preemptible seqcount shares it, and the \
                place to fix it is the seqcount implementation.",
@@ -442,7 +442,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "vm-lock-seq",
-        section: Section::Costs,
+        section: ClaimSection::Costs,
         text: "vm_lock_seq is copied from mm_lock_seq and compared with it, \
                so widening mm_lock_seq means widening vm_lock_seq in every \
                VMA too (the 64-bit patch did) or comparing the two on their \
@@ -453,7 +453,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "atomic64-cost",
-        section: Section::Costs,
+        section: ClaimSection::Costs,
         text: "A 64-bit counter on a 32-bit kernel is not free: an \
                atomic64_t read is a locked cmpxchg8b on x86-32, and where \
                there are no 64-bit atomics it takes one of 16 hashed \
@@ -465,7 +465,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "tree-wide",
-        section: Section::Costs,
+        section: ClaimSection::Costs,
         text: "mm_lock_seq is a seqcount_t now: widening it means widening \
                seqcount_t (or giving mm its own type again), a change to \
                every seqcount in the tree, which is where Peter Zijlstra \
@@ -481,7 +481,7 @@ pub fn source(id: &str) -> Option<&'static Source> {
 }
 
 /// The claims of a section, in order.
-pub fn of(section: Section) -> impl Iterator<Item = &'static Claim> {
+pub fn of(section: ClaimSection) -> impl Iterator<Item = &'static Claim> {
     CLAIMS.iter().filter(move |c| c.section == section)
 }
 

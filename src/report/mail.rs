@@ -41,7 +41,7 @@ pub struct MailFigure {
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Ordering {
     /// The catalog name (`rfc-v1`).
-    pub scheme: String,
+    pub protocol: String,
     /// The memory model.
     pub model: Model,
     /// `min_cycles` (`None`: no false positive at all).
@@ -474,10 +474,10 @@ pub fn render(inp: &MailInputs<'_>) -> Mail {
         );
     }
     t.blank();
-    let count = |scheme: &str, m: Model| {
+    let count = |protocol: &str, m: Model| {
         inp.ordering
             .iter()
-            .find(|o| o.scheme == scheme && o.model == m)
+            .find(|o| o.protocol == protocol && o.model == m)
             .and_then(|o| o.min_cycles.clone())
     };
     let rfc_lkmm = count("rfc-v1", Model::Lkmm).unwrap_or_else(|| "none".into());

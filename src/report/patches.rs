@@ -28,7 +28,7 @@ pub struct Patch {
     /// The C type of the counter after it.
     pub kernel_type: String,
     /// The catalog protocol that models it.
-    pub scheme: String,
+    pub protocol: String,
     /// The width it gives on a 64-bit kernel.
     pub bits: u32,
     /// The counter it changes (`any`: every seqcount).
@@ -134,7 +134,7 @@ mod tests {
         let p = patches().unwrap();
         assert!(p.len() >= 5);
         for x in &p {
-            crate::protocol::catalog::find(&x.scheme).unwrap();
+            crate::protocol::catalog::find(&x.protocol).unwrap();
         }
     }
 

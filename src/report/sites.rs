@@ -78,9 +78,9 @@ pub fn rename_rates() -> Result<Option<SiteRates>> {
 }
 
 /// The explorer's count under every model for a catalog protocol.
-fn explore_all(scheme: &str, params: &[(&str, &str)]) -> Result<Vec<(Model, Option<String>)>> {
-    let s = crate::protocol::catalog::scheme(scheme, params)?;
-    Ok(audit::per_model(scheme, &s)?
+fn explore_all(protocol: &str, params: &[(&str, &str)]) -> Result<Vec<(Model, Option<String>)>> {
+    let s = crate::protocol::catalog::protocol(protocol, params)?;
+    Ok(audit::per_model(protocol, &s)?
         .into_iter()
         .map(|(m, c)| (m, c.map(|c| c.to_string())))
         .collect())
@@ -147,10 +147,10 @@ pub fn gather(rates: &evidence::RateTable, hold: Duration) -> Result<SiteEvidenc
         reason: e.to_string(),
     });
     let mut ordering = Vec::new();
-    for scheme in ["rfc-v1", "rfc-v2", "seqcount"] {
-        for (model, min_cycles) in explore_all(scheme, &[("W", "32")])? {
+    for protocol in ["rfc-v1", "rfc-v2", "seqcount"] {
+        for (model, min_cycles) in explore_all(protocol, &[("W", "32")])? {
             ordering.push(Ordering {
-                scheme: scheme.into(),
+                protocol: protocol.into(),
                 model,
                 min_cycles,
             });
@@ -159,7 +159,7 @@ pub fn gather(rates: &evidence::RateTable, hold: Duration) -> Result<SiteEvidenc
     let mut judged = Vec::new();
     for p in patches::patches()? {
         let bits = p.bits.to_string();
-        let counts = explore_all(&p.scheme, &[("W", &bits)])?;
+        let counts = explore_all(&p.protocol, &[("W", &bits)])?;
         let fewest = counts
             .iter()
             .filter_map(|(_, c)| c.as_ref()?.parse::<num_bigint::BigUint>().ok())
@@ -191,7 +191,7 @@ fn csv_field(s: &str) -> String {
 struct PatchRow<'a> {
     name: &'a str,
     kernel_type: &'a str,
-    scheme: &'a str,
+    protocol: &'a str,
     bits: u32,
     min_cycles: &'a str,
     wrap_s_all_cpus: String,
@@ -259,23 +259,23 @@ pub fn write(
         TrapOutcome::Skipped { reason } => u += &format!("skipped,,,,,,,{}\n", csv_field(reason)),
     }
     put("uprobe_trap.csv", u)?;
-    let mut o = String::from("scheme,bits,model,min_cycles\n");
+    let mut o = String::from("protocol,bits,model,min_cycles\n");
     for r in &ev.ordering {
         o += &format!(
             "{},32,{},{}\n",
-            r.scheme,
+            r.protocol,
             r.model,
             r.min_cycles.as_deref().unwrap_or("none")
         );
     }
     put("ordering.csv", o)?;
     let mut p =
-        String::from("name,kernel_type,scheme,bits,min_cycles,wrap_s_all_cpus,covers,not_for\n");
+        String::from("name,kernel_type,protocol,bits,min_cycles,wrap_s_all_cpus,covers,not_for\n");
     for j in &ev.patches {
         let row = PatchRow {
             name: &j.patch.name,
             kernel_type: &j.patch.kernel_type,
-            scheme: &j.patch.scheme,
+            protocol: &j.patch.protocol,
             bits: j.patch.bits,
             min_cycles: j.min_cycles.as_deref().unwrap_or("none"),
             wrap_s_all_cpus: match (&j.min_cycles, rate_all) {
@@ -294,7 +294,7 @@ pub fn write(
             "{},{},{},{},{},{},{},{}\n",
             csv_field(row.name),
             csv_field(row.kernel_type),
-            row.scheme,
+            row.protocol,
             row.bits,
             row.min_cycles,
             row.wrap_s_all_cpus,

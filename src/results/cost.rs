@@ -1,4 +1,4 @@
-//! A protocol's costs as the CSV's `scheme_cost` states them
+//! A protocol's costs as the CSV's `protocol_cost` states them
 //! (`protocol::cost::Costs::summary`, then `; also: NOTE`), parsed back
 //! into fields. The report's and the fixes figure's short form is built
 //! from the fields: a change to the long form fails to parse (and says
@@ -37,7 +37,7 @@ pub struct Cost {
     pub writer_rmws: u32,
     /// Rarer writer paths.
     pub rare: Vec<Rare>,
-    /// The description's note: prose.
+    /// The protocol's note: prose.
     pub note: Option<String>,
 }
 
@@ -146,7 +146,7 @@ mod tests {
         let mut n = 0;
         for name in crate::protocol::catalog::names() {
             for params in [&[][..], &[("W", "8")][..], &[("W", "64")][..]] {
-                let Ok(s) = crate::protocol::catalog::scheme(name, params) else {
+                let Ok(s) = crate::protocol::catalog::protocol(name, params) else {
                     continue;
                 };
                 let long = crate::sweep::cost::summary(&s);

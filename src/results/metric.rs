@@ -18,7 +18,7 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
-    /// All engines, in the order the CSV lists them within a scheme.
+    /// All engines, in the order the CSV lists them within a protocol.
     pub const ALL: [EngineKind; 4] = [
         EngineKind::Explore,
         EngineKind::Analyze,
@@ -42,7 +42,7 @@ impl EngineKind {
     }
 
     /// Whether this engine's points range over rates, processes, holds and
-    /// windows (analyze, sample) or only over schemes (explore, stress).
+    /// windows (analyze, sample) or only over protocols (explore, stress).
     pub fn is_timed(self) -> bool {
         matches!(self, EngineKind::Analyze | EngineKind::Sample)
     }
@@ -69,8 +69,8 @@ pub enum Metric {
     States,
     /// explore: the shortest counterexample, lines joined by newlines.
     Trace,
-    /// explore: the scheme's costs, read off its program ([`super::cost`]).
-    SchemeCost,
+    /// explore: the protocol's costs, read off its program ([`super::cost`]).
+    ProtocolCost,
     /// analyze: seconds to the first false positive at the rate.
     TimeToFpS,
     /// analyze, sample: P(false positive) per speculation.
@@ -113,7 +113,7 @@ impl Metric {
         Metric::Mode,
         Metric::States,
         Metric::Trace,
-        Metric::SchemeCost,
+        Metric::ProtocolCost,
         Metric::TimeToFpS,
         Metric::PFalsePositive,
         Metric::Log10PFalsePositive,
@@ -140,7 +140,7 @@ impl Metric {
             Metric::Mode => "mode",
             Metric::States => "states",
             Metric::Trace => "trace",
-            Metric::SchemeCost => "scheme_cost",
+            Metric::ProtocolCost => "protocol_cost",
             Metric::TimeToFpS => "time_to_fp_s",
             Metric::PFalsePositive => "p_false_positive",
             Metric::Log10PFalsePositive => "log10_p_false_positive",

@@ -15,9 +15,9 @@ pub struct Row {
     pub point: usize,
     /// The spec's name.
     pub spec: String,
-    /// Scheme name.
-    pub scheme: String,
-    /// Scheme parameters, `key=value` separated by spaces.
+    /// Protocol name.
+    pub protocol: String,
+    /// Protocol parameters, `key=value` separated by spaces.
     pub params: String,
     /// Total counter bits the reader compares.
     pub bits: u32,

@@ -1,5 +1,5 @@
 //! One window, drawn in O(1) (O(log N) with a hold): its length, the
-//! writer activity it sees, and its outcome by [`TimedScheme::classify`].
+//! writer activity it sees, and its outcome by [`TimedProtocol::classify`].
 //!
 //! - fixed writer: phase `u ~ U[0,1)` (cycle units); the start is held iff
 //!   `u < h`; `N = floor(rate D + u)`; the end is held iff
@@ -51,7 +51,7 @@ use rand_distr::{Binomial, Distribution};
 
 use super::poisson::{EXACT_MEAN_MAX, poisson, std_normal};
 
-use crate::timing::{Cycles, Outcome, Process, TimedScheme, WindowSampler, Writer, count_repr};
+use crate::timing::{Cycles, Outcome, Process, TimedProtocol, WindowSampler, Writer, count_repr};
 
 /// Below this many cycles `rate D` in f64 resolves a cycle to 2^-22 of
 /// one even after the window draw's own rounding: the fixed writer's phase
@@ -69,22 +69,22 @@ const RENEWAL_SD_MIN: f64 = (1u64 << 20) as f64;
 /// `None` means at least 2^64, with only the residue kept), that integer
 /// modulo 2^64, and the fraction in [0, 1).
 #[derive(Clone, Copy, Debug)]
-struct Exact {
+struct ExactCount {
     int: Option<u128>,
     low: u64,
     frac: f64,
 }
 
-impl Exact {
-    fn cycles(c: Cycles) -> Exact {
-        Exact {
+impl ExactCount {
+    fn cycles(c: Cycles) -> ExactCount {
+        ExactCount {
             int: c.int,
             low: c.low,
             frac: c.frac,
         }
     }
 
-    const ZERO: Exact = Exact {
+    const ZERO: ExactCount = ExactCount {
         int: Some(0),
         low: 0,
         frac: 0.0,
@@ -96,16 +96,16 @@ impl Exact {
     }
 
     /// `self + k`, clamped at 0.
-    fn add_int(self, k: i128) -> Exact {
+    fn add_int(self, k: i128) -> ExactCount {
         if self.below_zero(k) {
-            return Exact::ZERO;
+            return ExactCount::ZERO;
         }
         let int = match self.int {
             Some(i) if k >= 0 => i.checked_add(k as u128),
             Some(i) => Some(i - k.unsigned_abs()),
             None => None,
         };
-        Exact {
+        ExactCount {
             int,
             // two's complement: the residue of k modulo 2^64
             low: self.low.wrapping_add(k as u64),
@@ -115,14 +115,14 @@ impl Exact {
 
     /// `self + v` for a finite f64 `v` (|v| < 2^126): its integer part is
     /// added exactly, its fraction in f64; clamped at 0.
-    fn add(self, v: f64) -> Exact {
+    fn add(self, v: f64) -> ExactCount {
         let t = self.frac + v;
         let ti = t.floor();
         let k = ti as i128;
         if self.below_zero(k) {
-            return Exact::ZERO;
+            return ExactCount::ZERO;
         }
-        Exact {
+        ExactCount {
             frac: (t - ti).min(1.0 - f64::EPSILON / 2.0),
             ..self.add_int(k)
         }
@@ -130,11 +130,11 @@ impl Exact {
 
     /// Add a uniform on `[-J/2, J/2)`, `J` the power of two at or above
     /// `width`, with its integer part drawn as an integer (module docs).
-    fn smooth<R: Rng + ?Sized>(self, width: f64, rng: &mut R) -> Exact {
+    fn smooth<R: Rng + ?Sized>(self, width: f64, rng: &mut R) -> ExactCount {
         let log = width.log2().ceil();
         if log >= 64.0 {
             // The residue modulo 2^64 is uniform and the count >= 2^64.
-            return Exact {
+            return ExactCount {
                 int: None,
                 low: rng.random(),
                 frac: rng.random(),
@@ -150,7 +150,7 @@ impl Exact {
         self.add_int(k).add(v)
     }
 
-    /// As [`TimedScheme::classify`] reads a count.
+    /// As [`TimedProtocol::classify`] reads a count.
     fn count(self) -> u128 {
         count_repr(self.int, self.low)
     }
@@ -159,7 +159,7 @@ impl Exact {
 /// Everything one window draw needs, built once per run.
 #[derive(Clone, Debug)]
 pub(crate) struct Drawer {
-    pub(crate) scheme: TimedScheme,
+    pub(crate) protocol: TimedProtocol,
     pub(crate) window: WindowSampler,
     discrete: bool,
     process: Process,
@@ -182,9 +182,9 @@ fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
 }
 
 impl Drawer {
-    pub(crate) fn new(scheme: TimedScheme, window: WindowSampler, writer: &Writer) -> Drawer {
+    pub(crate) fn new(protocol: TimedProtocol, window: WindowSampler, writer: &Writer) -> Drawer {
         Drawer {
-            scheme,
+            protocol,
             discrete: window.is_discrete(),
             window,
             process: writer.process(),
@@ -216,14 +216,17 @@ impl Drawer {
                     // shows as t < 0 and is undone.
                     let t = (x - n) + u;
                     let (n, t) = if t < 0.0 { (n - 1.0, t + 1.0) } else { (n, t) };
-                    return Some(self.scheme.classify(false, n as u64 as u128, t < self.held));
+                    return Some(
+                        self.protocol
+                            .classify(false, n as u64 as u128, t < self.held),
+                    );
                 }
                 self.fixed_exact(d, u, rng)
             }
             Process::Poisson if self.hold == 0.0 => {
                 let m = self.rate * d;
                 if m <= EXACT_MEAN_MAX {
-                    self.scheme
+                    self.protocol
                         .classify(false, u128::from(poisson(m, rng)), false)
                 } else {
                     self.poisson_big(d, m, rng)
@@ -236,7 +239,7 @@ impl Drawer {
                 }
                 if self.mu * d <= EXACT_MEAN_MAX {
                     let (n, end_free) = self.dead_time(d, rng);
-                    self.scheme.classify(false, u128::from(n), !end_free)
+                    self.protocol.classify(false, u128::from(n), !end_free)
                 } else {
                     return self.renewal_big(d, rng);
                 }
@@ -252,14 +255,14 @@ impl Drawer {
     #[cold]
     #[inline(never)]
     fn fixed_exact<R: Rng + ?Sized>(&self, d: f64, u: f64, rng: &mut R) -> Outcome {
-        let base = Exact::cycles(Cycles::of(self.rate, d));
+        let base = ExactCount::cycles(Cycles::of(self.rate, d));
         let base = if self.discrete {
             base
         } else {
             base.smooth(self.rate * d * SMOOTH, rng)
         };
         let y = base.add(u);
-        self.scheme.classify(false, y.count(), y.frac < self.held)
+        self.protocol.classify(false, y.count(), y.frac < self.held)
     }
 
     /// Poisson writer, no hold, mean `m` past 2^52.
@@ -267,7 +270,7 @@ impl Drawer {
     #[inline(never)]
     fn poisson_big<R: Rng + ?Sized>(&self, d: f64, m: f64, rng: &mut R) -> Outcome {
         let n = self.normal(d, m.sqrt(), rng).count();
-        self.scheme.classify(false, n, false)
+        self.protocol.classify(false, n, false)
     }
 
     /// Poisson writer with a hold, more than 2^52 attempts: the renewal
@@ -281,13 +284,13 @@ impl Drawer {
         }
         let n = self.normal(d, sd, rng).count();
         let end_held = rng.random::<f64>() < self.held;
-        Some(self.scheme.classify(false, n, end_held))
+        Some(self.protocol.classify(false, n, end_held))
     }
 
     /// `round(rate d + sd Z)`, `Z` standard normal, in exact integers
     /// (module docs).
-    fn normal<R: Rng + ?Sized>(&self, d: f64, sd: f64, rng: &mut R) -> Exact {
-        let centre = Exact::cycles(Cycles::of(self.rate, d));
+    fn normal<R: Rng + ?Sized>(&self, d: f64, sd: f64, rng: &mut R) -> ExactCount {
+        let centre = ExactCount::cycles(Cycles::of(self.rate, d));
         let centre = if self.discrete {
             centre
         } else {
@@ -343,14 +346,17 @@ mod tests {
 
     #[test]
     fn exact_counts_add_in_integers() {
-        let e = Exact::cycles(Cycles::of(1e20, 1.0));
+        let e = ExactCount::cycles(Cycles::of(1e20, 1.0));
         assert_eq!(e.count(), 100_000_000_000_000_000_000);
         assert_eq!(e.add(2.5).count(), 100_000_000_000_000_000_002);
         assert_eq!(e.add(-3.25).count(), 99_999_999_999_999_999_996);
         assert!((e.add(-3.25).frac - 0.75).abs() < 1e-15);
-        assert_eq!(Exact::cycles(Cycles::of(3.5, 1.0)).add(-10.0).count(), 0);
+        assert_eq!(
+            ExactCount::cycles(Cycles::of(3.5, 1.0)).add(-10.0).count(),
+            0
+        );
         // past 2^128 the residue follows
-        let big = Exact {
+        let big = ExactCount {
             int: None,
             low: u64::MAX,
             frac: 0.0,
@@ -364,7 +370,7 @@ mod tests {
         // A 2^40-wide uniform added to an integer: its residues modulo 2
         // and 128 are uniform (a lumped f64 would give only even values).
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
-        let base = Exact::cycles(Cycles::of(1e20, 1.0));
+        let base = ExactCount::cycles(Cycles::of(1e20, 1.0));
         let n = 100_000;
         let (mut odd, mut zero128) = (0, 0);
         for _ in 0..n {

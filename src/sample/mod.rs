@@ -2,7 +2,7 @@
 //!
 //! Each window costs O(1) (module `draw`): draw its length, the writer activity
 //! it sees (a Poisson count, or a phase), and classify it with the same
-//! rule `analyze` uses ([`crate::timing::TimedScheme::classify`]).
+//! rule `analyze` uses ([`crate::timing::TimedProtocol::classify`]).
 //!
 //! Reproducibility: the samples are cut into chunks of [`CHUNK`] windows;
 //! chunk i draws from its own Xoshiro256++ seeded with
@@ -24,8 +24,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::protocol::Scheme;
-use crate::timing::{Outcome, TimedScheme, Window, Writer};
+use crate::protocol::Protocol;
+use crate::timing::{Outcome, TimedProtocol, Window, Writer};
 use draw::Drawer;
 
 /// Windows per seeded chunk. Part of the reproducibility contract: a
@@ -36,7 +36,7 @@ pub const CHUNK: u64 = 1 << 16;
 #[derive(Clone, Debug)]
 pub struct SampleConfig {
     /// The protocol.
-    pub scheme: Scheme,
+    pub protocol: Protocol,
     /// The writer.
     pub writer: Writer,
     /// The window distribution.
@@ -153,7 +153,7 @@ pub fn tally(cfg: &SampleConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tall
         ));
     }
     let drawer = Drawer::new(
-        TimedScheme::of(&cfg.scheme, cfg.sc.none_at_all)?,
+        TimedProtocol::of(&cfg.protocol, cfg.sc.none_at_all)?,
         cfg.window.sampler()?,
         &cfg.writer,
     );
@@ -211,10 +211,10 @@ mod tests {
     use crate::timing::Process;
 
     fn cfg(samples: u64, seed: u64) -> SampleConfig {
-        let scheme = crate::protocol::catalog::scheme("plain", &[("W", "8")]).unwrap();
+        let protocol = crate::protocol::catalog::protocol("plain", &[("W", "8")]).unwrap();
         SampleConfig {
-            sc: crate::explore::sc_facts(&scheme).unwrap(),
-            scheme,
+            sc: crate::explore::sc_facts(&protocol).unwrap(),
+            protocol,
             writer: Writer::new(1e6, Process::Poisson, 0.0).unwrap(),
             window: Window::Fixed { len: 128e-6 },
             samples,

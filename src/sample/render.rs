@@ -14,8 +14,8 @@ fn est(e: &Estimate) -> Value {
 pub fn to_json(r: &SampleReport) -> Value {
     let c = &r.config;
     json!({
-        "scheme": c.scheme.name(),
-        "params": c.scheme.params_map(),
+        "protocol": c.protocol.name(),
+        "params": c.protocol.params_map(),
         "rate": c.writer.rate(),
         "process": c.writer.process().name(),
         "hold_s": c.writer.hold(),
@@ -35,8 +35,8 @@ pub fn to_json(r: &SampleReport) -> Value {
 pub fn to_text(r: &SampleReport) -> String {
     let c = &r.config;
     let mut s = format!(
-        "scheme   {}\nwriter   {}\nwindow   {}\nsamples  {}  seed {}\n\n{:<15} {:>12} {:>12}  95% CI (Wilson)\n",
-        c.scheme, c.writer, c.window, c.samples, c.seed, "outcome", "events", "rate"
+        "protocol {}\nwriter   {}\nwindow   {}\nsamples  {}  seed {}\n\n{:<15} {:>12} {:>12}  95% CI (Wilson)\n",
+        c.protocol, c.writer, c.window, c.samples, c.seed, "outcome", "events", "rate"
     );
     for (name, e) in [
         ("false positive", &r.false_positive),

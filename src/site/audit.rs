@@ -318,17 +318,17 @@ pub fn judge(
     }
 }
 
-/// The explorer's `min_cycles` for `scheme` under every memory model (auto
+/// The explorer's `min_cycles` for `protocol` under every memory model (auto
 /// mode: exact at its width); a search that did not complete is an error
 /// naming `what`, never a count. The wrap is the fewest of them: an
 /// ordering bug under a weaker model makes it shorter.
 pub fn per_model(
     what: &str,
-    scheme: &crate::protocol::Scheme,
+    protocol: &crate::protocol::Protocol,
 ) -> crate::error::Result<Vec<(Model, Option<BigUint>)>> {
     let mut out = Vec::new();
     for m in Model::ALL {
-        let mut cfg = crate::explore::ExploreConfig::new(scheme.clone());
+        let mut cfg = crate::explore::ExploreConfig::new(protocol.clone());
         cfg.model = m;
         let r = crate::explore::explore(&cfg)?;
         if !matches!(
@@ -354,7 +354,7 @@ pub fn answer(
     models: &[PreemptModel],
     privileges: &[Privilege],
 ) -> crate::error::Result<SiteAnswer> {
-    let counts = per_model(&site.name, &site.scheme()?)?;
+    let counts = per_model(&site.name, &site.protocol()?)?;
     let fewest = counts.iter().filter_map(|(_, c)| c.clone()).min();
     let ordering: Vec<(Model, Option<String>)> = counts
         .into_iter()

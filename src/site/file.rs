@@ -1,6 +1,6 @@
 //! Reading a site or hold file: TOML keys with their positions, so every
 //! error is one line `FILE:LINE:COL: what is wrong; what is allowed`, as for
-//! protocol descriptions (DESIGN §1.6).
+//! protocols (DESIGN §1.6).
 
 use std::collections::BTreeMap;
 
@@ -8,9 +8,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Error, Result};
-use crate::protocol::source::SourceFile;
-
-type Val<'i> = Spanned<DeValue<'i>>;
+use crate::protocol::source::{SourceFile, TomlValue};
 
 /// A string and the file offset it starts at.
 #[derive(Clone, Debug)]
@@ -42,8 +40,8 @@ impl<'a> Doc<'a> {
     }
 
     /// Its keys.
-    pub fn reader(&self) -> Reader<'_, 'a> {
-        Reader {
+    pub fn reader(&self) -> SiteReader<'_, 'a> {
+        SiteReader {
             file: &self.file,
             top: self.top.get_ref(),
         }
@@ -70,12 +68,12 @@ pub fn lookup<T: Copy>(
 }
 
 /// Typed access to the top table's keys, each error at its position.
-pub struct Reader<'d, 'a> {
+pub struct SiteReader<'d, 'a> {
     file: &'d SourceFile,
     top: &'d DeTable<'a>,
 }
 
-impl Reader<'_, '_> {
+impl SiteReader<'_, '_> {
     /// An error at a file offset.
     pub fn err_at(&self, at: usize, msg: impl std::fmt::Display) -> Error {
         self.file.error(at, msg)
@@ -106,13 +104,13 @@ impl Reader<'_, '_> {
         Ok(())
     }
 
-    fn need(&self, key: &str) -> Result<&Val<'_>> {
+    fn need(&self, key: &str) -> Result<&TomlValue<'_>> {
         self.top
             .get(key)
             .ok_or_else(|| self.file.error(0, format!("missing key '{key}'")))
     }
 
-    fn as_string(&self, v: &Val<'_>, key: &str) -> Result<Position> {
+    fn as_string(&self, v: &TomlValue<'_>, key: &str) -> Result<Position> {
         match v.get_ref() {
             DeValue::String(s) => Ok(Position {
                 text: s.to_string(),

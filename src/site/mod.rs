@@ -323,7 +323,7 @@ impl Site {
             path: path.to_string(),
         };
         // The protocol must take the parameters as given.
-        if let Err(e) = site.scheme() {
+        if let Err(e) = site.protocol() {
             let at = params.values().next().map_or(protocol.at, |v| v.at);
             return Err(r.err_at(at, format!("protocol '{}': {e}", site.protocol)));
         }
@@ -331,13 +331,13 @@ impl Site {
     }
 
     /// The site's protocol, instantiated.
-    pub fn scheme(&self) -> Result<crate::protocol::Scheme> {
+    pub fn protocol(&self) -> Result<crate::protocol::Protocol> {
         let p: Vec<(&str, &str)> = self
             .params
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        crate::protocol::catalog::scheme(&self.protocol, &p)
+        crate::protocol::catalog::protocol(&self.protocol, &p)
     }
 }
 

@@ -3,7 +3,7 @@
 //! Three measurements that turn the model's counts into evidence:
 //!
 //! 1. [`stress`]: real threads, real atomics of each word's width, a real
-//!    lock, running the description itself ([`replay`]). The reader follows
+//!    lock, running the protocol itself ([`replay`]). The reader follows
 //!    the explorer's shortest counterexample — the structured trace, not a
 //!    hand copy: before each of its loads the writers are run to where the
 //!    trace has them, mid-cycle if need be. The false positive is
@@ -33,7 +33,7 @@
 //! model, kernel, operation and thread count outside the checkout
 //! ([`default_cache_path`]).
 //!
-//! Layout: `replay/` (a description on real threads and atomics,
+//! Layout: `replay/` (a protocol on real threads and atomics,
 //! following a schedule: the schedule, the atomics, the writers, the
 //! reader), `kernel/` (the probe: its configuration, statistics,
 //! measurement loop and tracepoint check), `observe.rs` (system-wide
@@ -57,7 +57,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::explore::{ExploreConfig, ExploreMode, Verdict, explore};
 use crate::memory::{Model, host_model};
-use crate::protocol::{Outcome, Scheme};
+use crate::protocol::{Outcome, Protocol};
 use replay::{Replayed, Schedule};
 
 pub use kernel::{
@@ -102,7 +102,7 @@ impl Default for StressConfig {
 #[derive(Clone, Debug, Serialize)]
 pub struct StressReport {
     /// The protocol's name.
-    pub scheme: String,
+    pub protocol: String,
     /// Its parameters (`W=32`).
     pub params: String,
     /// Total bits of its words.
@@ -176,14 +176,14 @@ struct Plan {
     not_reproducible: Option<String>,
 }
 
-fn explore_under(s: &Scheme, model: Model) -> Result<crate::explore::ExploreReport> {
+fn explore_under(s: &Protocol, model: Model) -> Result<crate::explore::ExploreReport> {
     let mut c = ExploreConfig::new(s.clone());
     c.model = model;
     c.mode = ExploreMode::Auto;
     explore(&c)
 }
 
-fn plan(s: &Scheme, cfg: &StressConfig) -> Result<Plan> {
+fn plan(s: &Protocol, cfg: &StressConfig) -> Result<Plan> {
     // On a CPU seqwrap has no model of, plan under the strongest model: the
     // replays follow an interleaving, and nothing is claimed of the CPU.
     let host = host_model();
@@ -302,7 +302,7 @@ fn weaker_note(
 /// Writer cycles [`stress`] will run for `s` under `cfg` (replays plus
 /// timed runs), or the usage error it would fail with. For progress bars
 /// and sweep estimates.
-pub fn planned_cycles(s: &Scheme, cfg: &StressConfig) -> Result<u64> {
+pub fn planned_cycles(s: &Protocol, cfg: &StressConfig) -> Result<u64> {
     check(cfg)?;
     let p = plan(s, cfg)?;
     let replays: u64 = p.schedules.iter().map(Schedule::cycles).sum();
@@ -316,7 +316,7 @@ pub fn planned_cycles(s: &Scheme, cfg: &StressConfig) -> Result<u64> {
 /// Errors: `Usage` for a protocol or width the hardware run cannot do (a
 /// replay over `cfg.max_cycles`), `Run` if a thread fails.
 pub fn stress(
-    s: &Scheme,
+    s: &Protocol,
     cfg: &StressConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<StressReport> {
@@ -347,7 +347,7 @@ pub fn stress(
         .filter(|r| r.outcome == Outcome::FalsePositive)
         .min_by_key(|r| r.window_cycles);
     let mut report = StressReport {
-        scheme: s.name().to_string(),
+        protocol: s.name().to_string(),
         params: s.params_string(),
         bits: s.total_bits(),
         writers: cfg.writers,
@@ -368,7 +368,7 @@ pub fn stress(
 
 /// Time `cycles` writer cycles of `s` (no reader in flight): the harness's
 /// own rate, `measured:stress`.
-pub fn time_cycles(s: &Scheme, writers: usize, cycles: u64) -> Result<Duration> {
+pub fn time_cycles(s: &Protocol, writers: usize, cycles: u64) -> Result<Duration> {
     check(&StressConfig {
         writers,
         ..StressConfig::default()
@@ -428,7 +428,7 @@ fn note(r: &StressReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::catalog::scheme;
+    use crate::protocol::catalog::protocol;
 
     fn quick() -> StressConfig {
         StressConfig {
@@ -444,7 +444,7 @@ mod tests {
     #[test]
     fn plain_breaks_at_the_explorers_count() {
         for w in [2u32, 5, 8] {
-            let s = scheme("plain", &[("W", &w.to_string())]).unwrap();
+            let s = protocol("plain", &[("W", &w.to_string())]).unwrap();
             let r = stress(&s, &quick(), &|_, _| {}).unwrap();
             assert_eq!(r.observed_at_cycles, Some(1 << (w - 1)), "{s}: {}", r.note);
             assert!(r.replays.iter().all(|x| x.followed));
@@ -481,7 +481,7 @@ mod tests {
             writers: 0,
             ..quick()
         };
-        let s = scheme("plain", &[("W", "8")]).unwrap();
+        let s = protocol("plain", &[("W", "8")]).unwrap();
         assert!(matches!(stress(&s, &cfg, &|_, _| {}), Err(Error::Usage(_))));
     }
 }

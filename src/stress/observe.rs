@@ -268,7 +268,7 @@ struct Acc {
 }
 
 /// Per (mm, tgid) tallies, fed from the trace reader.
-struct Tally<'a> {
+struct MmTally<'a> {
     /// The workload's pid once started (0 before).
     workload: Option<&'a AtomicU32>,
     bin: f64,
@@ -304,9 +304,9 @@ fn descends_from(pid: u32, root: u32) -> bool {
     false
 }
 
-impl<'a> Tally<'a> {
-    fn new(bin: Duration, workload: Option<&'a AtomicU32>) -> Tally<'a> {
-        Tally {
+impl<'a> MmTally<'a> {
+    fn new(bin: Duration, workload: Option<&'a AtomicU32>) -> MmTally<'a> {
+        MmTally {
             workload,
             bin: bin.as_secs_f64(),
             t0: None,
@@ -570,8 +570,8 @@ pub fn observe(cfg: &ObserveConfig, workload: Option<&Workload>) -> Result<Obser
     let stop = AtomicBool::new(false);
     let workload_pid = AtomicU32::new(0);
     let (tally, parsed_lost, run, window) = thread::scope(|s| -> Result<_> {
-        let reader = s.spawn(|| -> Result<(Tally<'_>, u64)> {
-            let mut tally = Tally::new(cfg.bin, Some(&workload_pid));
+        let reader = s.spawn(|| -> Result<(MmTally<'_>, u64)> {
+            let mut tally = MmTally::new(cfg.bin, Some(&workload_pid));
             let mut lost = 0u64;
             loop {
                 let stopping = stop.load(Ordering::Acquire);
@@ -676,7 +676,7 @@ mod tests {
     /// is another mm; failed acquisitions do not count.
     #[test]
     fn tallies_give_counts_mean_and_peak_rates() {
-        let mut t = Tally::new(Duration::from_millis(100), None);
+        let mut t = MmTally::new(Duration::from_millis(100), None);
         for k in 0..20 {
             t.add(ev("aa", 1_000_001, 10.0 + k as f64 * 0.004));
         }

@@ -323,7 +323,7 @@ fn measure_row(kind: RateKind, machine: &Host) -> Result<CacheRow> {
             ))
         }
         RateKind::Stress => {
-            let spec = crate::protocol::catalog::scheme("plain", &[("W", "32")])?;
+            let spec = crate::protocol::catalog::protocol("plain", &[("W", "32")])?;
             let n = 1u64 << 20;
             let rates = (0..5)
                 .map(|_| super::time_cycles(&spec, 1, n).map(|t| n as f64 / t.as_secs_f64()))

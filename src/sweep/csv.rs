@@ -15,7 +15,7 @@ use crate::results::Row;
 pub const HEADER: [&str; 21] = [
     "point",
     "spec",
-    "scheme",
+    "protocol",
     "params",
     "bits",
     "rate",
@@ -139,7 +139,7 @@ mod tests {
         Row {
             point,
             spec: "t".into(),
-            scheme: "plain".into(),
+            protocol: "plain".into(),
             params: "W=8".into(),
             memory_model: "sc".into(),
             bits: 8,
@@ -166,7 +166,7 @@ mod tests {
         let rows = vec![row(0, "a"), row(1, "b")];
         let bytes = to_bytes(&rows).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with("point,spec,scheme,"));
+        assert!(text.starts_with("point,spec,protocol,"));
         assert!(text.contains("\"lognormal:2us,1ms\""));
         assert_eq!(from_bytes("x.csv", &bytes).unwrap(), rows);
     }

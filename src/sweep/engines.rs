@@ -91,7 +91,7 @@ impl Engines for RealEngines {
 }
 
 fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<MetricValue>> {
-    let mut cfg = ExploreConfig::new(p.scheme.clone());
+    let mut cfg = ExploreConfig::new(p.protocol.clone());
     cfg.readers = q.readers;
     cfg.writers = q.writers;
     cfg.mode = q.explore_mode;
@@ -116,7 +116,10 @@ fn explore_metrics(q: &Question, p: &Point) -> Result<Vec<MetricValue>> {
         MetricValue::exact(Metric::Mode, mode),
         MetricValue::exact(Metric::States, r.states),
         MetricValue::exact(Metric::Trace, r.trace.lines().join("\n")),
-        MetricValue::exact(Metric::SchemeCost, crate::sweep::cost::summary(&p.scheme)),
+        MetricValue::exact(
+            Metric::ProtocolCost,
+            crate::sweep::cost::summary(&p.protocol),
+        ),
     ])
 }
 
@@ -155,11 +158,11 @@ fn log10_text(p: LogProb) -> String {
 fn analyze_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
     let (writer, window) = timed(p, rate)?;
     let r = analyze(&AnalyzeConfig {
-        scheme: p.scheme.clone(),
+        protocol: p.protocol.clone(),
         writer,
         window: Some(window),
         fleet: q.fleet,
-        sc: crate::explore::sc_facts(&p.scheme)?,
+        sc: crate::explore::sc_facts(&p.protocol)?,
     })?;
     let mut m = vec![
         MetricValue::exact(
@@ -195,12 +198,12 @@ fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metr
     let (writer, window) = timed(p, rate)?;
     let r = sample(
         &SampleConfig {
-            scheme: p.scheme.clone(),
+            protocol: p.protocol.clone(),
             writer,
             window,
             samples: q.samples,
             seed: p.seed,
-            sc: crate::explore::sc_facts(&p.scheme)?,
+            sc: crate::explore::sc_facts(&p.protocol)?,
         },
         &|_| {},
     )?;
@@ -219,11 +222,11 @@ fn sample_metrics(q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<Metr
     ])
 }
 
-/// Real threads on the point's scheme. A scheme or width the hardware run
+/// Real threads on the point's protocol. A protocol or width the hardware run
 /// refuses (bounded; more cycles than the config allows) is recorded as a
 /// `not_run` row with the reason, not as a failed sweep.
 fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<MetricValue>> {
-    let r = match crate::stress::stress(&p.scheme, cfg, &|_, _| {}) {
+    let r = match crate::stress::stress(&p.protocol, cfg, &|_, _| {}) {
         Ok(r) => r,
         Err(Error::Usage(why)) => return Ok(vec![MetricValue::exact(Metric::NotRun, why)]),
         Err(e) => return Err(e),
@@ -245,7 +248,7 @@ fn stress_metrics(cfg: &StressConfig, p: &Point) -> Result<Vec<MetricValue>> {
 }
 
 /// A deterministic stand-in for the engines: explore answers from the
-/// scheme's closed form, the timed engines from the point's seed, and every
+/// protocol's closed form, the timed engines from the point's seed, and every
 /// point can be slowed down by `delay` to give a test time to kill a sweep.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FakeEngines {
@@ -267,7 +270,12 @@ impl Engines for FakeEngines {
 
     fn run(&self, _q: &Question, p: &Point, rate: Option<f64>) -> Result<Vec<MetricValue>> {
         std::thread::sleep(self.delay);
-        let min = p.scheme.expected_min_cycles("sc").ok().flatten().flatten();
+        let min = p
+            .protocol
+            .expected_min_cycles("sc")
+            .ok()
+            .flatten()
+            .flatten();
         let min_text = min.as_ref().map(|c| c.to_string()).unwrap_or_default();
         Ok(match p.engine {
             EngineKind::Explore | EngineKind::Stress => {

@@ -82,9 +82,9 @@ impl SweepEstimate {
                 }
                 EngineKind::Stress => {
                     e.stress_points += 1;
-                    // A scheme stress refuses costs nothing (a `not_run` row).
+                    // A protocol stress refuses costs nothing (a `not_run` row).
                     e.stress_cycles +=
-                        crate::stress::planned_cycles(&p.scheme, stress).unwrap_or(0) as f64;
+                        crate::stress::planned_cycles(&p.protocol, stress).unwrap_or(0) as f64;
                 }
             }
         }
@@ -165,7 +165,7 @@ mod tests {
         let text = format!(
             "name = \"e\"\ntitle = \"e\"\nseed = 1\nsamples = {samples}\n\
              engines = [\"explore\", \"analyze\", \"sample\"]\nwidths = [8, 16]\n\
-             rates = [\"1e6\"]\nwindows = [{}]\n[[schemes]]\nscheme = \"plain\"\n",
+             rates = [\"1e6\"]\nwindows = [{}]\n[[protocols]]\nprotocol = \"plain\"\n",
             w.join(", ")
         );
         Question::parse("e.toml", &text).unwrap()

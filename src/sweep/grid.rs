@@ -1,13 +1,13 @@
 //! The grid: a question expanded into numbered points.
 //!
-//! Order (the CSV's row order, and the meaning of a point index): schemes
-//! in spec order; within a scheme, engines in spec order; within explore,
+//! Order (the CSV's row order, and the meaning of a point index): protocols
+//! in spec order; within a protocol, engines in spec order; within explore,
 //! memory models in spec order; within a timed engine (analyze, sample),
 //! rates × processes × holds × windows, the last varying fastest. The index is the point's identity for seeds, shards,
 //! resume and merge, so this order is part of the CSV contract.
 
 use crate::memory::Model;
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::question::{Question, Rate, Spelled};
 use crate::results::EngineKind;
 use crate::timing::{Process, Window};
@@ -17,8 +17,8 @@ use crate::timing::{Process, Window};
 pub struct Point {
     /// Position in the full grid (0-based).
     pub index: usize,
-    /// The scheme.
-    pub scheme: Scheme,
+    /// The protocol.
+    pub protocol: Protocol,
     /// The engine that answers it.
     pub engine: EngineKind,
     /// The memory model (explore points; [`Model::DEFAULT`], `sc`, for the
@@ -80,14 +80,14 @@ fn splitmix64(mut z: u64) -> u64 {
 pub fn points(q: &Question) -> Vec<Point> {
     let mut out = Vec::with_capacity(q.point_count());
     let mut push =
-        |scheme: &Scheme,
+        |protocol: &Protocol,
          engine: EngineKind,
          model: Model,
          axes: Option<(&Rate, &Process, &Spelled<f64>, &Spelled<Window>)>| {
             let index = out.len();
             out.push(Point {
                 index,
-                scheme: scheme.clone(),
+                protocol: protocol.clone(),
                 engine,
                 model,
                 rate: axes.map(|a| a.0.clone()),
@@ -97,7 +97,7 @@ pub fn points(q: &Question) -> Vec<Point> {
                 seed: point_seed(q.seed, index),
             });
         };
-    for s in &q.schemes {
+    for s in &q.protocols {
         for &e in &q.engines {
             if e.is_timed() {
                 for r in &q.rates {

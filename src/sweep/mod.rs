@@ -3,7 +3,7 @@
 //! - [`grid`]: the points, their order, seeds and shards;
 //! - [`engines`]: the engines behind one trait (real, and a fake for tests);
 //! - [`run`]: the parallel run with kept progress;
-//! - [`cost`]: what a scheme costs, from its step list;
+//! - [`cost`]: what a protocol costs, from its step list;
 //! - [`csv`]: the CSV contract (header, read, write, atomic write);
 //! - [`resume`]: the progress file;
 //! - [`merge`]: joining shards;

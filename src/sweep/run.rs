@@ -353,9 +353,9 @@ impl RowContext<'_> {
                 Row {
                     point: p.index,
                     spec: q.name.clone(),
-                    scheme: p.scheme.name().into(),
-                    params: p.scheme.params_string(),
-                    bits: p.scheme.total_bits(),
+                    protocol: p.protocol.name().into(),
+                    params: p.protocol.params_string(),
+                    bits: p.protocol.total_bits(),
                     rate: rate.map(fmt_f64).unwrap_or_default(),
                     process: p.process_text(),
                     hold: p.hold_text(),

@@ -115,10 +115,10 @@ mod tests {
 
     #[test]
     fn documents_carry_version_and_command() {
-        let d = document("schemes", "schemes", json!([1, 2]));
+        let d = document("protocols", "protocols", json!([1, 2]));
         assert_eq!(d["seqwrap_version"], VERSION);
-        assert_eq!(d["command"], "schemes");
-        assert_eq!(d["schemes"], json!([1, 2]));
+        assert_eq!(d["command"], "protocols");
+        assert_eq!(d["protocols"], json!([1, 2]));
         let text = render(&d);
         assert!(text.ends_with("}\n") && text.contains("\n  \"command\""));
     }

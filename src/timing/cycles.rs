@@ -107,7 +107,7 @@ impl Cycles {
     }
 }
 
-/// A count as [`crate::timing::TimedScheme::classify`] reads it: `n`
+/// A count as [`crate::timing::TimedProtocol::classify`] reads it: `n`
 /// itself when below 2^128, else `2^127 + (n mod 2^64)` — zero iff `n` is,
 /// above every u64 cap iff `n` is, and congruent to `n` modulo 2^64.
 pub fn count_repr(int: Option<u128>, low: u64) -> u128 {

@@ -12,7 +12,7 @@
 //!   the time.
 //! - **Window** ([`Window`]): a speculation's length D is drawn from
 //!   `--window` and starts at a stationary random time.
-//! - **Outcome** ([`TimedScheme::classify`]): a window that starts inside a
+//! - **Outcome** ([`TimedProtocol::classify`]): a window that starts inside a
 //!   hold ABORTs, one that ends inside a hold RETRYs; otherwise with N
 //!   cycles started in the window it ACCEPTs when N = 0 and is a FALSE
 //!   POSITIVE when N is a positive multiple of the counter's period
@@ -39,7 +39,7 @@ pub use crate::text::units::{
     parse_positive_time, parse_time, sig3,
 };
 pub use cycles::{Cycles, count_repr};
-pub use outcome::{Outcome, TimedScheme};
+pub use outcome::{Outcome, TimedProtocol};
 pub use process::{PROCESS_ALLOWED, Process, Writer};
 pub use rate::{RATE_ALLOWED, RateSpec, parse_rate};
 pub use window::{WINDOW_ALLOWED, Window, WindowSampler};

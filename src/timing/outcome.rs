@@ -9,22 +9,22 @@
 //! the explorer's business (it finds the torn reads and their `min_cycles`);
 //! the timed engines give the *accidental* probability, which is the
 //! full-width wrap. Both `analyze` and `sample` classify windows with
-//! [`TimedScheme::classify`], so they cannot drift apart.
+//! [`TimedProtocol::classify`], so they cannot drift apart.
 
 use crate::error::{Error, Result};
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 
 pub use crate::protocol::Outcome;
 
-/// A scheme as the timed engines see it: a counter that returns to the
+/// A protocol as the timed engines see it: a counter that returns to the
 /// reader's snapshot every `period` complete writer cycles, an optional cap
 /// on the cycles a window may see, or no false positive at all.
 ///
-/// Derived from a description by [`TimedScheme::of`]: the period of its
+/// Derived from a protocol by [`TimedProtocol::of`]: the period of its
 /// writer's counter, the cap its reader puts on `window_cycles()`, and the
 /// explorer's "no false positive at all".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimedScheme {
+pub struct TimedProtocol {
     /// Writer cycles after which the counter's state repeats:
     /// 2^(total bits - 1) (two increments a cycle). Always a power of two,
     /// at most 2^63, so it divides 2^64.
@@ -38,37 +38,37 @@ pub struct TimedScheme {
     pub impossible: Option<String>,
 }
 
-impl TimedScheme {
+impl TimedProtocol {
     /// A counter of `period` cycles (a power of two, 2..=2^63), windows of
     /// more than `max_cycles` retried. Panics on a period that is not a
     /// power of two >= 2 (a programming error: widths are 2..=64 bits).
-    pub fn new(period: u64, max_cycles: Option<u64>) -> TimedScheme {
+    pub fn new(period: u64, max_cycles: Option<u64>) -> TimedProtocol {
         assert!(
             period >= 2 && period.is_power_of_two(),
             "period {period} is not a power of two >= 2"
         );
-        TimedScheme {
+        TimedProtocol {
             period,
             max_cycles,
             impossible: None,
         }
     }
 
-    /// A scheme that never lets a window with a cycle pass, and why.
-    pub fn never(period: u64, why: impl Into<String>) -> TimedScheme {
-        TimedScheme {
+    /// A protocol that never lets a window with a cycle pass, and why.
+    pub fn never(period: u64, why: impl Into<String>) -> TimedProtocol {
+        TimedProtocol {
             impossible: Some(why.into()),
-            ..TimedScheme::new(period, None)
+            ..TimedProtocol::new(period, None)
         }
     }
 
-    /// The timed view of a description (module docs): its words as one
+    /// The timed view of a protocol (module docs): its words as one
     /// counter of the period of its writer's cycle map; the largest window
     /// count its reader still accepts after a whole period, if it caps
     /// `window_cycles()`; and "never" when the explorer (SC, every
     /// execution) proves no false positive at all (`none_at_all`, which
     /// the caller resolves: `explore::sc_facts`).
-    pub fn of(s: &Scheme, none_at_all: bool) -> Result<TimedScheme> {
+    pub fn of(s: &Protocol, none_at_all: bool) -> Result<TimedProtocol> {
         let shape = s.shape();
         let n = s.program().words.len();
         let zero = [0u64; crate::protocol::program::MAX_WORDS];
@@ -89,7 +89,7 @@ impl TimedScheme {
                 ))
             })?;
         if none_at_all {
-            return Ok(TimedScheme::never(
+            return Ok(TimedProtocol::never(
                 period,
                 format!(
                     "{}: explore proves no false positive at all (every execution explored)",
@@ -101,17 +101,13 @@ impl TimedScheme {
         // accepting or not as window_cycles() grows.
         let u = &shape.reader;
         if u.ghost_consts.is_empty() {
-            return Ok(TimedScheme::new(period, None));
+            return Ok(TimedProtocol::new(period, None));
         }
         let p = s.program();
         let accepts = |w: u64| {
             p.run_reader(&|_| 0, w)
                 .map(|k| k == crate::protocol::ReturnKind::Accept)
-                .map_err(|e| {
-                    s.description()
-                        .file
-                        .error(e.at, format!("reader: {}", e.msg))
-                })
+                .map_err(|e| s.file().raw.error(e.at, format!("reader: {}", e.msg)))
         };
         let mut cands: Vec<u64> = u.ghost_consts.clone();
         cands.extend(u.ghost_consts.iter().map(|c| c.saturating_sub(1)));
@@ -120,7 +116,7 @@ impl TimedScheme {
         cands.sort_unstable();
         cands.dedup();
         if accepts(u64::MAX)? {
-            return Ok(TimedScheme::new(period, None));
+            return Ok(TimedProtocol::new(period, None));
         }
         let mut cap = None;
         for &c in &cands {
@@ -129,8 +125,8 @@ impl TimedScheme {
             }
         }
         Ok(match cap {
-            Some(t) => TimedScheme::new(period, Some(t)),
-            None => TimedScheme::never(
+            Some(t) => TimedProtocol::new(period, Some(t)),
+            None => TimedProtocol::never(
                 period,
                 format!("{}: its reader accepts no window", s.name()),
             ),
@@ -144,7 +140,7 @@ impl TimedScheme {
     /// - begin while held: ABORT (odd seq);
     /// - end while held: RETRY (odd seq differs from the even snapshot);
     /// - no cycle: ACCEPT;
-    /// - a scheme with no false positive at all: RETRY;
+    /// - a protocol with no false positive at all: RETRY;
     /// - more than the cap: RETRY;
     /// - `n` a multiple of `period`: FALSE POSITIVE; otherwise RETRY.
     ///
@@ -196,17 +192,17 @@ impl TimedScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::catalog::scheme;
+    use crate::protocol::catalog::protocol;
 
     /// The timed view with the explorer's SC facts resolved, as a caller
     /// resolves them.
-    fn timed(s: &Scheme) -> TimedScheme {
-        TimedScheme::of(s, crate::explore::sc_facts(s).unwrap().none_at_all).unwrap()
+    fn timed(s: &Protocol) -> TimedProtocol {
+        TimedProtocol::of(s, crate::explore::sc_facts(s).unwrap().none_at_all).unwrap()
     }
 
     #[test]
-    fn the_timed_rule_comes_from_the_description() {
-        let p = timed(&scheme("plain", &[("W", "8")]).unwrap());
+    fn the_timed_rule_comes_from_the_protocol() {
+        let p = timed(&protocol("plain", &[("W", "8")]).unwrap());
         assert_eq!(p.period, 128);
         assert_eq!(p.classify(true, 128, false), Outcome::Abort);
         assert_eq!(p.classify(false, 128, true), Outcome::Retry);
@@ -214,16 +210,16 @@ mod tests {
         assert_eq!(p.classify(false, 128, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(p.classify(false, 129, false), Outcome::Retry);
-        let g = timed(&scheme("guard", &[("W", "8")]).unwrap());
+        let g = timed(&protocol("guard", &[("W", "8")]).unwrap());
         assert_eq!(g.classify(false, 128, false), Outcome::Retry);
         assert!(g.impossible.is_some());
-        let b = timed(&scheme("bounded", &[("W", "8"), ("T", "300")]).unwrap());
+        let b = timed(&protocol("bounded", &[("W", "8"), ("T", "300")]).unwrap());
         assert_eq!(b.max_cycles, Some(300));
         assert_eq!(b.classify(false, 256, false), Outcome::FalsePositive);
         assert_eq!(b.classify(false, 384, false), Outcome::Retry);
-        let sp = timed(&scheme("split", &[("H", "3"), ("L", "4")]).unwrap());
+        let sp = timed(&protocol("split", &[("H", "3"), ("L", "4")]).unwrap());
         assert_eq!(sp.period, 64, "the two words as one 7-bit counter");
-        let sat = timed(&scheme("saturate", &[("W", "8")]).unwrap());
+        let sat = timed(&protocol("saturate", &[("W", "8")]).unwrap());
         assert!(sat.impossible.is_some());
     }
 }

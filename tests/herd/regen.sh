@@ -15,7 +15,7 @@ grep '^#' "$tsv" > "$out"
 grep -v '^#' "$tsv" | while IFS="$(printf '\t')" read -r id src params k _herd _secs; do
     set --
     case "$src" in
-        scheme:*) set -- --scheme "${src#scheme:}" ;;
+        protocol:*) set -- --protocol "${src#protocol:}" ;;
         file:*) set -- --protocol "${src#file:}" ;;
     esac
     if [ "$params" != "-" ]; then

@@ -3,7 +3,7 @@
 
 use crate::helpers::{json, ok_json, seqwrap_in, tempdir};
 
-const PLAIN: [&str; 5] = ["analyze", "--scheme", "plain", "--bits", "i32"];
+const PLAIN: [&str; 5] = ["analyze", "--protocol", "plain", "--bits", "i32"];
 
 fn with(extra: &[&'static str]) -> Vec<&'static str> {
     PLAIN.iter().copied().chain(extra.iter().copied()).collect()
@@ -22,7 +22,7 @@ fn measured_kernel_rate_is_a_rate() {
     let out = seqwrap_in(d.path())
         .args([
             "analyze",
-            "--scheme",
+            "--protocol",
             "plain",
             "--bits",
             "i32",
@@ -83,7 +83,7 @@ fn probabilities_far_below_f64_keep_their_exponent() {
     // count of mean 5.35, about 10^-(1.6e20): printed, never 0.
     let v = json(&[
         "analyze",
-        "--scheme",
+        "--protocol",
         "plain",
         "--bits",
         "u64",
@@ -103,7 +103,15 @@ fn probabilities_far_below_f64_keep_their_exponent() {
     assert!(v["p_false_positive"].is_null(), "{v}");
     // guard: an exact, explained 0
     let g = json(&[
-        "analyze", "--scheme", "guard", "--bits", "8", "--rate", "1e6", "--window", "exp:1ms",
+        "analyze",
+        "--protocol",
+        "guard",
+        "--bits",
+        "8",
+        "--rate",
+        "1e6",
+        "--window",
+        "exp:1ms",
     ]);
     assert_eq!(g["p_false_positive"], 0);
     assert_eq!(g["p_false_positive_exact"], "0");

@@ -1,7 +1,7 @@
 //! Cross-checks of the two timed engines (DESIGN §6).
 //!
 //! `analyze` integrates the model exactly; `sample` simulates it. For every
-//! scheme at W <= 10, both writer processes, with and without a hold, and
+//! protocol at W <= 10, both writer processes, with and without a hold, and
 //! several window distributions chosen so that false positives are common
 //! (the counter's period is 128 cycles and windows hold ~128 cycles), each
 //! of the four exact outcome probabilities must lie in sample's interval.
@@ -16,16 +16,16 @@ use seqwrap::explore::sc_facts;
 use std::io::Write;
 
 use seqwrap::analyze::{AnalyzeConfig, analyze, probabilities};
-use seqwrap::protocol::{Scheme, SchemeRequest};
+use seqwrap::protocol::{Protocol, ProtocolRef, ProtocolRequest};
 use seqwrap::sample::{SampleConfig, Z99, tally, wilson};
 use seqwrap::timing::{Process, Window, Writer};
 
-/// A scheme as the old flags name it (`scheme`, `bits`, `hi`, ...).
-fn scheme(args: &[(&str, &str)]) -> Scheme {
-    let mut r = SchemeRequest::default();
+/// A protocol as the old flags name it (`protocol`, `bits`, `hi`, ...).
+fn protocol(args: &[(&str, &str)]) -> Protocol {
+    let mut r = ProtocolRequest::default();
     for (k, v) in args {
-        if *k == "scheme" {
-            r.scheme = Some(v.to_string());
+        if *k == "protocol" {
+            r.protocol = Some(ProtocolRef::Catalog(v.to_string()));
         } else {
             r.set_legacy(k, v).unwrap();
         }
@@ -67,36 +67,36 @@ fn exact_probabilities_lie_in_sample_intervals() {
         hist_w,
     ];
     let windows_few = vec![windows_all[1].clone(), windows_all[2].clone()];
-    let plain = scheme(&[("scheme", "plain"), ("bits", "8")]);
+    let plain = protocol(&[("protocol", "plain"), ("bits", "8")]);
     let others = [
-        scheme(&[
-            ("scheme", "split"),
+        protocol(&[
+            ("protocol", "split"),
             ("hi", "4"),
             ("lo", "4"),
             ("read", "naive"),
         ]),
-        scheme(&[
-            ("scheme", "split"),
+        protocol(&[
+            ("protocol", "split"),
             ("hi", "3"),
             ("lo", "5"),
             ("read", "hi-lo-hi"),
         ]),
-        scheme(&[("scheme", "epoch"), ("bits", "6"), ("epoch-bits", "2")]),
-        scheme(&[("scheme", "guard"), ("bits", "8")]),
-        scheme(&[
-            ("scheme", "bounded"),
+        protocol(&[("protocol", "epoch"), ("bits", "6"), ("epoch-bits", "2")]),
+        protocol(&[("protocol", "guard"), ("bits", "8")]),
+        protocol(&[
+            ("protocol", "bounded"),
             ("bits", "8"),
             ("max-window-cycles", "200"),
         ]),
-        scheme(&[
-            ("scheme", "bounded"),
+        protocol(&[
+            ("protocol", "bounded"),
             ("bits", "8"),
             ("max-window-cycles", "100"),
         ]),
-        scheme(&[("scheme", "plain"), ("bits", "10")]),
+        protocol(&[("protocol", "plain"), ("bits", "10")]),
         // T cuts through the bulk of the counts (period 8, ~128 cycles)
-        scheme(&[
-            ("scheme", "bounded"),
+        protocol(&[
+            ("protocol", "bounded"),
             ("bits", "4"),
             ("max-window-cycles", "100"),
         ]),
@@ -132,7 +132,7 @@ fn exact_probabilities_lie_in_sample_intervals() {
             "{s} {writer} {w}: probabilities sum to {sum}"
         );
         let cfg = SampleConfig {
-            scheme: s.clone(),
+            protocol: s.clone(),
             writer: *writer,
             window: w.clone(),
             samples: SAMPLES,
@@ -170,20 +170,20 @@ fn exact_probabilities_lie_in_sample_intervals() {
     );
 }
 
-/// analyze's min_cycles is the closed form for every scheme and width,
+/// analyze's min_cycles is the closed form for every protocol and width,
 /// time_to_fp_s is min_cycles / rate, and the four probabilities of a u64
 /// or W=2 point still sum to 1 (no under/overflow anywhere).
 #[test]
-fn min_cycles_and_probabilities_for_every_scheme_and_width() {
+fn min_cycles_and_probabilities_for_every_protocol_and_width() {
     let writer = Writer::new(5.35e6, Process::Poisson, 0.0).unwrap();
     let window = Window::parse("lognormal:2us,1ms").unwrap();
     for w in 2..=64u32 {
         let b = w.to_string();
         let mut specs = vec![
-            scheme(&[("scheme", "plain"), ("bits", &b)]),
-            scheme(&[("scheme", "guard"), ("bits", &b)]),
-            scheme(&[
-                ("scheme", "bounded"),
+            protocol(&[("protocol", "plain"), ("bits", &b)]),
+            protocol(&[("protocol", "guard"), ("bits", &b)]),
+            protocol(&[
+                ("protocol", "bounded"),
                 ("bits", &b),
                 ("max-window-cycles", "1000"),
             ]),
@@ -191,19 +191,19 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
         if w >= 3 {
             let e = (w / 3).to_string();
             let s = (w - w / 3).to_string();
-            specs.push(scheme(&[
-                ("scheme", "epoch"),
+            specs.push(protocol(&[
+                ("protocol", "epoch"),
                 ("bits", &s),
                 ("epoch-bits", &e),
             ]));
-            specs.push(scheme(&[
-                ("scheme", "split"),
+            specs.push(protocol(&[
+                ("protocol", "split"),
                 ("hi", &e),
                 ("lo", &s),
                 ("read", "naive"),
             ]));
-            specs.push(scheme(&[
-                ("scheme", "split"),
+            specs.push(protocol(&[
+                ("protocol", "split"),
                 ("hi", &e),
                 ("lo", &s),
                 ("read", "hi-lo-hi"),
@@ -212,7 +212,7 @@ fn min_cycles_and_probabilities_for_every_scheme_and_width() {
         for s in specs {
             let r = analyze(&AnalyzeConfig {
                 sc: sc_facts(&s).unwrap(),
-                scheme: s.clone(),
+                protocol: s.clone(),
                 writer,
                 window: if w % 8 == 0 || w < 5 {
                     Some(window.clone())
@@ -281,7 +281,7 @@ fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
     let z = z_for(0.01 / cases.len() as f64);
     let mut nontrivial = 0;
     for (i, (bits, writer, w)) in cases.iter().enumerate() {
-        let s = scheme(&[("scheme", "plain"), ("bits", &bits.to_string())]);
+        let s = protocol(&[("protocol", "plain"), ("bits", &bits.to_string())]);
         let sc = sc_facts(&s).unwrap();
         let exact = probabilities(&s, &sc, writer, w)
             .unwrap()
@@ -289,7 +289,7 @@ fn sample_interval_contains_analyze_past_2_to_the_53_cycles() {
             .to_f64();
         let t = tally(
             &SampleConfig {
-                scheme: s,
+                protocol: s,
                 writer: *writer,
                 window: w.clone(),
                 samples: SAMPLES,

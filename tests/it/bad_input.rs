@@ -9,7 +9,7 @@
 //! removed. They run in one directory of fixtures, so a case names its
 //! input files by relative paths.
 //!
-//! [`file_cases`]: bad description files (DESIGN §1.6) and bad site
+//! [`file_cases`]: bad protocol files (DESIGN §1.6) and bad site
 //! files (DESIGN §8), which must point at the offending character as
 //! `error: FILE:LINE:COL: what is wrong; what is allowed` — through TOML's
 //! string delimiters and escapes, tabs and non-ASCII characters counted as
@@ -39,8 +39,8 @@ widths = [8]
 rates = ["1e6"]
 windows = ["fixed:1us", "fixed:1ms"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 "#;
 
 /// Every file under `dir` with its size and modification time.
@@ -130,7 +130,7 @@ fn fixtures(dir: &Path) {
         "big.toml",
         &format!(
             "name = \"big\"\ntitle = \"b\"\nseed = 1\nsamples = 1000000000\nengines = [\"sample\"]\n\
-             widths = [8, 16]\nrates = [\"1e6\"]\nwindows = [{}]\n[[schemes]]\nscheme = \"plain\"\n",
+             widths = [8, 16]\nrates = [\"1e6\"]\nwindows = [{}]\n[[protocols]]\nprotocol = \"plain\"\n",
             windows.join(", ")
         ),
     );
@@ -181,8 +181,8 @@ fn fixtures(dir: &Path) {
             SPEC.replace("name = \"bad\"", "name = \"bad name\""),
         ),
         (
-            "bad_scheme.toml",
-            SPEC.replace("scheme = \"plain\"", "scheme = \"plane\""),
+            "bad_protocol.toml",
+            SPEC.replace("protocol = \"plain\"", "protocol = \"plane\""),
         ),
         (
             "no_title.toml",
@@ -222,7 +222,7 @@ fn fixtures(dir: &Path) {
         ),
         (
             "t_bits.toml",
-            SWEEP_SPEC.replace("scheme = \"plain\"", "scheme = \"plain\"\nbits = 99"),
+            SWEEP_SPEC.replace("protocol = \"plain\"", "protocol = \"plain\"\nbits = 99"),
         ),
         (
             "t_holds.toml",
@@ -302,28 +302,34 @@ fn cases() -> Vec<Case> {
     let ex = |extra: &[&'static str], needle| case(&["explore"], extra, needle);
     let an = |extra: &[&'static str], needle| {
         case(
-            &["analyze", "--scheme", "plain", "--bits", "8"],
+            &["analyze", "--protocol", "plain", "--bits", "8"],
             extra,
             needle,
         )
     };
     let an32 = |extra: &[&'static str], needle| {
         case(
-            &["analyze", "--scheme", "plain", "--bits", "i32"],
+            &["analyze", "--protocol", "plain", "--bits", "i32"],
             extra,
             needle,
         )
     };
     let sm = |extra: &[&'static str], needle| {
         let base = [
-            "sample", "--scheme", "plain", "--bits", "8", "--rate", "1e6",
+            "sample",
+            "--protocol",
+            "plain",
+            "--bits",
+            "8",
+            "--rate",
+            "1e6",
         ];
         case(&base, extra, needle)
     };
     let sm_exp = |extra: &[&'static str], needle| {
         let base = [
             "sample",
-            "--scheme",
+            "--protocol",
             "plain",
             "--bits",
             "8",
@@ -362,72 +368,95 @@ fn cases() -> Vec<Case> {
     };
     vec![
         // The command line itself.
-        a(&["shemes"], "similar subcommand").and("'schemes'").clap(),
+        a(&["protocls"], "similar subcommand")
+            .and("'protocols'")
+            .clap(),
         a(&["--frobnicate"], "--frobnicate").clap(),
-        a(&["schemes", "--jsn"], "--jsn").clap(),
-        a(&["schemes", "extra"], "extra").clap(),
-        a(&["schemes", "--show", "nope"], "nope"),
+        a(&["protocols", "--jsn"], "--jsn").clap(),
+        a(&["protocols", "extra"], "extra").clap(),
+        a(&["protocols", "--show", "nope"], "nope"),
         a(&["completions"], "<SHELL>").clap(),
         a(&["completions", "tcsh"], "tcsh").clap(),
         a(&["man", "--out", "/dev/null"], "not a directory"),
         a(&["man", "--out", "good.csv"], "not a directory"),
         a(&["man", "page"], "page").clap(),
         a(
-            &["litmus", "--scheme", "plain", "--cycles", "0"],
+            &["litmus", "--protocol", "plain", "--cycles", "0"],
             "--cycles",
         ),
         a(
-            &["litmus", "--scheme", "bounded", "--param", "W=2"],
+            &["litmus", "--protocol", "bounded", "--param", "W=2"],
             "window_cycles",
         ),
         // explore
-        ex(&["--scheme", "plain", "--bits", "0"], "--bits"),
-        ex(&["--scheme", "plain", "--bits", "1"], "--bits"),
-        ex(&["--scheme", "plain", "--bits", "65"], "--bits"),
-        ex(&["--scheme", "plain", "--bits", "i33"], "--bits"),
-        ex(&["--scheme", "plain", "--bits", "x"], "--bits"),
-        ex(&["--scheme", "nope", "--bits", "8"], "--scheme"),
-        ex(&["--scheme", "plain", "--param", "W"], "NAME=VALUE"),
-        ex(&["--scheme", "plain", "--param", "X=3"], "no parameter 'X'"),
+        ex(&["--protocol", "plain", "--bits", "0"], "--bits"),
+        ex(&["--protocol", "plain", "--bits", "1"], "--bits"),
+        ex(&["--protocol", "plain", "--bits", "65"], "--bits"),
+        ex(&["--protocol", "plain", "--bits", "i33"], "--bits"),
+        ex(&["--protocol", "plain", "--bits", "x"], "--bits"),
+        ex(&["--protocol", "nope", "--bits", "8"], "--protocol"),
+        ex(&["--protocol", "plain", "--param", "W"], "NAME=VALUE"),
         ex(
-            &["--scheme", "plain", "--memory-model", "arm"],
+            &["--protocol", "plain", "--param", "X=3"],
+            "no parameter 'X'",
+        ),
+        ex(
+            &["--protocol", "plain", "--memory-model", "arm"],
             "--memory-model",
         ),
-        ex(&["--scheme", "plain", "--max-memory", "4"], "--max-memory"),
         ex(
-            &["--scheme", "plain", "--max-seconds", "10"],
+            &["--protocol", "plain", "--max-memory", "4"],
+            "--max-memory",
+        ),
+        ex(
+            &["--protocol", "plain", "--max-seconds", "10"],
             "--max-seconds",
         ),
-        ex(&["--scheme", "plain", "--protocol", "x.toml"], "--protocol"),
+        ex(
+            &["--protocol", "plain", "--protocol", "x.toml"],
+            "--protocol",
+        )
+        .clap(),
+        ex(
+            &["--protocol", "plian"],
+            "neither a catalog protocol nor a file",
+        ),
         ex(&["--protocol", "/nonexistent/x.toml"], "x.toml"),
         ex(
-            &["--scheme", "plain", "--writer-cycles", "0"],
+            &["--protocol", "plain", "--writer-cycles", "0"],
             "--writer-cycles",
         ),
-        ex(&["--scheme", "plain", "--bits", "8", "--hi", "4"], "--hi"),
-        ex(&["--scheme", "split", "--hi", "33"], "--hi 33 (H)"),
+        ex(&["--protocol", "plain", "--bits", "8", "--hi", "4"], "--hi"),
+        ex(&["--protocol", "split", "--hi", "33"], "--hi 33 (H)"),
         ex(
             &[
-                "--scheme", "split", "--hi", "40", "--lo", "30", "--read", "naive",
+                "--protocol",
+                "split",
+                "--hi",
+                "40",
+                "--lo",
+                "30",
+                "--read",
+                "naive",
             ],
             "H + L <= 64",
         ),
-        ex(&["--scheme", "split", "--read", "lo-lo"], "--read lo-lo"),
+        ex(&["--protocol", "split", "--read", "lo-lo"], "--read lo-lo"),
         ex(
-            &["--scheme", "bounded", "--max-window-cycles", "-3"],
+            &["--protocol", "bounded", "--max-window-cycles", "-3"],
             "--max-window-cycles",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--readers", "0"],
+            &["--protocol", "plain", "--bits", "8", "--readers", "0"],
             "--readers",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--readers", "5"],
+            &["--protocol", "plain", "--bits", "8", "--readers", "5"],
             "--readers",
         ),
         ex(
             &[
-                "--scheme",
+                "--protocol",
                 "guard",
                 "--bits",
                 "8",
@@ -439,23 +468,23 @@ fn cases() -> Vec<Case> {
             "--readers",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--writers", "0"],
+            &["--protocol", "plain", "--bits", "8", "--writers", "0"],
             "--writers",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--writers", "x"],
+            &["--protocol", "plain", "--bits", "8", "--writers", "x"],
             "--writers",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--mode", "fast"],
+            &["--protocol", "plain", "--bits", "8", "--mode", "fast"],
             "--mode",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--max-cycles", "-1"],
+            &["--protocol", "plain", "--bits", "8", "--max-cycles", "-1"],
             "--max-cycles",
         ),
         ex(
-            &["--scheme", "plain", "--bits", "8", "--frobnicate"],
+            &["--protocol", "plain", "--bits", "8", "--frobnicate"],
             "--frobnicate",
         )
         .clap(),
@@ -527,8 +556,8 @@ fn cases() -> Vec<Case> {
             "--fleet",
         ),
         a(
-            &["analyze", "--scheme", "nope", "--rate", "1e6"],
-            "--scheme",
+            &["analyze", "--protocol", "nope", "--rate", "1e6"],
+            "--protocol",
         ),
         // sample
         sm(&[], "--window"),
@@ -550,7 +579,15 @@ fn cases() -> Vec<Case> {
         sm_exp(&["--seed", "x"], "--seed"),
         a(
             &[
-                "sample", "--scheme", "plain", "--bits", "8", "--rate", "0", "--window", "exp:1us",
+                "sample",
+                "--protocol",
+                "plain",
+                "--bits",
+                "8",
+                "--rate",
+                "0",
+                "--window",
+                "exp:1us",
             ],
             "--rate",
         ),
@@ -559,7 +596,7 @@ fn cases() -> Vec<Case> {
         a(
             &[
                 "sample",
-                "--scheme",
+                "--protocol",
                 "plain",
                 "--bits",
                 "8",
@@ -576,11 +613,11 @@ fn cases() -> Vec<Case> {
         ),
         // stress: infeasible (every window needs about 2^63 or 2^40
         // cycles) and bad flags
-        st(&["--scheme", "plain", "--bits", "64"], "--max-cycles"),
-        st(&["--scheme", "guard", "--bits", "40"], "error: "),
+        st(&["--protocol", "plain", "--bits", "64"], "--max-cycles"),
+        st(&["--protocol", "guard", "--bits", "40"], "error: "),
         st(
             &[
-                "--scheme",
+                "--protocol",
                 "epoch",
                 "--bits",
                 "32",
@@ -591,29 +628,29 @@ fn cases() -> Vec<Case> {
             ],
             "error: ",
         ),
-        st(&["--scheme", "nope", "--bits", "8"], "error: "),
-        st(&["--scheme", "plain", "--param", "W"], "error: "),
-        st(&["--scheme", "plain", "--bits", "65"], "error: "),
+        st(&["--protocol", "nope", "--bits", "8"], "error: "),
+        st(&["--protocol", "plain", "--param", "W"], "error: "),
+        st(&["--protocol", "plain", "--bits", "65"], "error: "),
         st(
-            &["--scheme", "plain", "--bits", "8", "--writers", "0"],
+            &["--protocol", "plain", "--bits", "8", "--writers", "0"],
             "--writers",
         ),
         st(
-            &["--scheme", "plain", "--bits", "8", "--writers", "many"],
+            &["--protocol", "plain", "--bits", "8", "--writers", "many"],
             "--writers",
         )
         .clap(),
         st(
-            &["--scheme", "plain", "--bits", "8", "--duration", "1s"],
+            &["--protocol", "plain", "--bits", "8", "--duration", "1s"],
             "--duration",
         ),
         st(
-            &["--scheme", "plain", "--bits", "8", "--timing-runs", "0"],
+            &["--protocol", "plain", "--bits", "8", "--timing-runs", "0"],
             "--timing-runs",
         ),
         st(
             &[
-                "--scheme",
+                "--protocol",
                 "plain",
                 "--bits",
                 "8",
@@ -623,12 +660,12 @@ fn cases() -> Vec<Case> {
             "error: ",
         ),
         st(
-            &["--scheme", "plain", "--bits", "8", "--max-cycles", "1.5"],
+            &["--protocol", "plain", "--bits", "8", "--max-cycles", "1.5"],
             "error: ",
         ),
         st(
             &[
-                "--scheme",
+                "--protocol",
                 "bounded",
                 "--bits",
                 "8",
@@ -639,7 +676,7 @@ fn cases() -> Vec<Case> {
         ),
         st(
             &[
-                "--scheme",
+                "--protocol",
                 "bounded",
                 "--bits",
                 "8",
@@ -649,18 +686,18 @@ fn cases() -> Vec<Case> {
             "error: ",
         ),
         st(
-            &["--scheme", "plain", "--bits", "8", "--observe", "1"],
+            &["--protocol", "plain", "--bits", "8", "--observe", "1"],
             "error: ",
         ),
         st(
-            &["--scheme", "plain", "--bits", "8", "--machine"],
+            &["--protocol", "plain", "--bits", "8", "--machine"],
             "error: ",
         ),
         st(&["--kernel", "--op", "bogus"], "bogus"),
         st(&["--kernel", "--op", "munmap-null,bogus"], "error: "),
         st(
-            &["--kernel", "--scheme", "plain", "--bits", "8"],
-            "--scheme",
+            &["--kernel", "--protocol", "plain", "--bits", "8"],
+            "--protocol",
         ),
         st(&["--kernel", "--duration", "soon"], "--duration"),
         st(&["--kernel", "--duration", "2"], "error: "),
@@ -811,7 +848,7 @@ fn cases() -> Vec<Case> {
         spec("bad_engine.toml", "quantum"),
         spec("twice_engine.toml", "twice"),
         spec("bad_name.toml", "key 'name'"),
-        spec("bad_scheme.toml", "schemes[0]"),
+        spec("bad_protocol.toml", "protocols[0]"),
         spec("no_title.toml", "key 'title'"),
         spec("not_toml.toml", "not TOML"),
         spec("empty.toml", "key 'name'"),
@@ -821,8 +858,8 @@ fn cases() -> Vec<Case> {
         spec("t_samples.toml", "t_samples.toml:5: key 'samples'"),
         spec("t_widths.toml", "t_widths.toml:7: key 'widths': empty grid"),
         spec("t_rates.toml", "t_rates.toml:8: key 'rates[0]'"),
-        spec("t_read.toml", "key 'schemes[1]'"),
-        spec("t_bits.toml", "key 'schemes[0]'"),
+        spec("t_read.toml", "key 'protocols[1]'"),
+        spec("t_bits.toml", "key 'protocols[0]'"),
         spec("t_holds.toml", "over the limit"),
         // merge
         a(&["merge"], "<SHARDS>").clap(),
@@ -936,7 +973,7 @@ fn bad_inputs_fail_cleanly_everywhere() {
 
 // ---- Bad files: FILE:LINE:COL --------------------------------------------
 
-/// A good description, to break. Line numbers matter: the cases name
+/// A good protocol, to break. Line numbers matter: the cases name
 /// them.
 ///
 /// ```text
@@ -952,8 +989,8 @@ fn bad_inputs_fail_cleanly_everywhere() {
 ///                                                     28 return RETRY;
 ///                                                     29 """
 /// ```
-const DESCRIPTION: &str = r#"name = "base"
-about = "a good description to break"
+const BASE_PROTOCOL: &str = r#"name = "base"
+about = "a good protocol to break"
 
 [params]
 W = { default = 8, min = 2, max = 64 }
@@ -1022,14 +1059,14 @@ fn edit(base: &str, old: &str, new: &str) -> String {
     base.replacen(old, new, 1)
 }
 
-/// Every kind of bad description, run through `explore --protocol`, and
+/// Every kind of bad protocol, run through `explore --protocol`, and
 /// of bad site file, run through `sites --site`.
 fn file_cases() -> Vec<FileCase> {
-    let writer_start = DESCRIPTION.find("writer = \"\"\"").unwrap();
-    let reader_start = DESCRIPTION.find("reader = \"\"\"").unwrap();
-    let edit_desc = |old: &str, new: &str| edit(DESCRIPTION, old, new);
+    let writer_start = BASE_PROTOCOL.find("writer = \"\"\"").unwrap();
+    let reader_start = BASE_PROTOCOL.find("reader = \"\"\"").unwrap();
+    let edit_base = |old: &str, new: &str| edit(BASE_PROTOCOL, old, new);
     let edit_site = |old: &str, new: &str| edit(SITE, old, new);
-    let desc = |kind, text, at, says: &[&'static str]| FileCase {
+    let bad_protocol = |kind, text, at, says: &[&'static str]| FileCase {
         kind,
         command: ["explore", "--protocol"],
         text,
@@ -1045,23 +1082,23 @@ fn file_cases() -> Vec<FileCase> {
     };
     vec![
         // --- the kinds DESIGN §1.4 refuses ---
-        desc(
+        bad_protocol(
             "syntax-missing-paren",
-            edit_desc("if (s & 1)", "if (s & 1"),
+            edit_base("if (s & 1)", "if (s & 1"),
             // The token found instead: 'return' after the tab.
             (21, 2),
             &["expected ')' to close the 'if' condition", "found 'return'"],
         ),
-        desc(
+        bad_protocol(
             "syntax-missing-semicolon",
-            edit_desc("s = READ_ONCE(seq);", "s = READ_ONCE(seq)"),
+            edit_base("s = READ_ONCE(seq);", "s = READ_ONCE(seq)"),
             // The token found instead of ';': the 'if' on the next line.
             (20, 1),
             &["expected ';'", "found 'if'"],
         ),
-        desc(
+        bad_protocol(
             "unknown-macro",
-            edit_desc("smp_rmb();\nread();", "smp_mb__after_spinlock();\nread();"),
+            edit_base("smp_rmb();\nread();", "smp_mb__after_spinlock();\nread();"),
             (22, 1),
             &[
                 "unknown macro 'smp_mb__after_spinlock'",
@@ -1069,21 +1106,21 @@ fn file_cases() -> Vec<FileCase> {
                 "smp_rmb();",
             ],
         ),
-        desc(
+        bad_protocol(
             "undeclared-word",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(sequence);"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(sequence);"),
             (25, 15),
             &["'sequence' is not a declared word", "words: seq"],
         ),
-        desc(
+        bad_protocol(
             "two-read",
-            edit_desc("read();\n", "read();\nread();\n"),
+            edit_base("read();\n", "read();\nread();\n"),
             (24, 1),
             &["two read() on one path", "allowed: exactly one data phase"],
         ),
-        desc(
+        bad_protocol(
             "path-without-return",
-            edit_desc("return RETRY;\n", ""),
+            edit_base("return RETRY;\n", ""),
             // The end of the reader's body: after "\treturn ACCEPT;".
             (27, 16),
             &[
@@ -1091,140 +1128,140 @@ fn file_cases() -> Vec<FileCase> {
                 "return ACCEPT, RETRY or ABORT",
             ],
         ),
-        desc(
+        bad_protocol(
             "width-0",
-            edit_desc("seq = \"W\"", "seq = 0"),
+            edit_base("seq = \"W\"", "seq = 0"),
             (8, 7),
             &["'seq' is 0 bits wide", "allowed: 1..=64"],
         ),
-        desc(
+        bad_protocol(
             "width-over-64",
-            edit_desc("seq = \"W\"", "seq = \"W + 57\""),
+            edit_base("seq = \"W\"", "seq = \"W + 57\""),
             (8, 7),
             &["'seq' is 65 bits wide", "allowed: 1..=64"],
         ),
-        desc(
+        bad_protocol(
             "store-to-a-local",
-            edit_desc(
+            edit_base(
                 "WRITE_ONCE(seq, seq + 1);\nsmp_wmb();\nmodify();",
                 "x = 1;\nWRITE_ONCE(x, seq + 1);\nsmp_wmb();\nmodify();",
             ),
             (12, 12),
             &["'x' is a local", "loads and stores go to words: seq"],
         ),
-        desc(
+        bad_protocol(
             "load-inside-an-expression",
-            edit_desc("if (e == s)", "if (READ_ONCE(seq) == s)"),
+            edit_base("if (e == s)", "if (READ_ONCE(seq) == s)"),
             (26, 5),
             &["a load inside an expression", "x = READ_ONCE(...);"],
         ),
         // --- the file's keys ---
-        desc(
+        bad_protocol(
             "unknown-toml-key",
-            edit_desc("about = ", "abuot = "),
+            edit_base("about = ", "abuot = "),
             (2, 1),
             &["unknown key 'abuot'", "allowed: name, about, source"],
         ),
-        desc(
+        bad_protocol(
             "missing-writer",
             format!(
                 "{}{}",
-                &DESCRIPTION[..writer_start],
-                &DESCRIPTION[reader_start..]
+                &BASE_PROTOCOL[..writer_start],
+                &BASE_PROTOCOL[reader_start..]
             ),
             (1, 1),
             &["missing key 'writer'"],
         ),
-        desc(
+        bad_protocol(
             "missing-reader",
-            DESCRIPTION[..reader_start].to_string(),
+            BASE_PROTOCOL[..reader_start].to_string(),
             (1, 1),
             &["missing key 'reader'"],
         ),
-        desc(
+        bad_protocol(
             "missing-name",
-            edit_desc("name = \"base\"\n", ""),
+            edit_base("name = \"base\"\n", ""),
             (1, 1),
             &["missing key 'name'"],
         ),
-        desc(
+        bad_protocol(
             "name-with-spaces",
-            edit_desc("name = \"base\"", "name = \"my base!\""),
+            edit_base("name = \"base\"", "name = \"my base!\""),
             (1, 8),
             &["name 'my base!'", "allowed: letters, digits, '-', '_'"],
         ),
-        desc(
+        bad_protocol(
             "not-toml",
-            edit_desc("name = \"base\"", "name = \"base"),
+            edit_base("name = \"base\"", "name = \"base"),
             (1, 13),
             &["not valid TOML"],
         ),
-        desc(
+        bad_protocol(
             "duplicate-word",
-            edit_desc("seq = \"W\"", "seq = \"W\"\nseq = \"W\""),
+            edit_base("seq = \"W\"", "seq = \"W\"\nseq = \"W\""),
             (9, 1),
             &["not valid TOML", "duplicate key"],
         ),
-        desc(
+        bad_protocol(
             "empty-words",
-            edit_desc("seq = \"W\"", ""),
+            edit_base("seq = \"W\"", ""),
             (7, 1),
             &["[words] is empty", "declare at least one word"],
         ),
-        desc(
+        bad_protocol(
             "five-words",
-            edit_desc("seq = \"W\"", "seq = \"W\"\na = 1\nb = 1\nc = 1\nd = 1"),
+            edit_base("seq = \"W\"", "seq = \"W\"\na = 1\nb = 1\nc = 1\nd = 1"),
             (12, 5),
             &["5 words", "allowed: at most 4"],
         ),
-        desc(
+        bad_protocol(
             "words-over-128-bits",
-            edit_desc("seq = \"W\"", "seq = 64\nx1 = 64\nx2 = 8"),
+            edit_base("seq = \"W\"", "seq = 64\nx1 = 64\nx2 = 8"),
             (8, 7),
             &["136 bits together", "allowed: at most 128"],
         ),
-        desc(
+        bad_protocol(
             "width-not-a-string",
-            edit_desc("seq = \"W\"", "seq = true"),
+            edit_base("seq = \"W\"", "seq = true"),
             (8, 7),
             &["'words.seq' must be a string, found boolean"],
         ),
-        desc(
+        bad_protocol(
             "width-unknown-name",
-            edit_desc("seq = \"W\"", "seq = \"X\""),
+            edit_base("seq = \"W\"", "seq = \"X\""),
             (8, 8),
             &["unknown name 'X'", "allowed here: W"],
         ),
-        desc(
+        bad_protocol(
             "word-named-like-a-param",
-            edit_desc("seq = \"W\"", "W = 8"),
+            edit_base("seq = \"W\"", "W = 8"),
             (8, 5),
             &["word 'W' has the name of a param"],
         ),
-        desc(
+        bad_protocol(
             "param-default-outside-its-min-max",
-            edit_desc("default = 8, min = 2", "default = 1, min = 2"),
+            edit_base("default = 8, min = 2", "default = 1, min = 2"),
             (5, 1),
             &["W = 1 is out of range", "allowed: 2..=64"],
         ),
-        desc(
+        bad_protocol(
             "param-unknown-key",
-            edit_desc("max = 64 }", "maximum = 64 }"),
+            edit_base("max = 64 }", "maximum = 64 }"),
             (5, 29),
             &[
                 "unknown key 'params.W.maximum'",
                 "allowed: default, min, max, choices, presets, about",
             ],
         ),
-        desc(
+        bad_protocol(
             "param-not-an-identifier",
-            edit_desc("W = { default", "\"my-W\" = 3\nW = { default"),
+            edit_base("W = { default", "\"my-W\" = 3\nW = { default"),
             (5, 1),
             &["param 'my-W' must be a C identifier"],
         ),
-        desc(
+        bad_protocol(
             "default-not-a-choice",
-            edit_desc(
+            edit_base(
                 "W = { default = 8, min = 2, max = 64 }",
                 "W = { default = 8, min = 2, max = 64 }\nREAD = { default = \"lo-hi\", choices = [\"naive\", \"hi-lo-hi\"] }",
             ),
@@ -1234,130 +1271,130 @@ fn file_cases() -> Vec<FileCase> {
                 "allowed: naive, hi-lo-hi",
             ],
         ),
-        desc(
+        bad_protocol(
             "constraint-false-with-defaults",
-            edit_desc("[words]", "constraints = [\"W > 8\"]\n\n[words]"),
+            edit_base("[words]", "constraints = [\"W > 8\"]\n\n[words]"),
             (7, 16),
             &["does not satisfy 'W > 8' (W=8)"],
         ),
-        desc(
+        bad_protocol(
             "expect-unknown-model",
-            edit_desc("[words]", "[expect]\narm = \"1\"\n\n[words]"),
+            edit_base("[words]", "[expect]\narm = \"1\"\n\n[words]"),
             (8, 1),
             &["expect.arm", "allowed keys: sc, tso, lkmm"],
         ),
-        desc(
+        bad_protocol(
             "expect-not-an-expression",
-            edit_desc("[words]", "[expect]\nsc = \"1 <<\"\n\n[words]"),
+            edit_base("[words]", "[expect]\nsc = \"1 <<\"\n\n[words]"),
             // The end of the expression, where an operand is missing.
             (8, 11),
             &["expected an expression"],
         ),
-        desc(
+        bad_protocol(
             "costs-unknown-key",
-            edit_desc("[words]", "[costs]\nprice = \"1\"\n\n[words]"),
+            edit_base("[words]", "[costs]\nprice = \"1\"\n\n[words]"),
             (8, 1),
             &["costs.price", "allowed keys: note"],
         ),
-        desc(
+        bad_protocol(
             "body-not-a-string",
-            edit_desc("writer = \"\"\"", "writer = 3\nxwriter = \"\"\""),
+            edit_base("writer = \"\"\"", "writer = 3\nxwriter = \"\"\""),
             (10, 10),
             &["'writer' must be a string, found integer"],
         ),
         // --- the bodies: what the writer and the reader may do ---
-        desc(
+        bad_protocol(
             "bad-return-value",
-            edit_desc("return RETRY;", "return OK;"),
+            edit_base("return RETRY;", "return OK;"),
             (28, 8),
             &[
                 "'return OK'",
                 "allowed: return ACCEPT; return RETRY; return ABORT;",
             ],
         ),
-        desc(
+        bad_protocol(
             "modify-in-the-reader",
-            edit_desc("read();", "modify();"),
+            edit_base("read();", "modify();"),
             (23, 1),
             &["modify() belongs to the writer", "the reader calls read()"],
         ),
-        desc(
+        bad_protocol(
             "read-in-the-writer",
-            edit_desc("modify();", "read();"),
+            edit_base("modify();", "read();"),
             (13, 1),
             &["read() belongs to the reader", "the writer calls modify()"],
         ),
-        desc(
+        bad_protocol(
             "reader-accepts-without-read",
-            edit_desc("read();\n", ""),
+            edit_base("read();\n", ""),
             // The ACCEPT that no data phase precedes.
             (26, 2),
             &["read()", "ACCEPT"],
         ),
-        desc(
+        bad_protocol(
             "writer-without-modify",
-            edit_desc("modify();\n", ""),
+            edit_base("modify();\n", ""),
             // The end of the writer's body.
             (14, 26),
             &["never calls modify()", "allowed: exactly once per cycle"],
         ),
-        desc(
+        bad_protocol(
             "writer-modifies-twice",
-            edit_desc("modify();\n", "modify();\nmodify();\n"),
+            edit_base("modify();\n", "modify();\nmodify();\n"),
             (14, 1),
             &["calls modify() twice", "allowed: exactly once per cycle"],
         ),
-        desc(
+        bad_protocol(
             "writer-loads",
-            edit_desc("modify();", "x = READ_ONCE(seq);\nmodify();"),
+            edit_base("modify();", "x = READ_ONCE(seq);\nmodify();"),
             (13, 1),
             &["the writer does not load", "WRITE_ONCE(seq, seq + 1)"],
         ),
-        desc(
+        bad_protocol(
             "reader-stores",
-            edit_desc("read();", "WRITE_ONCE(seq, 1);\nread();"),
+            edit_base("read();", "WRITE_ONCE(seq, 1);\nread();"),
             (23, 1),
             &["the reader only loads", "stores belong to the writer"],
         ),
-        desc(
+        bad_protocol(
             "writer-returns",
-            edit_desc("modify();", "modify();\nreturn ACCEPT;"),
+            edit_base("modify();", "modify();\nreturn ACCEPT;"),
             (14, 1),
             &["the writer does not return"],
         ),
-        desc(
+        bad_protocol(
             "writer-loops",
-            edit_desc("modify();", "while (seq) { modify(); }"),
+            edit_base("modify();", "while (seq) { modify(); }"),
             (13, 15),
             &["loops are not allowed in the writer"],
         ),
-        desc(
+        bad_protocol(
             "reader-loop-without-load",
-            edit_desc(
+            edit_base(
                 "return RETRY;",
                 "while (e != s) { smp_rmb(); }\nreturn RETRY;",
             ),
             (28, 18),
             &["a loop of the reader must load on every iteration"],
         ),
-        desc(
+        bad_protocol(
             "read-inside-a-loop",
-            edit_desc(
+            edit_base(
                 "return RETRY;",
                 "do { read(); x = READ_ONCE(seq); } while (x != s);\nreturn RETRY;",
             ),
             (28, 6),
             &["read() inside a loop", "allowed: once, outside loops"],
         ),
-        desc(
+        bad_protocol(
             "reader-only-spins",
-            edit_desc("return RETRY;", "do { x = READ_ONCE(seq); } while (1);"),
+            edit_base("return RETRY;", "do { x = READ_ONCE(seq); } while (1);"),
             (28, 38),
             &["without a return", "return ACCEPT, RETRY or ABORT"],
         ),
-        desc(
+        bad_protocol(
             "local-used-before-set",
-            edit_desc(
+            edit_base(
                 "if (s & 1)\n\treturn ABORT;",
                 "if (s & 2)\n\tt = 1;\nif (s & 1)\n\treturn ABORT;",
             )
@@ -1365,33 +1402,33 @@ fn file_cases() -> Vec<FileCase> {
             (28, 1),
             &["'t' may be used before it is set"],
         ),
-        desc(
+        bad_protocol(
             "unknown-name",
-            edit_desc("if (e == s)", "if (e == t)"),
+            edit_base("if (e == s)", "if (e == t)"),
             (26, 10),
             &["unknown name 't'", "known: seq, W, s, e"],
         ),
-        desc(
+        bad_protocol(
             "word-in-a-reader-expression",
-            edit_desc("if (e == s)", "if (seq == s)"),
+            edit_base("if (e == s)", "if (seq == s)"),
             (26, 5),
             &["the reader reads a word only with a load statement"],
         ),
-        desc(
+        bad_protocol(
             "synchronize-rcu-in-the-reader",
-            edit_desc("read();", "synchronize_rcu();\nread();"),
+            edit_base("read();", "synchronize_rcu();\nread();"),
             (23, 1),
             &["synchronize_rcu() belongs to the writer"],
         ),
-        desc(
+        bad_protocol(
             "window-cycles-in-the-writer",
-            edit_desc("modify();", "modify();\nif (window_cycles() > 3) smp_mb();"),
+            edit_base("modify();", "modify();\nif (window_cycles() > 3) smp_mb();"),
             (14, 5),
             &["window_cycles() only in the reader"],
         ),
-        desc(
+        bad_protocol(
             "macro-outside-the-subset",
-            edit_desc(
+            edit_base(
                 "s = READ_ONCE(seq);",
                 "read_seqbegin(&seq);\ns = READ_ONCE(seq);",
             ),
@@ -1401,60 +1438,60 @@ fn file_cases() -> Vec<FileCase> {
                 "seqlock_t readers are read_seqcount_begin() on its seqcount",
             ],
         ),
-        desc(
+        bad_protocol(
             "function-call-not-a-kernel-macro",
-            edit_desc("smp_rmb();\nread();", "schedule();\nread();"),
+            edit_base("smp_rmb();\nread();", "schedule();\nread();"),
             (22, 1),
             &["unknown macro 'schedule'", "allowed:"],
         ),
-        desc(
+        bad_protocol(
             "function-call-in-an-expression",
-            edit_desc("if (e == s)", "if (e == hash(s))"),
+            edit_base("if (e == s)", "if (e == hash(s))"),
             (26, 10),
             &[
                 "'hash(...)' in an expression",
                 "allowed calls: window_cycles()",
             ],
         ),
-        desc(
+        bad_protocol(
             "fence-with-an-argument",
-            edit_desc("smp_rmb();\nread();", "smp_rmb(1);\nread();"),
+            edit_base("smp_rmb();\nread();", "smp_rmb(1);\nread();"),
             (22, 9),
             &["'smp_rmb' takes no arguments", "found '1'"],
         ),
-        desc(
+        bad_protocol(
             "goto",
-            edit_desc("return RETRY;", "goto out;"),
+            edit_base("return RETRY;", "goto out;"),
             (28, 1),
             &["'goto' is not supported", "allowed control flow: if/else"],
         ),
-        desc(
+        bad_protocol(
             "for-loop",
-            edit_desc("return RETRY;", "for (;;) { }"),
+            edit_base("return RETRY;", "for (;;) { }"),
             (28, 1),
             &["'for' is not supported", "allowed control flow"],
         ),
-        desc(
+        bad_protocol(
             "else-without-if",
-            edit_desc("writer = \"\"\"\n", "writer = \"\"\"\nelse smp_mb();\n"),
+            edit_base("writer = \"\"\"\n", "writer = \"\"\"\nelse smp_mb();\n"),
             (11, 1),
             &["'else' without an 'if'"],
         ),
-        desc(
+        bad_protocol(
             "pointer-arithmetic",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(*(&seq + 1));"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(*(&seq + 1));"),
             (25, 15),
             &["READ_ONCE takes the word itself", "x = READ_ONCE(w);"],
         ),
-        desc(
+        bad_protocol(
             "address-of-a-word",
-            edit_desc("if (e == s)", "p = &seq;\nif (e == s)"),
+            edit_base("if (e == s)", "p = &seq;\nif (e == s)"),
             (26, 5),
             &["'&' takes an address only in smp_load_acquire/smp_store_release"],
         ),
-        desc(
+        bad_protocol(
             "store-release-without-pointer",
-            edit_desc(
+            edit_base(
                 "WRITE_ONCE(seq, seq + 1);\nsmp_wmb();",
                 "smp_store_release(seq, seq + 1);\nsmp_wmb();",
             ),
@@ -1464,78 +1501,78 @@ fn file_cases() -> Vec<FileCase> {
                 "smp_store_release(&w, e)",
             ],
         ),
-        desc(
+        bad_protocol(
             "load-acquire-without-pointer",
-            edit_desc("s = READ_ONCE(seq);", "s = smp_load_acquire(seq);"),
+            edit_base("s = READ_ONCE(seq);", "s = smp_load_acquire(seq);"),
             (19, 22),
             &[
                 "smp_load_acquire takes a pointer",
                 "x = smp_load_acquire(&w);",
             ],
         ),
-        desc(
+        bad_protocol(
             "member-access",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nf = s[1];"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nf = s[1];"),
             (26, 6),
             &["arrays are not supported", "name each word in [words]"],
         ),
-        desc(
+        bad_protocol(
             "cast",
-            edit_desc("if (e == s)", "if ((u32)e == s)"),
+            edit_base("if (e == s)", "if ((u32)e == s)"),
             (26, 5),
             &[
                 "casts are not supported",
                 "a store truncates to the word's width",
             ],
         ),
-        desc(
+        bad_protocol(
             "compound-assignment",
-            edit_desc("modify();", "modify();\nseq += 1;"),
+            edit_base("modify();", "modify();\nseq += 1;"),
             (14, 5),
             &["'seq+=' is not supported", "write 'seq = seq ...;'"],
         ),
-        desc(
+        bad_protocol(
             "comma-declaration",
-            edit_desc("s = READ_ONCE(seq);", "int s, e;\ns = READ_ONCE(seq);"),
+            edit_base("s = READ_ONCE(seq);", "int s, e;\ns = READ_ONCE(seq);"),
             (19, 6),
             &["declare one local a statement"],
         ),
-        desc(
+        bad_protocol(
             "preprocessor-line",
-            edit_desc("s = READ_ONCE(seq);", "#define X 1\ns = READ_ONCE(seq);"),
+            edit_base("s = READ_ONCE(seq);", "#define X 1\ns = READ_ONCE(seq);"),
             (19, 1),
             &["expected a statement, found '#'", "allowed:"],
         ),
-        desc(
+        bad_protocol(
             "unbalanced-braces",
-            edit_desc(
+            edit_base(
                 "if (s & 1)\n\treturn ABORT;",
                 "if (s & 1) {\n\treturn ABORT;",
             ),
             (20, 12),
             &["this '{' is never closed"],
         ),
-        desc(
+        bad_protocol(
             "unterminated-comment",
-            edit_desc("smp_rmb();\nread();", "smp_rmb(); /* the data\nread();"),
+            edit_base("smp_rmb();\nread();", "smp_rmb(); /* the data\nread();"),
             (22, 12),
             &["a '/*' comment is never closed"],
         ),
-        desc(
+        bad_protocol(
             "non-ascii-garbage",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(seq); « é »"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(seq); « é »"),
             (25, 21),
             &["unexpected character '«'", "allowed: identifiers, integers"],
         ),
-        desc(
+        bad_protocol(
             "bad-integer-literal",
-            edit_desc("s = READ_ONCE(seq);", "s = 0x1g;\ns = READ_ONCE(seq);"),
+            edit_base("s = READ_ONCE(seq);", "s = 0x1g;\ns = READ_ONCE(seq);"),
             (19, 5),
             &["'0x1g' is not an integer", "allowed: decimal or 0x hex"],
         ),
-        desc(
+        bad_protocol(
             "integer-too-large",
-            edit_desc(
+            edit_base(
                 "if (s & 1)",
                 "if (s & 999999999999999999999999999999999999999999)",
             ),
@@ -1543,87 +1580,87 @@ fn file_cases() -> Vec<FileCase> {
             &["is not an integer below 2^128"],
         ),
         // --- arithmetic ---
-        desc(
+        bad_protocol(
             "division-by-zero-constant",
-            edit_desc(
+            edit_base(
                 "WRITE_ONCE(seq, seq + 1);\n\"\"\"",
                 "WRITE_ONCE(seq, seq + 1 / 0);\n\"\"\"",
             ),
             (15, 23),
             &["division by zero"],
         ),
-        desc(
+        bad_protocol(
             "shift-too-far",
-            edit_desc("if (s & 1)", "if (s & (1 << 200))"),
+            edit_base("if (s & 1)", "if (s & (1 << 200))"),
             (20, 10),
             &["shift by 200", "allowed: 0..=127"],
         ),
-        desc(
+        bad_protocol(
             "overflow-of-128-bits",
-            edit_desc(
+            edit_base(
                 "WRITE_ONCE(seq, seq + 1);\n\"\"\"",
                 "WRITE_ONCE(seq, seq + (1 << 126) * 4);\n\"\"\"",
             ),
             (15, 24),
             &["arithmetic overflows 128 bits"],
         ),
-        desc(
+        bad_protocol(
             "division-by-zero-at-run-time",
-            edit_desc("if (e == s)", "z = 100 / s;\nif (e == s)"),
+            edit_base("if (e == s)", "z = 100 / s;\nif (e == s)"),
             (26, 5),
             &["reader: division by zero"],
         ),
         // --- positions through TOML's quoting ---
-        desc(
+        bad_protocol(
             "error-in-a-one-line-escaped-body",
             format!(
                 "{}reader = \"s = READ_ONCE(seq);\\nread();\\ngoto x;\"\n",
-                &DESCRIPTION[..reader_start]
+                &BASE_PROTOCOL[..reader_start]
             ),
             // `reader = "` is 10 columns; the two `\n` escapes are two each.
             (18, 41),
             &["'goto' is not supported"],
         ),
-        desc(
+        bad_protocol(
             "non-ascii-before-the-error",
-            edit_desc("return RETRY;", "/* é */ goto x;"),
+            edit_base("return RETRY;", "/* é */ goto x;"),
             (28, 9),
             &["'goto' is not supported"],
         ),
-        desc(
+        bad_protocol(
             "crlf-line-ends",
-            edit_desc("if (s & 1)", "if (s & 1").replace('\n', "\r\n"),
+            edit_base("if (s & 1)", "if (s & 1").replace('\n', "\r\n"),
             (21, 2),
             &["expected ')' to close the 'if' condition"],
         ),
         // --- the kernel API (DESIGN §1.7) ---
-        desc(
+        bad_protocol(
             "atomic-barrier-without-its-rmw",
-            edit_desc(
+            edit_base(
                 "smp_wmb();\nmodify();",
                 "smp_mb__after_atomic();\nmodify();",
             ),
             (12, 1),
             &["smp_mb__after_atomic() must come right after a read-modify-write"],
         ),
-        desc(
+        bad_protocol(
             "rmw-in-the-reader",
-            edit_desc("smp_rmb();\nread();", "atomic_inc(&seq);\nread();"),
+            edit_base("smp_rmb();\nread();", "atomic_inc(&seq);\nread();"),
             (22, 1),
             &["atomic_inc() is a read-modify-write and belongs to the writer"],
         ),
-        desc(
+        bad_protocol(
             "rcu-lock-after-a-load",
-            edit_desc("smp_rmb();\nread();", "rcu_read_lock();\nread();"),
+            edit_base("smp_rmb();\nread();", "rcu_read_lock();\nread();"),
             (22, 1),
             &[
                 "rcu_read_lock() after the reader's first load",
                 "lock before",
             ],
         ),
-        desc(
+        bad_protocol(
             "load-after-rcu-unlock",
-            edit_desc(
+            edit_base(
                 "s = READ_ONCE(seq);",
                 "rcu_read_lock();\ns = READ_ONCE(seq);\nrcu_read_unlock();",
             ),
@@ -1633,9 +1670,9 @@ fn file_cases() -> Vec<FileCase> {
                 "unlock after the last load",
             ],
         ),
-        desc(
+        bad_protocol(
             "grace-period-without-an-rcu-reader",
-            edit_desc(
+            edit_base(
                 "smp_wmb();\nWRITE_ONCE(seq, seq + 1);\n\"\"\"",
                 "smp_wmb();\nsynchronize_rcu();\nWRITE_ONCE(seq, seq + 1);\n\"\"\"",
             ),
@@ -1645,15 +1682,15 @@ fn file_cases() -> Vec<FileCase> {
                 "rcu_read_lock() or guard(rcu)()",
             ],
         ),
-        desc(
+        bad_protocol(
             "rcu-in-the-writer",
-            edit_desc("modify();", "rcu_read_lock();\nmodify();"),
+            edit_base("modify();", "rcu_read_lock();\nmodify();"),
             (13, 1),
             &["RCU read-side sections belong to the reader"],
         ),
-        desc(
+        bad_protocol(
             "unknown-word-type",
-            edit_desc("seq = \"W\"", "seq = { type = \"seqlock_t\" }"),
+            edit_base("seq = \"W\"", "seq = { type = \"seqlock_t\" }"),
             (8, 16),
             &[
                 "'seqlock_t' is not a word type",
@@ -1661,57 +1698,57 @@ fn file_cases() -> Vec<FileCase> {
                 "seqcount_t",
             ],
         ),
-        desc(
+        bad_protocol(
             "word-table-without-a-type",
-            edit_desc("seq = \"W\"", "seq = { bits = \"W\" }"),
+            edit_base("seq = \"W\"", "seq = { bits = \"W\" }"),
             (8, 7),
             &["a table needs 'type'"],
         ),
-        desc(
+        bad_protocol(
             "api-call-with-too-few-arguments",
-            edit_desc("e = READ_ONCE(seq);", "e = read_seqcount_retry(&seq);"),
+            edit_base("e = READ_ONCE(seq);", "e = read_seqcount_retry(&seq);"),
             (25, 5),
             &["'read_seqcount_retry' takes 2 argument(s) (s, start), given 1"],
         ),
-        desc(
+        bad_protocol(
             "api-load-where-c-may-skip-it",
-            edit_desc(
+            edit_base(
                 "if (e == s)",
                 "if (e == s && !read_seqcount_retry(&seq, s))",
             ),
             (26, 16),
             &["where C may skip it", "call it in a statement of its own"],
         ),
-        desc(
+        bad_protocol(
             "guard-other-than-rcu",
-            edit_desc(
+            edit_base(
                 "s = READ_ONCE(seq);",
                 "guard(mutex)();\ns = READ_ONCE(seq);",
             ),
             (19, 7),
             &["guard(mutex) is not supported", "allowed: guard(rcu)()"],
         ),
-        desc(
+        bad_protocol(
             "member-of-an-undeclared-word",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(mm->seq);"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(mm->seq);"),
             (25, 15),
             &["'mm->seq' is not a declared word", "words: seq"],
         ),
-        desc(
+        bad_protocol(
             "dereference-of-a-local",
-            edit_desc("if (e == s)", "if (e == *s)"),
+            edit_base("if (e == s)", "if (e == *s)"),
             (26, 10),
             &["pointers are not supported"],
         ),
-        desc(
+        bad_protocol(
             "store-to-a-member",
-            edit_desc("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nmm->seq = e;"),
+            edit_base("e = READ_ONCE(seq);", "e = READ_ONCE(seq);\nmm->seq = e;"),
             (26, 3),
             &["cannot be assigned", "WRITE_ONCE(mm->seq, v)"],
         ),
-        desc(
+        bad_protocol(
             "atomic-read-without-a-pointer",
-            edit_desc("e = READ_ONCE(seq);", "e = atomic_read(seq);"),
+            edit_base("e = READ_ONCE(seq);", "e = atomic_read(seq);"),
             (25, 5),
             &["an atomic read takes a pointer", "x = atomic_read(&v);"],
         ),
@@ -1839,11 +1876,11 @@ fn file_cases() -> Vec<FileCase> {
     ]
 }
 
-/// The good description explores, so each case fails by its one edit.
+/// The good protocol explores, so each case fails by its one edit.
 #[test]
 fn the_base_description_explores() {
     let dir = tempdir();
-    std::fs::write(dir.path().join("base.toml"), DESCRIPTION).unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE_PROTOCOL).unwrap();
     let out = seqwrap_in(dir.path())
         .args(["explore", "--protocol", "base.toml", "--json"])
         .output()
@@ -1913,16 +1950,16 @@ fn every_bad_file_gets_one_line_with_its_position() {
 }
 
 /// The same bad file gets the same line from every command that reads a
-/// description, and from a question spec that names it.
+/// protocol, and from a question spec that names it.
 #[test]
 fn every_command_reports_a_bad_description_the_same_way() {
     let dir = tempdir();
-    let text = edit(DESCRIPTION, "return RETRY;", "goto out;");
+    let text = edit(BASE_PROTOCOL, "return RETRY;", "goto out;");
     std::fs::write(dir.path().join("bad.toml"), &text).unwrap();
     std::fs::write(
         dir.path().join("spec.toml"),
         r#"name = "badspec"
-title = "a question over a bad description"
+title = "a question over a bad protocol"
 seed = 1
 samples = 1000
 engines = ["explore"]
@@ -1930,7 +1967,7 @@ widths = [8]
 rates = ["1e6"]
 windows = ["fixed:1us"]
 
-[[schemes]]
+[[protocols]]
 protocol = "bad.toml"
 "#,
     )

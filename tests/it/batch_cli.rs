@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::helpers::{self, seqwrap_path, tempdir};
 
-/// Real engines, small: 2 schemes x (explore + 2 rates x 2 windows x
+/// Real engines, small: 2 protocols x (explore + 2 rates x 2 windows x
 /// (analyze + sample)) = 18 points, under a second in all.
 const SPEC: &str = r#"
 name = "batch"
@@ -22,11 +22,11 @@ widths = [8]
 rates = ["1e6", "RATE"]
 windows = ["fixed:128us", "lognormal:100us,1ms"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 
-[[schemes]]
-scheme = "split"
+[[protocols]]
+protocol = "split"
 read = "naive"
 "#;
 

@@ -1,12 +1,12 @@
-//! The `seqwrap explore` and `seqwrap schemes` command lines.
+//! The `seqwrap explore` and `seqwrap protocols` command lines.
 
 use crate::helpers::{json, seqwrap, tempdir};
 
 #[test]
 fn explore_json_has_the_promised_fields() {
-    let v = json(&["explore", "--scheme", "plain", "--bits", "i8"]);
+    let v = json(&["explore", "--protocol", "plain", "--bits", "i8"]);
     for key in [
-        "scheme",
+        "protocol",
         "params",
         "bits",
         "mode",
@@ -23,7 +23,7 @@ fn explore_json_has_the_promised_fields() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
-    assert_eq!(v["scheme"], "plain");
+    assert_eq!(v["protocol"], "plain");
     assert_eq!(v["bits"], 8);
     assert_eq!(v["mode"], "accelerated");
     assert_eq!(v["false_positive"], true);
@@ -58,7 +58,7 @@ fn explore_json_has_the_promised_fields() {
 /// under TSO and SC only the wrap remains, 2^31 for its 32-bit counter.
 #[test]
 fn rfc_v1_shows_the_ordering_bug_only_under_lkmm() {
-    let lkmm = json(&["explore", "--scheme", "rfc-v1", "--memory-model", "lkmm"]);
+    let lkmm = json(&["explore", "--protocol", "rfc-v1", "--memory-model", "lkmm"]);
     let m: u64 = lkmm["min_cycles_exact"].as_str().unwrap().parse().unwrap();
     assert!(m <= 4, "{lkmm}");
     assert_eq!(lkmm["reorders"], true);
@@ -71,18 +71,18 @@ fn rfc_v1_shows_the_ordering_bug_only_under_lkmm() {
         "{lkmm}"
     );
     for model in ["sc", "tso"] {
-        let v = json(&["explore", "--scheme", "rfc-v1", "--memory-model", model]);
+        let v = json(&["explore", "--protocol", "rfc-v1", "--memory-model", model]);
         assert_eq!(v["min_cycles_exact"], "2147483648", "{model}");
         assert_eq!(v["reorders"], false, "{model}");
     }
-    for scheme in ["rfc-v2", "seqcount"] {
+    for protocol in ["rfc-v2", "seqcount"] {
         for model in ["sc", "tso", "lkmm"] {
-            let v = json(&["explore", "--scheme", scheme, "--memory-model", model]);
-            assert_eq!(v["min_cycles_exact"], "2147483648", "{scheme} {model}");
+            let v = json(&["explore", "--protocol", protocol, "--memory-model", model]);
+            assert_eq!(v["min_cycles_exact"], "2147483648", "{protocol} {model}");
         }
     }
     let out = seqwrap()
-        .args(["explore", "--scheme", "rfc-v1", "--memory-model", "lkmm"])
+        .args(["explore", "--protocol", "rfc-v1", "--memory-model", "lkmm"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -96,7 +96,7 @@ fn rfc_v1_shows_the_ordering_bug_only_under_lkmm() {
 fn a_memory_ceiling_gives_incomplete_not_none() {
     let v = json(&[
         "explore",
-        "--scheme",
+        "--protocol",
         "guard",
         "--bits",
         "12",
@@ -116,7 +116,7 @@ fn a_memory_ceiling_gives_incomplete_not_none() {
     assert!(v["incomplete_below_exact"].as_str().is_some(), "{v}");
     let v = json(&[
         "explore",
-        "--scheme",
+        "--protocol",
         "guard",
         "--bits",
         "16",
@@ -135,10 +135,10 @@ fn a_memory_ceiling_gives_incomplete_not_none() {
 #[test]
 fn a_state_bound_is_kept_closely() {
     let cases: [&[&str]; 3] = [
-        &["--scheme", "plain", "--bits", "28"],
-        &["--scheme", "plain", "--bits", "20"],
+        &["--protocol", "plain", "--bits", "28"],
+        &["--protocol", "plain", "--bits", "20"],
         &[
-            "--scheme",
+            "--protocol",
             "split",
             "--hi",
             "6",
@@ -172,11 +172,11 @@ fn a_state_bound_is_kept_closely() {
 
 #[test]
 fn u64_is_exact() {
-    let v = json(&["explore", "--scheme", "plain", "--bits", "u64"]);
+    let v = json(&["explore", "--protocol", "plain", "--bits", "u64"]);
     assert_eq!(v["min_cycles_exact"], "9223372036854775808");
     assert_eq!(v["min_cycles"].as_f64(), Some(2f64.powi(63)));
     assert_eq!(v["min_cycles_log2"], 63);
-    let v = json(&["explore", "--scheme", "guard", "--bits", "64"]);
+    let v = json(&["explore", "--protocol", "guard", "--bits", "64"]);
     assert_eq!(v["false_positive"], false);
     assert!(v["min_cycles"].is_null());
 }
@@ -185,7 +185,13 @@ fn u64_is_exact() {
 fn brute_text_output_is_readable() {
     let out = seqwrap()
         .args([
-            "explore", "--scheme", "plain", "--bits", "i16", "--mode", "brute",
+            "explore",
+            "--protocol",
+            "plain",
+            "--bits",
+            "i16",
+            "--mode",
+            "brute",
         ])
         .output()
         .unwrap();
@@ -200,7 +206,7 @@ fn brute_text_output_is_readable() {
 fn readers_and_writers_are_accepted() {
     let v = json(&[
         "explore",
-        "--scheme",
+        "--protocol",
         "guard",
         "--bits",
         "6",
@@ -217,8 +223,8 @@ fn readers_and_writers_are_accepted() {
 }
 
 #[test]
-fn schemes_lists_the_catalog() {
-    let out = seqwrap().arg("schemes").output().unwrap();
+fn protocols_lists_the_catalog() {
+    let out = seqwrap().arg("protocols").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let names = seqwrap::protocol::catalog::names();
@@ -232,8 +238,8 @@ fn schemes_lists_the_catalog() {
             "{text}"
         );
     }
-    let v = json(&["schemes"]);
-    let listed: Vec<&str> = v["schemes"]
+    let v = json(&["protocols"]);
+    let listed: Vec<&str> = v["protocols"]
         .as_array()
         .unwrap()
         .iter()
@@ -242,14 +248,14 @@ fn schemes_lists_the_catalog() {
     assert_eq!(listed, names);
 }
 
-/// `schemes --show NAME` prints the file; the copy runs as a user file and
+/// `protocols --show NAME` prints the file; the copy runs as a user file and
 /// gives what the catalog entry gives.
 #[test]
-fn a_shown_scheme_runs_as_a_user_file() {
+fn a_shown_protocol_runs_as_a_user_file() {
     let dir = tempdir();
     for name in ["split", "seqcount"] {
         let out = seqwrap()
-            .args(["schemes", "--show", name])
+            .args(["protocols", "--show", name])
             .output()
             .unwrap();
         assert!(out.status.success());
@@ -258,14 +264,14 @@ fn a_shown_scheme_runs_as_a_user_file() {
         let path = dir.path().join(format!("{name}.toml"));
         std::fs::write(&path, &text).unwrap();
         let mine = json(&["explore", "--protocol", path.to_str().unwrap()]);
-        let cat = json(&["explore", "--scheme", name]);
+        let cat = json(&["explore", "--protocol", name]);
         assert_eq!(mine["min_cycles_exact"], cat["min_cycles_exact"], "{name}");
     }
     let path = dir.path().join("split.toml");
     let p = path.to_str().unwrap();
     let args = ["--param", "READ=lo-hi-lo", "--param", "ORDER=hi-first"];
     let mine = json(&[&["explore", "--protocol", p][..], &args[..]].concat());
-    let cat = json(&[&["explore", "--scheme", "split"][..], &args[..]].concat());
+    let cat = json(&[&["explore", "--protocol", "split"][..], &args[..]].concat());
     assert_eq!(mine["min_cycles_exact"], cat["min_cycles_exact"]);
     assert_eq!(cat["min_cycles_exact"], "9223372036854775808");
 }

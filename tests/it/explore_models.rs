@@ -1,20 +1,20 @@
 //! Cross-checks of the explorer (DESIGN §6): for every catalog entry at
 //! small widths and under every memory model, brute force and the
 //! accelerated jumps agree on the verdict and `min_cycles`, and both agree
-//! with the closed form the description claims; weaker models never find
+//! with the closed form the protocol claims; weaker models never find
 //! fewer false positives (every SC execution is a TSO one, every TSO one
 //! an LKMM one); the user files outside the catalog behave the same way.
 
 use num_bigint::BigUint;
 use seqwrap::explore::{ExploreConfig, ExploreMode, Verdict, explore};
 use seqwrap::memory::Model;
-use seqwrap::protocol::Scheme;
-use seqwrap::protocol::catalog::scheme;
+use seqwrap::protocol::Protocol;
+use seqwrap::protocol::catalog::protocol;
 
 use crate::helpers::test_protocol;
 
 /// (verdict, min_cycles) of one run.
-fn run(s: &Scheme, mode: ExploreMode, model: Model) -> (Verdict, Option<BigUint>) {
+fn run(s: &Protocol, mode: ExploreMode, model: Model) -> (Verdict, Option<BigUint>) {
     let mut c = ExploreConfig::new(s.clone());
     c.mode = mode;
     c.model = model;
@@ -24,7 +24,7 @@ fn run(s: &Scheme, mode: ExploreMode, model: Model) -> (Verdict, Option<BigUint>
 
 /// Brute == accelerated, and == the closed form where the file states one;
 /// returns the min (None: no false positive at all).
-fn agree(s: &Scheme, model: Model) -> Option<BigUint> {
+fn agree(s: &Protocol, model: Model) -> Option<BigUint> {
     let b = run(s, ExploreMode::Brute, model);
     let a = run(s, ExploreMode::Accelerated, model);
     assert_eq!(b, a, "{s} under {model}: brute vs accelerated");
@@ -46,7 +46,7 @@ fn agree(s: &Scheme, model: Model) -> Option<BigUint> {
 /// positive under a model is one under every model weaker than it (the
 /// registry's strength relation, not the order of `Model::ALL`), and never
 /// a longer one.
-fn monotone(s: &Scheme, mins: &[(Model, Option<BigUint>)]) {
+fn monotone(s: &Protocol, mins: &[(Model, Option<BigUint>)]) {
     for (strong, ms) in mins {
         for (weak, mw) in mins {
             if !weak.is_weaker_than(*strong) {
@@ -63,7 +63,7 @@ fn monotone(s: &Scheme, mins: &[(Model, Option<BigUint>)]) {
     }
 }
 
-fn all_models(s: &Scheme) {
+fn all_models(s: &Protocol) {
     let mins: Vec<(Model, Option<BigUint>)> = Model::ALL.map(|m| (m, agree(s, m))).to_vec();
     monotone(s, &mins);
 }
@@ -72,7 +72,7 @@ fn all_models(s: &Scheme) {
 fn single_word_catalog_entries_at_2_to_12_bits() {
     for name in ["plain", "rfc-v1", "rfc-v2", "seqcount", "guard", "saturate"] {
         for w in 2..=12u32 {
-            let s = scheme(name, &[("W", &w.to_string())]).unwrap();
+            let s = protocol(name, &[("W", &w.to_string())]).unwrap();
             all_models(&s);
         }
     }
@@ -83,7 +83,7 @@ fn bounded_around_its_period() {
     for w in [3u32, 6, 9, 12] {
         let half = 1u64 << (w - 1);
         for t in [half - 1, half, 2 * half] {
-            let s = scheme("bounded", &[("W", &w.to_string()), ("T", &t.to_string())]).unwrap();
+            let s = protocol("bounded", &[("W", &w.to_string()), ("T", &t.to_string())]).unwrap();
             all_models(&s);
         }
     }
@@ -104,7 +104,7 @@ fn split_every_read_and_store_order() {
     for &(h, l) in sizes {
         for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
             for order in ["lo-first", "hi-first"] {
-                let s = scheme(
+                let s = protocol(
                     "split",
                     &[
                         ("H", &h.to_string()),
@@ -126,7 +126,7 @@ fn split_without_barriers_under_lkmm() {
         for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
             for order in ["lo-first", "hi-first"] {
                 for (wmb, rmb) in [("0", "1"), ("1", "0"), ("0", "0")] {
-                    let s = scheme(
+                    let s = protocol(
                         "split",
                         &[
                             ("H", &h.to_string()),
@@ -149,7 +149,7 @@ fn split_without_barriers_under_lkmm() {
 fn epoch_both_orders() {
     for (w, e) in [(2u32, 1u32), (2, 2), (3, 2), (3, 3), (4, 3), (5, 4)] {
         for order in ["seq-first", "epoch-first"] {
-            let s = scheme(
+            let s = protocol(
                 "epoch",
                 &[
                     ("W", &w.to_string()),
@@ -163,21 +163,21 @@ fn epoch_both_orders() {
     }
 }
 
-fn user_file(name: &str, params: &[(&str, &str)]) -> Scheme {
+fn user_file(name: &str, params: &[(&str, &str)]) -> Protocol {
     let path = test_protocol(name);
     let d = seqwrap::protocol::catalog::load_file(std::path::Path::new(&path)).unwrap();
     let o: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Scheme::new(d, &o, "test").unwrap()
+    Protocol::new(d, &o, "test").unwrap()
 }
 
 #[test]
 fn the_rfc_pasted_as_a_user_file_behaves_as_the_catalogs() {
     for w in [2u32, 5, 8] {
         let u = user_file("rfc-as-posted", &[("BITS", &w.to_string())]);
-        let c = scheme("rfc-v1", &[("W", &w.to_string())]).unwrap();
+        let c = protocol("rfc-v1", &[("W", &w.to_string())]).unwrap();
         for m in Model::ALL {
             assert_eq!(agree(&u, m), agree(&c, m), "W={w} {m}");
         }
@@ -214,7 +214,7 @@ fn a_three_word_counter_is_explored_exactly() {
 /// Accelerated only: the file's closed form at every width up to 64 bits
 /// (where brute force cannot go), under every model the file states one
 /// for; and every weaker model finds no fewer.
-fn wide(s: &Scheme) {
+fn wide(s: &Protocol) {
     let mut mins: Vec<(Model, Option<BigUint>)> = Vec::new();
     for m in Model::ALL {
         let (v, min) = run(s, ExploreMode::Accelerated, m);
@@ -240,10 +240,10 @@ fn closed_forms_hold_at_every_width_to_64_bits() {
         for name in [
             "plain", "rfc-v1", "rfc-v2", "seqcount", "guard", "saturate", "bounded",
         ] {
-            wide(&scheme(name, &[("W", &ws)]).unwrap());
+            wide(&protocol(name, &[("W", &ws)]).unwrap());
         }
     }
-    wide(&scheme("atomic64", &[]).unwrap());
+    wide(&protocol("atomic64", &[]).unwrap());
     for (h, l) in [
         (1u32, 63u32),
         (63, 1),
@@ -256,7 +256,7 @@ fn closed_forms_hold_at_every_width_to_64_bits() {
         for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
             for order in ["lo-first", "hi-first"] {
                 wide(
-                    &scheme(
+                    &protocol(
                         "split",
                         &[
                             ("H", &h.to_string()),
@@ -273,7 +273,7 @@ fn closed_forms_hold_at_every_width_to_64_bits() {
     for (w, e) in [(32u32, 32u32), (16, 48), (48, 16), (63, 1), (2, 62)] {
         for order in ["seq-first", "epoch-first"] {
             wide(
-                &scheme(
+                &protocol(
                     "epoch",
                     &[
                         ("W", &w.to_string()),
@@ -312,7 +312,7 @@ fn a_counter_bumped_once_per_cycle_breaks_after_one_cycle() {
 #[test]
 fn lo_hi_lo_hi_first_holds_the_full_period_at_32_plus_32() {
     let min = |read: &str| {
-        let s = scheme("split", &[("READ", read), ("ORDER", "hi-first")]).unwrap();
+        let s = protocol("split", &[("READ", read), ("ORDER", "hi-first")]).unwrap();
         run(&s, ExploreMode::Auto, Model::Sc).1.unwrap()
     };
     assert_eq!(min("lo-hi-lo"), BigUint::from(1u128 << 63));
@@ -402,7 +402,7 @@ fn the_kernel_api_files_give_the_findings() {
         }
     }
     // At the kernel's own width, accelerated (brute cannot go there).
-    let at32 = |s: &Scheme, model: Model| run(s, ExploreMode::Accelerated, model).1;
+    let at32 = |s: &Protocol, model: Model| run(s, ExploreMode::Accelerated, model).1;
     let wrap = Some(BigUint::from(1u64 << 31));
     let up = api("uprobes", &[]);
     assert!(up.shape().accel_blocker.is_none());

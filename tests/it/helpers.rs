@@ -36,7 +36,7 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A description file of `tests/protocols/` by its name without
+/// A protocol file of `tests/protocols/` by its name without
 /// `.toml`, as the path a user would pass to `--protocol`.
 pub fn test_protocol(name: &str) -> String {
     root()

@@ -19,13 +19,13 @@ use std::process::Command;
 use seqwrap::explore::{ExploreConfig, ExploreMode, explore};
 use seqwrap::litmus::{herd_verdict, litmus};
 use seqwrap::memory::Model;
-use seqwrap::protocol::{Scheme, SchemeRequest};
+use seqwrap::protocol::{Protocol, ProtocolRef, ProtocolRequest};
 
 use crate::helpers::{self, read, root};
 
 struct Case {
     id: String,
-    scheme: Scheme,
+    protocol: Protocol,
     cycles: u32,
     herd: String,
     seconds: f64,
@@ -40,10 +40,10 @@ fn cases() -> Vec<Case> {
     {
         let f: Vec<&str> = line.split('\t').collect();
         assert_eq!(f.len(), 6, "{line}");
-        let mut r = SchemeRequest::default();
+        let mut r = ProtocolRequest::default();
         match f[1].split_once(':') {
-            Some(("scheme", n)) => r.scheme = Some(n.into()),
-            Some(("file", p)) => r.protocol = Some(root().join(p)),
+            Some(("protocol", n)) => r.protocol = Some(ProtocolRef::Catalog(n.into())),
+            Some(("file", p)) => r.protocol = Some(ProtocolRef::File(root().join(p))),
             _ => panic!("{line}"),
         }
         if f[2] != "-" {
@@ -51,7 +51,7 @@ fn cases() -> Vec<Case> {
         }
         v.push(Case {
             id: f[0].into(),
-            scheme: r.resolve().unwrap_or_else(|e| panic!("{line}: {e}")),
+            protocol: r.resolve().unwrap_or_else(|e| panic!("{line}: {e}")),
             cycles: f[3].parse().unwrap(),
             herd: f[4].into(),
             seconds: f[5].parse().unwrap(),
@@ -61,7 +61,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn explorer_says(c: &Case) -> &'static str {
-    let mut cfg = ExploreConfig::new(c.scheme.clone());
+    let mut cfg = ExploreConfig::new(c.protocol.clone());
     cfg.model = Model::Lkmm;
     cfg.mode = ExploreMode::Brute;
     cfg.max_writer_cycles = Some(c.cycles);
@@ -83,7 +83,7 @@ fn explorer_lkmm_agrees_with_the_committed_herd7_verdicts() {
     for c in &cases {
         let committed = read(root().join(format!("tests/herd/litmus/{}.litmus", c.id)));
         assert_eq!(
-            litmus(&c.scheme, c.cycles).unwrap(),
+            litmus(&c.protocol, c.cycles).unwrap(),
             committed,
             "{}: the export changed; rerun tests/herd/regen.sh",
             c.id
@@ -111,14 +111,16 @@ fn explorer_lkmm_agrees_with_the_committed_herd7_verdicts() {
 #[test]
 fn message_passing_as_the_kernels_litmus_tests_say() {
     let mp = |params: &[&str]| {
-        let r = SchemeRequest {
-            protocol: Some(root().join("tests/protocols/classic/mp.toml")),
+        let r = ProtocolRequest {
+            protocol: Some(ProtocolRef::File(
+                root().join("tests/protocols/classic/mp.toml"),
+            )),
             params: params.iter().map(|s| s.to_string()).collect(),
-            ..SchemeRequest::default()
+            ..ProtocolRequest::default()
         };
         let c = Case {
             id: format!("mp {params:?}"),
-            scheme: r.resolve().unwrap(),
+            protocol: r.resolve().unwrap(),
             cycles: 1,
             herd: String::new(),
             seconds: 0.0,
@@ -134,10 +136,12 @@ fn message_passing_as_the_kernels_litmus_tests_say() {
     assert_eq!(mp(&["WMB=0", "RMB=1"]), "Sometimes");
     assert_eq!(mp(&["WMB=1", "RMB=0"]), "Sometimes");
     // Under SC and TSO message passing holds without any barrier.
-    let r = SchemeRequest {
-        protocol: Some(root().join("tests/protocols/classic/mp.toml")),
+    let r = ProtocolRequest {
+        protocol: Some(ProtocolRef::File(
+            root().join("tests/protocols/classic/mp.toml"),
+        )),
         params: vec!["WMB=0".into(), "RMB=0".into()],
-        ..SchemeRequest::default()
+        ..ProtocolRequest::default()
     };
     for model in [Model::Sc, Model::Tso] {
         let mut cfg = ExploreConfig::new(r.resolve().unwrap());

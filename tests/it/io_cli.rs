@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{self, ok, ok_json, read, seqwrap, seqwrap_path, tempdir, write};
 
-/// A small grid: 2 schemes x (1 explore + 2 rates x 2 windows sample) =
+/// A small grid: 2 protocols x (1 explore + 2 rates x 2 windows sample) =
 /// 10 points.
 const SPEC: &str = r#"
 name = "io"
@@ -21,11 +21,11 @@ widths = [8]
 rates = ["1e6", "measured:kernel"]
 windows = ["fixed:1us", "lognormal:2us,1ms"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 
-[[schemes]]
-scheme = "guard"
+[[protocols]]
+protocol = "guard"
 "#;
 
 fn fake_sweep(spec: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -76,15 +76,15 @@ fn every_command_takes_a_closed_pipe_as_success() {
     let spec = spec.display().to_string();
     let whole = whole.display().to_string();
     let mut cases: Vec<(Vec<String>, bool)> = vec![
-        (strings(&["schemes"]), true),
+        (strings(&["protocols"]), true),
         (
-            strings(&["explore", "--scheme", "plain", "--bits", "8"]),
+            strings(&["explore", "--protocol", "plain", "--bits", "8"]),
             true,
         ),
         (
             strings(&[
                 "analyze",
-                "--scheme",
+                "--protocol",
                 "plain",
                 "--bits",
                 "8",
@@ -98,7 +98,7 @@ fn every_command_takes_a_closed_pipe_as_success() {
         (
             strings(&[
                 "sample",
-                "--scheme",
+                "--protocol",
                 "plain",
                 "--bits",
                 "8",
@@ -114,7 +114,7 @@ fn every_command_takes_a_closed_pipe_as_success() {
         (
             strings(&[
                 "stress",
-                "--scheme",
+                "--protocol",
                 "plain",
                 "--bits",
                 "8",
@@ -153,13 +153,13 @@ fn every_command_takes_a_closed_pipe_as_success() {
             strings(&["report", "--out", "r", "--data", "rd", "--analysis", "none"]),
             true,
         ),
-        (strings(&["schemes", "--show", "split"]), false),
+        (strings(&["protocols", "--show", "split"]), false),
         (
-            strings(&["litmus", "--scheme", "plain", "--param", "W=2"]),
+            strings(&["litmus", "--protocol", "plain", "--param", "W=2"]),
             false,
         ),
         (
-            strings(&["explore", "--scheme", "rfc-v1", "--memory-model", "lkmm"]),
+            strings(&["explore", "--protocol", "rfc-v1", "--memory-model", "lkmm"]),
             true,
         ),
         (strings(&["completions", "bash"]), false),
@@ -210,12 +210,18 @@ fn a_full_stdout_is_a_failure_naming_stdout() {
         ok(&fake_sweep(&spec, &shard, &["--shard", &format!("{k}/3")]));
     }
     for args in [
-        &["schemes"][..],
-        &["schemes", "--json"],
+        &["protocols"][..],
+        &["protocols", "--json"],
         &["man"],
-        &["explore", "--scheme", "plain", "--bits", "8", "--json"],
+        &["explore", "--protocol", "plain", "--bits", "8", "--json"],
         &[
-            "analyze", "--scheme", "plain", "--bits", "8", "--rate", "1e6",
+            "analyze",
+            "--protocol",
+            "plain",
+            "--bits",
+            "8",
+            "--rate",
+            "1e6",
         ],
         &[
             "merge", "s1.csv", "s2.csv", "s3.csv", "--out", "m.csv", "--json",
@@ -385,7 +391,7 @@ fn completions_and_man_pages_come_from_the_flags() {
     );
     // Every subcommand's long help carries examples.
     for cmd in [
-        "schemes",
+        "protocols",
         "explore",
         "analyze",
         "sample",
@@ -619,7 +625,7 @@ fn a_sweep_over_budget_is_refused_with_its_estimate_and_the_flag() {
     let text = format!(
         "name = \"big\"\ntitle = \"big\"\nseed = 1\nsamples = 1000000000\n\
          engines = [\"sample\"]\nwidths = [8, 16]\nrates = [\"1e6\"]\nwindows = [{}]\n\
-         [[schemes]]\nscheme = \"plain\"\n",
+         [[protocols]]\nprotocol = \"plain\"\n",
         windows.join(", ")
     );
     let spec = write(d.path(), "big.toml", &text);
@@ -658,7 +664,7 @@ fn csv_values_below_f64_keep_a_log10_column() {
         d.path(),
         "tiny.toml",
         "name = \"tiny\"\ntitle = \"t\"\nseed = 1\nengines = [\"analyze\"]\nwidths = [64]\n\
-         rates = [\"5.35e6\"]\nwindows = [\"fixed:1us\"]\n[[schemes]]\nscheme = \"plain\"\n",
+         rates = [\"5.35e6\"]\nwindows = [\"fixed:1us\"]\n[[protocols]]\nprotocol = \"plain\"\n",
     );
     let out = d.path().join("tiny.csv");
     ok(&seqwrap()

@@ -159,14 +159,14 @@ fn fixed_mail() -> mail::Mail {
         hits: 100_000,
     });
     let mut ordering = Vec::new();
-    for (scheme, lkmm) in [
+    for (protocol, lkmm) in [
         ("rfc-v1", "1"),
         ("rfc-v2", "2147483648"),
         ("seqcount", "2147483648"),
     ] {
         for m in Model::ALL {
             ordering.push(Ordering {
-                scheme: scheme.into(),
+                protocol: protocol.into(),
                 model: m,
                 min_cycles: Some(if m == Model::Lkmm { lkmm } else { "2147483648" }.into()),
             });
@@ -176,7 +176,7 @@ fn fixed_mail() -> mail::Mail {
         .unwrap()
         .iter()
         .map(|p| {
-            let c = (p.bits == 64 && p.scheme != "guard" && p.scheme != "saturate")
+            let c = (p.bits == 64 && p.protocol != "guard" && p.protocol != "saturate")
                 .then(|| (1u128 << 63).to_string());
             patches::judge(p, c, &sites)
         })

@@ -1,12 +1,12 @@
-//! No engine knows a scheme by its name (DESIGN §1): adding a scheme touches
-//! only its description file.
+//! No engine knows a protocol by its name (DESIGN §1): adding a protocol touches
+//! only its protocol file.
 //!
 //! **The rule.** Outside `src/protocol/catalog.rs` (the one place that maps
-//! `--scheme NAME` and the old flags onto files and parameters), no
+//! `--protocol NAME` and the old flags onto files and parameters), no
 //! non-test source file under `src/` may *decide* anything by comparing a
-//! string with a catalog scheme's name. A string literal counts as a
-//! scheme's name when its text, up to the first space, is the `name` of a
-//! file in `protocols/` (read from the files, so a new scheme is covered
+//! string with a catalog protocol's name. A string literal counts as a
+//! protocol's name when its text, up to the first space, is the `name` of a
+//! file in `protocols/` (read from the files, so a new protocol is covered
 //! without editing this test): `"split"`, but also a label such as
 //! `"split hi-lo-hi"` or `"plain 64"`. Such a literal is a violation when
 //! it stands
@@ -21,10 +21,10 @@
 //! 4. in an array literal that is then searched (`["plain", "guard"]
 //!    .contains(&name)`, `[...].iter()`).
 //!
-//! Allowed: naming a scheme to *build* it (`catalog::scheme("plain", ..)`,
+//! Allowed: naming a protocol to *build* it (`catalog::protocol("plain", ..)`,
 //! `catalog::find("guard")`, `catalog::text("split")`), a name as a value
 //! or in a message, comments and doc comments (stripped before the scan),
-//! and `#[cfg(test)]` items (skipped: tests pick schemes by name on
+//! and `#[cfg(test)]` items (skipped: tests pick protocols by name on
 //! purpose).
 //!
 //! A line that compares with a name for a reason the lead accepts (say, a
@@ -40,11 +40,11 @@ use crate::helpers::{read, root};
 const ALLOWED: &[(&str, &str)] = &[
     // The kernel's `guard(rcu)()` (include/linux/cleanup.h,
     // DEFINE_LOCK_GUARD_0(rcu, ...) in include/linux/rcupdate.h): a macro
-    // of the description language, not the `guard` scheme.
+    // of the protocol language, not the `guard` protocol.
     ("src/protocol/parse/builtin.rs", "\"guard\" => {"),
 ];
 
-/// The one file allowed to know schemes by name.
+/// The one file allowed to know protocols by name.
 const CATALOG: &str = "src/protocol/catalog.rs";
 
 /// Methods whose first argument is compared with the receiver.
@@ -561,7 +561,7 @@ fn scan_sources(names: &[String], skip: &dyn Fn(&str) -> bool) -> Vec<String> {
 }
 
 #[test]
-fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
+fn no_source_outside_the_catalog_matches_on_a_protocol_name() {
     let names = catalog_names();
     assert!(
         names.len() >= 10 && names.iter().any(|n| n == "split"),
@@ -570,7 +570,7 @@ fn no_source_outside_the_catalog_matches_on_a_scheme_name() {
     let found = scan_sources(&names, &|rel| rel == CATALOG);
     assert!(
         found.is_empty(),
-        "scheme names decide behaviour outside {CATALOG} (DESIGN §1: a new scheme \
+        "protocol names decide behaviour outside {CATALOG} (DESIGN §1: a new protocol \
          must need only its file); {} place(s):\n{}",
         found.len(),
         found.join("\n")
@@ -651,14 +651,14 @@ fn the_rule_catches_comparisons_and_spares_construction() {
         assert!(!scan("x.rs", src, &names).is_empty(), "not caught: {src}");
     }
     let good = [
-        r#"fn f() { let s = catalog::scheme("plain", &[("W", "8")]).unwrap(); }"#,
+        r#"fn f() { let s = catalog::protocol("plain", &[("W", "8")]).unwrap(); }"#,
         r#"fn f(k: u8) -> &'static str { match k { 0 => "plain", _ => "split" } }"#,
         r#"fn f() { let d = catalog::find("guard")?; let t = text("split"); }"#,
         "/// `match name { \"split\" => .. }` in a doc comment\nfn f() {}",
         "// n == \"plain\"\nfn f() {}",
         "fn f() {}\n#[cfg(test)]\nmod tests { fn g(n: &str) -> bool { n == \"plain\" } }",
         r#"fn f(n: &str) -> bool { n == "splitter" || n == "hi-first" }"#,
-        r#"fn f() { eprintln!("unknown scheme 'plain'"); }"#,
+        r#"fn f() { eprintln!("unknown protocol 'plain'"); }"#,
         r##"fn f() -> &'static str { r#"plain"# }"##,
     ];
     for src in good {

@@ -1,6 +1,6 @@
 //! A random differential test of the explorer (DESIGN §6).
 //!
-//! A seeded generator (`tests/random/ast.rs`) writes small description
+//! A seeded generator (`tests/random/ast.rs`) writes small protocol
 //! files — 1 to 3 words of 1 to 3 bits, a straight-line writer of stores,
 //! fences and one `modify()`, a straight-line reader of loads, fences, odd
 //! checks, one `read()` and comparisons of a word's loads before and after
@@ -56,8 +56,8 @@ use rayon::prelude::*;
 use seqwrap::explore::{ExploreConfig, ExploreMode, Verdict, explore};
 use seqwrap::litmus::{herd_verdict, litmus};
 use seqwrap::memory::Model;
-use seqwrap::protocol::Scheme;
-use seqwrap::protocol::desc::Description;
+use seqwrap::protocol::Protocol;
+use seqwrap::protocol::file::ProtocolFile;
 
 use ast::{Desc, generate};
 use reference::{Cost, Reference};
@@ -92,10 +92,11 @@ fn env_u64(name: &str) -> Option<u64> {
     })
 }
 
-fn scheme_of(d: &Desc) -> Result<Scheme, String> {
+fn protocol_of(d: &Desc) -> Result<Protocol, String> {
     let text = d.toml();
-    let desc = Description::parse(&format!("{}.toml", d.name), &text).map_err(|e| e.to_string())?;
-    Scheme::new(Arc::new(desc), &[], "test").map_err(|e| e.to_string())
+    let desc =
+        ProtocolFile::parse(&format!("{}.toml", d.name), &text).map_err(|e| e.to_string())?;
+    Protocol::new(Arc::new(desc), &[], "test").map_err(|e| e.to_string())
 }
 
 /// An explorer answer: a false positive at `min_cycles`, or none at all.
@@ -129,7 +130,7 @@ impl std::fmt::Display for Ans {
     }
 }
 
-fn config(s: &Scheme, model: Model, mode: ExploreMode, cap: Option<u32>) -> ExploreConfig {
+fn config(s: &Protocol, model: Model, mode: ExploreMode, cap: Option<u32>) -> ExploreConfig {
     let mut c = ExploreConfig::new(s.clone());
     c.model = model;
     c.mode = mode;
@@ -138,7 +139,7 @@ fn config(s: &Scheme, model: Model, mode: ExploreMode, cap: Option<u32>) -> Expl
     c
 }
 
-fn ask(s: &Scheme, model: Model, mode: ExploreMode, cap: Option<u32>) -> Result<Ans, String> {
+fn ask(s: &Protocol, model: Model, mode: ExploreMode, cap: Option<u32>) -> Result<Ans, String> {
     let r = explore(&config(s, model, mode, cap)).map_err(|e| format!("error: {e}"))?;
     match r.verdict {
         Verdict::FalsePositive => Ok(Ans::Fp(
@@ -186,7 +187,7 @@ fn interleavings(m: Model) -> bool {
 fn check_file(d: &Desc) -> FileOutcome {
     let mut out = FileOutcome::default();
     let bad = &mut out.problems;
-    let s = match scheme_of(d) {
+    let s = match protocol_of(d) {
         Ok(s) => s,
         Err(e) => {
             bad.push(format!("does not load: {e}"));
@@ -612,7 +613,7 @@ fn run_herd(dir: &Path, text: &str, timeout: f64) -> Option<(String, f64)> {
 }
 
 fn explorer_lkmm(d: &Desc, cycles: u32) -> Result<&'static str, String> {
-    let s = scheme_of(d)?;
+    let s = protocol_of(d)?;
     Ok(
         match ask(&s, Model::Lkmm, ExploreMode::Brute, Some(cycles))? {
             Ans::Fp(_) => "Sometimes",
@@ -632,7 +633,7 @@ fn explorer_lkmm_agrees_with_herd7_on_random_files() {
         .map(|c| {
             assert_eq!(c.seed, file_seed(HERD_SEED, c.id), "row {}", c.id);
             let d = generate(c.seed);
-            let s = scheme_of(&d).unwrap();
+            let s = protocol_of(&d).unwrap();
             let text = litmus(&s, c.cycles).unwrap();
             assert_eq!(
                 fnv64(&text),
@@ -696,7 +697,7 @@ fn herd7_live_on_random_files() {
         .par_iter()
         .map(|c| {
             let d = generate(c.seed);
-            let text = litmus(&scheme_of(&d).unwrap(), c.cycles).unwrap();
+            let text = litmus(&protocol_of(&d).unwrap(), c.cycles).unwrap();
             let (v, _) = run_herd(&dir, &text, 60.0)
                 .unwrap_or_else(|| panic!("herd file {}: herd7 took over 60 s", c.id));
             assert_eq!(v, c.herd, "herd file {}: live herd7\n{text}", c.id);
@@ -740,7 +741,7 @@ fn regen_random_herd_expectations() {
                 if sc.is_some() && i % 8 >= 2 {
                     return Pick::NotChosen;
                 }
-                let text = litmus(&scheme_of(&d).unwrap(), k).unwrap();
+                let text = litmus(&protocol_of(&d).unwrap(), k).unwrap();
                 let Some((v, secs)) = run_herd(&dir, &text, HERD_TIMEOUT) else {
                     eprintln!("{i}: herd7 took over {HERD_TIMEOUT} s; left out");
                     return Pick::Slow;

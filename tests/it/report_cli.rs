@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::helpers::{json, ok, ok_json, read, seqwrap, tempdir};
 
-const HEADER: &str = "point,spec,scheme,params,bits,rate,process,hold,window,engine,metric,value,ci_low,ci_high,seed,seqwrap_version";
+const HEADER: &str = "point,spec,protocol,params,bits,rate,process,hold,window,engine,metric,value,ci_low,ci_high,seed,seqwrap_version";
 
 /// Rows whose values follow from theory: time to the first false positive
 /// of plain W at rate R is 2^(W-1)/R; P(FP) is made up but monotone.
@@ -164,7 +164,7 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     let v = pick_json(&["--adversarial", "--rate", "1e9"]);
     assert_eq!(v["bits_needed"], 60);
     assert_eq!(v["bits"], 64);
-    assert_eq!(v["scheme"], "plain");
+    assert_eq!(v["protocol"], "plain");
     assert_eq!(v["params"]["W"], "64");
     assert_eq!(v["kernel_type"], "u64");
     let text = v["explanation"].as_str().unwrap();
@@ -173,7 +173,7 @@ fn pick_adversarial_horizon_is_the_longest_stall_not_a_wrap_time() {
     let opts = v["options"].as_array().unwrap();
     let labels: Vec<&str> = opts.iter().map(|o| o["label"].as_str().unwrap()).collect();
     // The recommendation itself, two-word orders with their barriers, and
-    // the 32-bit schemes with no false positive at all, each once.
+    // the 32-bit protocols with no false positive at all, each once.
     assert_eq!(labels.first(), Some(&"plain 64"), "{labels:?}");
     for want in [
         "split 32+32 lo-hi-lo hi-first",
@@ -449,7 +449,7 @@ fn report_answers_with_sources_in_72_columns() {
     assert!(mail.lines().count() <= 80, "{mail}");
     for f in ["mm_lock_seq", "fixes", "widths", "engines"] {
         let csv = read(data.join(format!("{f}.csv")));
-        assert!(csv.starts_with("point,spec,scheme,"), "{f}");
+        assert!(csv.starts_with("point,spec,protocol,"), "{f}");
     }
     let fixes = read(data.join("fixes.csv"));
     assert!(fixes.contains(",lkmm") && fixes.contains(",tso"));

@@ -6,7 +6,7 @@ use crate::helpers::{ok, seqwrap};
 
 const BASE: [&str; 9] = [
     "sample",
-    "--scheme",
+    "--protocol",
     "plain",
     "--bits",
     "8",

@@ -43,7 +43,7 @@ fn every_site_file_is_built_in_and_cites_its_facts() {
             let f = s.path.trim_start_matches("sites/");
             f.to_string()
         });
-        s.scheme().unwrap();
+        s.protocol().unwrap();
     }
     // The six speculating mm_lock_seq readers of today's kernel.
     let readers = sites

@@ -1,13 +1,13 @@
-//! `seqwrap stress` end to end: each description runs on real threads and
+//! `seqwrap stress` end to end: each protocol runs on real threads and
 //! atomics following the explorer's shortest counterexample, and the false
-//! positive is observed at exactly the count the description's closed form
+//! positive is observed at exactly the count the protocol's closed form
 //! states (theory, from its `[expect]` table, not numbers stress printed),
-//! one cycle fewer is not one; safe schemes observe none over a whole
+//! one cycle fewer is not one; safe protocols observe none over a whole
 //! period; a counterexample that needs a reordering this CPU does not do
 //! is reported as not reproducible here; the kernel probe reports rates.
 //! Bad input to `stress` is in the table of `bad_input`.
 
-use seqwrap::protocol::{Scheme, catalog};
+use seqwrap::protocol::{Protocol, catalog};
 use serde_json::Value;
 
 use crate::helpers::{self, ok, ok_json, read, root, seqwrap, tempdir, test_protocol};
@@ -30,13 +30,13 @@ fn stress(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn scheme(name: &str, params: &[(&str, &str)]) -> Scheme {
-    catalog::scheme(name, params).unwrap()
+fn protocol(name: &str, params: &[(&str, &str)]) -> Protocol {
+    catalog::protocol(name, params).unwrap()
 }
 
-/// The description's closed form under the model the report replayed
+/// The protocol's closed form under the model the report replayed
 /// (this CPU's), falling back to SC where the file states only that.
-fn closed(v: &Value, s: &Scheme) -> Option<u64> {
+fn closed(v: &Value, s: &Protocol) -> Option<u64> {
     let model = v["model"].as_str().unwrap();
     let e = s
         .expected_min_cycles(model)
@@ -46,8 +46,8 @@ fn closed(v: &Value, s: &Scheme) -> Option<u64> {
     e.map(|m| u64::try_from(m).unwrap())
 }
 
-fn args_of(s: &Scheme) -> Vec<String> {
-    let mut a = vec!["--scheme".to_string(), s.name().to_string()];
+fn args_of(s: &Protocol) -> Vec<String> {
+    let mut a = vec!["--protocol".to_string(), s.name().to_string()];
     for p in s.params() {
         a.push("--param".into());
         a.push(format!("{}={}", p.name, p.text));
@@ -55,7 +55,7 @@ fn args_of(s: &Scheme) -> Vec<String> {
     a
 }
 
-fn run_scheme(s: &Scheme, extra: &[&str]) -> Value {
+fn run_protocol(s: &Protocol, extra: &[&str]) -> Value {
     let mut a = args_of(s);
     a.extend(extra.iter().map(|x| x.to_string()));
     let refs: Vec<&str> = a.iter().map(String::as_str).collect();
@@ -88,7 +88,7 @@ fn assert_fp_count(v: &Value, want: u64) {
     assert!(v["note"].as_str().unwrap().contains("(agrees)"), "{v}");
 }
 
-fn assert_none(v: &Value, s: &Scheme) {
+fn assert_none(v: &Value, s: &Protocol) {
     assert_eq!(v["false_positive_observed"], false, "{s}: {v}");
     assert_eq!(v["observed_at_cycles"], Value::Null, "{s}: {v}");
     assert_eq!(v["explore_min_cycles"], Value::Null, "{s}: {v}");
@@ -99,27 +99,27 @@ fn assert_none(v: &Value, s: &Scheme) {
 
 /// Every runnable catalog shape at 8 bits (16 for plain), against its
 /// closed form: the wrap, the torn reads of the two-word counters, the
-/// epoch's store orders, and the schemes with none at all.
+/// epoch's store orders, and the protocols with none at all.
 #[test]
 fn catalog_false_positives_are_observed_at_the_closed_form() {
     let mut cases = vec![
-        scheme("plain", &[("W", "8")]),
-        scheme("plain", &[("W", "16")]),
-        scheme("rfc-v2", &[("W", "8")]),
-        scheme("seqcount", &[("W", "8")]),
-        scheme("epoch", &[("W", "4"), ("E", "2"), ("ORDER", "seq-first")]),
-        scheme("epoch", &[("W", "4"), ("E", "2"), ("ORDER", "epoch-first")]),
-        scheme("epoch", &[("W", "6"), ("E", "3"), ("ORDER", "epoch-first")]),
+        protocol("plain", &[("W", "8")]),
+        protocol("plain", &[("W", "16")]),
+        protocol("rfc-v2", &[("W", "8")]),
+        protocol("seqcount", &[("W", "8")]),
+        protocol("epoch", &[("W", "4"), ("E", "2"), ("ORDER", "seq-first")]),
+        protocol("epoch", &[("W", "4"), ("E", "2"), ("ORDER", "epoch-first")]),
+        protocol("epoch", &[("W", "6"), ("E", "3"), ("ORDER", "epoch-first")]),
     ];
     for read in ["naive", "hi-lo-hi", "lo-hi-lo"] {
         for order in ["lo-first", "hi-first"] {
-            cases.push(scheme(
+            cases.push(protocol(
                 "split",
                 &[("H", "4"), ("L", "4"), ("READ", read), ("ORDER", order)],
             ));
         }
     }
-    cases.push(scheme(
+    cases.push(protocol(
         "split",
         &[
             ("H", "3"),
@@ -129,7 +129,7 @@ fn catalog_false_positives_are_observed_at_the_closed_form() {
         ],
     ));
     for s in &cases {
-        let v = run_scheme(s, &[]);
+        let v = run_protocol(s, &[]);
         let want = closed(&v, s).unwrap_or_else(|| panic!("{s} has a false positive"));
         assert_eq!(
             v["explore_min_cycles_exact"].as_str(),
@@ -142,8 +142,8 @@ fn catalog_false_positives_are_observed_at_the_closed_form() {
 
 #[test]
 fn two_writers_still_wrap_at_the_closed_form() {
-    let s = scheme("plain", &[("W", "10")]);
-    let v = run_scheme(&s, &["--writers", "2"]);
+    let s = protocol("plain", &[("W", "10")]);
+    let v = run_protocol(&s, &["--writers", "2"]);
     assert_eq!(v["writers"], 2);
     assert_fp_count(&v, closed(&v, &s).unwrap());
 }
@@ -152,19 +152,19 @@ fn two_writers_still_wrap_at_the_closed_form() {
 /// positive: the reader parked over a whole period of the counter ends
 /// without accepting changed data; the guard's writer waited for it.
 #[test]
-fn safe_schemes_observe_none_over_a_whole_period() {
-    let guard = scheme("guard", &[("W", "8")]);
-    let v = run_scheme(&guard, &[]);
+fn safe_protocols_observe_none_over_a_whole_period() {
+    let guard = protocol("guard", &[("W", "8")]);
+    let v = run_protocol(&guard, &[]);
     assert_none(&v, &guard);
     assert_eq!(closed(&v, &guard), None);
     let r = &v["replays"][0];
     assert_eq!(r["grace_period_waited"], true, "{v}");
     assert_eq!(r["outcome"], "retry", "{v}");
     for s in [
-        scheme("saturate", &[("W", "8")]),
-        scheme("bounded", &[("W", "8")]),
+        protocol("saturate", &[("W", "8")]),
+        protocol("bounded", &[("W", "8")]),
     ] {
-        let v = run_scheme(&s, &[]);
+        let v = run_protocol(&s, &[]);
         assert_eq!(closed(&v, &s), None, "{s}");
         assert_none(&v, &s);
     }
@@ -176,8 +176,8 @@ fn safe_schemes_observe_none_over_a_whole_period() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn an_lkmm_only_counterexample_is_reported_not_reproducible_on_x86() {
-    let s = scheme("rfc-v1", &[("W", "8")]);
-    let v = run_scheme(&s, &[]);
+    let s = protocol("rfc-v1", &[("W", "8")]);
+    let v = run_protocol(&s, &[]);
     assert_eq!(v["model"], "tso");
     assert_fp_count(&v, closed(&v, &s).unwrap());
     assert_eq!(closed(&v, &s), Some(128));
@@ -191,7 +191,7 @@ fn an_lkmm_only_counterexample_is_reported_not_reproducible_on_x86() {
         "{why}"
     );
     // rfc-v2 (after review) has no such note.
-    let v = run_scheme(&scheme("rfc-v2", &[("W", "8")]), &[]);
+    let v = run_protocol(&protocol("rfc-v2", &[("W", "8")]), &[]);
     assert_eq!(v["not_reproducible"], Value::Null, "{v}");
 }
 
@@ -351,7 +351,7 @@ fn measured_rates_live_in_the_user_cache_not_the_working_directory() {
     let cwd = tempdir();
     let analyze = || {
         seqwrap()
-            .args(["analyze", "--scheme", "plain", "--bits", "i32"])
+            .args(["analyze", "--protocol", "plain", "--bits", "i32"])
             .args(["--rate", "measured:kernel", "--json"])
             .env("SEQWRAP_CACHE_DIR", cache.path())
             .current_dir(cwd.path())
@@ -446,8 +446,8 @@ fn observe_counts_a_workloads_write_locks_or_says_why_not() {
 #[test]
 #[ignore]
 fn plain_i32_observes_the_false_positive_at_2_pow_31() {
-    let s = scheme("plain", &[("W", "32")]);
-    let v = run_scheme(&s, &[]);
+    let s = protocol("plain", &[("W", "32")]);
+    let v = run_protocol(&s, &[]);
     assert_fp_count(&v, closed(&v, &s).unwrap());
 }
 

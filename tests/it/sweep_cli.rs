@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{assert_bad_input_line, ok, ok_json, seqwrap, tempdir, write};
 
-/// A grid of 6 schemes x (1 explore + 2 rates x 7 windows x 1 sample) points;
+/// A grid of 6 protocols x (1 explore + 2 rates x 7 windows x 1 sample) points;
 /// `bad_input` breaks it too, for errors that name its lines.
 pub const SPEC: &str = r#"
 name = "t"
@@ -27,11 +27,11 @@ widths = [8, 16, 32]
 rates = ["1e6", "measured:kernel"]
 windows = ["fixed:1us", "fixed:10us", "fixed:100us", "fixed:1ms", "fixed:10ms", "fixed:100ms", "lognormal:2us,1ms"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 
-[[schemes]]
-scheme = "split"
+[[protocols]]
+protocol = "split"
 read = "hi-lo-hi"
 "#;
 
@@ -246,11 +246,11 @@ rates = ["1e6"]
 processes = ["poisson", "fixed"]
 windows = ["fixed:128us", "exp:128us", "lognormal:100us,1ms"]
 
-[[schemes]]
-scheme = "plain"
+[[protocols]]
+protocol = "plain"
 
-[[schemes]]
-scheme = "split"
+[[protocols]]
+protocol = "split"
 read = "naive"
 "#;
 

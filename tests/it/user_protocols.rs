@@ -1,4 +1,4 @@
-//! DESIGN §1 (protocols are descriptions): a description that is not in the catalog runs through every
+//! DESIGN §1 (protocols are files): a protocol that is not in the catalog runs through every
 //! engine from the command line — explore, analyze, sample, stress (see
 //! `stress_cli.rs`), sweep (a spec's `protocol = "file"` entry) and
 //! litmus — and gives what another engine or the theory says.
@@ -18,7 +18,7 @@ fn the_rfc_as_posted_runs_through_explore_analyze_and_sample() {
     assert_eq!(ex["min_cycles_exact"], "128");
     let cat = json(&[
         "explore",
-        "--scheme",
+        "--protocol",
         "rfc-v1",
         "--bits",
         "8",
@@ -91,7 +91,7 @@ fn a_three_word_counter_runs_through_explore_analyze_and_sweep() {
         format!(
             "name = \"user\"\ntitle = \"a user file\"\nseed = 1\nengines = [\"explore\", \"analyze\"]\n\
              memory_models = [\"sc\", \"lkmm\"]\nrates = [\"1e6\"]\nwindows = [\"exp:1ms\"]\n\
-             [[schemes]]\nprotocol = {:?}\nparams = {{ A = 4, B = 4, C = 4 }}\n",
+             [[protocols]]\nprotocol = {:?}\nparams = {{ A = 4, B = 4, C = 4 }}\n",
             f
         ),
     )
@@ -171,7 +171,7 @@ fn a_user_files_claims_are_checked_and_counts_are_counts() {
     assert_eq!(an["min_cycles_exact"], "128");
     let b = json(&[
         "explore",
-        "--scheme",
+        "--protocol",
         "bounded",
         "--bits",
         "8",
@@ -238,11 +238,11 @@ fn pick_judges_a_user_file_against_the_threat() {
     assert_eq!(v["yours"]["widened"], "A=21 B=21 C=21");
 }
 
-/// The explorer's widening of a catalog scheme agrees with the closed
+/// The explorer's widening of a catalog protocol agrees with the closed
 /// form pick recommends from: 1e9/s held 35 s is 3.5e10 cycles, and
 /// 2^35 < 3.5e10 <= 2^36, so 37 bits.
 #[test]
-fn pick_widens_a_scheme_to_the_width_it_recommends() {
+fn pick_widens_a_protocol_to_the_width_it_recommends() {
     let v = json(&[
         "pick",
         "--adversarial",
@@ -250,7 +250,7 @@ fn pick_widens_a_scheme_to_the_width_it_recommends() {
         "1e9",
         "--stall",
         "35s",
-        "--scheme",
+        "--protocol",
         "plain",
         "--bits",
         "32",

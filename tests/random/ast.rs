@@ -1,5 +1,5 @@
-//! The random test's own description AST: a seeded generator and the
-//! rendering to a description file (TOML + kernel C). Nothing here uses
+//! The random test's own protocol AST: a seeded generator and the
+//! rendering to a protocol file (TOML + kernel C). Nothing here uses
 //! seqwrap: the AST is what `reference.rs` interprets, and the TOML text is
 //! what seqwrap parses.
 
@@ -24,7 +24,7 @@ pub const WORD_NAMES: [&str; 3] = ["a", "b", "c"];
 /// Most loads a reader makes (seqwrap allows 12 locals).
 pub const MAX_READER_LOADS: usize = 8;
 
-/// A description.
+/// A protocol.
 #[derive(Clone, Debug)]
 pub struct Desc {
     /// The file's `name`.
@@ -185,7 +185,7 @@ impl Desc {
         self.bits.iter().sum()
     }
 
-    /// The description file.
+    /// The protocol file.
     pub fn toml(&self) -> String {
         let mut t = String::new();
         let _ = writeln!(t, "name = \"{}\"", self.name);
@@ -300,7 +300,7 @@ fn add_const(rng: &mut Xoshiro256PlusPlus, bits: u32) -> u64 {
     rng.random_range(1..(1u64 << bits).max(2))
 }
 
-/// The description generated from `seed`.
+/// The protocol generated from `seed`.
 pub fn generate(seed: u64) -> Desc {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let nw = 1 + weighted(&mut rng, &[3, 4, 3]);

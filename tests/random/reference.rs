@@ -54,7 +54,7 @@ pub enum Cost {
     CyclesBegun,
 }
 
-/// The interpreter for one description.
+/// The interpreter for one protocol.
 pub struct Reference {
     mask: Vec<u64>,
     w: Vec<WEv>,

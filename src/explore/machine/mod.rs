@@ -42,7 +42,7 @@ use crate::error::Result;
 use crate::memory::Model;
 use crate::protocol::program::{Instr, MAX_WORDS, Node, Program, WordId};
 use crate::protocol::shape::{CycleMap, Shape};
-use crate::protocol::{Outcome, Scheme};
+use crate::protocol::{Outcome, Protocol};
 
 use super::cycle::{EvKind, NO_PATH, WriterCycles};
 use super::state::{RState, State, View, flags};
@@ -73,10 +73,10 @@ pub enum Move {
 /// No instruction (for [`Move::Reader`]'s `pre`).
 pub const NONE: Node = Node::MAX;
 
-/// The shared semantics of one scheme under one model.
+/// The shared semantics of one protocol under one model.
 pub struct Machine<'a> {
-    /// The scheme.
-    pub scheme: &'a Scheme,
+    /// The protocol.
+    pub protocol: &'a Protocol,
     prog: &'a Program,
     /// Its shape.
     pub shape: &'a Shape,
@@ -97,12 +97,12 @@ pub struct Machine<'a> {
 }
 
 impl<'a> Machine<'a> {
-    /// The machine for `scheme` under `model`; `symmetric` turns the
+    /// The machine for `protocol` under `model`; `symmetric` turns the
     /// translation symmetry on (the search) or off (a trace's replay, which
     /// must show the values the threads really see).
-    pub fn new(scheme: &'a Scheme, model: Model, symmetric: bool) -> Result<Machine<'a>> {
-        let prog = scheme.program();
-        let shape = scheme.shape();
+    pub fn new(protocol: &'a Protocol, model: Model, symmetric: bool) -> Result<Machine<'a>> {
+        let prog = protocol.program();
+        let shape = protocol.shape();
         let cycles = WriterCycles::new(prog, shape, model)?;
         let u = &shape.reader;
         let uses_ghost = prog.reader.code.iter().any(|i| match i {
@@ -126,7 +126,7 @@ impl<'a> Machine<'a> {
             bits[i] = w.bits;
         }
         Ok(Machine {
-            scheme,
+            protocol,
             prog,
             shape,
             model,

@@ -139,9 +139,9 @@ impl Machine<'_> {
                 }
                 Instr::Assign { dst, value, next } => {
                     let v = value.eval_reader(&rs.locals, rs.window).map_err(|e| {
-                        self.scheme
-                            .description()
-                            .file
+                        self.protocol
+                            .file()
+                            .raw
                             .error(e.at, format!("reader: {}", e.msg))
                     })?;
                     rs.locals[*dst as usize] = v;
@@ -150,9 +150,9 @@ impl Machine<'_> {
                 Instr::Fence { next, .. } => rs.pc = *next,
                 Instr::Branch { cond, then, els } => {
                     let v = cond.eval_reader(&rs.locals, rs.window).map_err(|e| {
-                        self.scheme
-                            .description()
-                            .file
+                        self.protocol
+                            .file()
+                            .raw
                             .error(e.at, format!("reader: {}", e.msg))
                     })? != 0;
                     if rs.n_guess > 0 {

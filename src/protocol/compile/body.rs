@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::Role;
 use super::rules::check;
 use crate::error::{Error, Result};
-use crate::protocol::desc::{Description, Located};
+use crate::protocol::file::{Located, ProtocolFile};
 use crate::protocol::parse;
 use crate::protocol::program::{Body, Instr, MAX_NODES, Node, Word};
 use crate::protocol::source::BodyMap;
@@ -28,7 +28,7 @@ pub(super) enum Slot {
 
 /// One body being compiled.
 pub(super) struct Compiler<'a> {
-    pub(super) d: &'a Description,
+    pub(super) d: &'a ProtocolFile,
     pub(super) map: &'a BodyMap,
     pub(super) consts: &'a BTreeMap<String, i128>,
     pub(super) words: &'a [Word],
@@ -54,14 +54,14 @@ pub(super) struct Rcu {
 
 /// Parse and compile one body; check its rules.
 pub(super) fn compile_body(
-    d: &Description,
+    d: &ProtocolFile,
     body: &Located,
     consts: &BTreeMap<String, i128>,
     words: &[Word],
     role: Role,
 ) -> Result<(Body, Rcu)> {
     let stmts =
-        parse::parse_body(&body.text).map_err(|(at, m)| d.file.error(body.map.file(at), m))?;
+        parse::parse_body(&body.text).map_err(|(at, m)| d.raw.error(body.map.file(at), m))?;
     let mut c = Compiler {
         d,
         map: &body.map,
@@ -88,7 +88,7 @@ pub(super) fn compile_body(
 
 impl Compiler<'_> {
     pub(super) fn err(&self, body_at: usize, msg: impl std::fmt::Display) -> Error {
-        self.d.file.error(self.map.file(body_at), msg)
+        self.d.raw.error(self.map.file(body_at), msg)
     }
 
     pub(super) fn emit(&mut self, pending: Vec<Slot>, instr: Instr, at: usize) -> Result<Node> {

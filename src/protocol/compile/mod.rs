@@ -1,4 +1,4 @@
-//! From a [`Description`] and parameter values to a [`Program`]: params
+//! From a [`ProtocolFile`] and parameter values to a [`Program`]: params
 //! resolved and checked, widths evaluated, bodies parsed, names resolved,
 //! constant conditions folded away, and the semantic rules of DESIGN §1
 //! enforced — each violation one line `FILE:LINE:COL: what; allowed`.
@@ -30,7 +30,7 @@ pub use params::{Override, ParamValue, resolve_params};
 
 use params::{constants, eval_located};
 
-use super::desc::Description;
+use super::file::ProtocolFile;
 use super::program::{Instr, MAX_WORDS, Program, Word};
 use crate::error::Result;
 
@@ -39,19 +39,19 @@ use crate::error::Result;
 pub const MAX_TOTAL_BITS: u32 = 128;
 
 /// Compile `d` with resolved `params` into a program.
-pub fn compile(d: &Description, params: &[ParamValue]) -> Result<Program> {
+pub fn compile(d: &ProtocolFile, params: &[ParamValue]) -> Result<Program> {
     let consts = constants(d, params);
     let mut words = Vec::new();
     for w in &d.words {
         if consts.contains_key(&w.name) {
-            return Err(d.file.error(
+            return Err(d.raw.error(
                 w.width.at,
                 format!("word '{}' has the name of a param or constant", w.name),
             ));
         }
-        let bits = eval_located(&w.width, &consts, &d.file)?;
+        let bits = eval_located(&w.width, &consts, &d.raw)?;
         if !(1..=64).contains(&bits) {
-            return Err(d.file.error(
+            return Err(d.raw.error(
                 w.width.at,
                 format!("word '{}' is {bits} bits wide; allowed: 1..=64", w.name),
             ));
@@ -62,14 +62,14 @@ pub fn compile(d: &Description, params: &[ParamValue]) -> Result<Program> {
         });
     }
     if words.len() > MAX_WORDS {
-        return Err(d.file.error(
+        return Err(d.raw.error(
             d.words[MAX_WORDS].width.at,
             format!("{} words; allowed: at most {MAX_WORDS}", words.len()),
         ));
     }
     let total: u32 = words.iter().map(|w| w.bits).sum();
     if total > MAX_TOTAL_BITS {
-        return Err(d.file.error(
+        return Err(d.raw.error(
             d.words[0].width.at,
             format!("the words hold {total} bits together; allowed: at most {MAX_TOTAL_BITS}"),
         ));
@@ -84,7 +84,7 @@ pub fn compile(d: &Description, params: &[ParamValue]) -> Result<Program> {
             .iter()
             .position(|i| matches!(i, Instr::SyncRcu { .. }))
     {
-        return Err(d.file.error(
+        return Err(d.raw.error(
             writer.at[n],
             "synchronize_rcu() waits only for RCU readers; the reader must run its \
              speculation inside rcu_read_lock() or guard(rcu)() (before its first load)",

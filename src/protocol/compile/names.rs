@@ -119,7 +119,7 @@ impl Compiler<'_> {
             ExprKind::Unary(op, a) => {
                 let a = self.expr(a)?;
                 if let Some(x) = a.as_const() {
-                    CKind::Const(unary(*op, x, at).map_err(|x| self.d.file.error(x.at, x.msg))?)
+                    CKind::Const(unary(*op, x, at).map_err(|x| self.d.raw.error(x.at, x.msg))?)
                 } else {
                     CKind::Un(*op, Box::new(a))
                 }
@@ -129,7 +129,7 @@ impl Compiler<'_> {
                 let b = self.expr(b)?;
                 match (a.as_const(), b.as_const()) {
                     (Some(x), Some(y)) => CKind::Const(
-                        binary(*op, x, y, at).map_err(|x| self.d.file.error(x.at, x.msg))?,
+                        binary(*op, x, y, at).map_err(|x| self.d.raw.error(x.at, x.msg))?,
                     ),
                     _ => CKind::Bin(*op, Box::new(a), Box::new(b)),
                 }

@@ -1,13 +1,13 @@
 //! Parameters resolved: defaults, the user's overrides (a choice, a
 //! preset, a width preset, a count or an expression), ranges, choice
 //! constants and constraints checked; and the constant expressions they
-//! and a description's widths and `[expect]` use. Separate from the
+//! and a protocol's widths and `[expect]` use. Separate from the
 //! bodies' compilation, which only reads the resolved values.
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::protocol::desc::{Description, Located, ParamDefault};
+use crate::protocol::file::{Located, ParamDefault, ProtocolFile};
 use crate::protocol::parse::{self, Expr, ExprKind};
 use crate::protocol::program::{binary, unary};
 use crate::protocol::source::{BodyMap, SourceFile};
@@ -87,7 +87,7 @@ pub(super) fn eval_located(
 /// choice's name, a preset's name, a width preset (`i32`, `u64`) or an
 /// expression over the other parameters.
 fn parse_override(
-    d: &Description,
+    d: &ProtocolFile,
     idx: usize,
     text: &str,
     consts: &BTreeMap<String, i128>,
@@ -107,7 +107,7 @@ fn parse_override(
         };
     }
     if let Some((_, l)) = p.presets.iter().find(|(n, _)| n == t) {
-        let v = eval_located(l, consts, &d.file)?;
+        let v = eval_located(l, consts, &d.raw)?;
         return Ok((v, v.to_string()));
     }
     let preset = match t {
@@ -193,7 +193,7 @@ impl Override {
 /// Resolve the parameters of `d` with `overrides` applied (the last one
 /// for a name wins): defaults in declaration order, ranges and choices
 /// checked, then the constraints.
-pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<ParamValue>> {
+pub fn resolve_params(d: &ProtocolFile, overrides: &[Override]) -> Result<Vec<ParamValue>> {
     for o in overrides {
         let name = &o.name;
         if !d.params.iter().any(|p| &p.name == name) {
@@ -213,12 +213,12 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
     let mut consts: BTreeMap<String, i128> = BTreeMap::new();
     for p in &d.params {
         for (i, c) in p.choices.iter().enumerate() {
-            let k = Description::choice_constant(c);
+            let k = ProtocolFile::choice_constant(c);
             if consts
                 .insert(k.clone(), i as i128)
                 .is_some_and(|old| old != i as i128)
             {
-                return Err(d.file.error(
+                return Err(d.raw.error(
                     p.at,
                     format!("choice constant {k} stands for two different values"),
                 ));
@@ -228,7 +228,7 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
     let mut out = Vec::new();
     for (idx, p) in d.params.iter().enumerate() {
         if consts.contains_key(&p.name) {
-            return Err(d.file.error(
+            return Err(d.raw.error(
                 p.at,
                 format!("param {} clashes with a choice constant", p.name),
             ));
@@ -242,10 +242,10 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
                     if let Some(i) = p.choices.iter().position(|c| c == &l.text) {
                         (i as i128, l.text.clone())
                     } else if let Some((_, pl)) = p.presets.iter().find(|(n, _)| n == &l.text) {
-                        let v = eval_located(pl, &consts, &d.file)?;
+                        let v = eval_located(pl, &consts, &d.raw)?;
                         (v, v.to_string())
                     } else if !p.choices.is_empty() {
-                        return Err(d.file.error(
+                        return Err(d.raw.error(
                             l.at,
                             format!(
                                 "default '{}' is not a choice; allowed: {}",
@@ -254,7 +254,7 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
                             ),
                         ));
                     } else {
-                        let v = eval_located(l, &consts, &d.file)?;
+                        let v = eval_located(l, &consts, &d.raw)?;
                         (v, v.to_string())
                     }
                 }
@@ -274,7 +274,7 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
             );
             return Err(match given {
                 Some(o) => Error::usage(format!("{}: {msg}", o.label)),
-                None => d.file.error(p.at, msg),
+                None => d.raw.error(p.at, msg),
             });
         }
         consts.insert(p.name.clone(), value);
@@ -285,7 +285,7 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
         });
     }
     for c in &d.constraints {
-        if eval_located(c, &consts, &d.file)? == 0 {
+        if eval_located(c, &consts, &d.raw)? == 0 {
             let vals: Vec<String> = out
                 .iter()
                 .map(|p| format!("{}={}", p.name, p.text))
@@ -297,7 +297,7 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
                 vals.join(" ")
             );
             return Err(if overrides.is_empty() {
-                d.file.error(c.at, msg)
+                d.raw.error(c.at, msg)
             } else {
                 let labels: Vec<&str> = overrides.iter().map(|o| o.label.as_str()).collect();
                 Error::usage(format!("{}: {msg}", labels.join(", ")))
@@ -308,11 +308,11 @@ pub fn resolve_params(d: &Description, overrides: &[Override]) -> Result<Vec<Par
 }
 
 /// The constants bodies and expressions see: params and choice constants.
-pub(crate) fn constants(d: &Description, params: &[ParamValue]) -> BTreeMap<String, i128> {
+pub(crate) fn constants(d: &ProtocolFile, params: &[ParamValue]) -> BTreeMap<String, i128> {
     let mut c = BTreeMap::new();
     for p in &d.params {
         for (i, ch) in p.choices.iter().enumerate() {
-            c.insert(Description::choice_constant(ch), i as i128);
+            c.insert(ProtocolFile::choice_constant(ch), i as i128);
         }
     }
     for p in params {
@@ -323,9 +323,9 @@ pub(crate) fn constants(d: &Description, params: &[ParamValue]) -> BTreeMap<Stri
 
 /// Evaluate a `[expect]`-style expression of `d` under `params`.
 pub(crate) fn eval_with_params(
-    d: &Description,
+    d: &ProtocolFile,
     params: &[ParamValue],
     l: &Located,
 ) -> Result<i128> {
-    eval_located(l, &constants(d, params), &d.file)
+    eval_located(l, &constants(d, params), &d.raw)
 }

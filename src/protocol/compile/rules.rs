@@ -6,12 +6,12 @@
 
 use super::Role;
 use crate::error::Result;
-use crate::protocol::desc::Description;
+use crate::protocol::file::ProtocolFile;
 use crate::protocol::program::{Body, CExpr, CKind, Instr, Node};
 
 /// The semantic rules of DESIGN §1 on a pruned body.
-pub(super) fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
-    let err = |node: usize, msg: &str| d.file.error(b.at[node], msg);
+pub(super) fn check(d: &ProtocolFile, b: &mut Body, role: Role) -> Result<()> {
+    let err = |node: usize, msg: &str| d.raw.error(b.at[node], msg);
     let n = b.code.len();
     let back_edges: Vec<(usize, usize)> = (0..n)
         .flat_map(|u| {
@@ -50,7 +50,7 @@ pub(super) fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
                 }
                 seen[x][c] = true;
                 if matches!(b.code[x], Instr::End) && c == 0 {
-                    return Err(d.file.error(
+                    return Err(d.raw.error(
                         b.end_at,
                         "a path of the writer never calls modify(); allowed: exactly once per cycle",
                     ));
@@ -63,7 +63,7 @@ pub(super) fn check(d: &Description, b: &mut Body, role: Role) -> Result<()> {
         Role::Reader => {
             if let Some(i) = b.code.iter().position(|c| matches!(c, Instr::End)) {
                 let _ = i;
-                return Err(d.file.error(
+                return Err(d.raw.error(
                     b.end_at,
                     "the reader can reach its end without a return; every path must end in \
                      return ACCEPT, RETRY or ABORT",

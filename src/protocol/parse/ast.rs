@@ -101,7 +101,7 @@ pub enum ExprKind {
     /// `&x`: an address, valid only as the argument of a macro that takes
     /// one (`smp_load_acquire(&w)`).
     Addr(String),
-    /// `window_cycles()`: the ghost clock of the `bounded` scheme.
+    /// `window_cycles()`: the ghost clock of the `bounded` protocol.
     WindowCycles,
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),

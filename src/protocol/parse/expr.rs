@@ -197,7 +197,7 @@ impl Parser {
                         at,
                         format!(
                             "'{id}(...)' in an expression; allowed calls: window_cycles() and \
-                             the kernel API (seqwrap schemes --api)"
+                             the kernel API (seqwrap protocols --api)"
                         ),
                     ));
                 }

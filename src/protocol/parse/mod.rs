@@ -51,7 +51,7 @@ pub const STATEMENTS_ALLOWED: &str = "x = READ_ONCE(w); x = smp_load_acquire(&w)
      WRITE_ONCE(w, e); smp_store_release(&w, e); smp_rmb(); smp_wmb(); smp_mb(); \
      barrier(); modify(); read(); synchronize_rcu(); x = e; if/else; do-while; while; \
      { }; return ACCEPT|RETRY|ABORT; the seqlock.h, mmap_lock.h and atomic_t API \
-     (seqwrap schemes --api)";
+     (seqwrap protocols --api)";
 
 const LOAD_MACROS: &[&str] = &["READ_ONCE", "smp_load_acquire"];
 

@@ -323,7 +323,7 @@ fn digits_bits(m: &CycleMap) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::catalog::scheme;
+    use crate::protocol::catalog::protocol;
 
     /// The effect of the piece holding start value `v`.
     fn effect_at(pieces: &[Piece], v: u64) -> Effect {
@@ -336,7 +336,7 @@ mod tests {
 
     #[test]
     fn one_word_writers_are_piecewise() {
-        let s = scheme("plain", &[("W", "8")]).unwrap();
+        let s = protocol("plain", &[("W", "8")]).unwrap();
         let sh = s.shape();
         let Ok(CycleMap::Piecewise { pieces, .. }) = &sh.map else {
             panic!("{:?}", sh.map)
@@ -347,10 +347,10 @@ mod tests {
         assert_eq!(at(254), Effect::Add(2 - 256));
         assert_eq!(sh.symmetry, vec![(0, 2)]);
         assert!(sh.accel_blocker.is_none());
-        let g = scheme("guard", &[("W", "8")]).unwrap();
+        let g = protocol("guard", &[("W", "8")]).unwrap();
         assert!(g.shape().symmetry.is_empty(), "the wrap point is absolute");
         assert!(g.shape().has_gp);
-        let sat = scheme("saturate", &[("W", "8")]).unwrap();
+        let sat = protocol("saturate", &[("W", "8")]).unwrap();
         let Ok(CycleMap::Piecewise { pieces, .. }) = &sat.shape().map else {
             panic!()
         };
@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn two_word_writers_are_counters_checked_exactly() {
         for order in ["lo-first", "hi-first"] {
-            let s = scheme("split", &[("H", "3"), ("L", "4"), ("ORDER", order)]).unwrap();
+            let s = protocol("split", &[("H", "3"), ("L", "4"), ("ORDER", order)]).unwrap();
             let Ok(CycleMap::Counter { digits, d, .. }) = &s.shape().map else {
                 panic!("{:?}", s.shape().map)
             };
@@ -370,7 +370,7 @@ mod tests {
             assert_eq!(*d, 2);
             assert_eq!(s.shape().symmetry, vec![(0, 1)], "hi shifts freely");
         }
-        let e = scheme("epoch", &[("W", "4"), ("E", "3")]).unwrap();
+        let e = protocol("epoch", &[("W", "4"), ("E", "3")]).unwrap();
         assert!(matches!(e.shape().map, Ok(CycleMap::Counter { d: 2, .. })));
     }
 
@@ -380,8 +380,8 @@ mod tests {
         let text = crate::protocol::catalog::text("split")
             .unwrap()
             .replace("if (lo + 1 == 1 << L)", "if (lo + 3 == 1 << L)");
-        let d = std::sync::Arc::new(crate::protocol::Description::parse("x.toml", &text).unwrap());
-        let s = crate::protocol::Scheme::new(
+        let d = std::sync::Arc::new(crate::protocol::ProtocolFile::parse("x.toml", &text).unwrap());
+        let s = crate::protocol::Protocol::new(
             d,
             &[("L".into(), "4".into()), ("H".into(), "3".into())],
             "t",

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Inputs, Rows, section};
-use crate::protocol::catalog::label as scheme_label;
+use crate::protocol::catalog::label as protocol_label;
 use crate::results::{EngineKind, Metric, Row};
 use crate::text::number::num;
 use crate::text::number::pow2_text;
@@ -15,7 +15,7 @@ use crate::text::table::{bullet, wrap};
 pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let mut s = section("Cross-checks between engines");
     let all: Vec<&Row> = rows.specs.iter().flat_map(|sp| sp.rows.iter()).collect();
-    let key = |r: &Row| (r.spec.clone(), r.scheme.clone(), r.params.clone());
+    let key = |r: &Row| (r.spec.clone(), r.protocol.clone(), r.params.clone());
     let analyze_min: BTreeMap<_, &str> = all
         .iter()
         .filter(|r| r.is(EngineKind::Analyze, Metric::MinCycles))
@@ -44,7 +44,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         } else {
             let d = format!(
                 "{} (explore {}, analyze {})",
-                scheme_label(&r.scheme, &r.params),
+                protocol_label(&r.protocol, &r.params),
                 cycles(&r.value),
                 cycles(a)
             );
@@ -56,7 +56,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     if n > 0 {
         let mut l = format!(
             "explore (sc) and analyze agree on the minimal cycles for {same} \
-             of {n} scheme instances."
+             of {n} protocol instances."
         );
         if !differ.is_empty() {
             l.push_str(&format!(" They differ for {}.", differ.join(", ")));
@@ -66,7 +66,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let pkey = |r: &Row| {
         (
             r.spec.clone(),
-            r.scheme.clone(),
+            r.protocol.clone(),
             r.params.clone(),
             r.rate.clone(),
             r.process.clone(),
@@ -105,7 +105,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         .iter()
         .filter(|r| r.is(EngineKind::Stress, Metric::ObservedAtCycles))
     {
-        let label = scheme_label(&r.scheme, &r.params);
+        let label = protocol_label(&r.protocol, &r.params);
         if seen.contains(&label) {
             continue;
         }
@@ -137,7 +137,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         .iter()
         .filter(|r| r.is(EngineKind::Stress, Metric::NotRun))
     {
-        let l = scheme_label(&r.scheme, &r.params);
+        let l = protocol_label(&r.protocol, &r.params);
         let name = l.split(' ').next().unwrap_or("").to_string();
         if !not_run.contains(&name) {
             not_run.push(name);

@@ -4,7 +4,7 @@
 //! stall model in one sentence, and the thread's own claims.
 
 use super::{Inputs, Rows, WILLY_NS, section};
-use crate::report::claims::{self, Section};
+use crate::report::claims::{self, ClaimSection};
 use crate::text::number::num;
 use crate::text::number::pow2_text;
 use crate::text::table::{bullet, rate_text, wrap};
@@ -83,7 +83,7 @@ pub(super) fn render(inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     s.push('\n');
     s.push_str(&wrap(&crate::stall::table::machine_sentence(inp.machine)));
     s.push('\n');
-    for c in claims::of(Section::Thread) {
+    for c in claims::of(ClaimSection::Thread) {
         s.push_str(&bullet(&claims::text(c)));
     }
     s

@@ -7,7 +7,7 @@
 //! reply on a kernel mailing list. Every number is computed by this run
 //! (each cites the artifact it comes from, `[run-*]`), every other claim
 //! is one of [`super::claims::CLAIMS`] and cites its sources; when a
-//! number is missing, the text says so instead of guessing. No scheme is
+//! number is missing, the text says so instead of guessing. No protocol is
 //! known here by name: rows are selected by spec, metric, width and
 //! memory model.
 //!
@@ -310,7 +310,7 @@ pub const SECTIONS: &[Section] = &[
                 EngineMetric::new(EngineKind::Explore, Metric::MinCycles),
                 EngineMetric::new(EngineKind::Explore, Metric::Verdict),
                 EngineMetric::new(EngineKind::Explore, Metric::Trace),
-                EngineMetric::new(EngineKind::Explore, Metric::SchemeCost),
+                EngineMetric::new(EngineKind::Explore, Metric::ProtocolCost),
             ],
             evidence: &[],
             text_above: false,
@@ -387,7 +387,7 @@ impl<'a> Rows<'a> {
         self.spec(spec).map_or(&[], |s| s.rows.as_slice())
     }
 
-    /// The explorer's fewest cycles for the width sweep's scheme at
+    /// The explorer's fewest cycles for the width sweep's protocol at
     /// `bits` (sc).
     fn min_cycles(&self, bits: u32) -> Option<String> {
         self.of(ReportSpec::Widths)
@@ -433,7 +433,7 @@ fn section(title: &str) -> String {
 
 /// A section that is the claims of one [`super::claims::Section`], each a
 /// bullet.
-fn claims_list(title: &str, sec: super::claims::Section) -> String {
+fn claims_list(title: &str, sec: super::claims::ClaimSection) -> String {
     let mut s = section(title);
     for c in super::claims::of(sec) {
         s.push_str(&crate::text::table::bullet(&super::claims::text(c)));

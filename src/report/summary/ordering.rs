@@ -1,11 +1,11 @@
 //! Which fixes hold under which memory model: the fixes spec's explorer
 //! rows under sc, tso and lkmm (the fewest cycles to a false positive and
 //! the outcome), where the model changes the answer, the shortest
-//! counterexamples of broken instances, and each scheme's costs.
+//! counterexamples of broken instances, and each protocol's costs.
 
 use super::{Inputs, Rows, section};
 use crate::plot::data::{FixOutcome, fix_groups};
-use crate::report::claims::{self, Section};
+use crate::report::claims::{self, ClaimSection};
 use crate::results::cost::Cost;
 use crate::results::{EngineKind, Metric, ReportSpec, Row};
 use crate::text::number::cycles_text;
@@ -13,7 +13,7 @@ use crate::text::table::{MAX_COLS, Table, bullet, fit, wrap};
 
 pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
     let mut s = section("Memory ordering: the fixes under sc, tso and lkmm");
-    for c in claims::of(Section::Ordering) {
+    for c in claims::of(ClaimSection::Ordering) {
         s.push_str(&bullet(&claims::text(c)));
     }
     let data = rows.of(ReportSpec::Fixes);
@@ -33,7 +33,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
          broken (an ordering bug: a handful of cycles), none [run-fixes].",
     ));
     s.push('\n');
-    let mut tb = Table::new(&["scheme", "models", "min cycles", "outcome"]);
+    let mut tb = Table::new(&["protocol", "models", "min cycles", "outcome"]);
     for (label, _, _, per) in groups.iter().filter(|g| g.2 >= 32) {
         for (models, bar) in per {
             let models = if models.len() == 3 {
@@ -82,7 +82,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
         changed.push(format!("{label}: {}", parts.join("; ")));
     }
     if changed.is_empty() {
-        s.push_str(&wrap("No scheme's answer depends on the memory model."));
+        s.push_str(&wrap("No protocol's answer depends on the memory model."));
     } else {
         s.push_str(&wrap(
             "Where the memory model changes the answer (a test on x86, \
@@ -101,7 +101,7 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
             }
             let trace = data.iter().find(|r| {
                 r.is(EngineKind::Explore, Metric::Trace)
-                    && (r.scheme.clone(), r.params.clone()) == *key
+                    && (r.protocol.clone(), r.params.clone()) == *key
                     && models.contains(&r.memory_model)
             });
             if let Some(tr) = trace.filter(|t| !t.value.is_empty()) {
@@ -129,19 +129,19 @@ pub(super) fn render(_inp: &Inputs<'_>, rows: &Rows<'_>) -> String {
 fn cost_table(data: &[Row]) -> String {
     let mut s = String::from("\n");
     s.push_str(&wrap(
-        "Costs read off each description: reader loads (ld) and fences (f) \
+        "Costs read off each protocol: reader loads (ld) and fences (f) \
          per speculation; writer stores (st) and fences per cycle; rarer \
          work with how often (GP: a grace period) [run-fixes]. What a \
-         description cannot show is in its note (schemes --show NAME).",
+         protocol cannot show is in its note (protocols --show NAME).",
     ));
     s.push('\n');
-    let mut tb = Table::new(&["scheme", "cost"]);
+    let mut tb = Table::new(&["protocol", "cost"]);
     let mut seen: Vec<String> = Vec::new();
     for r in data
         .iter()
-        .filter(|r| r.is(EngineKind::Explore, Metric::SchemeCost) && r.bits >= 32)
+        .filter(|r| r.is(EngineKind::Explore, Metric::ProtocolCost) && r.bits >= 32)
     {
-        let label = crate::protocol::catalog::short_label(&r.scheme, &r.params);
+        let label = crate::protocol::catalog::short_label(&r.protocol, &r.params);
         if seen.contains(&label) {
             continue;
         }

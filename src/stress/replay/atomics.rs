@@ -1,5 +1,5 @@
 //! The atomics interpreter's parts: each word on the hardware atomic of
-//! its width ([`AWord`]), the description's fences as real fences, and a
+//! its width ([`AWord`]), the protocol's fences as real fences, and a
 //! writer cycle's events compiled once into stores straight onto those
 //! atomics ([`Path`]), so the hot loop does one dispatch per event and no
 //! i128 arithmetic.
@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, compiler_fence, fence};
 
 use crate::error::{Error, Result};
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::protocol::parse::FenceKind;
 use crate::protocol::program::{MAX_WORDS, RmwOrder, StoreOrder};
 use crate::protocol::shape::{Sym, TEvent, TKind};
@@ -117,7 +117,7 @@ pub(super) use run_store;
 
 /// A writer event as the hot loop runs it, compiled once per path: one
 /// dispatch per event straight to the word's atomic of its width, and no
-/// i128 arithmetic, width lookup or walk through the description's types.
+/// i128 arithmetic, width lookup or walk through the protocol's types.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Ev<'a> {
     /// The fence just before the event in program order, run in the
@@ -261,7 +261,7 @@ impl<'a> Path<'a> {
 }
 
 /// The words of a fresh harness, at 0, each on the atomic of its width.
-pub(super) fn words_of(s: &Scheme) -> Vec<AWord> {
+pub(super) fn words_of(s: &Protocol) -> Vec<AWord> {
     s.program()
         .words
         .iter()

@@ -1,15 +1,15 @@
-//! A description on real threads and real atomics, following a schedule.
+//! A protocol on real threads and real atomics, following a schedule.
 //!
-//! The writer threads run the description's writer body, one lock cycle at
+//! The writer threads run the protocol's writer body, one lock cycle at
 //! a time under a real `Mutex` (the critical section), storing into real
 //! atomics of each word's width (`AtomicU8/16/32/64`) with the orderings
-//! the description states: `WRITE_ONCE` a relaxed store,
+//! the protocol states: `WRITE_ONCE` a relaxed store,
 //! `smp_store_release` a release store, `smp_wmb()` a release fence,
 //! `smp_rmb()` an acquire fence, `smp_mb()` a sequentially consistent
 //! fence, `modify()` a store of a fresh version to the protected data,
 //! `synchronize_rcu()` a wait until the reader's speculation (announced in
 //! an atomic, as `rcu_read_lock` would) is over. The reader runs the
-//! description's reader body on the same atomics (`READ_ONCE` relaxed,
+//! protocol's reader body on the same atomics (`READ_ONCE` relaxed,
 //! `smp_load_acquire` acquire, `read()` two loads of the data), and the
 //! one verdict rule ([`crate::protocol::verdict`]) judges it: ACCEPT with
 //! two different data versions is a false positive.
@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::protocol::{Outcome, Scheme};
+use crate::protocol::{Outcome, Protocol};
 
 mod atomics;
 mod reader;
@@ -75,7 +75,7 @@ pub struct Replayed {
 /// fresh harness (words and data at 0).
 /// `progress(k)` is called from a writer thread every 65536 cycles.
 pub fn run(
-    s: &Scheme,
+    s: &Protocol,
     schedule: &Schedule,
     writers: usize,
     progress: &(dyn Fn(u64) + Sync),
@@ -101,7 +101,7 @@ pub fn run(
 /// Time `cycles` writer cycles on `writers` threads with no reader (the
 /// harness's own rate, `measured:stress`).
 pub fn time_cycles(
-    s: &Scheme,
+    s: &Protocol,
     writers: usize,
     cycles: u64,
     progress: &(dyn Fn(u64) + Sync),

@@ -16,9 +16,9 @@ use crate::protocol::verdict;
 /// The reader's side: its body on the real atomics, load by load, each
 /// group after the writers have reached its position.
 pub(super) fn reader(sh: &Shared<'_>, schedule: &Schedule) -> Result<Replayed> {
-    let p = sh.scheme.program();
+    let p = sh.protocol.program();
     let code = &p.reader.code;
-    let file = &sh.scheme.description().file;
+    let file = &sh.protocol.file().raw;
     let eval = |e: &CExpr, locals: &[i128; MAX_LOCALS], window: u64| {
         e.eval_reader(locals, window)
             .map_err(|x| file.error(x.at, format!("reader: {}", x.msg)))

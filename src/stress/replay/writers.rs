@@ -12,7 +12,7 @@ use super::atomics::{AWord, Ev, Path, Wop, fence_for, run_store};
 use super::schedule::At;
 use crate::error::{Error, Result};
 use crate::explore::cycle::run_writer;
-use crate::protocol::Scheme;
+use crate::protocol::Protocol;
 use crate::protocol::parse::FenceKind;
 use crate::protocol::program::MAX_WORDS;
 
@@ -44,7 +44,7 @@ impl<'a> Stmts<'a> {
 
 /// Everything the threads share.
 pub(super) struct Shared<'s> {
-    pub(super) scheme: &'s Scheme,
+    pub(super) protocol: &'s Protocol,
     /// The shape's paths, compiled (empty when there are none).
     paths: Vec<Path<'s>>,
     /// The program's words' widths.
@@ -77,12 +77,12 @@ impl<'s> Shared<'s> {
     /// `words` from [`words_of`](super::atomics::words_of): owned by the
     /// caller so that the compiled events can point at them.
     pub(super) fn new(
-        scheme: &'s Scheme,
+        protocol: &'s Protocol,
         words: &'s [AWord],
         progress: &'s (dyn Fn(u64) + Sync),
     ) -> Result<Shared<'s>> {
-        let bits: Vec<u32> = scheme.program().words.iter().map(|w| w.bits).collect();
-        let paths = match &scheme.shape().paths {
+        let bits: Vec<u32> = protocol.program().words.iter().map(|w| w.bits).collect();
+        let paths = match &protocol.shape().paths {
             Ok(ps) => ps
                 .iter()
                 .map(|sp| Path::of(sp.bx, &sp.events, words, &bits))
@@ -90,7 +90,7 @@ impl<'s> Shared<'s> {
             Err(_) => Vec::new(),
         };
         let mut sh = Shared {
-            scheme,
+            protocol,
             paths,
             bits,
             words,
@@ -126,11 +126,11 @@ impl<'s> Shared<'s> {
     /// The statements of a cycle from `start`, found from scratch.
     fn stmts_of(&self, start: &[u64; MAX_WORDS]) -> Result<Stmts<'s>> {
         if !self.paths.is_empty()
-            && let Some(i) = self.scheme.shape().path_of(&start[..self.words.len()])
+            && let Some(i) = self.protocol.shape().path_of(&start[..self.words.len()])
         {
             return Ok(Stmts::Path(i));
         }
-        let events = run_writer(self.scheme.program(), start)?;
+        let events = run_writer(self.protocol.program(), start)?;
         Ok(Stmts::Own(Path::of(
             [(0, 0); MAX_WORDS],
             &events,

@@ -1,30 +1,30 @@
-//! `seqwrap schemes`: the catalog, one line each; `--show NAME` prints a
-//! scheme's description file, the starting point for a user's own.
+//! `seqwrap protocols`: the catalog, one line each; `--show NAME` prints a
+//! protocol's protocol file, the starting point for a user's own.
 
 use std::io::Write;
 
 use seqwrap::protocol::catalog;
-use seqwrap::protocol::desc::ParamDefault;
+use seqwrap::protocol::file::ParamDefault;
 
-/// Shown by `seqwrap schemes --help`.
+/// Shown by `seqwrap protocols --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  seqwrap schemes
-  seqwrap schemes --show split > my-split.toml
-  seqwrap schemes --api | grep -A6 read_seqcount_retry
-  seqwrap schemes --json | jq -r '.schemes[].name'";
+  seqwrap protocols
+  seqwrap protocols --show split > my-split.toml
+  seqwrap protocols --api | grep -A6 read_seqcount_retry
+  seqwrap protocols --json | jq -r '.protocols[].name'";
 
-/// Arguments of `seqwrap schemes`.
+/// Arguments of `seqwrap protocols`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Print a JSON object (`schemes`: name, about, source, params) instead
+pub struct ProtocolsArgs {
+    /// Print a JSON object (`protocols`: name, about, source, params) instead
     /// of text.
     #[arg(long)]
     pub json: bool,
-    /// Print this catalog scheme's description file.
+    /// Print this catalog protocol's protocol file.
     #[arg(long, value_name = "NAME")]
     pub show: Option<String>,
-    /// Print the kernel API a description may call (seqlock.h, mmap_lock.h,
+    /// Print the kernel API a protocol may call (seqlock.h, mmap_lock.h,
     /// the atomics, RCU) with what each call expands to.
     #[arg(long, conflicts_with = "show")]
     pub api: bool,
@@ -38,7 +38,7 @@ fn default_text(d: &ParamDefault) -> String {
 }
 
 /// Print the catalog.
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ProtocolsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.api {
         let text = seqwrap::protocol::api::prelude_text();
         if args.json {
@@ -60,7 +60,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         if args.json {
             super::print_json(
                 out,
-                "description",
+                "protocol",
                 serde_json::json!({"name": name, "text": text}),
             )?;
         } else {
@@ -95,7 +95,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        super::print_json(out, "schemes", serde_json::Value::Array(v))?;
+        super::print_json(out, "protocols", serde_json::Value::Array(v))?;
     } else {
         for d in catalog::catalog() {
             writeln!(out, "{:<9} {}", d.name, d.about)?;
@@ -103,7 +103,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         writeln!(
             out,
-            "\n`seqwrap schemes --show NAME` prints a description; \
+            "\n`seqwrap protocols --show NAME` prints a protocol's file; \
              --protocol FILE runs your own."
         )?;
     }

@@ -1,23 +1,24 @@
-//! The scheme flags every engine subcommand takes (`#[command(flatten)]`):
-//! a catalog name or a description file, `--param NAME=VALUE`, and the old
-//! per-scheme flags, which the catalog maps onto parameters.
+//! The protocol flags every engine subcommand takes (`#[command(flatten)]`):
+//! a catalog name or a protocol file, `--param NAME=VALUE`, and the old
+//! per-protocol flags, which the catalog maps onto parameters.
 
-use seqwrap::protocol::{Scheme, SchemeRequest};
+use std::path::Path;
 
-/// `--scheme NAME` or `--protocol FILE`, and parameters. Values are taken
-/// as text and validated by [`SchemeRequest::resolve`], so every error is
+use seqwrap::protocol::catalog::ProtocolRef;
+use seqwrap::protocol::{Protocol, ProtocolRequest};
+
+/// `--protocol NAME` or `--protocol FILE`, and parameters. Values are taken
+/// as text and validated by [`ProtocolRequest::resolve`], so every error is
 /// one line naming the flag.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SchemeArgs {
-    /// A catalog scheme: plain, rfc-v1, rfc-v2, seqcount, split, epoch,
-    /// guard, bounded, saturate, atomic64 (see `seqwrap schemes`).
-    #[arg(long)]
-    pub scheme: Option<String>,
-    /// A protocol description file (TOML with kernel C; see README,
-    /// "Describing a protocol").
-    #[arg(long, value_name = "FILE")]
-    pub protocol: Option<std::path::PathBuf>,
-    /// Set a parameter of the description: NAME=VALUE (repeatable).
+pub struct ProtocolFlags {
+    /// The protocol: a catalog name (plain, rfc-v1, rfc-v2, seqcount,
+    /// split, epoch, guard, bounded, saturate, atomic64; see `seqwrap
+    /// protocols`) or the path of your own protocol file (TOML with kernel
+    /// C; see README, "Describing a protocol").
+    #[arg(long, value_name = "NAME|FILE")]
+    pub protocol: Option<String>,
+    /// Set a parameter of the protocol: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Counter width W: i8, i16, i32, u64 or 2..=64.
@@ -43,12 +44,16 @@ pub struct SchemeArgs {
     pub max_window_cycles: Option<String>,
 }
 
-impl SchemeArgs {
+impl ProtocolFlags {
     /// The request as typed, before validation.
-    pub fn request(&self) -> seqwrap::Result<SchemeRequest> {
-        let mut r = SchemeRequest {
-            scheme: self.scheme.clone(),
-            protocol: self.protocol.clone(),
+    pub fn request(&self) -> seqwrap::Result<ProtocolRequest> {
+        let mut r = ProtocolRequest {
+            protocol: self
+                .protocol
+                .as_deref()
+                .map(|t| ProtocolRef::parse(t, Path::new("")))
+                .transpose()
+                .map_err(|e| seqwrap::Error::usage(format!("--protocol: {e}")))?,
             legacy: Vec::new(),
             params: self.params.clone(),
         };
@@ -68,8 +73,8 @@ impl SchemeArgs {
         Ok(r)
     }
 
-    /// Validate into a scheme (one-line usage error on bad input).
-    pub fn spec(&self) -> seqwrap::Result<Scheme> {
+    /// Validate into a protocol (one-line usage error on bad input).
+    pub fn spec(&self) -> seqwrap::Result<Protocol> {
         self.request()?.resolve()
     }
 }

@@ -1,4 +1,4 @@
-//! Reading a description file (TOML) into a [`Description`]: names,
+//! Reading a protocol file (TOML) into a [`ProtocolFile`]: names,
 //! parameters, words and the two bodies as text with their positions. The
 //! bodies are parsed and compiled per instantiation ([`super::compile`]).
 //!
@@ -18,14 +18,14 @@
 //! must hold), `[expect]` (`sc = "1 << (W - 1)"`: the closed-form minimal
 //! cycles a catalog entry claims, 0 for "no false positive at all", checked
 //! by the tests against both explorer modes), `[costs] note = "..."` (what
-//! the description cannot show: a locked read, a tree-wide change).
+//! the protocol cannot show: a locked read, a tree-wide change).
 
 use std::ops::Range;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::source::{BodyMap, SourceFile};
+use super::source::{BodyMap, SourceFile, TomlValue};
 use crate::error::{Error, Result};
 use crate::memory::Model;
 
@@ -67,7 +67,7 @@ pub struct ParamDecl {
     pub choices: Vec<String>,
     /// Named values (`max-safe = "(1 << (W - 1)) - 1"`).
     pub presets: Vec<(String, Located)>,
-    /// One line for `seqwrap schemes --show`.
+    /// One line for `seqwrap protocols --show`.
     pub about: String,
     /// Whether `pick` tries every value (choices, on/off barriers) as an
     /// option; `pick = false` keeps the default (a superseded form kept
@@ -131,11 +131,11 @@ pub fn type_bits(ty: &str) -> Option<u32> {
     WORD_TYPES.iter().find(|(n, _)| *n == t).map(|(_, b)| *b)
 }
 
-/// A parsed description file.
+/// A parsed protocol file.
 #[derive(Clone, Debug)]
-pub struct Description {
+pub struct ProtocolFile {
     /// The file.
-    pub file: SourceFile,
+    pub raw: SourceFile,
     /// `name`.
     pub name: String,
     /// `about`: one line.
@@ -150,7 +150,7 @@ pub struct Description {
     pub constraints: Vec<Located>,
     /// `[expect]`: memory model name -> closed-form minimal cycles.
     pub expect: Vec<(String, Located)>,
-    /// `[costs] note`: what the description cannot show.
+    /// `[costs] note`: what the protocol cannot show.
     pub cost_note: Option<String>,
     /// The writer's body.
     pub writer: Located,
@@ -173,19 +173,19 @@ const TOP_KEYS: &[&str] = &[
 /// The two bodies and the constraints. TOML puts keys written after a `[table]` header into
 /// that table, so `writer = """..."""` after `[words]` (as DESIGN.md's
 /// example writes it) is `words.writer`: the bodies are looked up at the
-/// top level and then in the description's tables.
+/// top level and then in the protocol's tables.
 const BODIES: &[&str] = &["writer", "reader", "constraints"];
 
 /// A table's entries in file order (the parser's map may sort them).
 fn in_order<'t, 'i>(
     t: &'t DeTable<'i>,
-) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
+) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t TomlValue<'i>)> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
 }
 
-fn body<'t, 'i>(top: &'t DeTable<'i>, key: &str) -> Option<&'t Val<'i>> {
+fn body<'t, 'i>(top: &'t DeTable<'i>, key: &str) -> Option<&'t TomlValue<'i>> {
     top.get(key).or_else(|| {
         ["words", "params", "expect", "costs"]
             .iter()
@@ -198,18 +198,16 @@ const PARAM_KEYS: &[&str] = &[
     "default", "min", "max", "choices", "presets", "about", "pick",
 ];
 
-type Val<'i> = Spanned<DeValue<'i>>;
-
-struct Reader<'a> {
+struct ProtocolReader<'a> {
     file: &'a SourceFile,
 }
 
-impl Reader<'_> {
+impl ProtocolReader<'_> {
     fn err(&self, span: &Range<usize>, msg: impl std::fmt::Display) -> Error {
         self.file.error(span.start, msg)
     }
 
-    fn string(&self, v: &Val<'_>, key: &str) -> Result<Located> {
+    fn string(&self, v: &TomlValue<'_>, key: &str) -> Result<Located> {
         match v.get_ref() {
             DeValue::String(s) => {
                 let span = v.span();
@@ -227,7 +225,7 @@ impl Reader<'_> {
         }
     }
 
-    fn int(&self, v: &Val<'_>, key: &str) -> Result<i128> {
+    fn int(&self, v: &TomlValue<'_>, key: &str) -> Result<i128> {
         match v.get_ref() {
             DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
                 .map_err(|_| self.err(&v.span(), format!("'{key}': not an integer"))),
@@ -238,7 +236,7 @@ impl Reader<'_> {
         }
     }
 
-    fn table<'t, 'i>(&self, v: &'t Val<'i>, key: &str) -> Result<&'t DeTable<'i>> {
+    fn table<'t, 'i>(&self, v: &'t TomlValue<'i>, key: &str) -> Result<&'t DeTable<'i>> {
         v.get_ref().as_table().ok_or_else(|| {
             self.err(
                 &v.span(),
@@ -248,7 +246,7 @@ impl Reader<'_> {
     }
 }
 
-fn check_name(r: &Reader<'_>, span: &Range<usize>, what: &str, name: &str) -> Result<()> {
+fn check_name(r: &ProtocolReader<'_>, span: &Range<usize>, what: &str, name: &str) -> Result<()> {
     let ok = name
         .chars()
         .next()
@@ -266,7 +264,7 @@ fn check_name(r: &Reader<'_>, span: &Range<usize>, what: &str, name: &str) -> Re
 
 /// A word's name: a C identifier, or a member path (`mm->mm_lock_seq`,
 /// `s.seq`) of identifiers joined by `->` or `.`.
-fn check_word_name(r: &Reader<'_>, span: &Range<usize>, name: &str) -> Result<()> {
+fn check_word_name(r: &ProtocolReader<'_>, span: &Range<usize>, name: &str) -> Result<()> {
     let ident = |s: &str| {
         s.chars()
             .next()
@@ -289,7 +287,11 @@ fn check_word_name(r: &Reader<'_>, span: &Range<usize>, name: &str) -> Result<()
 /// A `[words]` entry's width and type: `seq = 32`, `seq = "W"` (an
 /// expression), `seq = "seqcount_t"` (a type), or `seq = { type =
 /// "seqcount_t", bits = "W" }` (a type whose width a parameter overrides).
-fn word_width(r: &Reader<'_>, name: &str, v: &Val<'_>) -> Result<(Located, Option<String>)> {
+fn word_width(
+    r: &ProtocolReader<'_>,
+    name: &str,
+    v: &TomlValue<'_>,
+) -> Result<(Located, Option<String>)> {
     let at = v.span().start;
     let int_located = |n: i128| Located {
         text: n.to_string(),
@@ -372,15 +374,15 @@ fn types_allowed() -> String {
     )
 }
 
-impl Description {
-    /// Parse a description file. Every error is one line
+impl ProtocolFile {
+    /// Parse a protocol file. Every error is one line
     /// `FILE:LINE:COL: what is wrong; what is allowed`.
-    pub fn parse(name: &str, text: &str) -> Result<Description> {
+    pub fn parse(name: &str, text: &str) -> Result<ProtocolFile> {
         let file = SourceFile {
             name: name.to_string(),
             text: text.to_string(),
         };
-        let r = Reader { file: &file };
+        let r = ProtocolReader { file: &file };
         let doc = DeTable::parse(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
             file.error(at, format!("not valid TOML: {}", e.message()))
@@ -398,7 +400,7 @@ impl Description {
                 ));
             }
         }
-        let need = |key: &str| -> Result<&Val<'_>> {
+        let need = |key: &str| -> Result<&TomlValue<'_>> {
             top.get(key)
                 .ok_or_else(|| file.error(0, format!("missing key '{key}'")))
         };
@@ -506,8 +508,8 @@ impl Description {
             body(top, "reader").ok_or_else(|| file.error(0, "missing key 'reader'"))?,
             "reader",
         )?;
-        Ok(Description {
-            file,
+        Ok(ProtocolFile {
+            raw: file,
             name: dname,
             about,
             source,
@@ -536,7 +538,7 @@ impl Description {
     }
 }
 
-fn param(r: &Reader<'_>, name: &str, at: usize, v: &Val<'_>) -> Result<ParamDecl> {
+fn param(r: &ProtocolReader<'_>, name: &str, at: usize, v: &TomlValue<'_>) -> Result<ParamDecl> {
     let mut p = ParamDecl {
         name: name.to_string(),
         at,
@@ -652,31 +654,31 @@ return ACCEPT;
 "#;
 
     #[test]
-    fn a_description_reads_with_positions() {
-        let d = Description::parse("m.toml", MINI).unwrap();
+    fn a_protocol_file_reads_with_positions() {
+        let d = ProtocolFile::parse("m.toml", MINI).unwrap();
         assert_eq!(d.name, "mini");
         assert_eq!(d.params.len(), 2);
         assert_eq!(d.params[1].choices, vec!["a", "hi-lo"]);
         assert_eq!(d.words[0].name, "seq");
         // The writer's first byte is on line 10, column 1.
         let off = d.writer.map.file(0);
-        assert_eq!(d.file.line_col(off), (9, 1));
+        assert_eq!(d.raw.line_col(off), (9, 1));
         let off = d.reader.map.file(4);
-        assert_eq!(d.file.line_col(off), (14, 5));
-        assert_eq!(Description::choice_constant("hi-lo-hi"), "HI_LO_HI");
+        assert_eq!(d.raw.line_col(off), (14, 5));
+        assert_eq!(ProtocolFile::choice_constant("hi-lo-hi"), "HI_LO_HI");
     }
 
     #[test]
     fn unknown_keys_and_missing_bodies_are_errors_with_lines() {
-        let e = Description::parse("m.toml", &MINI.replace("about =", "colour ="))
+        let e = ProtocolFile::parse("m.toml", &MINI.replace("about =", "colour ="))
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("m.toml:2:1: unknown key 'colour'"), "{e}");
-        let e = Description::parse("m.toml", &MINI.replace("reader =", "rdr ="))
+        let e = ProtocolFile::parse("m.toml", &MINI.replace("reader =", "rdr ="))
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing key 'reader'"), "{e}");
-        let e = Description::parse("m.toml", "name = [")
+        let e = ProtocolFile::parse("m.toml", "name = [")
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("m.toml:1:"), "{e}");
