@@ -3,8 +3,9 @@
 //! (debugfs), the boot log (`/dev/kmsg`), the command line, `uname`, the
 //! RCU stall sysctls and module parameters, `/proc/cpuinfo` and the
 //! hypervisor's traces in sysfs. Reading only, no interpretation: the
-//! stall model (`stall/machine.rs`) is built from these texts and is pure,
-//! so its tests feed fixed ones.
+//! stall model (`stall/machine.rs`) and the audit's reading of this machine
+//! (`site/machine.rs`: sysctls, device modes) are built from these texts
+//! and readers and are pure, so their tests feed fixed texts.
 
 use std::io::Read;
 use std::path::Path;
@@ -69,11 +70,22 @@ impl Texts {
 }
 
 /// Read a small text file, or why not.
-fn read_text(path: &str) -> Option<Result<String, String>> {
+pub fn read_text(path: &str) -> Option<Result<String, String>> {
     Some(std::fs::read_to_string(path).map_err(|e| e.to_string()))
 }
 
-fn read_config_gz() -> Result<String, String> {
+/// A file's permission bits (`st_mode`), or why not (absent, no access).
+pub fn read_mode(path: &str) -> Option<Result<u32, String>> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode())
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// The running kernel's config, `/proc/config.gz` decompressed, or why not.
+pub fn read_config_gz() -> Result<String, String> {
     let f = std::fs::File::open("/proc/config.gz")
         .map_err(|e| format!("{e} (kernel without CONFIG_IKCONFIG_PROC?)"))?;
     let mut s = String::new();

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::lexer::{Tok, lex};
-use super::program::{AtomicTy, Rmw, RmwOp, RmwOrder};
+use super::program::{AtomicTy, LoadOrder, Rmw, RmwOp, RmwOrder};
 
 /// A macro of the prelude: parameter names and the body's tokens.
 #[derive(Clone, Debug)]
@@ -84,12 +84,12 @@ pub fn rmws() -> &'static HashMap<String, Rmw> {
 
 /// The atomic reads (`atomic_read`, `atomic64_read_acquire`, ...): type and
 /// whether it is an acquire.
-pub fn atomic_read(name: &str) -> Option<(AtomicTy, bool)> {
+pub fn atomic_read(name: &str) -> Option<(AtomicTy, LoadOrder)> {
     TYPES.into_iter().find_map(|ty| {
         let rest = name.strip_prefix(ty.prefix())?.strip_prefix("_read")?;
         match rest {
-            "" => Some((ty, false)),
-            "_acquire" => Some((ty, true)),
+            "" => Some((ty, LoadOrder::Once)),
+            "_acquire" => Some((ty, LoadOrder::Acquire)),
             _ => None,
         }
     })
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(rmws().len(), 3 * (4 + 11 * 4));
         assert_eq!(
             atomic_read("atomic64_read_acquire"),
-            Some((AtomicTy::Atomic64, true))
+            Some((AtomicTy::Atomic64, LoadOrder::Acquire))
         );
         assert_eq!(atomic_read("atomic64_reads"), None);
     }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Site;
+use crate::host::texts;
 use crate::stall::machine::{MachineModel, PreemptModel, parse_config};
 
 /// The texts this reading is built from: each, or why it could not be read.
@@ -132,36 +133,14 @@ impl Reading {
 
     /// Read this machine.
     pub fn read() -> Reading {
-        let read = |p: &str| Some(std::fs::read_to_string(p).map_err(|e| e.to_string()));
-        let mode = |p: &str| {
-            use std::os::unix::fs::PermissionsExt as _;
-            Some(
-                std::fs::metadata(p)
-                    .map(|m| m.permissions().mode())
-                    .map_err(|e| e.to_string()),
-            )
-        };
-        let config = {
-            use std::io::Read as _;
-            let r = std::fs::File::open("/proc/config.gz")
-                .map_err(|e| e.to_string())
-                .and_then(|f| {
-                    let mut s = String::new();
-                    flate2::read::GzDecoder::new(f)
-                        .read_to_string(&mut s)
-                        .map_err(|e| e.to_string())?;
-                    Ok(s)
-                });
-            Some(r)
-        };
         let t = SiteTexts {
-            config,
-            cpuinfo: read("/proc/cpuinfo"),
-            unprivileged_userfaultfd: read("/proc/sys/vm/unprivileged_userfaultfd"),
-            userns_clone: read("/proc/sys/kernel/unprivileged_userns_clone"),
-            max_user_namespaces: read("/proc/sys/user/max_user_namespaces"),
-            dev_userfaultfd: mode("/dev/userfaultfd"),
-            dev_fuse: mode("/dev/fuse"),
+            config: Some(texts::read_config_gz()),
+            cpuinfo: texts::read_text("/proc/cpuinfo"),
+            unprivileged_userfaultfd: texts::read_text("/proc/sys/vm/unprivileged_userfaultfd"),
+            userns_clone: texts::read_text("/proc/sys/kernel/unprivileged_userns_clone"),
+            max_user_namespaces: texts::read_text("/proc/sys/user/max_user_namespaces"),
+            dev_userfaultfd: texts::read_mode("/dev/userfaultfd"),
+            dev_fuse: texts::read_mode("/dev/fuse"),
         };
         Reading::from_texts(&t, &MachineModel::read())
     }

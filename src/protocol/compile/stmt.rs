@@ -8,7 +8,7 @@ use super::Role;
 use super::body::{Compiler, HOLE, Slot};
 use crate::error::Result;
 use crate::protocol::parse::{FenceKind, Rhs, Stmt, StmtKind};
-use crate::protocol::program::{Instr, LoadOrder, RmwOrder, StoreOrder};
+use crate::protocol::program::{Instr, RmwOrder};
 
 impl Compiler<'_> {
     pub(super) fn stmts(&mut self, list: &[Stmt], mut pending: Vec<Slot>) -> Result<Vec<Slot>> {
@@ -76,7 +76,7 @@ impl Compiler<'_> {
                     Rhs::Load {
                         word,
                         word_at,
-                        acquire,
+                        order,
                         atomic,
                     },
                 ..
@@ -103,11 +103,7 @@ impl Compiler<'_> {
                     Instr::Load {
                         dst,
                         word: w,
-                        order: if *acquire {
-                            LoadOrder::Acquire
-                        } else {
-                            LoadOrder::Once
-                        },
+                        order: *order,
                         atomic: *atomic,
                         next: HOLE,
                     },
@@ -135,7 +131,7 @@ impl Compiler<'_> {
                 word,
                 word_at,
                 value,
-                release,
+                order,
                 rmw,
             } => {
                 if self.role == Role::Reader {
@@ -167,11 +163,7 @@ impl Compiler<'_> {
                     Instr::Store {
                         word: w,
                         value,
-                        order: if *release {
-                            StoreOrder::Release
-                        } else {
-                            StoreOrder::Once
-                        },
+                        order: *order,
                         rmw: *rmw,
                         next: HOLE,
                     },

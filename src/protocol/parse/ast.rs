@@ -3,7 +3,7 @@
 //! name. The compiler ([`crate::protocol::compile`]) and the engines use
 //! these types; they are apart from the parsing itself.
 
-use crate::protocol::program::{AtomicTy, Rmw};
+use crate::protocol::program::{AtomicTy, LoadOrder, Rmw, StoreOrder};
 
 /// How a reader speculation ends, as its `return` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -117,8 +117,8 @@ pub enum Rhs {
         word: String,
         /// Offset of the word's name.
         word_at: usize,
-        /// `smp_load_acquire`.
-        acquire: bool,
+        /// `Acquire` for `smp_load_acquire` and `atomic*_read_acquire`.
+        order: LoadOrder,
         /// `atomic*_read()`.
         atomic: Option<AtomicTy>,
     },
@@ -154,7 +154,8 @@ pub enum StmtKind {
         word: String,
         word_at: usize,
         value: Expr,
-        release: bool,
+        /// `Release` for `smp_store_release` and a release RMW.
+        order: StoreOrder,
         rmw: Option<Rmw>,
     },
     Fence(FenceKind),

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::protocol::api;
 use crate::protocol::lexer::Tok;
+use crate::protocol::program::{LoadOrder, RmwOrder, StoreOrder};
 
 impl Parser {
     /// `&place` (an address) where a macro takes a pointer; `usage` is
@@ -43,8 +44,12 @@ impl Parser {
             "WRITE_ONCE" | "smp_store_release" => {
                 self.bump();
                 self.expect("(", "after the macro")?;
-                let release = id == "smp_store_release";
-                let (word, word_at) = if release {
+                let order = if id == "smp_store_release" {
+                    StoreOrder::Release
+                } else {
+                    StoreOrder::Once
+                };
+                let (word, word_at) = if order == StoreOrder::Release {
                     self.address(id, "smp_store_release(&w, e)")?
                 } else {
                     self.place(id, "WRITE_ONCE(w, e)")?
@@ -56,7 +61,7 @@ impl Parser {
                     word,
                     word_at,
                     value,
-                    release,
+                    order,
                     rmw: None,
                 }
             }
@@ -76,7 +81,11 @@ impl Parser {
                     word,
                     word_at,
                     value,
-                    release: rmw.order == crate::protocol::program::RmwOrder::Release,
+                    order: if rmw.order == RmwOrder::Release {
+                        StoreOrder::Release
+                    } else {
+                        StoreOrder::Once
+                    },
                     rmw: Some(rmw),
                 }
             }
@@ -153,22 +162,22 @@ impl Parser {
         {
             self.bump();
             self.bump();
-            let (word, word_at, acquire, atomic) = match id.as_str() {
+            let (word, word_at, order, atomic) = match id.as_str() {
                 "READ_ONCE" => {
                     let (w, a) = self.place("READ_ONCE", "x = READ_ONCE(w);")?;
-                    (w, a, false, None)
+                    (w, a, LoadOrder::Once, None)
                 }
                 "smp_load_acquire" => {
                     let (w, a) = self.address("smp_load_acquire", "x = smp_load_acquire(&w);")?;
-                    (w, a, true, None)
+                    (w, a, LoadOrder::Acquire, None)
                 }
                 _ => {
                     let (w, a) = self.address("an atomic read", "x = atomic_read(&v);")?;
                     self.expect(",", "after the atomic")?;
                     let (name, nat) = self.ident("the read's name")?;
-                    let (ty, acquire) = api::atomic_read(&name)
+                    let (ty, order) = api::atomic_read(&name)
                         .ok_or_else(|| (nat, format!("'{name}' is not an atomic read")))?;
-                    (w, a, acquire, Some(ty))
+                    (w, a, order, Some(ty))
                 }
             };
             self.expect(")", "to close the load")?;
@@ -190,7 +199,7 @@ impl Parser {
             return Ok(Rhs::Load {
                 word,
                 word_at,
-                acquire,
+                order,
                 atomic,
             });
         }

@@ -155,6 +155,7 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::program::LoadOrder;
 
     /// Flatten blocks: the statements as the compiler walks them.
     fn flat(v: &[Stmt], out: &mut Vec<StmtKind>) {
@@ -189,7 +190,7 @@ mod tests {
         assert!(
             matches!(
                 &f[1],
-                StmtKind::Assign { name, rhs: Rhs::Load { word, acquire: true, .. }, .. }
+                StmtKind::Assign { name, rhs: Rhs::Load { word, order: LoadOrder::Acquire, .. }, .. }
                     if word == "mm->mm_lock_seq.sequence" && name == "seq"
             ),
             "{:?}",
@@ -201,7 +202,10 @@ mod tests {
         assert!(matches!(
             &f[5],
             StmtKind::Assign {
-                rhs: Rhs::Load { acquire: false, .. },
+                rhs: Rhs::Load {
+                    order: LoadOrder::Once,
+                    ..
+                },
                 ..
             }
         ));
@@ -243,7 +247,7 @@ mod tests {
         assert_eq!(v.len(), 6);
         assert!(matches!(
             &v[0].kind,
-            StmtKind::Assign { name, rhs: Rhs::Load { acquire: true, .. }, decl: true } if name == "s"
+            StmtKind::Assign { name, rhs: Rhs::Load { order: LoadOrder::Acquire, .. }, decl: true } if name == "s"
         ));
         assert!(matches!(v[2].kind, StmtKind::Read));
         assert!(matches!(v[5].kind, StmtKind::Return(ReturnKind::Retry)));

@@ -69,7 +69,9 @@ pub(super) fn fence_for(k: FenceKind) {
 /// `seq.load` does), and nothing is copied or kept beside the words.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct St {
-    pub(super) release: bool,
+    /// The std ordering of a plain store: `Release` for a store-release,
+    /// `Relaxed` for `WRITE_ONCE` (the fences are their own steps).
+    pub(super) store: std::sync::atomic::Ordering,
     pub(super) sel: u64,
     pub(super) add: u64,
     pub(super) mask: u64,
@@ -92,8 +94,7 @@ impl St {
     pub(super) fn order(self) -> std::sync::atomic::Ordering {
         match self.rmw {
             Some(o) => o,
-            None if self.release => Release,
-            None => Relaxed,
+            None => self.store,
         }
     }
 }
@@ -209,7 +210,10 @@ impl<'a> Path<'a> {
                         AWord::U64(_) => 64,
                     };
                     let st = St {
-                        release: *order == StoreOrder::Release,
+                        store: match order {
+                            StoreOrder::Release => Release,
+                            StoreOrder::Once => Relaxed,
+                        },
                         sel,
                         add,
                         mask: mask(bits[w]),
