@@ -76,15 +76,8 @@ pub enum FigureId {
 }
 
 impl FigureId {
-    /// Every figure, in drawing order.
-    pub const ALL: [FigureId; 4] = [
-        FigureId::TimeToFp,
-        FigureId::PWindow,
-        FigureId::Fixes,
-        FigureId::Engines,
-    ];
-
-    /// The figure's name: its file stem and `plot --only` value.
+    /// The figure's name: the end of its file names (`DIR/STEM_NAME.png`
+    /// and `.svg`; the report's are `reports/NAME.png`).
     pub fn name(self) -> &'static str {
         match self {
             FigureId::TimeToFp => "time_to_fp",
@@ -92,11 +85,6 @@ impl FigureId {
             FigureId::Fixes => "fixes",
             FigureId::Engines => "engines",
         }
-    }
-
-    /// The figure of a name.
-    pub fn from_name(name: &str) -> Option<FigureId> {
-        FigureId::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
