@@ -198,7 +198,10 @@ impl Figure for StallFigure<'_> {
                 .iter()
                 .map(|(t, name)| format!("{name} {}", time_tick(*t)))
                 .collect();
-            let below = c.first().map_or(1.0, |m| m.0);
+            // Hung from just under the lowest line of the cluster: a gap
+            // of about 4 px on this log axis, so the line does not strike
+            // through the text.
+            let below = c.first().map_or(1.0, |m| m.0) / 1.12;
             chart
                 .draw_series(std::iter::once(Text::new(
                     label.join(", "),
