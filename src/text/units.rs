@@ -250,6 +250,27 @@ pub fn sig3(v: f64) -> String {
     trim(s)
 }
 
+/// The time units the formatters use, largest first.
+const TIME_UNITS: [(&str, f64); 8] = [
+    ("y", YEAR_S),
+    ("d", 86_400.0),
+    ("h", 3600.0),
+    ("min", 60.0),
+    ("s", 1.0),
+    ("ms", 1e-3),
+    ("us", 1e-6),
+    ("ns", 1e-9),
+];
+
+/// The largest unit that keeps `secs` at or above 1 of it (ns below that).
+fn largest_unit(secs: f64) -> (&'static str, f64) {
+    TIME_UNITS
+        .iter()
+        .copied()
+        .find(|&(_, s)| secs >= s)
+        .unwrap_or(("ns", 1e-9))
+}
+
 /// A time for a person: the largest unit that keeps the number >= 1, three
 /// significant digits (`187 ns`, `6.69 min`, `2 y`, `5.45e4 y`); `never`
 /// for an infinite time. The one human-time formatter of the tool.
@@ -260,21 +281,7 @@ pub fn human_duration(secs: f64) -> String {
     if secs.is_infinite() {
         return "never".into();
     }
-    let units: [(&str, f64); 8] = [
-        ("y", YEAR_S),
-        ("d", 86_400.0),
-        ("h", 3600.0),
-        ("min", 60.0),
-        ("s", 1.0),
-        ("ms", 1e-3),
-        ("us", 1e-6),
-        ("ns", 1e-9),
-    ];
-    let (u, scale) = units
-        .iter()
-        .copied()
-        .find(|&(_, s)| secs >= s)
-        .unwrap_or(("ns", 1e-9));
+    let (u, scale) = largest_unit(secs);
     format!("{} {u}", sig3(secs / scale))
 }
 
@@ -286,21 +293,7 @@ pub fn compact_duration(secs: f64) -> String {
     if secs == 0.0 {
         return "0".into();
     }
-    let units: &[(&str, f64)] = &[
-        ("y", YEAR_S),
-        ("d", 86_400.0),
-        ("h", 3600.0),
-        ("min", 60.0),
-        ("s", 1.0),
-        ("ms", 1e-3),
-        ("us", 1e-6),
-        ("ns", 1e-9),
-    ];
-    let (u, scale) = units
-        .iter()
-        .copied()
-        .find(|&(_, s)| secs >= s)
-        .unwrap_or(("ns", 1e-9));
+    let (u, scale) = largest_unit(secs);
     let v = secs / scale;
     let text = if !(1e-3..1e6).contains(&v) {
         let s = format!("{v:.5e}");

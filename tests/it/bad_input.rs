@@ -26,6 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use crate::helpers::{bad_input_faults, ok, seqwrap_in, tempdir, write};
+use crate::sample_cli::BASE as SAMPLE_BASE;
 use crate::sweep_cli::SPEC as SWEEP_SPEC;
 
 /// A spec that runs in milliseconds with the fake engines.
@@ -326,20 +327,7 @@ fn cases() -> Vec<Case> {
         ];
         case(&base, extra, needle)
     };
-    let sm_exp = |extra: &[&'static str], needle| {
-        let base = [
-            "sample",
-            "--protocol",
-            "plain",
-            "--bits",
-            "8",
-            "--rate",
-            "1e6",
-            "--window",
-            "exp:128us",
-        ];
-        case(&base, extra, needle)
-    };
+    let sm_exp = |extra: &[&'static str], needle| case(&SAMPLE_BASE, extra, needle);
     let st = |extra: &[&'static str], needle| case(&["stress"], extra, needle);
     let pick = |extra: &[&'static str], needle| case(&["pick"], extra, needle);
     let sw = |extra: &[&'static str], needle| {

@@ -369,16 +369,7 @@ fn pattern_spans(toks: &[Token]) -> Vec<(usize, usize)> {
             while k < end {
                 // Pattern: up to `=>` at depth 0.
                 let start = k;
-                let mut d = 0;
-                while k < end {
-                    match toks[k].tok {
-                        Tok::Punct("(" | "[" | "{") => d += 1,
-                        Tok::Punct(")" | "]" | "}") => d -= 1,
-                        Tok::Punct("=>") if d == 0 => break,
-                        _ => {}
-                    }
-                    k += 1;
-                }
+                k = to_depth0(toks, k, end, &["=>"]);
                 spans.push((start, k));
                 k += 1;
                 // Body: a block (then an optional `,`) or an expression up
@@ -389,52 +380,38 @@ fn pattern_spans(toks: &[Token]) -> Vec<(usize, usize)> {
                         k += 1;
                     }
                 } else {
-                    let mut d = 0;
-                    while k < end {
-                        match toks[k].tok {
-                            Tok::Punct("(" | "[" | "{") => d += 1,
-                            Tok::Punct(")" | "]" | "}") => d -= 1,
-                            Tok::Punct(",") if d == 0 => break,
-                            _ => {}
-                        }
-                        k += 1;
-                    }
-                    k += 1;
+                    k = to_depth0(toks, k, end, &[","]) + 1;
                 }
             }
         }
         if is_ident(toks.get(i), "matches") && is_p(toks.get(i + 1), "!") {
             let open = i + 2;
             let close = closing(toks, open);
-            let mut d = 0;
-            let mut k = open + 1;
-            while k < close {
-                match toks[k].tok {
-                    Tok::Punct("(" | "[" | "{") => d += 1,
-                    Tok::Punct(")" | "]" | "}") => d -= 1,
-                    Tok::Punct(",") if d == 0 => break,
-                    _ => {}
-                }
-                k += 1;
-            }
+            let k = to_depth0(toks, open + 1, close, &[","]);
             spans.push((k, close));
         }
         if is_ident(toks.get(i), "let") {
-            let mut k = i + 1;
-            let mut d = 0;
-            while k < toks.len() {
-                match toks[k].tok {
-                    Tok::Punct("(" | "[" | "{") => d += 1,
-                    Tok::Punct(")" | "]" | "}") => d -= 1,
-                    Tok::Punct("=" | ";") if d == 0 => break,
-                    _ => {}
-                }
-                k += 1;
-            }
+            let k = to_depth0(toks, i + 1, toks.len(), &["=", ";"]);
             spans.push((i + 1, k));
         }
     }
     spans
+}
+
+/// The first token from `k` (before `end`) that is one of `stops` at
+/// bracket depth 0, or `end`.
+fn to_depth0(toks: &[Token], mut k: usize, end: usize, stops: &[&str]) -> usize {
+    let mut d = 0;
+    while k < end {
+        match toks[k].tok {
+            Tok::Punct("(" | "[" | "{") => d += 1,
+            Tok::Punct(")" | "]" | "}") => d -= 1,
+            Tok::Punct(p) if d == 0 && stops.contains(&p) => break,
+            _ => {}
+        }
+        k += 1;
+    }
+    k
 }
 
 /// The opener of the innermost bracket around token `i`.

@@ -4,7 +4,7 @@
 
 use crate::helpers::{ok, seqwrap};
 
-const BASE: [&str; 9] = [
+pub(crate) const BASE: [&str; 9] = [
     "sample",
     "--protocol",
     "plain",
